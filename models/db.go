@@ -1,0 +1,91 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+)
+
+// Embedded is a running in-process FerretDB (SPEC §8): the MongoDB wire
+// protocol over SQLite files in a directory. It is meant for development and
+// single-node use.
+type Embedded struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// StartEmbedded starts FerretDB with its SQLite backend under dir (created
+// when missing) and a TCP listener on listen ("127.0.0.1:0" picks a free
+// port). logger receives FerretDB's own logs; pass one at a quiet level.
+// Stop it with Close.
+func StartEmbedded(ctx context.Context, dir, listen string, logger *slog.Logger) (*Embedded, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded database dir: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded database dir: %w", err)
+	}
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: listen},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + filepath.ToSlash(abs) + "/",
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start embedded database: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		_ = f.Run(runCtx)
+	}()
+	// MongoDBURI blocks until the listener is up.
+	e.uri = f.MongoDBURI()
+	return e, nil
+}
+
+// URI is the mongodb:// address of the embedded server.
+func (e *Embedded) URI() string { return e.uri }
+
+// Close stops the server and waits until its files are closed.
+func (e *Embedded) Close() {
+	e.cancel()
+	<-e.done
+}
+
+// Connect opens a client on uri and pings it (bounded by ctx). The caller
+// disconnects the client.
+func Connect(ctx context.Context, uri string) (*mongo.Client, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(10 * time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect to mongodb: %w", err)
+	}
+	if err := client.Ping(ctx, readpref.Primary()); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("ping mongodb: %w", err)
+	}
+	return client, nil
+}
+
+// Sentinel errors the stores return instead of driver errors.
+var (
+	ErrNotFound         = errors.New("not found")
+	ErrDuplicateAccount = errors.New("account already registered")
+	ErrDuplicateEmail   = errors.New("email already registered")
+	ErrDuplicate        = errors.New("duplicate key")
+)

@@ -1,0 +1,84 @@
+// Package dbtest gives tests a real MongoDB database: one embedded FerretDB
+// per test binary, a fresh database per test.
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/blogapi/blogapi/models"
+)
+
+var (
+	mu       sync.Mutex
+	embedded *models.Embedded
+	client   *mongo.Client
+	dir      string
+	seq      atomic.Int64
+)
+
+// Main runs the package's tests and then stops the embedded database. Call
+// it from TestMain: `func TestMain(m *testing.M) { dbtest.Main(m) }`.
+func Main(m *testing.M) {
+	code := m.Run()
+	mu.Lock()
+	if client != nil {
+		_ = client.Disconnect(context.Background())
+	}
+	if embedded != nil {
+		embedded.Close()
+	}
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
+	mu.Unlock()
+	os.Exit(code)
+}
+
+// URI starts the package's embedded database on first use and returns its
+// mongodb:// address.
+func URI(t testing.TB) string {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if embedded == nil {
+		d, err := os.MkdirTemp("", "blogapi-dbtest-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = d
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		e, err := models.StartEmbedded(context.Background(), d, "127.0.0.1:0", quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		embedded = e
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := models.Connect(ctx, e.URI())
+		if err != nil {
+			t.Fatal(err)
+		}
+		client = c
+	}
+	return embedded.URI()
+}
+
+// New returns a database of its own for this test, on the shared client.
+func New(t testing.TB) *mongo.Database {
+	t.Helper()
+	URI(t)
+	name := fmt.Sprintf("t%d_%d", os.Getpid()%100000, seq.Add(1))
+	db := client.Database(name)
+	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	return db
+}

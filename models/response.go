@@ -124,3 +124,9 @@ func (p StatusPolicy) HTTPStatus(code int) int {
 	}
 	return code
 }
+
+// FieldErrCode returns an error with code about one request field, e.g. a
+// 409 about `email`.
+func FieldErrCode(code int, field, msg string) *AppError {
+	return &AppError{Code: code, Msg: msg, Fields: []FieldError{{Field: field, Msg: msg}}}
+}

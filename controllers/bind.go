@@ -1,0 +1,51 @@
+// Package controllers holds the thin HTTP handlers: bind the request, call
+// one service, answer with the envelope or hand the error to the renderer.
+package controllers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/models"
+)
+
+// bind decodes the request into dst, a struct of string fields: a JSON
+// object body for application/json, else the query and form fields. A
+// member of the wrong JSON type (an object, array or number where a string
+// belongs) is a 400 naming the field, so no MongoDB operator can reach a
+// query (SPEC §5). Unknown members are ignored: the signing parameters
+// travel beside the data.
+func bind(c *gin.Context, dst any) error {
+	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if ct == "application/json" && c.Request.Body != nil && c.Request.Body != http.NoBody {
+		body, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			return err
+		}
+		c.Request.Body = io.NopCloser(bytes.NewReader(body))
+		if len(bytes.TrimSpace(body)) == 0 {
+			return nil
+		}
+		if err := json.Unmarshal(body, dst); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				return models.FieldErr(te.Field, te.Field+" must be a string")
+			}
+			return models.NewError(models.CodeBadRequest, "malformed JSON body")
+		}
+		return nil
+	}
+	if err := c.ShouldBind(dst); err != nil {
+		return models.NewError(models.CodeBadRequest, "malformed form body")
+	}
+	return nil
+}
+
+// ok answers with the success envelope.
+func ok(c *gin.Context, data any) { c.JSON(http.StatusOK, models.OK(data)) }

@@ -1,0 +1,73 @@
+package controllers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
+)
+
+// CaptchaCookie is the HttpOnly cookie that carries the captcha id (SPEC §6).
+const CaptchaCookie = "captcha_id"
+
+// HeaderCaptchaID carries the captcha id in the response (exposed to CORS).
+const HeaderCaptchaID = "X-Captcha-Id"
+
+// CaptchaController serves GET /blogapi/service/captcha.
+type CaptchaController struct {
+	Captcha *services.CaptchaService
+	// SecureCookie marks the captcha_id cookie Secure (public_url is https).
+	SecureCookie bool
+}
+
+// Issue answers with a new captcha (seed 004 图片验证码): width and height
+// in pixels (defaults 120×44, range 40–600 × 20–200). data is the SVG
+// document as a string; with `Accept: image/svg+xml` the body is the raw
+// SVG. The id travels in X-Captcha-Id and the captcha_id cookie.
+func (cc *CaptchaController) Issue(c *gin.Context) {
+	width, err := intParam(c, "width", services.CaptchaDefaultWidth)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	height, err := intParam(c, "height", services.CaptchaDefaultHeight)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ch, err := cc.Captcha.Issue(c.Request.Context(), width, height)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Header(HeaderCaptchaID, ch.ID)
+	c.Header("Cache-Control", "no-store")
+	c.SetSameSite(http.SameSiteLaxMode)
+	c.SetCookie(CaptchaCookie, ch.ID, int(time.Until(ch.ExpiresAt).Seconds()), "/blogapi", "", cc.SecureCookie, true)
+	if strings.Contains(c.GetHeader("Accept"), "image/svg+xml") {
+		c.Data(http.StatusOK, "image/svg+xml", ch.SVG)
+		return
+	}
+	ok(c, string(ch.SVG))
+}
+
+// intParam reads an optional integer query/form parameter.
+func intParam(c *gin.Context, name string, def int) (int, error) {
+	v, present := c.GetQuery(name)
+	if !present {
+		v, present = c.GetPostForm(name)
+	}
+	if !present || v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, models.FieldErr(name, name+" must be an integer")
+	}
+	return n, nil
+}

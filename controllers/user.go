@@ -1,0 +1,111 @@
+package controllers
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
+)
+
+// UserController serves registration, login, sessions and the user centre.
+type UserController struct {
+	Users *services.UserService
+}
+
+// Register serves POST /blogapi/reg (seed 004 用户注册) and answers with
+// the new user. The captcha id comes from captcha_id or the cookie.
+func (uc *UserController) Register(c *gin.Context) {
+	var in services.RegisterInput
+	if err := bind(c, &in); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if in.CaptchaID == "" {
+		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
+	}
+	u, err := uc.Users.Register(c.Request.Context(), in)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ok(c, u)
+}
+
+// CheckAccount serves GET /blogapi/reg/check/username?account=.
+func (uc *UserController) CheckAccount(c *gin.Context) {
+	var in struct {
+		Account string `form:"account" json:"account"`
+	}
+	if err := bind(c, &in); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	res, err := uc.Users.CheckAccount(c.Request.Context(), in.Account)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ok(c, res)
+}
+
+// Login serves POST /blogapi/login → {token, refreshToken, expiresIn, user}.
+func (uc *UserController) Login(c *gin.Context) {
+	var in services.LoginInput
+	if err := bind(c, &in); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if in.CaptchaID == "" {
+		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
+	}
+	res, err := uc.Users.Login(c.Request.Context(), in, c.Request.UserAgent(), c.ClientIP())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ok(c, res)
+}
+
+// Renew serves POST /blogapi/service/renewal {refreshToken} → a new pair.
+func (uc *UserController) Renew(c *gin.Context) {
+	var in struct {
+		RefreshToken string `json:"refreshToken" form:"refreshToken"`
+	}
+	if err := bind(c, &in); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	res, err := uc.Users.Renew(c.Request.Context(), in.RefreshToken)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ok(c, res)
+}
+
+// Logout serves POST|GET /blogapi/logout; all=true ends every session.
+func (uc *UserController) Logout(c *gin.Context) {
+	var in struct {
+		All string `json:"all" form:"all"`
+	}
+	if err := bind(c, &in); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p, _ := services.PrincipalFrom(c.Request.Context())
+	if err := uc.Users.Logout(c.Request.Context(), p, in.All == "true" || in.All == "1"); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ok(c, nil)
+}
+
+// Center serves GET /blogapi/user/center: the caller's own profile.
+func (uc *UserController) Center(c *gin.Context) {
+	p, found := services.PrincipalFrom(c.Request.Context())
+	if !found {
+		_ = c.Error(models.NewError(models.CodeUnauthorized, "access token is missing"))
+		return
+	}
+	ok(c, p.User)
+}

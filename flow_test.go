@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+type loginData struct {
+	Token        string      `json:"token"`
+	RefreshToken string      `json:"refreshToken"`
+	ExpiresIn    int64       `json:"expiresIn"`
+	User         models.User `json:"user"`
+}
+
+func register(t *testing.T, c *client, inst *instance, account, email, password string) reply {
+	t.Helper()
+	id, answer := c.captcha(inst)
+	return c.call(http.MethodPost, "/blogapi/reg", map[string]string{
+		"account": account, "password": md5hex(password), "email": email, "captcha": answer, "captcha_id": id,
+	})
+}
+
+func login(t *testing.T, c *client, account, password string) loginData {
+	t.Helper()
+	r := c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": account, "password": md5hex(password)})
+	expect(t, r, 200, "login "+account)
+	var d loginData
+	r.decode(t, &d)
+	if d.Token == "" || d.RefreshToken == "" || d.ExpiresIn != 7200 || d.User.Account == "" {
+		t.Fatalf("login data incomplete: %s", r.Data)
+	}
+	return d
+}
+
+func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+func accessHdr(tok string) http.Header { return http.Header{"Access-Token": {tok}} }
+
+// TestSPAFlow walks the blog SPA's first screens against one instance.
+func TestSPAFlow(t *testing.T) {
+	clk := newClock()
+	db := dbtest.New(t)
+	inst := startInstance(t, testConfig(t), db, clk)
+	c := newClient(t, inst.srv.URL, clk)
+
+	// check username → available
+	r := c.call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "test"})
+	expect(t, r, 200, "check username")
+	var avail struct {
+		Account   string `json:"account"`
+		Available bool   `json:"available"`
+	}
+	r.decode(t, &avail)
+	if !avail.Available || avail.Account != "test" {
+		t.Fatalf("availability %+v", avail)
+	}
+
+	// register (captcha answer read from the store)
+	r = register(t, c, inst, "test", "468768678@qq.com", "111111")
+	expect(t, r, 200, "register")
+	var u map[string]any
+	r.decode(t, &u)
+	for _, k := range []string{"id", "account", "email", "emailVerified", "status", "nick", "created", "type", "level"} {
+		if _, ok := u[k]; !ok {
+			t.Errorf("register data lacks %q: %s", k, r.Data)
+		}
+	}
+	if u["status"] != "pending" || u["type"] != "client" || u["emailVerified"] != false || u["level"] != float64(0) {
+		t.Errorf("register data %s", r.Data)
+	}
+	if nick, _ := u["nick"].(string); !strings.HasPrefix(nick, "新用户-") || len([]rune(nick)) != 8 {
+		t.Errorf("default nick %q", nick)
+	}
+	if strings.Contains(string(r.Body), "passwordHash") || strings.Contains(string(r.Body), "argon2") {
+		t.Fatalf("password hash leaked: %s", r.Body)
+	}
+	if created, _ := u["created"].(float64); int64(created) != clk.Now().UnixMilli() {
+		t.Errorf("created %v, want %d ms", u["created"], clk.Now().UnixMilli())
+	}
+
+	// check username → taken, ignoring case
+	r = c.call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "TEST"})
+	expect(t, r, 200, "check taken")
+	r.decode(t, &avail)
+	if avail.Available {
+		t.Fatal("TEST should be taken")
+	}
+
+	// login by account and by email (two devices)
+	phone := login(t, c, "test", "111111")
+	laptop := login(t, c, "468768678@QQ.com", "111111")
+
+	// user centre with either header
+	for name, h := range map[string]http.Header{"access-token": accessHdr(phone.Token), "bearer": bearer(phone.Token)} {
+		r = c.callWith(http.MethodGet, "/blogapi/user/center", nil, h)
+		expect(t, r, 200, "center via "+name)
+		var me models.User
+		r.decode(t, &me)
+		if me.Account != "test" || me.Email != "468768678@qq.com" || me.LastLoginAt == 0 {
+			t.Fatalf("center %s", r.Data)
+		}
+	}
+	r = c.call(http.MethodGet, "/blogapi/user/center", nil)
+	expect(t, r, 401, "center without token")
+
+	// renewal rotates; the old refresh token is refused and its reuse ends the session
+	clk.Advance(time.Second)
+	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": phone.RefreshToken})
+	expect(t, r, 200, "renewal")
+	var renewed loginData
+	r.decode(t, &renewed)
+	if renewed.Token == "" || renewed.RefreshToken == phone.RefreshToken {
+		t.Fatalf("renewal did not rotate: %s", r.Data)
+	}
+	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(renewed.Token)), 200, "center with renewed token")
+	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": phone.RefreshToken})
+	expect(t, r, 401, "reuse of rotated refresh token")
+	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(renewed.Token)), 401, "session ended by reuse")
+	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": renewed.RefreshToken})
+	expect(t, r, 401, "renewal on ended session")
+
+	// logout ends the laptop session only
+	other := login(t, c, "test", "111111")
+	expect(t, c.callWith(http.MethodPost, "/blogapi/logout", nil, accessHdr(laptop.Token)), 200, "logout")
+	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(laptop.Token)), 401, "token after logout")
+	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(other.Token)), 200, "other device alive")
+	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": laptop.RefreshToken})
+	expect(t, r, 401, "refresh after logout")
+
+	// GET logout with all=true ends every session
+	third := login(t, c, "test", "111111")
+	expect(t, c.callWith(http.MethodGet, "/blogapi/logout", map[string]string{"all": "true"}, accessHdr(other.Token)), 200, "logout all")
+	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(third.Token)), 401, "all sessions ended")
+}
+
+// TestTwoInstances runs the flow across two routers sharing one database.
+func TestTwoInstances(t *testing.T) {
+	clk := newClock()
+	db := dbtest.New(t)
+	a := startInstance(t, testConfig(t), db, clk)
+	b := startInstance(t, testConfig(t), db, clk)
+	ca, cb := newClient(t, a.srv.URL, clk), newClient(t, b.srv.URL, clk)
+
+	// captcha issued by A, verified by B
+	id, answer := ca.captcha(a)
+	r := cb.call(http.MethodPost, "/blogapi/reg", map[string]string{
+		"account": "shared", "password": md5hex("pw"), "email": "shared@example.com", "captcha": answer, "captcha_id": id,
+	})
+	expect(t, r, 200, "register on B with A's captcha")
+	// the captcha is spent everywhere
+	r = ca.call(http.MethodPost, "/blogapi/reg", map[string]string{
+		"account": "shared2", "password": md5hex("pw"), "email": "shared2@example.com", "captcha": answer, "captcha_id": id,
+	})
+	expect(t, r, 400, "captcha reused on A")
+
+	// login on A, logout on B, refused on A
+	s := login(t, ca, "shared", "pw")
+	expect(t, cb.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(s.Token)), 200, "A's token on B")
+	expect(t, cb.callWith(http.MethodPost, "/blogapi/logout", nil, accessHdr(s.Token)), 200, "logout on B")
+	expect(t, ca.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(s.Token)), 401, "ended on A")
+
+	// a signed request replayed on the other instance is refused
+	req := ca.signedRaw(http.MethodPost, "/blogapi/login", "application/json",
+		[]byte(`{"account":"shared","password":"`+md5hex("pw")+`"}`),
+		map[string]string{"account": "shared", "password": md5hex("pw")})
+	expect(t, ca.send(req), 200, "first login")
+	replay, _ := http.NewRequest(http.MethodPost, strings.Replace(req.URL.String(), a.srv.URL, b.srv.URL, 1),
+		strings.NewReader(`{"account":"shared","password":"`+md5hex("pw")+`"}`))
+	replay.Header.Set("Content-Type", "application/json")
+	expect(t, cb.send(replay), 201, "replay on B")
+}
+
+// TestRegisterBadInput: each bad input is a 4xx envelope and stores nothing.
+func TestRegisterBadInput(t *testing.T) {
+	clk := newClock()
+	db := dbtest.New(t)
+	inst := startInstance(t, testConfig(t), db, clk)
+	c := newClient(t, inst.srv.URL, clk)
+	expect(t, register(t, c, inst, "taken", "taken@example.com", "pw"), 200, "seed user")
+
+	good := func() map[string]string {
+		id, answer := c.captcha(inst)
+		return map[string]string{"account": "newbie", "password": md5hex("pw"), "email": "newbie@example.com", "captcha": answer, "captcha_id": id}
+	}
+	cases := []struct {
+		name  string
+		edit  func(p map[string]string)
+		code  int
+		field string
+	}{
+		{"short account", func(p map[string]string) { p["account"] = "ab" }, 400, "account"},
+		{"long account", func(p map[string]string) { p["account"] = strings.Repeat("a", 33) }, 400, "account"},
+		{"odd account", func(p map[string]string) { p["account"] = "bad name!" }, 400, "account"},
+		{"missing account", func(p map[string]string) { delete(p, "account") }, 400, "account"},
+		{"non-md5 password", func(p map[string]string) { p["password"] = "111111" }, 400, "password"},
+		{"md5 with non-hex", func(p map[string]string) { p["password"] = strings.Repeat("z", 32) }, 400, "password"},
+		{"invalid email", func(p map[string]string) { p["email"] = "not-an-email" }, 400, "email"},
+		{"email with name", func(p map[string]string) { p["email"] = "Bob <bob@example.com>" }, 400, "email"},
+		{"email no dot", func(p map[string]string) { p["email"] = "bob@localhost" }, 400, "email"},
+		{"long email", func(p map[string]string) { p["email"] = strings.Repeat("a", 250) + "@x.io" }, 400, "email"},
+		{"long nick", func(p map[string]string) { p["nick"] = strings.Repeat("小", 33) }, 400, "nick"},
+		{"duplicate account", func(p map[string]string) { p["account"] = "taken" }, 409, "account"},
+		{"duplicate account other case", func(p map[string]string) { p["account"] = "TaKeN" }, 409, "account"},
+		{"duplicate email other case", func(p map[string]string) { p["email"] = "TAKEN@example.com" }, 409, "email"},
+		{"wrong captcha", func(p map[string]string) { p["captcha"] = "wrong" }, 400, "captcha"},
+		{"empty captcha", func(p map[string]string) { p["captcha"] = "" }, 400, "captcha"},
+		{"unknown captcha id", func(p map[string]string) { p["captcha_id"] = "made-up" }, 400, "captcha"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := good()
+			tc.edit(p)
+			r := c.call(http.MethodPost, "/blogapi/reg", p)
+			expect(t, r, tc.code, tc.name)
+			if len(r.Errors) == 0 || r.Errors[0].Field != tc.field {
+				t.Fatalf("errors %+v, want field %q", r.Errors, tc.field)
+			}
+			assertUsers(t, db, 1)
+		})
+	}
+
+	t.Run("captcha reused", func(t *testing.T) {
+		p := good()
+		q := map[string]string{}
+		for k, v := range p {
+			q[k] = v
+		}
+		q["account"] = "ab" // fails validation before the captcha is used
+		expect(t, c.call(http.MethodPost, "/blogapi/reg", q), 400, "invalid first")
+		p["password"] = "x"
+		expect(t, c.call(http.MethodPost, "/blogapi/reg", p), 400, "bad password")
+		p["password"] = md5hex("pw")
+		p["captcha"] = "nope"
+		expect(t, c.call(http.MethodPost, "/blogapi/reg", p), 400, "wrong answer consumes")
+		p["captcha"] = good()["captcha"]
+		r := c.call(http.MethodPost, "/blogapi/reg", p)
+		expect(t, r, 400, "captcha reused")
+		assertUsers(t, db, 1)
+	})
+
+	t.Run("captcha expired", func(t *testing.T) {
+		p := good()
+		clk.Advance(5*time.Minute + time.Second)
+		r := c.call(http.MethodPost, "/blogapi/reg", p)
+		expect(t, r, 400, "expired captcha")
+		if !strings.Contains(r.Msg, "expired") {
+			t.Fatalf("msg %q should say expired", r.Msg)
+		}
+		assertUsers(t, db, 1)
+	})
+
+	t.Run("captcha case-insensitive and id from cookie", func(t *testing.T) {
+		p := good()
+		p["captcha"] = strings.ToUpper(p["captcha"])
+		delete(p, "captcha_id") // the cookie jar sends captcha_id
+		p["account"], p["email"] = "cookie", "cookie@example.com"
+		expect(t, c.call(http.MethodPost, "/blogapi/reg", p), 200, "upper-case answer, cookie id")
+		assertUsers(t, db, 2)
+	})
+
+	typed := []struct{ name, body string }{
+		{"operator object", `{"account":{"$gt":""},"password":"` + md5hex("pw") + `","email":"x@example.com","captcha":"x"}`},
+		{"array", `{"account":["a","b"],"password":"` + md5hex("pw") + `","email":"x@example.com","captcha":"x"}`},
+		{"number", `{"account":12345,"password":"` + md5hex("pw") + `","email":"x@example.com","captcha":"x"}`},
+		{"operator email", `{"account":"opsmith","password":"` + md5hex("pw") + `","email":{"$ne":null},"captcha":"x"}`},
+		{"mass assignment", `{"account":"admin1","password":"` + md5hex("pw") + `","email":"a1@example.com","captcha":"x","type":"admin","level":9,"status":"normal","emailVerified":true}`},
+	}
+	for _, tc := range typed {
+		t.Run(tc.name, func(t *testing.T) {
+			// sign over the literal members the way the vectors do
+			r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/reg", tc.body))
+			if r.Code < 400 || r.Code >= 500 {
+				t.Fatalf("%s: code %d %s", tc.name, r.Code, r.Body)
+			}
+			assertUsers(t, db, 2)
+		})
+	}
+}
+
+func assertUsers(t *testing.T, db *mongo.Database, n int64) {
+	t.Helper()
+	got, err := db.Collection("users").CountDocuments(context.Background(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != n {
+		t.Fatalf("users: %d documents, want %d", got, n)
+	}
+}

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+const (
+	testKey    = "test-app-key"
+	testSecret = "test-app-secret-0123456789"
+)
+
+// clock is a settable clock shared by the server and the test client.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Server.Mode = "debug"
+	cfg.Sign.Apps = []config.SignApp{{Name: "test", Key: testKey, Secret: testSecret}}
+	cfg.JWT.Secret = "test-jwt-secret-0123456789abcdef0123456789"
+	cfg.Data.Dir = t.TempDir()
+	cfg.Log.Level = "error"
+	return cfg
+}
+
+// instance is one API server over a database, on a real listener.
+type instance struct {
+	app *app
+	srv *httptest.Server
+	db  *mongo.Database
+}
+
+func startInstance(t *testing.T, cfg config.Config, db *mongo.Database, clk *clock) *instance {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := newApp(context.Background(), cfg, db, logger, clk.Now)
+	if err != nil {
+		t.Fatalf("newApp: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(func() {
+		srv.Close()
+		a.Close()
+	})
+	return &instance{app: a, srv: srv, db: db}
+}
+
+// client signs requests the way the SPA does (SPEC §3), independently of
+// the server's signing code: flat parameters only.
+type client struct {
+	t      *testing.T
+	base   string
+	http   *http.Client
+	clock  *clock
+	key    string
+	secret string
+	// header is sent with every request (e.g. access-token).
+	header http.Header
+}
+
+func newClient(t *testing.T, base string, clk *clock) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, http: &http.Client{Jar: jar}, clock: clk, key: testKey, secret: testSecret, header: http.Header{}}
+}
+
+// reply is a decoded envelope plus the HTTP response.
+type reply struct {
+	Status int
+	Code   int                 `json:"code"`
+	Msg    string              `json:"msg"`
+	Data   json.RawMessage     `json:"data"`
+	Errors []models.FieldError `json:"errors"`
+	Header http.Header
+	Body   []byte
+}
+
+func (r reply) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// sign returns md5 of the values of params ordered by name, then secret.
+func sign(params map[string]string, secret string) string {
+	names := make([]string, 0, len(params))
+	for n := range params {
+		if n != "token" && n != "auth_key" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(params[n])
+	}
+	b.WriteString(secret)
+	sum := md5.Sum([]byte(b.String()))
+	return hex.EncodeToString(sum[:])
+}
+
+// call sends a signed request: params go to the query string for GET and
+// to a JSON object body otherwise; auth_key, timestamp and token go to
+// the query string.
+func (c *client) call(method, path string, params map[string]string) reply {
+	c.t.Helper()
+	return c.callWith(method, path, params, nil)
+}
+
+func (c *client) callWith(method, path string, params map[string]string, hdr http.Header) reply {
+	c.t.Helper()
+	all := map[string]string{"timestamp": strconv.FormatInt(c.clock.Now().UnixMilli(), 10)}
+	for k, v := range params {
+		all[k] = v
+	}
+	q := url.Values{}
+	q.Set("auth_key", c.key)
+	q.Set("timestamp", all["timestamp"])
+	q.Set("token", sign(all, c.secret))
+	var body io.Reader
+	if method == http.MethodGet {
+		for k, v := range params {
+			q.Set(k, v)
+		}
+	} else {
+		b, _ := json.Marshal(params)
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path+"?"+q.Encode(), body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	return c.send(req)
+}
+
+// raw sends a request as given (already signed or deliberately not).
+func (c *client) send(req *http.Request) reply {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(b, &r); err != nil {
+			c.t.Fatalf("%s %s: body is not an envelope: %q", req.Method, req.URL.Path, b)
+		}
+	}
+	return r
+}
+
+// signedRaw builds a request whose body (of contentType) and query are
+// signed over all of extra (which the caller also placed in body or query).
+func (c *client) signedRaw(method, path, contentType string, body []byte, signed map[string]string) *http.Request {
+	c.t.Helper()
+	all := map[string]string{"timestamp": strconv.FormatInt(c.clock.Now().UnixMilli(), 10)}
+	for k, v := range signed {
+		all[k] = v
+	}
+	q := url.Values{}
+	q.Set("auth_key", c.key)
+	q.Set("timestamp", all["timestamp"])
+	q.Set("token", sign(all, c.secret))
+	req, err := http.NewRequest(method, c.base+path+"?"+q.Encode(), bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req
+}
+
+func expect(t *testing.T, r reply, code int, what string) {
+	t.Helper()
+	if r.Code != code || r.Status != code {
+		t.Fatalf("%s: got status %d code %d msg %q body %s; want %d", what, r.Status, r.Code, r.Msg, r.Body, code)
+	}
+}
+
+// captchaAnswer fetches a captcha and reads its answer from the store, as
+// a test may (SPEC §6 keeps the answer out of the markup).
+func (c *client) captcha(inst *instance) (id, answer string) {
+	c.t.Helper()
+	r := c.call(http.MethodGet, "/blogapi/service/captcha", nil)
+	expect(c.t, r, 200, "captcha")
+	id = r.Header.Get("X-Captcha-Id")
+	if id == "" {
+		c.t.Fatal("no X-Captcha-Id")
+	}
+	got, err := models.NewCaptchaStore(inst.db).Peek(context.Background(), id)
+	if err != nil {
+		c.t.Fatalf("captcha %s not in store: %v", id, err)
+	}
+	return id, got.Answer
+}
+
+func md5hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// signedRawJSON signs a literal JSON object body: top-level strings as
+// their value, null as "", anything else as its compact literal text.
+func (c *client) signedRawJSON(method, path, body string) *http.Request {
+	c.t.Helper()
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &members); err != nil {
+		c.t.Fatal(err)
+	}
+	signed := map[string]string{}
+	for k, raw := range members {
+		var s string
+		switch {
+		case json.Unmarshal(raw, &s) == nil:
+			signed[k] = s
+		case string(raw) == "null":
+			signed[k] = ""
+		default:
+			var buf bytes.Buffer
+			_ = json.Compact(&buf, raw)
+			signed[k] = buf.String()
+		}
+	}
+	return c.signedRaw(method, path, "application/json", []byte(body), signed)
+}

@@ -1,0 +1,83 @@
+package middleware
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
+)
+
+const ctxClaims = "blogapi.claims"
+
+// Headers that carry the access token (SPEC §4).
+const (
+	HeaderAccessToken   = "access-token"
+	HeaderAuthorization = "Authorization"
+)
+
+// Auth requires a valid access token from the `access-token` header (the
+// document's name) or `Authorization: Bearer <jwt>` (SPEC §4), checked by
+// authenticate (typically SessionService.Authenticate wrapped with the
+// user-status check). On success the claims are available to handlers as
+// Claims(c). Failures are answered at once: no token → 401; an
+// Authorization scheme other than Bearer → 401; both headers present with
+// different tokens → 400; otherwise whatever authenticate returned (402
+// expired, 521 invalid, 401 session ended, 403 frozen...).
+func Auth(r Renderer, authenticate func(ctx context.Context, token string) (*services.Claims, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, err := accessToken(c)
+		if err != nil {
+			r.Abort(c, err)
+			return
+		}
+		claims, err := authenticate(c.Request.Context(), token)
+		if err != nil {
+			r.Abort(c, err)
+			return
+		}
+		c.Set(ctxClaims, claims)
+		c.Next()
+	}
+}
+
+// Claims are the access token claims Auth verified (nil outside Auth).
+func Claims(c *gin.Context) *services.Claims {
+	v, _ := c.Get(ctxClaims)
+	claims, _ := v.(*services.Claims)
+	return claims
+}
+
+var (
+	errNoAccessToken   = models.NewError(models.CodeUnauthorized, "access token is missing")
+	errAuthScheme      = models.NewError(models.CodeUnauthorized, "Authorization header must use the Bearer scheme")
+	errTokenDisagree   = models.NewError(models.CodeBadRequest, "access-token and Authorization headers carry different tokens")
+	errBearerMalformed = models.NewError(models.CodeUnauthorized, "Authorization header must be \"Bearer <token>\"")
+)
+
+// accessToken reads the token from the two headers.
+func accessToken(c *gin.Context) (string, error) {
+	header := strings.TrimSpace(c.GetHeader(HeaderAccessToken))
+	var bearer string
+	if auth := strings.TrimSpace(c.GetHeader(HeaderAuthorization)); auth != "" {
+		scheme, rest, _ := strings.Cut(auth, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return "", errAuthScheme
+		}
+		bearer = strings.TrimSpace(rest)
+		if bearer == "" || strings.ContainsAny(bearer, " \t") {
+			return "", errBearerMalformed
+		}
+	}
+	switch {
+	case header != "" && bearer != "" && header != bearer:
+		return "", errTokenDisagree
+	case header != "":
+		return header, nil
+	case bearer != "":
+		return bearer, nil
+	}
+	return "", errNoAccessToken
+}

@@ -1,0 +1,70 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Captcha is a document of the `captchas` collection (SPEC §6): `_id` is
+// the captcha id, Answer the expected answer as issued.
+type Captcha struct {
+	ID        string    `bson:"_id"`
+	Answer    string    `bson:"answer"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+// CaptchaStore keeps issued captchas in MongoDB so that any instance can
+// verify a captcha another one issued.
+type CaptchaStore struct{ coll *mongo.Collection }
+
+// NewCaptchaStore uses the `captchas` collection of db.
+func NewCaptchaStore(db *mongo.Database) *CaptchaStore {
+	return &CaptchaStore{coll: db.Collection("captchas")}
+}
+
+// Collection is the underlying collection (for expiry set-up).
+func (s *CaptchaStore) Collection() *mongo.Collection { return s.coll }
+
+// Put stores a captcha; an existing id is overwritten.
+func (s *CaptchaStore) Put(ctx context.Context, c Captcha) error {
+	_, err := s.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store captcha: %w", err)
+	}
+	return nil
+}
+
+// Take deletes the captcha with id and returns it, in one operation, so a
+// captcha can be used once whatever the outcome. ErrNotFound when there is
+// none; an expired one is returned (and deleted) for the caller to refuse.
+func (s *CaptchaStore) Take(ctx context.Context, id string) (Captcha, error) {
+	var c Captcha
+	err := s.coll.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return Captcha{}, ErrNotFound
+	}
+	if err != nil {
+		return Captcha{}, fmt.Errorf("take captcha: %w", err)
+	}
+	return c, nil
+}
+
+// Peek returns the captcha with id without consuming it (ErrNotFound when
+// absent). For tests and tools that read the answer from the store.
+func (s *CaptchaStore) Peek(ctx context.Context, id string) (Captcha, error) {
+	var c Captcha
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return Captcha{}, ErrNotFound
+	}
+	if err != nil {
+		return Captcha{}, fmt.Errorf("find captcha: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,104 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Expiring sets up expiry for collections whose documents carry
+// `expiresAt` (SPEC §8): a TTL index where the server has them (MongoDB),
+// else a periodic sweep (FerretDB v1 answers NotImplemented). Reads filter
+// on expiresAt either way, so expiry is exact; this only reclaims space.
+type Expiring struct {
+	colls  []*mongo.Collection
+	sweep  []*mongo.Collection
+	logger *slog.Logger
+}
+
+// EnsureExpiry creates an `expiresAt` TTL index (expireAfterSeconds 0) on
+// each collection; those where the server refuses TTL indexes are swept by
+// Run instead. An `expiresAt` index is created in any case.
+func EnsureExpiry(ctx context.Context, logger *slog.Logger, colls ...*mongo.Collection) (*Expiring, error) {
+	e := &Expiring{colls: colls, logger: logger}
+	for _, c := range colls {
+		_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{
+			Keys:    bson.D{{Key: "expiresAt", Value: 1}},
+			Options: options.Index().SetExpireAfterSeconds(0).SetName("expiresAt_ttl"),
+		})
+		if err == nil {
+			continue
+		}
+		var ce mongo.CommandError
+		if !errors.As(err, &ce) {
+			return nil, fmt.Errorf("%s ttl index: %w", c.Name(), err)
+		}
+		// No TTL support (or an index of the same name without TTL): a plain
+		// index for the sweep and the reads.
+		if _, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{
+			Keys:    bson.D{{Key: "expiresAt", Value: 1}},
+			Options: options.Index().SetName("expiresAt_1"),
+		}); err != nil && !isIndexConflict(err) {
+			return nil, fmt.Errorf("%s expiresAt index: %w", c.Name(), err)
+		}
+		e.sweep = append(e.sweep, c)
+	}
+	return e, nil
+}
+
+func isIndexConflict(err error) bool {
+	var ce mongo.CommandError
+	// 85 IndexOptionsConflict, 86 IndexKeySpecsConflict: an equivalent
+	// index already exists under the other name.
+	return errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86)
+}
+
+// Swept reports the collections the sweep covers (those without TTL).
+func (e *Expiring) Swept() []string {
+	names := make([]string, len(e.sweep))
+	for i, c := range e.sweep {
+		names[i] = c.Name()
+	}
+	return names
+}
+
+// SweepOnce deletes documents whose expiresAt is at or before now from the
+// swept collections and returns how many.
+func (e *Expiring) SweepOnce(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for _, c := range e.sweep {
+		res, err := c.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
+		if err != nil {
+			return total, fmt.Errorf("sweep %s: %w", c.Name(), err)
+		}
+		total += res.DeletedCount
+	}
+	return total, nil
+}
+
+// Run sweeps every interval until ctx ends. Nothing to sweep: returns at once.
+func (e *Expiring) Run(ctx context.Context, interval time.Duration, now func() time.Time) {
+	if len(e.sweep) == 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := e.SweepOnce(ctx, now()); err != nil {
+				e.logger.WarnContext(ctx, "expiry sweep failed", "err", err.Error())
+			} else if n > 0 {
+				e.logger.DebugContext(ctx, "expiry sweep", "deleted", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// ReplayStore keeps the accepted signatures of SPEC §3 in the `replays`
+// collection, `{_id: auth_key + ":" + token, expiresAt}`, so that every
+// server instance refuses a request another one already accepted.
+type ReplayStore struct {
+	coll *mongo.Collection
+	// Now is the clock that decides whether a record has expired; the
+	// default is time.Now.
+	Now func() time.Time
+}
+
+// NewReplayStore uses the `replays` collection of db.
+func NewReplayStore(db *mongo.Database) *ReplayStore {
+	return &ReplayStore{coll: db.Collection("replays"), Now: time.Now}
+}
+
+// Collection is the underlying collection (for EnsureExpiry).
+func (s *ReplayStore) Collection() *mongo.Collection { return s.coll }
+
+// EnsureIndexes creates the `expiresAt` index the sweep uses. An existing
+// index on the same key under another name (such as EnsureExpiry's TTL
+// index) is kept, so call EnsureExpiry first where TTL indexes exist.
+func (s *ReplayStore) EnsureIndexes(ctx context.Context) error {
+	_, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "expiresAt", Value: 1}},
+		Options: options.Index().SetName("expiresAt_1"),
+	})
+	if err != nil && !isIndexConflict(err) {
+		return fmt.Errorf("replays expiresAt index: %w", err)
+	}
+	return nil
+}
+
+// Record stores key until expiresAt. It returns ErrDuplicate when key is
+// already stored with an expiresAt after now; an expired record of the same
+// key (not yet swept) is taken over with a conditional update. On MongoDB
+// that update is atomic, so two instances racing for an expired record
+// cannot both succeed; FerretDB v1 runs it as a read then a write, so there
+// both can. For SPEC §3 signatures the take-over is unreachable anyway: the
+// timestamp is signed and the record outlives the skew window (expiresAt =
+// accept time + 2×max_skew), so a token old enough to find its record
+// expired is refused as expired (513) before it gets here. Other errors are
+// the driver's, wrapped.
+func (s *ReplayStore) Record(ctx context.Context, key string, expiresAt time.Time) error {
+	_, err := s.coll.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "expiresAt", Value: expiresAt}})
+	if err == nil {
+		return nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("record replay: %w", err)
+	}
+	res, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: key}, {Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: s.now()}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}}})
+	if err != nil {
+		return fmt.Errorf("record replay: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrDuplicate
+	}
+	return nil
+}
+
+// DeleteExpired deletes the records whose expiresAt is at or before now and
+// returns how many (the sweep of SPEC §8 where there is no TTL index).
+func (s *ReplayStore) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired replays: %w", err)
+	}
+	return res.DeletedCount, nil
+}
+
+func (s *ReplayStore) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}

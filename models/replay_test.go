@@ -1,0 +1,73 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+func TestReplayStoreRecord(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.UnixMilli(1_700_000_000_000).UTC()
+	now := t0
+	store := models.NewReplayStore(dbtest.New(t))
+	store.Now = func() time.Time { return now }
+	if err := store.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	window := 10 * time.Minute
+
+	steps := []struct {
+		name    string
+		at      time.Time
+		key     string
+		wantErr error
+	}{
+		{"first use accepted", t0, "app:aa", nil},
+		{"replay within the window", t0.Add(time.Second), "app:aa", models.ErrDuplicate},
+		{"other token accepted", t0.Add(time.Second), "app:bb", nil},
+		{"replay just before expiry", t0.Add(window - time.Millisecond), "app:aa", models.ErrDuplicate},
+		{"expired record taken over at expiresAt", t0.Add(window), "app:aa", nil},
+		{"taken-over record is live again", t0.Add(window + time.Second), "app:aa", models.ErrDuplicate},
+	}
+	for _, st := range steps {
+		now = st.at
+		err := store.Record(ctx, st.key, st.at.Add(window))
+		if !errors.Is(err, st.wantErr) || (st.wantErr == nil && err != nil) {
+			t.Fatalf("%s: Record = %v, want %v", st.name, err, st.wantErr)
+		}
+	}
+
+	// app:bb expires at t0+1s+window, app:aa (taken over) at t0+2·window.
+	n, err := store.DeleteExpired(ctx, t0.Add(window+time.Second))
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
+	}
+	n, err = store.DeleteExpired(ctx, t0.Add(window+time.Second))
+	if err != nil || n != 0 {
+		t.Fatalf("second DeleteExpired = %d, %v; want 0", n, err)
+	}
+	now = t0.Add(window + 2*time.Second)
+	if err := store.Record(ctx, "app:bb", now.Add(window)); err != nil {
+		t.Fatalf("Record after sweep = %v", err)
+	}
+}
+
+func TestReplayStoreIndexesIdempotent(t *testing.T) {
+	ctx := context.Background()
+	store := models.NewReplayStore(dbtest.New(t))
+	if _, err := models.EnsureExpiry(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), store.Collection()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := store.EnsureIndexes(ctx); err != nil {
+			t.Fatalf("EnsureIndexes: %v", err)
+		}
+	}
+}

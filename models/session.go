@@ -1,0 +1,164 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Reasons a session ended, stored in Session.EndReason.
+const (
+	EndLogout         = "logout"
+	EndLogoutAll      = "logout_all"
+	EndRefreshReuse   = "refresh_reuse"
+	EndPasswordChange = "password_change"
+	EndPasswordReset  = "password_reset"
+	EndAccountFrozen  = "account_frozen"
+)
+
+// Session is a document of the `sessions` collection: one login on one
+// device (SPEC §4). `_id` is the session id (16 random bytes in hex), the
+// `sid` claim of its tokens. RefreshJTI is the `jti` of the only refresh
+// token the session still accepts. ExpiresAt is that refresh token's expiry;
+// EndedAt is nil while the session is alive.
+type Session struct {
+	ID         string     `bson:"_id" json:"id"`
+	UserID     string     `bson:"userId" json:"userId"`
+	RefreshJTI string     `bson:"refreshJti" json:"-"`
+	CreatedAt  time.Time  `bson:"createdAt" json:"createdAt"`
+	LastUsedAt time.Time  `bson:"lastUsedAt" json:"lastUsedAt"`
+	ExpiresAt  time.Time  `bson:"expiresAt" json:"expiresAt"`
+	EndedAt    *time.Time `bson:"endedAt" json:"endedAt,omitempty"`
+	EndReason  string     `bson:"endReason,omitempty" json:"endReason,omitempty"`
+	UserAgent  string     `bson:"userAgent" json:"userAgent"`
+	IP         string     `bson:"ip" json:"ip"`
+}
+
+// Alive reports whether the session can still be used at now: not ended and
+// not expired.
+func (s Session) Alive(now time.Time) bool { return s.EndedAt == nil && now.Before(s.ExpiresAt) }
+
+// SessionStore keeps sessions in MongoDB, so that ending a session takes
+// effect on every instance at once (SPEC §4, §8).
+type SessionStore struct{ coll *mongo.Collection }
+
+// NewSessionStore uses the `sessions` collection of db.
+func NewSessionStore(db *mongo.Database) *SessionStore {
+	return &SessionStore{coll: db.Collection("sessions")}
+}
+
+// Collection is the underlying collection (for expiry set-up).
+func (s *SessionStore) Collection() *mongo.Collection { return s.coll }
+
+// EnsureIndexes creates the indexes the queries need: userId (ending every
+// session of a user) and expiresAt (the expiry sweep), the latter through
+// EnsureExpiry so that both set-ups agree on it. Idempotent.
+func (s *SessionStore) EnsureIndexes(ctx context.Context) error {
+	if _, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "userId", Value: 1}},
+		Options: options.Index().SetName("userId_1"),
+	}); err != nil {
+		return fmt.Errorf("sessions indexes: %w", err)
+	}
+	if _, err := EnsureExpiry(ctx, slog.New(slog.DiscardHandler), s.coll); err != nil {
+		return fmt.Errorf("sessions indexes: %w", err)
+	}
+	return nil
+}
+
+// Create inserts a session; ErrDuplicate when its id is taken.
+func (s *SessionStore) Create(ctx context.Context, sess *Session) error {
+	_, err := s.coll.InsertOne(ctx, sess)
+	if mongo.IsDuplicateKeyError(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// Get returns the session with id, alive or not; ErrNotFound when absent.
+func (s *SessionStore) Get(ctx context.Context, id string) (Session, error) {
+	var sess Session
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sess)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("find session: %w", err)
+	}
+	return sess, nil
+}
+
+// Rotate replaces the session's refresh token jti oldJTI with newJTI and
+// its expiry with newExpiresAt, and sets lastUsedAt to now, in one
+// compare-and-set: it only applies while the session is alive at now and
+// oldJTI is still its current jti. Otherwise nothing changes and
+// ErrNotFound is returned, so of two concurrent renewals with the same
+// refresh token exactly one wins.
+func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, newExpiresAt, now time.Time) error {
+	filter := bson.D{
+		{Key: "_id", Value: id},
+		{Key: "refreshJti", Value: oldJTI},
+		{Key: "endedAt", Value: nil},
+		{Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
+	}
+	update := bson.D{{Key: "$set", Value: bson.D{
+		{Key: "refreshJti", Value: newJTI},
+		{Key: "expiresAt", Value: newExpiresAt},
+		{Key: "lastUsedAt", Value: now},
+	}}}
+	res, err := s.coll.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return fmt.Errorf("rotate session: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// End marks the session ended at now with reason. Ending a session that is
+// already ended, or absent, changes nothing and is not an error (the first
+// reason is kept).
+func (s *SessionStore) End(ctx context.Context, id, reason string, now time.Time) error {
+	_, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "endedAt", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "endedAt", Value: now}, {Key: "endReason", Value: reason}}}})
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	return nil
+}
+
+// EndAllForUser ends every live session of userID except exceptID (""
+// excepts none) and returns how many it ended.
+func (s *SessionStore) EndAllForUser(ctx context.Context, userID, exceptID, reason string, now time.Time) (int64, error) {
+	filter := bson.D{{Key: "userId", Value: userID}, {Key: "endedAt", Value: nil}}
+	if exceptID != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
+	}
+	res, err := s.coll.UpdateMany(ctx, filter,
+		bson.D{{Key: "$set", Value: bson.D{{Key: "endedAt", Value: now}, {Key: "endReason", Value: reason}}}})
+	if err != nil {
+		return 0, fmt.Errorf("end sessions: %w", err)
+	}
+	return res.ModifiedCount, nil
+}
+
+// DeleteExpired deletes sessions whose expiresAt is at or before now,
+// ended or not, and returns how many.
+func (s *SessionStore) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return res.DeletedCount, nil
+}

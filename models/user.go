@@ -1,0 +1,195 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// User statuses (seed 004 注册 返回参数 status).
+const (
+	StatusPending = "pending" // registered, email not yet verified
+	StatusNormal  = "normal"  // email verified
+	StatusReject  = "reject"  // refused by an admin; cannot log in
+	StatusFreeze  = "freeze"  // frozen by an admin; cannot log in
+)
+
+// User types (seed 004 注册 返回参数 type).
+const (
+	TypeClient = "client"
+	TypeAdmin  = "admin"
+)
+
+// User is a document of the `users` collection (SPEC §5). AccountKey and
+// EmailKey hold the lower-cased account and email the unique indexes are
+// on, so uniqueness ignores case. PasswordHash is an argon2id PHC string and
+// never leaves the server.
+type User struct {
+	ID            bson.ObjectID `bson:"_id,omitempty" json:"id"`
+	Account       string        `bson:"account" json:"account"`
+	AccountKey    string        `bson:"accountKey" json:"-"`
+	Email         string        `bson:"email" json:"email"`
+	EmailKey      string        `bson:"emailKey" json:"-"`
+	EmailVerified bool          `bson:"emailVerified" json:"emailVerified"`
+	Status        string        `bson:"status" json:"status"`
+	Nick          string        `bson:"nick" json:"nick"`
+	Avatar        string        `bson:"avatar" json:"avatar"`
+	// Created is the registration time in ms since the Unix epoch.
+	Created      int64  `bson:"created" json:"created"`
+	Type         string `bson:"type" json:"type"`
+	Level        int    `bson:"level" json:"level"`
+	PasswordHash string `bson:"passwordHash" json:"-"`
+	// LastLoginAt is the last successful login in ms since the Unix epoch (0: never).
+	LastLoginAt int64 `bson:"lastLoginAt" json:"lastLoginAt"`
+}
+
+// AccountKey is the form of an account name the unique index compares.
+func AccountKey(account string) string { return strings.ToLower(account) }
+
+// EmailKey is the form of an email address the unique index compares.
+func EmailKey(email string) string { return strings.ToLower(email) }
+
+// UserStore keeps users in MongoDB.
+type UserStore struct{ coll *mongo.Collection }
+
+// NewUserStore uses the `users` collection of db.
+func NewUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Collection("users")} }
+
+// EnsureIndexes creates the unique indexes on accountKey and emailKey
+// (SPEC §8). Idempotent.
+func (s *UserStore) EnsureIndexes(ctx context.Context) error {
+	_, err := s.coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
+		{Keys: bson.D{{Key: "accountKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("accountKey_unique")},
+		{Keys: bson.D{{Key: "emailKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("emailKey_unique")},
+	})
+	if err != nil {
+		return fmt.Errorf("users indexes: %w", err)
+	}
+	return nil
+}
+
+// Create inserts u (its ID is set) and returns ErrDuplicateAccount or
+// ErrDuplicateEmail when the account or email is taken, ignoring case.
+func (s *UserStore) Create(ctx context.Context, u *User) error {
+	u.AccountKey, u.EmailKey = AccountKey(u.Account), EmailKey(u.Email)
+	if u.ID.IsZero() {
+		u.ID = bson.NewObjectID()
+	}
+	_, err := s.coll.InsertOne(ctx, u)
+	if err == nil {
+		return nil
+	}
+	if mongo.IsDuplicateKeyError(err) {
+		return s.duplicateOf(ctx, u, err)
+	}
+	return fmt.Errorf("insert user: %w", err)
+}
+
+// duplicateOf tells which unique key an insert collided on. The server's
+// error text names the index, but FerretDB and MongoDB word it differently,
+// so it asks the collection instead.
+func (s *UserStore) duplicateOf(ctx context.Context, u *User, cause error) error {
+	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: "accountKey", Value: u.AccountKey}})
+	if err != nil {
+		return fmt.Errorf("insert user: %w", errors.Join(cause, err))
+	}
+	if n > 0 {
+		return ErrDuplicateAccount
+	}
+	return ErrDuplicateEmail
+}
+
+// ByID returns the user with id, or ErrNotFound.
+func (s *UserStore) ByID(ctx context.Context, id bson.ObjectID) (User, error) {
+	return s.findOne(ctx, bson.D{{Key: "_id", Value: id}})
+}
+
+// ByAccount returns the user whose account matches ignoring case, or ErrNotFound.
+func (s *UserStore) ByAccount(ctx context.Context, account string) (User, error) {
+	return s.findOne(ctx, bson.D{{Key: "accountKey", Value: AccountKey(account)}})
+}
+
+// ByEmail returns the user whose email matches ignoring case, or ErrNotFound.
+func (s *UserStore) ByEmail(ctx context.Context, email string) (User, error) {
+	return s.findOne(ctx, bson.D{{Key: "emailKey", Value: EmailKey(email)}})
+}
+
+// AccountExists reports whether account is taken, ignoring case.
+func (s *UserStore) AccountExists(ctx context.Context, account string) (bool, error) {
+	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: "accountKey", Value: AccountKey(account)}}, options.Count().SetLimit(1))
+	if err != nil {
+		return false, fmt.Errorf("count users: %w", err)
+	}
+	return n > 0, nil
+}
+
+// SetLastLogin records a successful login at ms (ms since the Unix epoch).
+func (s *UserStore) SetLastLogin(ctx context.Context, id bson.ObjectID, ms int64) error {
+	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "lastLoginAt", Value: ms}}}})
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	return nil
+}
+
+// Update applies set (field name → value, bson names of User) to the user
+// with id and returns the updated document. ErrNotFound when there is no
+// such user; ErrDuplicateEmail when the new email is taken. Keys of set come
+// from code, never from a request.
+func (s *UserStore) Update(ctx context.Context, id bson.ObjectID, set bson.D) (User, error) {
+	for _, e := range set {
+		switch e.Key {
+		case "email":
+			if v, ok := e.Value.(string); ok {
+				set = append(set, bson.E{Key: "emailKey", Value: EmailKey(v)})
+			}
+		case "account":
+			if v, ok := e.Value.(string); ok {
+				set = append(set, bson.E{Key: "accountKey", Value: AccountKey(v)})
+			}
+		}
+	}
+	var u User
+	err := s.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: set}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
+	switch {
+	case err == nil:
+		return u, nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return User{}, ErrNotFound
+	case mongo.IsDuplicateKeyError(err):
+		return User{}, ErrDuplicateEmail
+	}
+	return User{}, fmt.Errorf("update user: %w", err)
+}
+
+// Delete removes the user with id (ErrNotFound when absent).
+func (s *UserStore) Delete(ctx context.Context, id bson.ObjectID) error {
+	res, err := s.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (s *UserStore) findOne(ctx context.Context, filter bson.D) (User, error) {
+	var u User
+	err := s.coll.FindOne(ctx, filter).Decode(&u)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("find user: %w", err)
+	}
+	return u, nil
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+// TestEnvelopeEverywhere: unknown routes, wrong methods and the unsigned
+// operational routes all answer with the envelope.
+func TestEnvelopeEverywhere(t *testing.T) {
+	clk := newClock()
+	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+	for _, tc := range []struct {
+		method, path string
+		code         int
+	}{
+		{http.MethodGet, "/nope", 404},
+		{http.MethodGet, "/blogapi/nope", 511}, // the /blogapi group is signed before routing
+		{http.MethodDelete, "/healthz", 405},
+		{http.MethodGet, "/healthz", 200},
+		{http.MethodGet, "/readyz", 200},
+	} {
+		req, _ := http.NewRequest(tc.method, inst.srv.URL+tc.path, nil)
+		r := c.send(req)
+		if r.Code != tc.code || r.Msg == "" {
+			t.Errorf("%s %s: code %d msg %q body %s; want %d", tc.method, tc.path, r.Code, r.Msg, r.Body, tc.code)
+		}
+		if r.Header.Get("X-Request-Id") == "" {
+			t.Errorf("%s %s: no X-Request-Id", tc.method, tc.path)
+		}
+	}
+	r := c.call(http.MethodGet, "/blogapi/nope", nil)
+	expect(t, r, 404, "signed unknown route")
+	r = c.call(http.MethodDelete, "/blogapi/login", nil)
+	expect(t, r, 405, "signed wrong method")
+}
+
+// TestStandardStatusPolicy: response.http_status standard keeps code but
+// sends statuses proxies understand (SPEC §2).
+func TestStandardStatusPolicy(t *testing.T) {
+	clk := newClock()
+	cfg := testConfig(t)
+	cfg.Response.HTTPStatus = "standard"
+	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+	req, _ := http.NewRequest(http.MethodGet, inst.srv.URL+"/blogapi/service/captcha", nil)
+	r := c.send(req)
+	if r.Code != 511 || r.Status != 401 {
+		t.Fatalf("standard policy: status %d code %d", r.Status, r.Code)
+	}
+	r = c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr("x.y.z"))
+	if r.Code != 521 || r.Status != 401 {
+		t.Fatalf("standard policy 521: status %d code %d", r.Status, r.Code)
+	}
+}
+
+// TestCaptchaEndpoint: envelope and raw SVG forms, id header and cookie,
+// size bounds.
+func TestCaptchaEndpoint(t *testing.T) {
+	clk := newClock()
+	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+
+	r := c.call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"width": "150", "height": "50"})
+	expect(t, r, 200, "captcha")
+	var svg string
+	r.decode(t, &svg)
+	if !strings.HasPrefix(svg, "<svg") || !strings.Contains(svg, `width="150"`) || !strings.Contains(svg, `height="50"`) || strings.Contains(svg, "<text") {
+		t.Fatalf("svg %.200s", svg)
+	}
+	id := r.Header.Get("X-Captcha-Id")
+	var cookie *http.Cookie
+	for _, ck := range (&http.Response{Header: r.Header}).Cookies() {
+		if ck.Name == "captcha_id" {
+			cookie = ck
+		}
+	}
+	if cookie == nil || cookie.Value != id || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("captcha_id cookie %+v, header id %q", cookie, id)
+	}
+	if r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+	}
+
+	r = c.callWith(http.MethodGet, "/blogapi/service/captcha", nil, http.Header{"Accept": {"image/svg+xml"}})
+	if r.Status != 200 || r.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(r.Body), "<svg") {
+		t.Fatalf("raw svg: %d %q %.80s", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	if !strings.Contains(string(r.Body), `width="120"`) || !strings.Contains(string(r.Body), `height="44"`) {
+		t.Fatalf("default size not 120x44: %.200s", r.Body)
+	}
+
+	for _, p := range []map[string]string{
+		{"width": "39"}, {"width": "601"}, {"height": "19"}, {"height": "201"}, {"width": "abc"}, {"height": "1e3"},
+	} {
+		expect(t, c.call(http.MethodGet, "/blogapi/service/captcha", p), 400, "size "+strings.Join(mapPairs(p), ","))
+	}
+}
+
+func mapPairs(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// TestTokenAttacks: each forged or misused token is refused with its code.
+func TestTokenAttacks(t *testing.T) {
+	clk := newClock()
+	db := dbtest.New(t)
+	inst := startInstance(t, testConfig(t), db, clk)
+	c := newClient(t, inst.srv.URL, clk)
+	expect(t, register(t, c, inst, "victim", "victim@example.com", "pw"), 200, "register")
+	s := login(t, c, "victim", "pw")
+
+	parts := strings.Split(s.Token, ".")
+	noneHeader := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	tampered := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), `"typ":"access"`, `"typ":"access","x":1`, 1)))
+
+	cases := []struct {
+		name string
+		hdr  http.Header
+		code int
+	}{
+		{"alg none", accessHdr(noneHeader + "." + parts[1] + "."), 521},
+		{"tampered payload", accessHdr(parts[0] + "." + tampered + "." + parts[2]), 521},
+		{"tampered signature", accessHdr(parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2]))), 521},
+		{"garbage", accessHdr("not-a-jwt"), 521},
+		{"refresh as access", accessHdr(s.RefreshToken), 521},
+		{"basic scheme", http.Header{"Authorization": {"Basic dXNlcjpwYXNz"}}, 401},
+		{"valid", accessHdr(s.Token), 200},
+	}
+	for _, tc := range cases {
+		expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, tc.hdr), tc.code, tc.name)
+	}
+	// an access token is not a refresh token
+	expect(t, c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": s.Token}), 521, "access as refresh")
+	expect(t, c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{}), 400, "renewal without token")
+
+	// expired access token → 402; the refresh token still renews
+	clk.Advance(2*time.Hour + time.Second)
+	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(s.Token)), 402, "expired access")
+	expect(t, c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": s.RefreshToken}), 200, "renew after access expiry")
+	clk.Advance(15 * 24 * time.Hour)
+	expect(t, c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": s.RefreshToken}), 402, "expired refresh")
+}
+
+// TestRequestBodyAttacks: malformed bodies are 4xx envelopes through the
+// whole router.
+func TestRequestBodyAttacks(t *testing.T) {
+	clk := newClock()
+	cfg := testConfig(t)
+	cfg.Server.MaxBodyBytes = 4096
+	db := dbtest.New(t)
+	inst := startInstance(t, cfg, db, clk)
+	c := newClient(t, inst.srv.URL, clk)
+
+	cases := []struct {
+		name, ct, body string
+		code           int
+	}{
+		{"malformed JSON", "application/json", `{"account":"x",`, 400},
+		{"duplicate members", "application/json", `{"account":"a","account":"b"}`, 400},
+		{"array body", "application/json", `["account"]`, 400},
+		{"string body", "application/json", `"account"`, 400},
+		{"invalid UTF-8", "application/json", "{\"account\":\"\xff\xfe\"}", 400},
+		{"oversized", "application/json", `{"account":"` + strings.Repeat("a", 5000) + `"}`, 413},
+	}
+	for _, tc := range cases {
+		req := c.signedRaw(http.MethodPost, "/blogapi/login", tc.ct, []byte(tc.body), map[string]string{})
+		r := c.send(req)
+		if r.Code != tc.code {
+			t.Errorf("%s: code %d status %d body %s; want %d", tc.name, r.Code, r.Status, r.Body, tc.code)
+		}
+	}
+	// a huge number where a string belongs, correctly signed: still a 400
+	r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":1e999999,"password":"x"}`))
+	expect(t, r, 400, "huge number")
+	assertUsers(t, db, 0)
+}

@@ -1,0 +1,449 @@
+//go:build wip
+
+package services
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/blogapi/blogapi/models"
+)
+
+// UserStore is what the user service needs from storage; models.UserStore
+// satisfies it.
+type UserStore interface {
+	Create(ctx context.Context, u *models.User) error
+	ByID(ctx context.Context, id bson.ObjectID) (models.User, error)
+	ByAccount(ctx context.Context, account string) (models.User, error)
+	ByEmail(ctx context.Context, email string) (models.User, error)
+	AccountExists(ctx context.Context, account string) (bool, error)
+	SetLastLogin(ctx context.Context, id bson.ObjectID, ms int64) error
+	Update(ctx context.Context, id bson.ObjectID, set bson.D) (models.User, error)
+}
+
+// Account rules (SPEC §5).
+const (
+	AccountMinLen = 3
+	AccountMaxLen = 32
+	EmailMaxLen   = 254 // RFC 5321 path limit
+	NickMaxLen    = 32  // characters, not bytes
+	// NickDefaultPrefix starts the generated nick (seed 004 注册: '新用户-****').
+	NickDefaultPrefix = "新用户-"
+)
+
+// PasswordEncRSA is the password_enc value meaning password fields are
+// base64 RSA-OAEP-SHA256 ciphertexts of the md5 hex (seeds 000, 003).
+const PasswordEncRSA = "rsa-oaep-sha256"
+
+// UserService holds the rules of accounts: registration, login, the
+// user centre and the user-status part of authentication.
+type UserService struct {
+	users     UserStore
+	hasher    *PasswordHasher
+	captcha   *CaptchaService
+	sessions  *SessionService
+	guard     *LoginGuard
+	transport *PasswordTransport
+	verifier  EmailVerifier
+	now       func() time.Time
+	accessTTL time.Duration
+}
+
+// EmailVerifier starts email verification for a user (issue 3): it sends
+// the verification mail. A failure to send is logged by the implementation
+// and does not undo the registration.
+type EmailVerifier interface {
+	SendVerification(ctx context.Context, u models.User) error
+}
+
+// UserDeps are the collaborators of UserService. Transport and Verifier
+// may be nil (no RSA transport, no verification mail).
+type UserDeps struct {
+	Users     UserStore
+	Hasher    *PasswordHasher
+	Captcha   *CaptchaService
+	Sessions  *SessionService
+	Guard     *LoginGuard
+	Transport *PasswordTransport
+	Verifier  EmailVerifier
+	Now       func() time.Time
+	// AccessTTL is reported to clients as expiresIn (seconds).
+	AccessTTL time.Duration
+}
+
+// NewUserService returns the user service.
+func NewUserService(d UserDeps) *UserService {
+	return &UserService{users: d.Users, hasher: d.Hasher, captcha: d.Captcha, sessions: d.Sessions,
+		guard: d.Guard, transport: d.Transport, verifier: d.Verifier, now: d.Now, accessTTL: d.AccessTTL}
+}
+
+// RegisterInput is the body of POST /blogapi/reg (seed 004 用户注册). Only
+// these fields are read: type, level, status and emailVerified cannot be
+// set by a client (SPEC §5).
+type RegisterInput struct {
+	Account     string `json:"account" form:"account"`
+	Password    string `json:"password" form:"password"`
+	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	Email       string `json:"email" form:"email"`
+	Nick        string `json:"nick" form:"nick"`
+	Captcha     string `json:"captcha" form:"captcha"`
+	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+}
+
+// Register validates in, consumes the captcha, stores a new pending user
+// with an argon2id hash of the md5 password and returns it. Errors: 400
+// for a field (named in Fields) or the captcha, 409 "account is already
+// registered" / "email is already registered" (ignoring case).
+func (s *UserService) Register(ctx context.Context, in RegisterInput) (models.User, error) {
+	if err := ValidateAccount(in.Account); err != nil {
+		return models.User{}, err
+	}
+	email, err := ValidateEmail(in.Email)
+	if err != nil {
+		return models.User{}, err
+	}
+	nick := strings.TrimSpace(in.Nick)
+	if err := ValidateNick(nick); err != nil {
+		return models.User{}, err
+	}
+	password, err := s.password(in.PasswordEnc, "password", in.Password)
+	if err != nil {
+		return models.User{}, err
+	}
+	if err := s.captcha.Verify(ctx, in.CaptchaID, in.Captcha); err != nil {
+		return models.User{}, err
+	}
+	if nick == "" {
+		nick = NickDefaultPrefix + randomNickSuffix()
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return models.User{}, err
+	}
+	u := models.User{
+		Account:      in.Account,
+		Email:        email,
+		Status:       models.StatusPending,
+		Nick:         nick,
+		Created:      s.now().UnixMilli(),
+		Type:         models.TypeClient,
+		Level:        0,
+		PasswordHash: hash,
+	}
+	switch err := s.users.Create(ctx, &u); {
+	case errors.Is(err, models.ErrDuplicateAccount):
+		return models.User{}, models.FieldErrCode(models.CodeConflict, "account", "account is already registered")
+	case errors.Is(err, models.ErrDuplicateEmail):
+		return models.User{}, models.FieldErrCode(models.CodeConflict, "email", "email is already registered")
+	case err != nil:
+		return models.User{}, unavailable(err)
+	}
+	if s.verifier != nil {
+		_ = s.verifier.SendVerification(ctx, u)
+	}
+	return u, nil
+}
+
+// AccountAvailability is the answer of GET /blogapi/reg/check/username.
+type AccountAvailability struct {
+	Account   string `json:"account"`
+	Available bool   `json:"available"`
+}
+
+// CheckAccount says whether account is valid and free (ignoring case). An
+// invalid account is a 400, so the SPA can show the rule.
+func (s *UserService) CheckAccount(ctx context.Context, account string) (AccountAvailability, error) {
+	if err := ValidateAccount(account); err != nil {
+		return AccountAvailability{}, err
+	}
+	taken, err := s.users.AccountExists(ctx, account)
+	if err != nil {
+		return AccountAvailability{}, unavailable(err)
+	}
+	return AccountAvailability{Account: account, Available: !taken}, nil
+}
+
+// LoginInput is the body of POST /blogapi/login. Account is an account
+// name or an email address.
+type LoginInput struct {
+	Account     string `json:"account" form:"account"`
+	Password    string `json:"password" form:"password"`
+	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	Captcha     string `json:"captcha" form:"captcha"`
+	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+}
+
+// LoginResult is the data of a successful login or renewal (SPEC §4).
+type LoginResult struct {
+	Token        string       `json:"token"`
+	RefreshToken string       `json:"refreshToken"`
+	ExpiresIn    int64        `json:"expiresIn"` // access token lifetime, seconds
+	User         *models.User `json:"user,omitempty"`
+}
+
+// ErrBadCredentials is the one answer to an unknown account and a wrong
+// password alike (SPEC §5).
+var ErrBadCredentials = models.NewError(models.CodeUnauthorized, "account or password is incorrect")
+
+// Login checks the brute-force guard, the captcha when the guard asks for
+// one, then the password (the same argon2id cost for an unknown account),
+// then the account status (reject/freeze → 403 and their sessions end), and
+// starts a session. Errors: 400 input or captcha, 401 ErrBadCredentials,
+// 403, 429 with RetryAfter.
+func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
+	account := strings.TrimSpace(in.Account)
+	if account == "" {
+		return LoginResult{}, models.FieldErr("account", "account is required")
+	}
+	if len(account) > EmailMaxLen || !utf8.ValidString(account) {
+		return LoginResult{}, ErrBadCredentials
+	}
+	password, err := s.password(in.PasswordEnc, "password", in.Password)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	captchaRequired, err := s.guard.Check(ctx, account, ip)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if captchaRequired {
+		if strings.TrimSpace(in.Captcha) == "" {
+			return LoginResult{}, ErrCaptchaRequired
+		}
+		if err := s.captcha.Check(ctx, in.CaptchaID, in.Captcha); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	var u models.User
+	if strings.Contains(account, "@") {
+		u, err = s.users.ByEmail(ctx, account)
+	} else {
+		u, err = s.users.ByAccount(ctx, account)
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return LoginResult{}, unavailable(err)
+	}
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if !ok {
+		if err := s.guard.Failed(ctx, account, ip); err != nil {
+			return LoginResult{}, err
+		}
+		return LoginResult{}, ErrBadCredentials
+	}
+	if err := s.guard.Succeeded(ctx, account, ip); err != nil {
+		return LoginResult{}, err
+	}
+	if err := s.checkStatus(ctx, u); err != nil {
+		return LoginResult{}, err
+	}
+	pair, err := s.sessions.Start(ctx, u.ID.Hex(), userAgent, ip)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	u.LastLoginAt = s.now().UnixMilli()
+	if err := s.users.SetLastLogin(ctx, u.ID, u.LastLoginAt); err != nil {
+		return LoginResult{}, unavailable(err)
+	}
+	return s.result(pair, &u), nil
+}
+
+func (s *UserService) result(p TokenPair, u *models.User) LoginResult {
+	return LoginResult{Token: p.Access, RefreshToken: p.Refresh, ExpiresIn: int64(s.accessTTL / time.Second), User: u}
+}
+
+// Renew rotates a refresh token into a new pair (SPEC §4) after checking
+// that the user still exists and may log in.
+func (s *UserService) Renew(ctx context.Context, refreshToken string) (LoginResult, error) {
+	if refreshToken == "" {
+		return LoginResult{}, models.FieldErr("refreshToken", "refreshToken is required")
+	}
+	pair, claims, err := s.sessions.Renew(ctx, refreshToken)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	u, err := s.activeUser(ctx, claims)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return s.result(pair, &u), nil
+}
+
+// Authenticate verifies an access token and its session, then the user:
+// gone → 401 "session has ended"; reject/freeze → 403 and every session of
+// the user ends (SPEC §4).
+func (s *UserService) Authenticate(ctx context.Context, accessToken string) (*Claims, models.User, error) {
+	claims, err := s.sessions.Authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, models.User{}, err
+	}
+	u, err := s.activeUser(ctx, claims)
+	if err != nil {
+		return nil, models.User{}, err
+	}
+	return claims, u, nil
+}
+
+func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.User, error) {
+	id, err := bson.ObjectIDFromHex(claims.Subject)
+	if err != nil {
+		return models.User{}, ErrSessionEnded
+	}
+	u, err := s.users.ByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		_ = s.sessions.EndAll(ctx, claims.Subject, "", "user_deleted")
+		return models.User{}, ErrSessionEnded
+	}
+	if err != nil {
+		return models.User{}, unavailable(err)
+	}
+	if err := s.checkStatus(ctx, u); err != nil {
+		return models.User{}, err
+	}
+	return u, nil
+}
+
+// checkStatus refuses reject and freeze users (403) and ends their sessions.
+func (s *UserService) checkStatus(ctx context.Context, u models.User) error {
+	switch u.Status {
+	case models.StatusReject, models.StatusFreeze:
+		if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", "account_"+u.Status); err != nil {
+			return err
+		}
+		if u.Status == models.StatusFreeze {
+			return models.NewError(models.CodeForbidden, "account is frozen")
+		}
+		return models.NewError(models.CodeForbidden, "account was rejected")
+	}
+	return nil
+}
+
+// password returns the md5 hex a client sent in field, decrypting it first
+// when enc is PasswordEncRSA. 400 when missing, not md5 hex, or not
+// decryptable; 400 for an unknown enc.
+func (s *UserService) password(enc, field, value string) (string, error) {
+	if value == "" {
+		return "", models.FieldErr(field, field+" is required")
+	}
+	switch enc {
+	case "":
+	case PasswordEncRSA:
+		if s.transport == nil {
+			return "", models.FieldErr("password_enc", "password_enc is not supported by this server")
+		}
+		plain, err := s.transport.Decrypt(value)
+		if err != nil {
+			return "", err
+		}
+		value = plain
+	default:
+		return "", models.FieldErr("password_enc", "password_enc must be empty or rsa-oaep-sha256")
+	}
+	if !ValidMD5Hex(value) {
+		return "", models.FieldErr(field, field+" must be the md5 of the password: 32 hexadecimal characters")
+	}
+	return strings.ToLower(value), nil
+}
+
+// ValidateAccount applies SPEC §5: 3–32 characters of [A-Za-z0-9_.-].
+func ValidateAccount(account string) error {
+	if account == "" {
+		return models.FieldErr("account", "account is required")
+	}
+	if len(account) < AccountMinLen || len(account) > AccountMaxLen {
+		return models.FieldErr("account", "account must be 3 to 32 characters long")
+	}
+	for i := 0; i < len(account); i++ {
+		b := account[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '.' || b == '-') {
+			return models.FieldErr("account", "account may contain only letters, digits, '_', '.' and '-'")
+		}
+	}
+	return nil
+}
+
+// ValidateEmail applies SPEC §5: one bare address (no display name) of at
+// most 254 bytes with a dotted domain, as net/mail parses it (RFC 5322).
+// It returns the address trimmed of surrounding space.
+func ValidateEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return "", models.FieldErr("email", "email is required")
+	}
+	bad := models.FieldErr("email", "email is not a valid address")
+	if len(email) > EmailMaxLen || !utf8.ValidString(email) {
+		return "", bad
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "", bad
+	}
+	at := strings.LastIndexByte(email, '@')
+	domain := email[at+1:]
+	if at < 1 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsAny(email, " \t\r\n\"()<>[]\\,;:") {
+		return "", bad
+	}
+	return email, nil
+}
+
+// ValidateNick applies SPEC §5: at most 32 characters, printable.
+func ValidateNick(nick string) error {
+	if !utf8.ValidString(nick) || utf8.RuneCountInString(nick) > NickMaxLen {
+		return models.FieldErr("nick", "nick must be at most 32 characters")
+	}
+	for _, r := range nick {
+		if r < 0x20 || r == 0x7f {
+			return models.FieldErr("nick", "nick must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// randomNickSuffix is 4 characters from crypto/rand for the default nick.
+func randomNickSuffix() string {
+	const chars = "abcdefghijkmnpqrstuvwxyz23456789"
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return string(b[:])
+}
+
+// Principal is the authenticated caller of a JWT route: the verified
+// claims and the user as stored.
+type Principal struct {
+	Claims *Claims
+	User   models.User
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p (set by the JWT middleware).
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal of a JWT route.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// Logout ends the caller's session, or every session of the user when all
+// is true (SPEC §4).
+func (s *UserService) Logout(ctx context.Context, p Principal, all bool) error {
+	if all {
+		return s.sessions.EndAll(ctx, p.User.ID.Hex(), "", "logout_all")
+	}
+	return s.sessions.End(ctx, p.Claims.SessionID, "logout")
+}

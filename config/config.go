@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -26,9 +27,9 @@ import (
 	"github.com/spf13/viper"
 )
 
-// EnvPrefix starts every environment override: key server.cors.allowed_origins is read from
+// envPrefix starts every environment override: key server.cors.allowed_origins is read from
 // BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS.
-const EnvPrefix = "BLOGAPI"
+const envPrefix = "BLOGAPI"
 
 // Example secrets shipped in config.yaml and the API document (seed 004). They let `go run .`
 // work in debug mode and are refused in release mode.
@@ -284,7 +285,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		if !ok {
 			continue
 		}
-		name := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		name := envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		raw := getenv(name)
 		if raw == "" {
 			continue
@@ -303,7 +304,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	var cfg Config
 	strict := func(dc *mapstructure.DecoderConfig) {
 		dc.WeaklyTypedInput = false
-		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(rejectBareDuration, dc.DecodeHook)
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(strictNumbers, dc.DecodeHook)
 	}
 	if err := v.UnmarshalExact(&cfg, strict); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
@@ -373,11 +374,17 @@ func leafFields(c Config) []leaf {
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-// rejectBareDuration refuses a number where a duration is expected: YAML `read_timeout: 15`
-// would otherwise mean 15 nanoseconds.
-func rejectBareDuration(from, to reflect.Type, data any) (any, error) {
-	if to == durationType && from != durationType && from.Kind() != reflect.String {
-		return nil, errors.New(`must be a duration string with a unit, such as "15s", "5m" or "2h"`)
+// strictNumbers refuses a number where a duration is expected (YAML `read_timeout: 15` would
+// otherwise mean 15 nanoseconds) and a fraction where an integer is expected (4.5 would become 4).
+func strictNumbers(from, to reflect.Type, data any) (any, error) {
+	if to == durationType {
+		if from != durationType && from.Kind() != reflect.String {
+			return nil, errors.New(`must be a duration string with a unit, such as "15s", "5m" or "2h"`)
+		}
+		return data, nil
+	}
+	if f, ok := data.(float64); ok && (to.Kind() == reflect.Int || to.Kind() == reflect.Int64) && f != math.Trunc(f) {
+		return nil, errors.New("must be a whole number")
 	}
 	return data, nil
 }

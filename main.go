@@ -21,10 +21,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ulule/limiter/v3"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
@@ -55,6 +57,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	logger := newLogger(stdout, cfg.Log)
+	if cfg.Server.Mode == "debug" {
+		gin.SetMode(gin.DebugMode)
+	} else {
+		gin.SetMode(gin.ReleaseMode)
+	}
 
 	db, closeDB, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
@@ -155,40 +162,43 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 // app is one API instance over a database: its handler and the background
 // work (the expiry sweep) that Close stops.
 type app struct {
-	Handler  http.Handler
-	Captchas *models.CaptchaStore
-	stop     context.CancelFunc
-	done     chan struct{}
+	Handler http.Handler
+	// Mail is the outgoing mail queue (tests Wait on it).
+	Mail *services.MailQueue
+	stop context.CancelFunc
+	done chan struct{}
 }
 
+// Close stops the sweep and delivers the queued mail. Call it after the
+// HTTP server has stopped.
 func (a *app) Close() {
 	a.stop()
 	<-a.done
+	a.Mail.Close()
 }
 
 // newApp builds stores → services → controllers → router over db. now is
 // the clock every rule reads (tests inject one).
 func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slog.Logger, now func() time.Time) (*app, error) {
-	if cfg.Server.Mode == "release" {
-		gin.SetMode(gin.ReleaseMode)
-	} else {
-		gin.SetMode(gin.DebugMode)
-	}
 	users := models.NewUserStore(db)
 	captchas := models.NewCaptchaStore(db)
 	sessions := models.NewSessionStore(db)
 	replays := models.NewReplayStore(db)
 	attempts := models.NewLoginAttemptStore(db)
+	rateStore := models.NewRateLimitStore(db, now)
+	emailTokens := models.NewEmailTokenStore(db)
+	outbox := models.NewOutboxStore(db)
 
 	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	for _, ensure := range []func(context.Context) error{users.EnsureIndexes, sessions.EnsureIndexes} {
+	for _, ensure := range []func(context.Context) error{users.EnsureIndexes, sessions.EnsureIndexes, emailTokens.EnsureIndexes, outbox.EnsureIndexes} {
 		if err := ensure(setupCtx); err != nil {
 			return nil, err
 		}
 	}
-	expiring, err := models.EnsureExpiry(setupCtx, logger,
-		captchas.Collection(), db.Collection("sessions"), db.Collection("replays"), db.Collection("login_attempts"))
+	expiringColls := append([]*mongo.Collection{captchas.Collection(), replays.Collection(), attempts.Collection(),
+		rateStore.Collection(), emailTokens.Collection()}, sessions.Collections()...)
+	expiring, err := models.EnsureExpiry(setupCtx, logger, expiringColls...)
 	if err != nil {
 		return nil, err
 	}
@@ -218,10 +228,29 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 	if err != nil {
 		return nil, err
 	}
-	userSvc := services.NewUserService(services.UserDeps{
-		Users: users, Hasher: services.NewPasswordHasher(cfg.Security.HashConcurrency), Captcha: captchaSvc,
-		Sessions: sessionSvc, Guard: guard, Transport: transport, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+	mailer, err := newMailer(cfg, logger, outbox, now)
+	if err != nil {
+		return nil, err
+	}
+	templates, err := services.NewMailTemplates(cfg.Server.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	mailQueue := services.NewMailQueue(mailer, logger)
+	hasher := services.NewPasswordHasher(cfg.Security.HashConcurrency)
+	accountSvc := services.NewAccountService(services.AccountDeps{
+		Users: users, Tokens: emailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc,
+		Transport: transport, Mail: mailQueue, Templates: templates, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
+	userSvc := services.NewUserService(services.UserDeps{
+		Users: users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
+		Transport: transport, Verifier: accountSvc, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+	})
+
+	limits, err := newLimits(cfg.RateLimit, rateStore)
+	if err != nil {
+		return nil, err
+	}
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
@@ -232,7 +261,10 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 		SecureCookies:  strings.HasPrefix(cfg.Server.PublicURL, "https://"),
 		Signer:         signer,
 		Users:          userSvc,
+		Accounts:       accountSvc,
+		Transport:      transport,
 		Captcha:        captchaSvc,
+		Limits:         limits,
 		Ping:           func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
 	})
 	if err != nil {
@@ -240,10 +272,52 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 	}
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a := &app{Handler: handler, Captchas: captchas, stop: stop, done: make(chan struct{})}
+	a := &app{Handler: handler, Mail: mailQueue, stop: stop, done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
 		expiring.Run(runCtx, time.Minute, now)
 	}()
 	return a, nil
+}
+
+// newLimits builds the per-IP limiters of rate_limit.* over one shared
+// MongoDB store; an empty rate leaves that route unlimited.
+func newLimits(c config.RateLimit, store limiter.Store) (routes.Limits, error) {
+	var l routes.Limits
+	for _, r := range []struct {
+		key  string
+		rate string
+		dst  **limiter.Limiter
+	}{
+		{"rate_limit.captcha", c.Captcha, &l.Captcha},
+		{"rate_limit.check_username", c.CheckUsername, &l.CheckUsername},
+		{"rate_limit.register", c.Register, &l.Register},
+		{"rate_limit.forgot_password", c.ForgotPassword, &l.ForgotPassword},
+		{"rate_limit.verify_resend", c.VerifyResend, &l.VerifyResend},
+	} {
+		rate, enabled, err := middleware.ParseRate(r.rate)
+		if err != nil {
+			return routes.Limits{}, fmt.Errorf("%s: %w", r.key, err)
+		}
+		if enabled {
+			*r.dst = limiter.New(store, rate)
+		}
+	}
+	return l, nil
+}
+
+// newMailer is the development log mailer (messages in the log and the
+// outbox collection) or SMTP, by mail.driver.
+func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (services.Mailer, error) {
+	if cfg.Mail.Driver != "smtp" {
+		return services.NewLogMailer(logger, outbox, now), nil
+	}
+	m, err := services.NewSMTPMailer(services.SMTPConfig{
+		Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, Password: cfg.Mail.Password,
+		From: cfg.Mail.From, TLSPolicy: cfg.Mail.TLSPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return m, nil
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/blogapi/blogapi/config"
@@ -26,7 +27,10 @@ import (
 	"github.com/blogapi/blogapi/models/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	dbtest.Main(m)
+}
 
 const (
 	testKey    = "test-app-key"
@@ -57,10 +61,14 @@ func testConfig(t *testing.T) config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Server.Mode = "debug"
-	cfg.Sign.Apps = []config.SignApp{{Name: "test", Key: testKey, Secret: testSecret}}
+	cfg.Sign.Apps = []config.App{{Name: "test", Key: testKey, Secret: testSecret}}
 	cfg.JWT.Secret = "test-jwt-secret-0123456789abcdef0123456789"
 	cfg.Data.Dir = t.TempDir()
 	cfg.Log.Level = "error"
+	// Generous limits: the flows below come from one IP; TestRateLimits
+	// sets tight ones.
+	cfg.RateLimit.Captcha, cfg.RateLimit.CheckUsername, cfg.RateLimit.Register = "1000-M", "1000-M", "1000-M"
+	cfg.RateLimit.ForgotPassword, cfg.RateLimit.VerifyResend = "1000-M", "1000-M"
 	return cfg
 }
 
@@ -97,6 +105,18 @@ type client struct {
 	secret string
 	// header is sent with every request (e.g. access-token).
 	header http.Header
+	lastTS int64
+}
+
+// timestamp is the clock in ms, strictly increasing per client as a real
+// client's is: two calls with the same parameters must not sign alike.
+func (c *client) timestamp() string {
+	ts := c.clock.Now().UnixMilli()
+	if ts <= c.lastTS {
+		ts = c.lastTS + 1
+	}
+	c.lastTS = ts
+	return strconv.FormatInt(ts, 10)
 }
 
 func newClient(t *testing.T, base string, clk *clock) *client {
@@ -150,7 +170,7 @@ func (c *client) call(method, path string, params map[string]string) reply {
 
 func (c *client) callWith(method, path string, params map[string]string, hdr http.Header) reply {
 	c.t.Helper()
-	all := map[string]string{"timestamp": strconv.FormatInt(c.clock.Now().UnixMilli(), 10)}
+	all := map[string]string{"timestamp": c.timestamp()}
 	for k, v := range params {
 		all[k] = v
 	}
@@ -164,6 +184,9 @@ func (c *client) callWith(method, path string, params map[string]string, hdr htt
 			q.Set(k, v)
 		}
 	} else {
+		if params == nil {
+			params = map[string]string{}
+		}
 		b, _ := json.Marshal(params)
 		body = bytes.NewReader(b)
 	}
@@ -205,7 +228,7 @@ func (c *client) send(req *http.Request) reply {
 // signed over all of extra (which the caller also placed in body or query).
 func (c *client) signedRaw(method, path, contentType string, body []byte, signed map[string]string) *http.Request {
 	c.t.Helper()
-	all := map[string]string{"timestamp": strconv.FormatInt(c.clock.Now().UnixMilli(), 10)}
+	all := map[string]string{"timestamp": c.timestamp()}
 	for k, v := range signed {
 		all[k] = v
 	}

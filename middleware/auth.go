@@ -10,8 +10,6 @@ import (
 	"github.com/blogapi/blogapi/services"
 )
 
-const ctxClaims = "blogapi.claims"
-
 // Headers that carry the access token (SPEC §4).
 const (
 	HeaderAccessToken   = "access-token"
@@ -26,28 +24,21 @@ const (
 // Authorization scheme other than Bearer → 401; both headers present with
 // different tokens → 400; otherwise whatever authenticate returned (402
 // expired, 521 invalid, 401 session ended, 403 frozen...).
-func Auth(r Renderer, authenticate func(ctx context.Context, token string) (*services.Claims, error)) gin.HandlerFunc {
+func Auth(r Renderer, authenticate func(ctx context.Context, token string) (services.Principal, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := accessToken(c)
 		if err != nil {
 			r.Abort(c, err)
 			return
 		}
-		claims, err := authenticate(c.Request.Context(), token)
+		p, err := authenticate(c.Request.Context(), token)
 		if err != nil {
 			r.Abort(c, err)
 			return
 		}
-		c.Set(ctxClaims, claims)
+		c.Request = c.Request.WithContext(services.WithPrincipal(c.Request.Context(), p))
 		c.Next()
 	}
-}
-
-// Claims are the access token claims Auth verified (nil outside Auth).
-func Claims(c *gin.Context) *services.Claims {
-	v, _ := c.Get(ctxClaims)
-	claims, _ := v.(*services.Claims)
-	return claims
 }
 
 var (

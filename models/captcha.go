@@ -40,19 +40,34 @@ func (s *CaptchaStore) Put(ctx context.Context, c Captcha) error {
 	return nil
 }
 
-// Take deletes the captcha with id and returns it, in one operation, so a
-// captcha can be used once whatever the outcome. ErrNotFound when there is
-// none; an expired one is returned (and deleted) for the caller to refuse.
+// Take deletes the captcha with id and returns it, so a captcha can be
+// used once whatever the outcome. ErrNotFound when there is none or another
+// request took it first; an expired one is returned (and deleted) for the
+// caller to refuse. It reads, then deletes and trusts only DeletedCount:
+// FerretDB v1's findAndModify is not atomic (two concurrent
+// FindOneAndDelete calls can both return the document), its DeleteOne is.
 func (s *CaptchaStore) Take(ctx context.Context, id string) (Captcha, error) {
-	var c Captcha
-	err := s.coll.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Captcha{}, ErrNotFound
-	}
+	c, err := s.Peek(ctx, id)
 	if err != nil {
-		return Captcha{}, fmt.Errorf("take captcha: %w", err)
+		return Captcha{}, err
+	}
+	if err := deleteExactlyOne(ctx, s.coll, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return Captcha{}, err
 	}
 	return c, nil
+}
+
+// deleteExactlyOne deletes the document filter matches and returns
+// ErrNotFound when none was deleted (someone else got there first).
+func deleteExactlyOne(ctx context.Context, coll *mongo.Collection, filter bson.D) error {
+	res, err := coll.DeleteOne(ctx, filter)
+	if err != nil {
+		return fmt.Errorf("delete from %s: %w", coll.Name(), err)
+	}
+	if res.DeletedCount != 1 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // Peek returns the captcha with id without consuming it (ErrNotFound when

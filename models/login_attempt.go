@@ -16,7 +16,8 @@ import (
 // open a new one. Documents: `{_id: key, count, windowStart, expiresAt}`;
 // pass Collection to EnsureExpiry to reclaim ended ones.
 //
-// Build one LoginAttemptStore per process and share it (see windowCounter).
+// Fail is exact across instances on MongoDB; on FerretDB v1.24 only within
+// one store (see RateLimitStore), so build one per process and share it.
 type LoginAttemptStore struct{ counter windowCounter }
 
 // NewLoginAttemptStore uses the `login_attempts` collection of db.

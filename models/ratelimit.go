@@ -23,8 +23,10 @@ import (
 // expiresAt}`. Expired documents are harmless (reads ignore them); pass
 // Collection to EnsureExpiry to reclaim them.
 //
-// Build one RateLimitStore per process and share it between limiters: see
-// windowCounter for why.
+// Updates are single-document atomic operations, exact across instances on
+// MongoDB. FerretDB v1.24 runs findAndModify as an unisolated read and
+// write, so the store also serialises updates of a key within the process:
+// build one RateLimitStore per process and share it between limiters.
 type RateLimitStore struct {
 	counter windowCounter
 	now     func() time.Time

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ulule/limiter/v3"
-	"github.com/ulule/limiter/v3/drivers/store/tests"
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -202,11 +201,6 @@ func TestRateLimitStoreSharedAcrossInstances(t *testing.T) {
 	if got, err := a.Peek(ctx, "reg:198.51.100.7"); err != nil || got.Remaining != 4 {
 		t.Fatalf("reset on one instance, peek on the other: %+v, %v", got, err)
 	}
-}
-
-// The limiter module's own conformance test for stores (real clock).
-func TestRateLimitStoreLimiterSuite(t *testing.T) {
-	tests.TestStoreSequentialAccess(t, models.NewRateLimitStore(dbtest.New(t), nil))
 }
 
 func TestRateLimitStoreCanceledContext(t *testing.T) {

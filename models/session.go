@@ -12,14 +12,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Reasons a session ended, stored in Session.EndReason.
+// Reasons a session ended, stored in Session.EndReason (callers may use
+// others, e.g. for account status changes).
 const (
 	EndLogout         = "logout"
 	EndLogoutAll      = "logout_all"
 	EndRefreshReuse   = "refresh_reuse"
 	EndPasswordChange = "password_change"
 	EndPasswordReset  = "password_reset"
-	EndAccountFrozen  = "account_frozen"
 )
 
 // Session is a document of the `sessions` collection: one login on one
@@ -45,20 +45,31 @@ type Session struct {
 func (s Session) Alive(now time.Time) bool { return s.EndedAt == nil && now.Before(s.ExpiresAt) }
 
 // SessionStore keeps sessions in MongoDB, so that ending a session takes
-// effect on every instance at once (SPEC §4, §8).
-type SessionStore struct{ coll *mongo.Collection }
-
-// NewSessionStore uses the `sessions` collection of db.
-func NewSessionStore(db *mongo.Database) *SessionStore {
-	return &SessionStore{coll: db.Collection("sessions")}
+// effect on every instance at once (SPEC §4, §8). Beside `sessions` it
+// keeps `session_rotations`: one document per rotated refresh token
+// (`_id` = its jti), which makes a refresh token usable once even where an
+// update is not an atomic compare-and-set (FerretDB v1 reads, then writes
+// back, a matched document).
+type SessionStore struct {
+	coll      *mongo.Collection
+	rotations *mongo.Collection
 }
 
-// Collection is the underlying collection (for expiry set-up).
-func (s *SessionStore) Collection() *mongo.Collection { return s.coll }
+// NewSessionStore uses the `sessions` and `session_rotations` collections
+// of db.
+func NewSessionStore(db *mongo.Database) *SessionStore {
+	return &SessionStore{coll: db.Collection("sessions"), rotations: db.Collection("session_rotations")}
+}
+
+// Collections are the store's collections, whose documents all carry
+// `expiresAt` (for EnsureExpiry).
+func (s *SessionStore) Collections() []*mongo.Collection {
+	return []*mongo.Collection{s.coll, s.rotations}
+}
 
 // EnsureIndexes creates the indexes the queries need: userId (ending every
-// session of a user) and expiresAt (the expiry sweep), the latter through
-// EnsureExpiry so that both set-ups agree on it. Idempotent.
+// session of a user) and expiresAt on both collections (expiry), the latter
+// through EnsureExpiry so that both set-ups agree on it. Idempotent.
 func (s *SessionStore) EnsureIndexes(ctx context.Context) error {
 	if _, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "userId", Value: 1}},
@@ -66,7 +77,7 @@ func (s *SessionStore) EnsureIndexes(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("sessions indexes: %w", err)
 	}
-	if _, err := EnsureExpiry(ctx, slog.New(slog.DiscardHandler), s.coll); err != nil {
+	if _, err := EnsureExpiry(ctx, slog.New(slog.DiscardHandler), s.Collections()...); err != nil {
 		return fmt.Errorf("sessions indexes: %w", err)
 	}
 	return nil
@@ -98,12 +109,27 @@ func (s *SessionStore) Get(ctx context.Context, id string) (Session, error) {
 }
 
 // Rotate replaces the session's refresh token jti oldJTI with newJTI and
-// its expiry with newExpiresAt, and sets lastUsedAt to now, in one
-// compare-and-set: it only applies while the session is alive at now and
-// oldJTI is still its current jti. Otherwise nothing changes and
-// ErrNotFound is returned, so of two concurrent renewals with the same
-// refresh token exactly one wins.
+// its expiry with newExpiresAt, and sets lastUsedAt to now: a
+// compare-and-set that only applies while the session is alive at now and
+// oldJTI is its current jti. Otherwise nothing changes and ErrNotFound is
+// returned. Of several concurrent rotations with the same oldJTI exactly
+// one succeeds: each first records oldJTI in `session_rotations`, whose
+// unique `_id` admits one of them (the update alone is atomic on MongoDB
+// but not on FerretDB v1).
 func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, newExpiresAt, now time.Time) error {
+	_, err := s.rotations.InsertOne(ctx, bson.D{
+		{Key: "_id", Value: oldJTI},
+		{Key: "sessionId", Value: id},
+		// The old refresh token expires no later than the new one; past
+		// that the record is not needed.
+		{Key: "expiresAt", Value: newExpiresAt},
+	})
+	if mongo.IsDuplicateKeyError(err) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("rotate session: %w", err)
+	}
 	filter := bson.D{
 		{Key: "_id", Value: id},
 		{Key: "refreshJti", Value: oldJTI},
@@ -117,6 +143,9 @@ func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, ne
 	}}}
 	res, err := s.coll.UpdateOne(ctx, filter, update)
 	if err != nil {
+		// Let the client retry with the same refresh token rather than
+		// have the retry taken for reuse.
+		_, _ = s.rotations.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: oldJTI}})
 		return fmt.Errorf("rotate session: %w", err)
 	}
 	if res.MatchedCount == 0 {
@@ -153,12 +182,16 @@ func (s *SessionStore) EndAllForUser(ctx context.Context, userID, exceptID, reas
 	return res.ModifiedCount, nil
 }
 
-// DeleteExpired deletes sessions whose expiresAt is at or before now,
-// ended or not, and returns how many.
+// DeleteExpired deletes sessions and rotation records whose expiresAt is
+// at or before now, sessions ended or not, and returns how many.
 func (s *SessionStore) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
-	if err != nil {
-		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	var total int64
+	for _, c := range s.Collections() {
+		res, err := c.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
+		if err != nil {
+			return total, fmt.Errorf("delete expired %s: %w", c.Name(), err)
+		}
+		total += res.DeletedCount
 	}
-	return res.DeletedCount, nil
+	return total, nil
 }

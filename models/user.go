@@ -63,12 +63,20 @@ func NewUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Co
 // EnsureIndexes creates the unique indexes on accountKey and emailKey
 // (SPEC §8). Idempotent.
 func (s *UserStore) EnsureIndexes(ctx context.Context) error {
-	_, err := s.coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "accountKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("accountKey_unique")},
-		{Keys: bson.D{{Key: "emailKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("emailKey_unique")},
-	})
-	if err != nil {
-		return fmt.Errorf("users indexes: %w", err)
+	return createIndexes(ctx, s.coll,
+		mongo.IndexModel{Keys: bson.D{{Key: "accountKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("accountKey_unique")},
+		mongo.IndexModel{Keys: bson.D{{Key: "emailKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("emailKey_unique")},
+	)
+}
+
+// createIndexes creates each index with its own command: FerretDB v1.24
+// panics on a createIndexes command with several indexes of which some
+// already exist (a start-up after the first).
+func createIndexes(ctx context.Context, coll *mongo.Collection, idx ...mongo.IndexModel) error {
+	for _, m := range idx {
+		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("%s indexes: %w", coll.Name(), err)
+		}
 	}
 	return nil
 }

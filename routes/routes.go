@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
+	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/middleware"
@@ -32,11 +33,21 @@ type Deps struct {
 	// SecureCookies marks cookies Secure (server.public_url is https).
 	SecureCookies bool
 
-	Signer  *services.Signer
-	Users   *services.UserService
-	Captcha *services.CaptchaService
+	Signer    *services.Signer
+	Users     *services.UserService
+	Accounts  *services.AccountService
+	Captcha   *services.CaptchaService
+	Transport *services.PasswordTransport
+	// Limits are the per-client-IP rate limits; a nil limiter is no limit.
+	Limits Limits
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
+}
+
+// Limits are the per-IP rate limits of the abuse-prone routes (issue 3,
+// rate_limit.*), shared by every instance through MongoDB.
+type Limits struct {
+	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend *limiter.Limiter
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -55,7 +66,7 @@ func New(d Deps) (*gin.Engine, error) {
 			AllowOrigins:     d.CORSOrigins,
 			AllowMethods:     []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
 			AllowHeaders:     []string{"Origin", "Content-Type", "Accept", "access-token", "Authorization", middleware.HeaderRequestID},
-			ExposeHeaders:    []string{controllers.HeaderCaptchaID, middleware.HeaderRequestID, "Retry-After"},
+			ExposeHeaders:    []string{controllers.HeaderCaptchaID, middleware.HeaderRequestID, "Retry-After", middleware.HeaderRateLimit, middleware.HeaderRateRemaining, middleware.HeaderRateReset},
 			AllowCredentials: true,
 			MaxAge:           12 * time.Hour,
 		}))
@@ -68,17 +79,38 @@ func New(d Deps) (*gin.Engine, error) {
 	e.GET("/readyz", health.Ready)
 
 	users := &controllers.UserController{Users: d.Users}
+	accounts := &controllers.AccountController{Accounts: d.Accounts}
+	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	auth := middleware.Auth(r, d.Users.Authenticate)
+	limit := func(l *limiter.Limiter, name string) gin.HandlerFunc {
+		if l == nil {
+			return func(*gin.Context) {}
+		}
+		return middleware.RateLimit(r, l, name)
+	}
+
+	// Links in mails cannot be signed: these two GETs carry their own
+	// credential (a 32-byte single-use token) and are the only unsigned
+	// routes under /blogapi.
+	mailLinks := e.Group("/blogapi")
+	mailLinks.GET("/email/verify", accounts.VerifyEmail)
+	mailLinks.GET("/password/reset/check", accounts.CheckResetToken)
 
 	api := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
-	api.GET("/service/captcha", captcha.Issue)
+	api.GET("/service/captcha", limit(d.Limits.Captcha, "captcha"), captcha.Issue)
 	api.POST("/service/renewal", users.Renew)
-	api.GET("/reg/check/username", users.CheckAccount)
-	api.POST("/reg", users.Register)
+	api.GET("/service/pubkey", keys.PublicKey)
+	api.GET("/reg/check/username", limit(d.Limits.CheckUsername, "check_username"), users.CheckAccount)
+	api.POST("/reg", limit(d.Limits.Register, "register"), users.Register)
 	api.POST("/login", users.Login)
 	api.POST("/logout", auth, users.Logout)
 	api.GET("/logout", auth, users.Logout)
 	api.GET("/user/center", auth, users.Center)
+	api.PUT("/user/update", auth, accounts.UpdateProfile)
+	api.PUT("/user/reset", auth, accounts.ChangePassword)
+	api.POST("/password/forgot", limit(d.Limits.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
+	api.POST("/password/reset", accounts.ResetPassword)
+	api.POST("/email/verify/resend", auth, limit(d.Limits.VerifyResend, "verify_resend"), accounts.ResendVerification)
 	return e, nil
 }

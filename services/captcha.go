@@ -1,5 +1,3 @@
-//go:build wip
-
 package services
 
 import (
@@ -105,7 +103,7 @@ func (s *CaptchaService) Issue(ctx context.Context, width, height int) (CaptchaC
 		ExpiresAt: s.cfg.Now().Add(s.cfg.TTL),
 	}
 	if err := s.store.Put(ctx, c); err != nil {
-		return CaptchaChallenge{}, unavailable(err)
+		return CaptchaChallenge{}, storeUnavailable(err)
 	}
 	return CaptchaChallenge{ID: c.ID, SVG: svg, ExpiresAt: c.ExpiresAt}, nil
 }
@@ -147,7 +145,7 @@ func (s *CaptchaService) Check(ctx context.Context, id, answer string) error {
 		return ErrCaptchaUnknown
 	}
 	if err != nil {
-		return unavailable(err)
+		return storeUnavailable(err)
 	}
 	if !s.cfg.Now().Before(c.ExpiresAt) {
 		return ErrCaptchaExpired
@@ -156,9 +154,4 @@ func (s *CaptchaService) Check(ctx context.Context, id, answer string) error {
 		return ErrCaptchaWrong
 	}
 	return nil
-}
-
-// unavailable wraps a store failure as a 503 whose cause is logged only.
-func unavailable(err error) error {
-	return &models.AppError{Code: models.CodeUnavailable, Msg: "database unavailable", Cause: err}
 }

@@ -16,61 +16,54 @@ import (
 )
 
 // captchaSVGChars are the characters RenderSVG draws: what base64Captcha's
-// string and math drivers produce (SPEC §6).
-const captchaSVGChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-*x=? "
+// string and math drivers produce (SPEC §6); the math driver's "x" is the
+// letter.
+const captchaSVGChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-*=? "
 
-// Outlines are cached on integer grids of 32, 64, 128 and 256 units per em;
-// each glyph uses the coarsest grid on which one unit is at most
-// captchaSVGMaxUnitPx pixels, so output stays small at small sizes and
-// smooth at large ones.
-const (
-	captchaSVGLevels    = 4
-	captchaSVGBaseUnits = 32
-	captchaSVGMaxUnitPx = 1.0
-)
-
-// Layout proportions, as fractions of the image height or of a
-// character's cell (width / number of characters).
+// Layout proportions, as fractions of the image height or of a character's
+// cell (width / number of characters).
 const (
 	captchaSVGCapHeight = 0.62 // cap height of the largest glyphs, of the height
-	captchaSVGFitHeight = 0.92 // a rotated glyph's box at most, of the height
-	captchaSVGFitWidth  = 0.96 // a rotated glyph's box at most, of the cell width
+	captchaSVGFitHeight = 0.92 // a turned glyph's box at most, of the height
+	captchaSVGFitWidth  = 0.96 // a turned glyph's box at most, of the cell width
 	captchaSVGMinSize   = 0.8  // smallest random size factor
-	captchaSVGMaxTurn   = 20   // largest rotation, degrees either way
-	captchaSVGNoise     = 3    // noise curves per image
+	captchaSVGMaxTurn   = 20 * math.Pi / 180
+	captchaSVGNoise     = 3 // noise curves per image
 )
 
-// captchaSVGGlyph is one character's outline on one grid: SVG path data
-// ("M…z", integer coordinates, y down, origin near the centre of the
-// glyph's box) and the box of every point the path data names, control
-// points included, in grid units.
-type captchaSVGGlyph struct {
-	d                      []byte
-	minX, minY, maxX, maxY float64
-}
-
-// captchaSVGFontGlyph is a character of one font on every grid, with that
-// font's cap height (of "H") on every grid, in grid units.
-type captchaSVGFontGlyph struct {
-	grid [captchaSVGLevels]captchaSVGGlyph
-	capH *[captchaSVGLevels]float64
+// captchaSVGOutline is one character of one font, ready to transform: its
+// contours in em units, y down, centred on the glyph's box, each starting
+// on the curve, with TrueType's implied midpoints made explicit.
+type captchaSVGOutline struct {
+	pts  []svgPt
+	ends []int   // end (exclusive) of each contour in pts
+	capH float64 // the font's cap height (of "H"), em
 }
 
 // CaptchaRenderer draws captcha text as a vector SVG document (SPEC §6).
 // Safe for concurrent use.
 type CaptchaRenderer struct {
-	// glyphs[c] lists character c in every loaded font that has it;
+	// outlines[c] is character c in every loaded font that has it;
 	// immutable after NewCaptchaRenderer.
-	glyphs [128][]captchaSVGFontGlyph
-	// rngs holds *rand.Rand seeded from crypto/rand; a source is used by
-	// one call at a time.
-	rngs sync.Pool
+	outlines [128][]captchaSVGOutline
+	// scratch holds *captchaSVGScratch, used by one call at a time.
+	scratch sync.Pool
+}
+
+// captchaSVGScratch is per-call working memory, pooled so rendering
+// allocates only the document.
+type captchaSVGScratch struct {
+	rng   *rand.Rand // seeded from crypto/rand
+	pts   []svgPt
+	order []int
+	enc   svgPathEnc
 }
 
 // NewCaptchaRenderer loads base64Captcha's embedded fonts and caches the
-// outline of every drawable character on every grid (a few ms, once).
-// Only the readable Latin fonts are used: the sketched and 3D ones cost
-// kilobytes of path data per glyph, and the Chinese one has no style.
+// outline of every drawable character (a few ms, once). Only the plainly
+// readable Latin fonts are used: the sketched and 3D ones cost kilobytes
+// of path data per glyph, DeborahFancyDress draws 1 and X as ornaments,
+// and the Chinese one has no Latin style.
 func NewCaptchaRenderer() (r *CaptchaRenderer, err error) {
 	defer func() {
 		// base64Captcha panics when an embedded font fails to parse.
@@ -81,106 +74,119 @@ func NewCaptchaRenderer() (r *CaptchaRenderer, err error) {
 	fonts := base64Captcha.DefaultEmbeddedFonts.LoadFontsByNames([]string{
 		"fonts/RitaSmith.ttf",
 		"fonts/Comismsh.ttf",
-		"fonts/chromohv.ttf",
 		"fonts/actionj.ttf",
-		"fonts/DeborahFancyDress.ttf",
 	})
 	r = &CaptchaRenderer{}
-	r.rngs.New = func() any {
+	r.scratch.New = func() any {
 		var seed [32]byte
 		_, _ = crand.Read(seed[:]) // never fails since Go 1.24
-		return rand.New(rand.NewChaCha8(seed))
+		return &captchaSVGScratch{rng: rand.New(rand.NewChaCha8(seed))}
 	}
 	var gb truetype.GlyphBuf
 	for _, f := range fonts {
-		capH := new([captchaSVGLevels]float64)
-		for l := range captchaSVGLevels {
-			g, ok, err := loadCaptchaSVGGlyph(&gb, f, 'H', l)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				capH = nil
-				break
-			}
-			capH[l] = g.maxY - g.minY
+		_, ok, err := loadCaptchaSVGOutline(&gb, f, 'H')
+		if err != nil {
+			return nil, err
 		}
-		if capH == nil {
+		if !ok {
 			continue
 		}
+		// gb still holds "H", at one pixel per font unit.
+		capH := float64(gb.Bounds.Max.Y-gb.Bounds.Min.Y) / 64 / float64(f.FUnitsPerEm())
 		for i := range len(captchaSVGChars) {
 			c := captchaSVGChars[i]
 			if c == ' ' {
 				continue
 			}
-			fg := captchaSVGFontGlyph{capH: capH}
-			ok := true
-			for l := range captchaSVGLevels {
-				var err error
-				fg.grid[l], ok, err = loadCaptchaSVGGlyph(&gb, f, rune(c), l)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					break
-				}
+			o, ok, err := loadCaptchaSVGOutline(&gb, f, rune(c))
+			if err != nil {
+				return nil, err
 			}
 			if ok {
-				r.glyphs[c] = append(r.glyphs[c], fg)
+				o.capH = capH
+				r.outlines[c] = append(r.outlines[c], o)
 			}
 		}
 	}
 	for i := range len(captchaSVGChars) {
-		if c := captchaSVGChars[i]; c != ' ' && len(r.glyphs[c]) == 0 {
+		if c := captchaSVGChars[i]; c != ' ' && len(r.outlines[c]) == 0 {
 			return nil, fmt.Errorf("captcha renderer: no font draws %q", c)
 		}
 	}
 	return r, nil
 }
 
-// loadCaptchaSVGGlyph converts character c of f to path data on grid
-// level l; ok is false when the font has no outline for c (some fonts map
-// missing characters to an empty glyph).
-func loadCaptchaSVGGlyph(gb *truetype.GlyphBuf, f *truetype.Font, c rune, l int) (g captchaSVGGlyph, ok bool, err error) {
+// loadCaptchaSVGOutline reads character c of f; ok is false when the font
+// has no outline for c (some map missing characters to an empty glyph).
+func loadCaptchaSVGOutline(gb *truetype.GlyphBuf, f *truetype.Font, c rune) (o captchaSVGOutline, ok bool, err error) {
 	idx := f.Index(c)
 	if idx == 0 {
-		return g, false, nil
+		return o, false, nil
 	}
-	units := captchaSVGBaseUnits << l
-	// 64 sub-units per grid unit: the grid rounding happens in svgPathEnc.
-	if err := gb.Load(f, fixed.Int26_6(units<<6), idx, font.HintingNone); err != nil {
-		return g, false, fmt.Errorf("captcha renderer: glyph %q: %w", c, err)
+	// One pixel per font unit: the points come out exact.
+	upe := f.FUnitsPerEm()
+	if err := gb.Load(f, fixed.Int26_6(upe<<6), idx, font.HintingNone); err != nil {
+		return o, false, fmt.Errorf("captcha renderer: glyph %q: %w", c, err)
 	}
-	if len(gb.Ends) == 0 {
-		return g, false, nil
-	}
+	em := 64 * float64(upe)
 	b := gb.Bounds
-	cx := math.Round(float64(b.Min.X+b.Max.X) / 128)
-	cy := math.Round(-float64(b.Min.Y+b.Max.Y) / 128)
-	e := svgPathEnc{minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
+	cx := float64(b.Min.X+b.Max.X) / 2 / em
+	cy := -float64(b.Min.Y+b.Max.Y) / 2 / em
 	start := 0
 	for _, end := range gb.Ends {
-		e.contour(gb.Points[start:end], cx, cy)
+		n := len(o.pts)
+		if o.pts = appendCaptchaSVGContour(o.pts, gb.Points[start:end], em, cx, cy); len(o.pts) > n {
+			o.ends = append(o.ends, len(o.pts))
+		}
 		start = end
 	}
-	if len(e.d) == 0 {
-		return g, false, nil
-	}
-	return captchaSVGGlyph{d: e.d, minX: e.minX, minY: e.minY, maxX: e.maxX, maxY: e.maxY}, true, nil
+	return o, len(o.ends) > 0, nil
 }
 
-// svgPt is an outline point in grid units, y down. implied marks the
-// on-curve midpoint TrueType implies between two off-curve points.
+// svgPt is an outline point, y down. implied marks an on-curve midpoint
+// TrueType implies between two off-curve points.
 type svgPt struct {
 	x, y    float64
 	on      bool
 	implied bool
 }
 
-// svgPathEnc writes compact SVG path data with integer coordinates:
+// appendCaptchaSVGContour appends a closed TrueType contour (26.6 points,
+// y up, em 26.6 units to the em) in em units, y down, moved by (-cx, -cy),
+// with implied midpoints added and an on-curve point first. Contours of
+// fewer than two points draw nothing and are left out.
+func appendCaptchaSVGContour(dst []svgPt, pts []truetype.Point, em, cx, cy float64) []svgPt {
+	n := len(pts)
+	if n < 2 {
+		return dst
+	}
+	seq := make([]svgPt, 0, 2*n)
+	first := -1
+	for i, p := range pts {
+		q := svgPt{x: float64(p.X)/em - cx, y: -float64(p.Y)/em - cy, on: p.Flags&1 != 0}
+		if q.on && first < 0 {
+			first = len(seq)
+		}
+		seq = append(seq, q)
+		next := pts[(i+1)%n]
+		if !q.on && next.Flags&1 == 0 {
+			nx, ny := float64(next.X)/em-cx, -float64(next.Y)/em-cy
+			seq = append(seq, svgPt{x: (q.x + nx) / 2, y: (q.y + ny) / 2, on: true, implied: true})
+		}
+	}
+	if first < 0 {
+		first = 1 // all off-curve: seq[1] is an implied midpoint
+	}
+	dst = append(dst, seq[first:]...)
+	return append(dst, seq[:first]...)
+}
+
+// svgPathEnc writes compact SVG path data on the integer pixel grid:
 // relative commands, h/v for axis lines, t where TrueType's implied
-// midpoints make the control point a reflection, repeated command letters
-// left out, and no separator before a minus sign.
+// midpoints make the control point a reflection, near-straight curves as
+// lines, repeated command letters left out, and no separator before a
+// minus sign. The first point is kept apart (startX, startY) so the glyph
+// can be moved by whole pixels after its size is known.
 type svgPathEnc struct {
 	d []byte
 	// last is the last command letter written; sep tells whether the
@@ -192,11 +198,17 @@ type svgPathEnc struct {
 	// was q or t.
 	curX, curY, ctlX, ctlY float64
 	quad                   bool
+	startX, startY         float64
+	// The box of every point d names, control points included, pixels.
 	minX, minY, maxX, maxY float64
 }
 
+func (e *svgPathEnc) reset() {
+	*e = svgPathEnc{d: e.d[:0], last: 'M', minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
+}
+
 func (e *svgPathEnc) cmd(c byte) {
-	if c == e.last && c != 'z' && c != 'm' && c != 'M' {
+	if c == e.last && c != 'z' && c != 'm' {
 		e.sep = true
 		return
 	}
@@ -240,8 +252,11 @@ func (e *svgPathEnc) lineTo(x, y float64) {
 // quadTo draws to (x, y) with control (cx, cy); smooth writes t, whose
 // control the caller has made the reflection of the previous one.
 func (e *svgPathEnc) quadTo(cx, cy, x, y float64, smooth bool) {
-	if cx == e.curX && cy == e.curY && x == e.curX && y == e.curY {
-		e.quad = false
+	// The curve strays from its chord by half the control's distance
+	// from it: within a pixel of the chord, a line looks the same.
+	ux, uy, vx, vy := cx-e.curX, cy-e.curY, x-e.curX, y-e.curY
+	if cross, dot, chord := ux*vy-uy*vx, ux*vx+uy*vy, vx*vx+vy*vy; cross*cross <= chord && dot >= 0 && dot <= chord {
+		e.lineTo(x, y)
 		return
 	}
 	if smooth {
@@ -258,38 +273,31 @@ func (e *svgPathEnc) quadTo(cx, cy, x, y float64, smooth bool) {
 	e.curX, e.curY, e.ctlX, e.ctlY, e.quad = x, y, cx, cy, true
 }
 
-// contour appends one closed TrueType contour (26.6 points, y up), moved
-// by (-cx, -cy) grid units after flipping y.
-func (e *svgPathEnc) contour(pts []truetype.Point, cx, cy float64) {
-	n := len(pts)
-	if n < 2 {
-		return
+// outline resets e and encodes o turned and scaled by the matrix
+// [cos -sin; sin cos] (pixels per em folded in), using buf for the
+// transformed points; it returns buf for reuse.
+func (e *svgPathEnc) outline(o *captchaSVGOutline, sin, cos float64, buf []svgPt) []svgPt {
+	buf = buf[:0]
+	for _, p := range o.pts {
+		p.x, p.y = p.x*cos-p.y*sin, p.x*sin+p.y*cos
+		buf = append(buf, p)
 	}
-	seq := make([]svgPt, 0, 2*n)
-	first := -1
-	for i, p := range pts {
-		q := svgPt{x: float64(p.X)/64 - cx, y: -float64(p.Y)/64 - cy, on: p.Flags&1 != 0}
-		if q.on && first < 0 {
-			first = len(seq)
-		}
-		seq = append(seq, q)
-		next := pts[(i+1)%n]
-		if !q.on && next.Flags&1 == 0 {
-			nx, ny := float64(next.X)/64-cx, -float64(next.Y)/64-cy
-			seq = append(seq, svgPt{x: (q.x + nx) / 2, y: (q.y + ny) / 2, on: true, implied: true})
-		}
+	e.reset()
+	start := 0
+	for _, end := range o.ends {
+		e.contour(buf[start:end])
+		start = end
 	}
-	if first < 0 {
-		first = 1 // all off-curve: seq[1] is an implied midpoint
-	}
-	seq = append(seq[first:], seq[:first]...)
-	m := len(seq)
+	return buf
+}
 
+// contour appends one closed contour of pixel points (from
+// appendCaptchaSVGContour, transformed), rounding them to whole pixels.
+func (e *svgPathEnc) contour(seq []svgPt) {
+	m := len(seq)
 	sx, sy := math.Round(seq[0].x), math.Round(seq[0].y)
-	if len(e.d) == 0 {
-		e.cmd('M')
-		e.num(sx)
-		e.num(sy)
+	if math.IsInf(e.minX, 1) {
+		e.startX, e.startY = sx, sy
 	} else {
 		e.cmd('m')
 		e.num(sx - e.curX)
@@ -307,7 +315,7 @@ func (e *svgPathEnc) contour(pts []truetype.Point, cx, cy float64) {
 		}
 		// A quadratic with control p. After an implied midpoint the
 		// control is the previous one reflected (t); the midpoint itself
-		// was chosen so that reflection lands within a unit of p.
+		// was chosen so that reflection lands within a pixel of p.
 		smooth := seq[i-1].implied && e.quad
 		var qx, qy float64
 		if smooth {
@@ -335,11 +343,16 @@ func (e *svgPathEnc) contour(pts []truetype.Point, cx, cy float64) {
 // RenderSVG returns a standalone SVG document of width×height pixels
 // (`<svg xmlns="http://www.w3.org/2000/svg" width=".." height=".." viewBox="0 0 W H">`)
 // showing text (ASCII letters, digits and the math-driver characters
-// `+-*x=?` and space), SPEC §6. Each non-space character is one filled
-// <path> in a random font with its own rotation, size, offset and colour,
-// inside its cell of width/len(text) pixels and inside the view box; three
-// stroked noise curves cross the image. About 1.5–2.5 kB at 120×44 with
-// four characters.
+// `+-*x=?` and space), SPEC §6.
+//
+// Each non-space character is one filled <path> in a random font, turned
+// up to 20°, sized and placed at random inside its cell of width/len(text)
+// pixels; rotation and scale are baked into the whole-pixel coordinates,
+// so no two renderings share path data, and the paths come in random
+// order. Three stroked noise curves cross the image. For 40–600 × 20–200
+// pixels and 1–8 characters every glyph lies inside the view box; at
+// 120×44 with four characters the document is about 1.3 kB (bytes),
+// half of base64Captcha's PNG.
 //
 // An error only for empty text, a character it cannot draw, or a
 // non-positive size.
@@ -352,17 +365,17 @@ func (r *CaptchaRenderer) RenderSVG(text string, width, height int) ([]byte, err
 	}
 	for i := range len(text) {
 		c := text[i]
-		if c != ' ' && (c >= 128 || len(r.glyphs[c]) == 0) {
+		if c != ' ' && (c >= 128 || len(r.outlines[c]) == 0) {
 			return nil, fmt.Errorf("captcha svg: cannot draw %q", text[i:i+1])
 		}
 	}
-	rng := r.rngs.Get().(*rand.Rand)
-	defer r.rngs.Put(rng)
-	return r.appendSVG(make([]byte, 0, 2048), rng, text, width, height), nil
+	sc := r.scratch.Get().(*captchaSVGScratch)
+	defer r.scratch.Put(sc)
+	return r.appendSVG(make([]byte, 0, 512+400*len(text)), sc, text, width, height), nil
 }
 
-func (r *CaptchaRenderer) appendSVG(b []byte, rng *rand.Rand, text string, width, height int) []byte {
-	W, H := float64(width), float64(height)
+func (r *CaptchaRenderer) appendSVG(b []byte, sc *captchaSVGScratch, text string, width, height int) []byte {
+	rng := sc.rng
 	b = append(b, `<svg xmlns="http://www.w3.org/2000/svg" width="`...)
 	b = strconv.AppendInt(b, int64(width), 10)
 	b = append(b, `" height="`...)
@@ -375,68 +388,29 @@ func (r *CaptchaRenderer) appendSVG(b []byte, rng *rand.Rand, text string, width
 	b = appendSVGColour(b, rng, 0xc, 0x10)
 	b = append(b, `"/>`...)
 
-	cell := W / float64(len(text))
+	// Only the positions of the paths tell the reading order.
+	sc.order = sc.order[:0]
 	for i := range len(text) {
-		c := text[i]
-		if c == ' ' {
-			continue
+		if text[i] != ' ' {
+			sc.order = append(sc.order, i)
 		}
-		fonts := r.glyphs[c]
-		fg := &fonts[rng.IntN(len(fonts))]
-		turn := float64(rng.IntN(2*captchaSVGMaxTurn+1) - captchaSVGMaxTurn)
-		size := captchaSVGMinSize + (1-captchaSVGMinSize)*rng.Float64()
-		sin, cos := math.Sincos(turn * math.Pi / 180)
-
-		// Pixels per unit on the coarsest grid, then the grid to use.
-		l := 0
-		s := captchaSVGScale(&fg.grid[0], fg.capH[0], sin, cos, cell, H, size)
-		for l < captchaSVGLevels-1 && s > captchaSVGMaxUnitPx {
-			l++
-			s /= 2
-		}
-		g := &fg.grid[l]
-		// Three significant digits, rounded down so the box still fits.
-		s = captchaSVGScale(g, fg.capH[l], sin, cos, cell, H, size)
-		digits := max(0, 2-int(math.Floor(math.Log10(s))))
-		k := math.Pow10(digits)
-		s = math.Floor(s*k) / k
-
-		// Where the glyph's box lands around the translation point.
-		x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-		for _, p := range [4][2]float64{{g.minX, g.minY}, {g.maxX, g.minY}, {g.minX, g.maxY}, {g.maxX, g.maxY}} {
-			x := s * (p[0]*cos - p[1]*sin)
-			y := s * (p[0]*sin + p[1]*cos)
-			x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
-		}
-		cellLeft := cell * float64(i)
-		tx := captchaSVGPlace(rng, cellLeft-x0, cellLeft+cell-x1, -x0, W-x1)
-		ty := captchaSVGPlace(rng, -y0, H-y1, -y0, H-y1)
-
-		b = append(b, `<path fill="`...)
-		b = appendSVGColour(b, rng, 0, 0x9)
-		b = append(b, `" transform="translate(`...)
-		b = appendSVGDecimal(b, tx, 1)
-		b = append(b, ' ')
-		b = appendSVGDecimal(b, ty, 1)
-		if turn != 0 {
-			b = append(b, `)rotate(`...)
-			b = strconv.AppendInt(b, int64(turn), 10)
-		}
-		b = append(b, `)scale(`...)
-		b = appendSVGDecimal(b, s, digits)
-		b = append(b, `)" d="`...)
-		b = append(b, g.d...)
-		b = append(b, `"/>`...)
+	}
+	rng.Shuffle(len(sc.order), func(i, j int) { sc.order[i], sc.order[j] = sc.order[j], sc.order[i] })
+	cell := float64(width) / float64(len(text))
+	for _, i := range sc.order {
+		outlines := r.outlines[text[i]]
+		o := &outlines[rng.IntN(len(outlines))]
+		b = sc.appendGlyph(b, o, cell*float64(i), cell, float64(width), float64(height))
 	}
 
 	// Noise: wavy curves from the left edge to the right one.
-	stroke := max(1, math.Round(H/22*2)/2)
+	stroke := max(1, math.Round(float64(height)/11)/2)
 	for range captchaSVGNoise {
 		b = append(b, `<path fill="none" stroke="`...)
 		b = appendSVGColour(b, rng, 0x3, 0xb)
 		if stroke != 1 {
 			b = append(b, `" stroke-width="`...)
-			b = appendSVGDecimal(b, stroke, 1)
+			b = strconv.AppendFloat(b, stroke, 'f', -1, 64)
 		}
 		b = append(b, `" d="M0 `...)
 		b = strconv.AppendInt(b, int64(rng.IntN(height+1)), 10)
@@ -457,29 +431,50 @@ func (r *CaptchaRenderer) appendSVG(b []byte, rng *rand.Rand, text string, width
 	return append(b, `</svg>`...)
 }
 
-// captchaSVGScale returns the pixels per grid unit for glyph g of a font
-// whose cap height is capH units, turned by the angle of sin and cos: the
-// size factor times the scale that makes capitals captchaSVGCapHeight of
-// the height, reduced so the turned box fits the cell and the height.
-func captchaSVGScale(g *captchaSVGGlyph, capH, sin, cos, cell, H, size float64) float64 {
-	w, h := g.maxX-g.minX, g.maxY-g.minY
-	sin, cos = math.Abs(sin), math.Abs(cos)
-	tw, th := w*cos+h*sin, w*sin+h*cos
-	s := H * captchaSVGCapHeight / capH
-	s = min(s, cell*captchaSVGFitWidth/tw, H*captchaSVGFitHeight/th)
-	return s * size
+// appendGlyph appends outline o as a filled path, turned, sized and placed
+// at random in the cell [left, left+cell) of a W×H image (pixels).
+func (sc *captchaSVGScratch) appendGlyph(b []byte, o *captchaSVGOutline, left, cell, W, H float64) []byte {
+	rng := sc.rng
+	sin, cos := math.Sincos((2*rng.Float64() - 1) * captchaSVGMaxTurn)
+	x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, p := range o.pts {
+		x, y := p.x*cos-p.y*sin, p.x*sin+p.y*cos
+		x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
+	}
+	// Pixels per em: capitals at captchaSVGCapHeight of the height, less
+	// if the turned box would not fit; the 2 px spare absorb the rounding
+	// to whole pixels (at most 1 px each side).
+	s := min(H*captchaSVGCapHeight/o.capH,
+		max(cell*captchaSVGFitWidth-2, cell/2)/(x1-x0),
+		(H*captchaSVGFitHeight-2)/(y1-y0))
+	s *= captchaSVGMinSize + (1-captchaSVGMinSize)*rng.Float64()
+	e := &sc.enc
+	sc.pts = e.outline(o, s*sin, s*cos, sc.pts)
+	// Whole-pixel moves keep the encoder's rounding and its box exact.
+	tx := captchaSVGPlace(rng, left-e.minX, left+cell-e.maxX, -e.minX, W-e.maxX)
+	ty := captchaSVGPlace(rng, -e.minY, H-e.maxY, -e.minY, H-e.maxY)
+
+	b = append(b, `<path fill="`...)
+	b = appendSVGColour(b, rng, 0, 9)
+	b = append(b, `" d="M`...)
+	b = strconv.AppendInt(b, int64(e.startX+tx), 10)
+	if e.startY+ty >= 0 {
+		b = append(b, ' ')
+	}
+	b = strconv.AppendInt(b, int64(e.startY+ty), 10)
+	b = append(b, e.d...)
+	return append(b, `"/>`...)
 }
 
-// captchaSVGPlace returns a random position in [lo, hi] (or its middle
-// when empty), moved into [min, max] and rounded to 0.1 within it.
+// captchaSVGPlace returns a random whole number in [lo, hi] (their middle
+// when empty), moved into [minV, maxV] (whole numbers) unless that is
+// empty too.
 func captchaSVGPlace(rng *rand.Rand, lo, hi, minV, maxV float64) float64 {
 	v := (lo + hi) / 2
 	if hi > lo {
 		v = lo + (hi-lo)*rng.Float64()
 	}
-	minV, maxV = math.Ceil(minV*10)/10, math.Floor(maxV*10)/10
-	v = math.Round(v*10) / 10
-	return max(minV, min(v, maxV))
+	return max(minV, min(math.Round(v), maxV))
 }
 
 // appendSVGColour appends "#rgb" with each digit random in [lo, hi).
@@ -488,30 +483,6 @@ func appendSVGColour(b []byte, rng *rand.Rand, lo, hi int) []byte {
 	b = append(b, '#')
 	for range 3 {
 		b = append(b, hex[lo+rng.IntN(hi-lo)])
-	}
-	return b
-}
-
-// appendSVGDecimal appends v with at most digits decimals, without
-// trailing zeros or a leading "0" before the point.
-func appendSVGDecimal(b []byte, v float64, digits int) []byte {
-	k := math.Pow10(digits)
-	n := int64(math.Round(v * k))
-	if n < 0 {
-		b = append(b, '-')
-		n = -n
-	}
-	whole, frac := n/int64(k), n%int64(k)
-	if whole != 0 || frac == 0 {
-		b = strconv.AppendInt(b, whole, 10)
-	}
-	if frac == 0 {
-		return b
-	}
-	b = append(b, '.')
-	for d := int64(k) / 10; frac != 0; d /= 10 {
-		b = append(b, byte('0'+frac/d))
-		frac %= d
 	}
 	return b
 }

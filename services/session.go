@@ -98,8 +98,9 @@ func (s *SessionService) Authenticate(ctx context.Context, accessToken string) (
 // Renew rotates a refresh token (SPEC §4): it returns a new pair for the
 // same session, and the claims of the refresh token presented (whose
 // Subject the caller checks); the presented token stops working. A refresh
-// token that was already rotated ends its session (reuse detection: one of
-// the two holders is not the user). Errors: the TokenService.Parse errors
+// token that was already rotated, or is being rotated by a concurrent
+// request, ends its session (reuse detection: one of the two holders may
+// not be the user). Errors: the TokenService.Parse errors
 // (401, 402, 521); ErrRefreshReused (401); ErrSessionEnded (401); 520; 503.
 func (s *SessionService) Renew(ctx context.Context, refreshToken string) (TokenPair, *Claims, error) {
 	claims, err := s.tokens.Parse(refreshToken, TokenRefresh)
@@ -129,8 +130,9 @@ func (s *SessionService) Renew(ctx context.Context, refreshToken string) (TokenP
 	if !sess.Alive(now) || sess.UserID != claims.Subject {
 		return TokenPair{}, nil, ErrSessionEnded
 	}
-	// Alive, but its current refresh token is another one: this one was
-	// rotated already.
+	// Alive, so this refresh token was rotated already (its jti is no
+	// longer the session's), or is being rotated by a concurrent request
+	// right now: either way two parties hold it.
 	if err := s.store.End(ctx, sess.ID, models.EndRefreshReuse, now); err != nil {
 		return TokenPair{}, nil, storeUnavailable(err)
 	}

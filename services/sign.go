@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/bits"
 	"mime"
 	"mime/multipart"
 	"net/url"
@@ -113,11 +114,11 @@ func NewSigner(cfg SignerConfig, replay ReplayStore) *Signer {
 // A parameter that occurs several times is read at its first occurrence.
 // Every error is a *models.AppError.
 func (s *Signer) Verify(ctx context.Context, method string, p *SignParams) (SignApp, error) {
-	token, ok := p.Get("token")
+	token, ok := p.getFirst(firstToken)
 	if !ok || token == "" {
 		return SignApp{}, models.NewError(models.CodeSignMissing, "signature token is missing")
 	}
-	key, ok := p.Get("auth_key")
+	key, ok := p.getFirst(firstAuthKey)
 	if !ok || key == "" {
 		return SignApp{}, models.NewError(models.CodeAuthKey, "auth_key is missing")
 	}
@@ -125,7 +126,7 @@ func (s *Signer) Verify(ctx context.Context, method string, p *SignParams) (Sign
 	if !ok {
 		return SignApp{}, models.NewError(models.CodeAuthKey, "auth_key is unknown")
 	}
-	tsText, ok := p.Get("timestamp")
+	tsText, ok := p.getFirst(firstTimestamp)
 	if !ok || tsText == "" {
 		return SignApp{}, models.FieldErr("timestamp", "timestamp is missing")
 	}
@@ -179,11 +180,28 @@ func (s *Signer) replayChecked(method string) bool {
 
 // parseTimestamp accepts an optional '-' and decimal digits that fit int64.
 func parseTimestamp(s string) (int64, bool) {
-	if s[0] == '+' {
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if s == "" {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 || n > (1<<63-1)/10 {
+			return 0, false
+		}
+		n = n*10 + uint64(d)
+	}
+	switch {
+	case !neg && n <= 1<<63-1:
+		return int64(n), true
+	case neg && n <= 1<<63:
+		return -int64(n), true
+	}
+	return 0, false
 }
 
 // decodeHex16 decodes 32 hex digits of either case into dst and returns 1,
@@ -218,20 +236,47 @@ func fromHex(c byte) (byte, int) {
 // body parameters, kept sorted by name in byte order with a name's values in
 // order of appearance (query before body). Build it with ParseSignParams.
 type SignParams struct {
-	list   []signParam
+	// Names and values are spans of the query string, of the body, or of
+	// arena for those that had to be decoded; the list holds no pointers,
+	// so filling and sorting it costs no GC write barriers.
+	src   [4]string // by span.in: the query, the body, the arena's text
+	arena strings.Builder
+	list  []signParam
+	// first is the first value of token, auth_key and timestamp, which
+	// Verify reads without searching.
+	first  [3]span
+	has    [3]bool
 	inline [12]signParam
 }
 
-type signParam struct {
-	name, value string
-	json        bool // a top-level member of a JSON body
+// Where a span points.
+const (
+	inQuery uint8 = iota
+	inBody
+	inArena
+)
+
+type span struct {
+	off, n uint32
+	in     uint8
 }
 
-// Parameter sources, for error messages.
+type signParam struct {
+	name, value span
+	json        bool // a top-level member of a JSON body
+	unsigned    bool // token or auth_key: not part of the canonical string
+}
+
+// Indexes of SignParams.first.
 const (
-	srcQuery = "query string"
-	srcForm  = "form body"
+	firstToken = iota
+	firstAuthKey
+	firstTimestamp
 )
+
+// maxInput keeps offsets within span's uint32 (bodies are bounded far
+// lower by server.max_body_bytes).
+const maxInput = 1 << 30
 
 // ParseSignParams collects the signed parameters of a request (SPEC §3):
 // the pairs of rawQuery (URL-decoded), then, by the media type of
@@ -249,9 +294,13 @@ const (
 // a malformed multipart body, "request is not valid UTF-8", "malformed JSON
 // body", "body must be a JSON object", `duplicate JSON member "x"`.
 func ParseSignParams(rawQuery, contentType string, body []byte) (*SignParams, error) {
+	if len(rawQuery) > maxInput || len(body) > maxInput {
+		return nil, badRequest("request is too large to verify")
+	}
 	p := &SignParams{}
+	p.src[inQuery] = rawQuery
 	p.list = p.inline[:0]
-	if err := p.addPairs(rawQuery, srcQuery); err != nil {
+	if err := p.addPairs(inQuery, "query string"); err != nil {
 		return nil, err
 	}
 	mt := contentType
@@ -265,7 +314,8 @@ func ParseSignParams(rawQuery, contentType string, body []byte) (*SignParams, er
 			return nil, err
 		}
 	case strings.EqualFold(mt, "application/x-www-form-urlencoded"):
-		if err := p.addPairs(string(body), srcForm); err != nil {
+		p.setBody(body)
+		if err := p.addPairs(inBody, "form body"); err != nil {
 			return nil, err
 		}
 	case strings.EqualFold(mt, "multipart/form-data"):
@@ -273,24 +323,84 @@ func ParseSignParams(rawQuery, contentType string, body []byte) (*SignParams, er
 			return nil, err
 		}
 	}
-	slices.SortStableFunc(p.list, func(a, b signParam) int { return strings.Compare(a.name, b.name) })
+	p.sort()
 	for i := 1; i < len(p.list); i++ {
 		a, b := &p.list[i-1], &p.list[i]
-		if a.json && b.json && a.name == b.name {
-			return nil, badRequest("duplicate JSON member " + quoteName(b.name))
+		if a.json && b.json && p.text(a.name) == p.text(b.name) {
+			return nil, badRequest("duplicate JSON member " + quoteName(p.text(b.name)))
 		}
 	}
 	return p, nil
 }
 
+// text is the string a span points to.
+func (p *SignParams) text(s span) string { return p.src[s.in&3][s.off : s.off+s.n] }
+
+// setBody makes body the text of inBody spans.
+func (p *SignParams) setBody(body []byte) { p.src[inBody] = string(body) }
+
+// arenaSpan is the span of what was written to the arena since off.
+func (p *SignParams) arenaSpan(off int) span {
+	p.src[inArena] = p.arena.String()
+	return span{off: uint32(off), n: uint32(p.arena.Len() - off), in: inArena}
+}
+
+// nameLess orders names by byte, deciding most pairs on the first byte
+// without a call.
+func nameLess(a, b string) bool {
+	if len(a) > 0 && len(b) > 0 && a[0] != b[0] {
+		return a[0] < b[0]
+	}
+	return a < b
+}
+
+// sort orders the parameters by name, stably: insertion sort for the
+// usual handful, with the names looked up once; merge sort past it.
+func (p *SignParams) sort() {
+	l := p.list
+	const small = 16
+	if len(l) > small {
+		slices.SortStableFunc(l, func(a, b signParam) int { return strings.Compare(p.text(a.name), p.text(b.name)) })
+		return
+	}
+	var names [small]string
+	for i := range l {
+		names[i] = p.text(l[i].name)
+	}
+	for i := 1; i < len(l); i++ {
+		x, xn := l[i], names[i]
+		j := i
+		for ; j > 0 && nameLess(xn, names[j-1]); j-- {
+			l[j], names[j] = l[j-1], names[j-1]
+		}
+		l[j], names[j] = x, xn
+	}
+}
+
 // Get returns the first value of the parameter name, or "", false when the
 // request has none.
 func (p *SignParams) Get(name string) (string, bool) {
-	i, ok := slices.BinarySearchFunc(p.list, name, func(e signParam, t string) int { return strings.Compare(e.name, t) })
-	if !ok {
+	lo, hi := 0, len(p.list)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if p.text(p.list[m].name) < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(p.list) && p.text(p.list[lo].name) == name {
+		return p.text(p.list[lo].value), true
+	}
+	return "", false
+}
+
+// getFirst is Get for token, auth_key and timestamp.
+func (p *SignParams) getFirst(k int) (string, bool) {
+	if !p.has[k] {
 		return "", false
 	}
-	return p.list[i].value, true
+	return p.text(p.first[k]), true
 }
 
 // AppendCanonical appends the canonical string of SPEC §3 for secret to dst:
@@ -298,11 +408,9 @@ func (p *SignParams) Get(name string) (string, bool) {
 // order, then secret.
 func (p *SignParams) AppendCanonical(dst []byte, secret string) []byte {
 	for i := range p.list {
-		e := &p.list[i]
-		if e.name == "token" || e.name == "auth_key" {
-			continue
+		if e := &p.list[i]; !e.unsigned {
+			dst = append(dst, p.text(e.value)...)
 		}
-		dst = append(dst, e.value...)
 	}
 	return append(dst, secret...)
 }
@@ -316,8 +424,20 @@ func (p *SignParams) Sign(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (p *SignParams) add(name, value string, fromJSON bool) {
-	p.list = append(p.list, signParam{name: name, value: value, json: fromJSON})
+func (p *SignParams) add(name, value span, fromJSON bool) {
+	k := -1
+	switch p.text(name) {
+	case "token":
+		k = firstToken
+	case "auth_key":
+		k = firstAuthKey
+	case "timestamp":
+		k = firstTimestamp
+	}
+	if k >= 0 && !p.has[k] {
+		p.first[k], p.has[k] = value, true
+	}
+	p.list = append(p.list, signParam{name: name, value: value, json: fromJSON, unsigned: k == firstToken || k == firstAuthKey})
 }
 
 func badRequest(msg string) *models.AppError { return models.NewError(models.CodeBadRequest, msg) }
@@ -338,40 +458,83 @@ func quoteName(name string) string {
 	return strconv.Quote(name)
 }
 
-// addPairs adds the pairs of a query string or urlencoded body, parsed as
-// net/url.ParseQuery does (so a handler sees the same pairs): '&'
-// separates, ';' is an error, empty pairs are skipped, a pair without '='
-// has the empty value.
-func (p *SignParams) addPairs(s, src string) error {
-	for s != "" {
-		var pair string
-		pair, s, _ = strings.Cut(s, "&")
-		if pair == "" {
-			continue
+// pairSpecial has bit c set for the bytes c < 64 that addPairs looks at.
+const pairSpecial = 1<<'&' | 1<<'=' | 1<<';' | 1<<'%' | 1<<'+'
+
+// addPairs adds the pairs of the query string or the urlencoded body,
+// parsed as net/url.ParseQuery does (so a handler sees the same pairs):
+// '&' separates, ';' is an error, empty pairs are skipped, a pair without
+// '=' has the empty value.
+func (p *SignParams) addPairs(in uint8, what string) error {
+	s := p.src[in]
+	for i := 0; i < len(s); {
+		j, eq, plain := i, -1, true
+	scan:
+		for ; j < len(s); j++ {
+			c := s[j]
+			if c >= utf8.RuneSelf {
+				plain = false
+				continue
+			}
+			if c >= 64 || pairSpecial>>c&1 == 0 {
+				continue
+			}
+			switch c {
+			case '&':
+				break scan
+			case '=':
+				if eq < 0 {
+					eq = j
+				}
+			case ';':
+				return badRequest("malformed " + what + ": ';' is not a separator")
+			default: // '%', '+'
+				plain = false
+			}
 		}
-		if strings.IndexByte(pair, ';') >= 0 {
-			return badRequest("malformed " + src + ": ';' is not a separator")
+		if j > i {
+			nameEnd, valueStart := j, j
+			if eq >= 0 {
+				nameEnd, valueStart = eq, eq+1
+			}
+			name := span{off: uint32(i), n: uint32(nameEnd - i), in: in}
+			value := span{off: uint32(valueStart), n: uint32(j - valueStart), in: in}
+			if !plain {
+				var err error
+				if name, err = p.decodePart(name, what); err != nil {
+					return err
+				}
+				if value, err = p.decodePart(value, what); err != nil {
+					return err
+				}
+			}
+			p.add(name, value, false)
 		}
-		name, value, _ := strings.Cut(pair, "=")
-		name, ok1 := queryUnescape(name)
-		value, ok2 := queryUnescape(value)
-		if !ok1 || !ok2 {
-			return badRequest("malformed " + src + ": invalid percent-encoding")
-		}
-		if !utf8.ValidString(name) || !utf8.ValidString(value) {
-			return errNotUTF8()
-		}
-		p.add(name, value, false)
+		i = j + 1
 	}
 	return nil
 }
 
-func queryUnescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
+// decodePart URL-decodes a name or value into the arena when it needs it
+// and checks that the result is UTF-8.
+func (p *SignParams) decodePart(sp span, what string) (span, error) {
+	raw := p.text(sp)
+	if strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0 {
+		if !utf8.ValidString(raw) {
+			return sp, errNotUTF8()
+		}
+		return sp, nil
 	}
-	u, err := url.QueryUnescape(s)
-	return u, err == nil
+	u, err := url.QueryUnescape(raw)
+	if err != nil {
+		return sp, badRequest("malformed " + what + ": invalid percent-encoding")
+	}
+	if !utf8.ValidString(u) {
+		return sp, errNotUTF8()
+	}
+	off := p.arena.Len()
+	p.arena.WriteString(u)
+	return p.arenaSpan(off), nil
 }
 
 // addMultipart adds the text fields of a multipart/form-data body: parts
@@ -383,7 +546,7 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 		return badRequest("malformed multipart body: Content-Type has no boundary")
 	}
 	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	var sb strings.Builder
+	var chunk [512]byte
 	for {
 		part, err := r.NextPart()
 		if err == io.EOF {
@@ -392,16 +555,26 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 		if err != nil {
 			return badRequest("malformed multipart body")
 		}
-		name := part.FormName()
-		if name == "" || part.FileName() != "" {
+		formName := part.FormName()
+		if formName == "" || part.FileName() != "" {
 			continue
 		}
-		sb.Reset()
-		if _, err := io.Copy(&sb, part); err != nil {
-			return badRequest("malformed multipart body")
+		off := p.arena.Len()
+		p.arena.WriteString(formName)
+		name := p.arenaSpan(off)
+		off = p.arena.Len()
+		for {
+			n, err := part.Read(chunk[:])
+			p.arena.Write(chunk[:n])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return badRequest("malformed multipart body")
+			}
 		}
-		value := sb.String()
-		if !utf8.ValidString(name) || !utf8.ValidString(value) {
+		value := p.arenaSpan(off)
+		if !utf8.ValidString(p.text(name)) || !utf8.ValidString(p.text(value)) {
 			return errNotUTF8()
 		}
 		p.add(name, value, false)
@@ -413,10 +586,22 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 // and validated with json.Valid, so the body as a whole is valid JSON when
 // this returns nil.
 func (p *SignParams) addJSON(b []byte) error {
-	if !utf8.Valid(b) {
-		return errNotUTF8()
+	p.setBody(b)
+	if err := p.scanJSON(b); err != nil {
+		// Invalid UTF-8 is only noticed where it stops the scan; it is the
+		// better message whenever it is there.
+		if !utf8.Valid(b) {
+			return errNotUTF8()
+		}
+		return err
 	}
-	s := string(b)
+	return nil
+}
+
+// scanJSON does addJSON's work; a string with invalid UTF-8 fails it as
+// malformed.
+func (p *SignParams) scanJSON(b []byte) error {
+	s := p.src[inBody]
 	i := skipWS(s, 0)
 	if i == len(s) {
 		return nil
@@ -435,7 +620,7 @@ func (p *SignParams) addJSON(b []byte) error {
 			if i >= len(s) || s[i] != '"' {
 				return errMalformedJSON()
 			}
-			name, j, ok := scanString(s, i)
+			name, j, ok := p.scanString(i)
 			if !ok {
 				return errMalformedJSON()
 			}
@@ -444,7 +629,7 @@ func (p *SignParams) addJSON(b []byte) error {
 				return errMalformedJSON()
 			}
 			i = skipWS(s, i+1)
-			value, j, ok := scanValue(s, b, i)
+			value, j, ok := p.scanValue(b, i)
 			if !ok {
 				return errMalformedJSON()
 			}
@@ -479,104 +664,167 @@ func skipWS(s string, i int) int {
 	return i
 }
 
-// scanValue reads the JSON value at s[i] (b is the same bytes) and returns
-// its rendering for the canonical string and the index after it.
-func scanValue(s string, b []byte, i int) (string, int, bool) {
+func bodySpan(from, to int) span { return span{off: uint32(from), n: uint32(to - from), in: inBody} }
+
+// scanValue reads the JSON value at body[i] (b is the same bytes) and
+// returns its rendering for the canonical string and the index after it.
+func (p *SignParams) scanValue(b []byte, i int) (span, int, bool) {
+	s := p.src[inBody]
 	if i >= len(s) {
-		return "", i, false
+		return span{}, i, false
 	}
 	switch c := s[i]; {
 	case c == '"':
-		return scanString(s, i)
+		return p.scanString(i)
 	case c == 'n':
-		return "", i + 4, strings.HasPrefix(s[i:], "null")
+		return span{}, i + 4, strings.HasPrefix(s[i:], "null")
 	case c == 't':
-		return "true", i + 4, strings.HasPrefix(s[i:], "true")
+		return bodySpan(i, i+4), i + 4, strings.HasPrefix(s[i:], "true")
 	case c == 'f':
-		return "false", i + 5, strings.HasPrefix(s[i:], "false")
+		return bodySpan(i, i+5), i + 5, strings.HasPrefix(s[i:], "false")
 	case c == '-' || ('0' <= c && c <= '9'):
 		j, ok := scanNumber(s, i)
-		return s[i:j], j, ok
+		return bodySpan(i, j), j, ok
 	case c == '{' || c == '[':
-		return scanComposite(s, b, i)
+		return p.scanComposite(b, i)
 	}
-	return "", i, false
+	return span{}, i, false
 }
 
-// scanString reads the string whose opening quote is s[i] and returns its
-// decoded value and the index after the closing quote.
-func scanString(s string, i int) (string, int, bool) {
-	escaped := false
-	for j := i + 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			if !escaped {
-				return s[i+1 : j], j + 1, true
+// scanString reads the string whose opening quote is body[i] and returns
+// its decoded value and the index after the closing quote. It fails on a
+// control character, and on invalid UTF-8 (addJSON tells the two apart).
+func (p *SignParams) scanString(i int) (span, int, bool) {
+	s := p.src[inBody]
+	escaped, ascii := false, true
+	j := i + 1
+	for {
+		var nonASCII bool
+		j, nonASCII = nextStringStop(s, j)
+		ascii = ascii && !nonASCII
+		if j >= len(s) {
+			return span{}, len(s), false
+		}
+		switch s[j] {
+		case '"':
+			raw := s[i+1 : j]
+			if !ascii && !utf8.ValidString(raw) {
+				return span{}, j, false
 			}
-			v, ok := unescape(s[i+1 : j])
+			if !escaped {
+				return bodySpan(i+1, j), j + 1, true
+			}
+			v, ok := p.unescape(raw)
 			return v, j + 1, ok
-		case c == '\\':
+		case '\\':
 			escaped = true
-			j++ // the escaped byte; unescape validates it
-		case c < 0x20:
-			return "", j, false
+			j += 2 // past the escaped byte; unescape validates it
+		default: // a control character
+			return span{}, j, false
 		}
 	}
-	return "", len(s), false
 }
 
-// unescape decodes the body of a JSON string that has escapes, as
-// encoding/json does (a lone surrogate becomes U+FFFD).
-func unescape(raw string) (string, bool) {
-	buf := make([]byte, 0, len(raw))
+// SWAR (8 bytes per step) constants: lsb has the low bit of each byte set,
+// msb the high bit.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// load64 reads s[i:i+8] little-endian; the compiler makes it one load.
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// hasByte flags (in the high bit) the bytes of x equal to c. Only the
+// lowest flag is exact: a borrow may flag bytes above it.
+func hasByte(x uint64, c byte) uint64 {
+	y := x ^ (lsb * uint64(c))
+	return (y - lsb) &^ y & msb
+}
+
+// nextStringStop returns the index of the first '"', '\\' or control
+// character in s from j (len(s) if none), and whether non-ASCII bytes were
+// passed on the way.
+func nextStringStop(s string, j int) (int, bool) {
+	var high uint64
+	for ; j+8 <= len(s); j += 8 {
+		x := load64(s, j)
+		stop := ((x-lsb*0x20)&^x | hasByte(x, '"') | hasByte(x, '\\')) & msb
+		if stop != 0 {
+			k := bits.TrailingZeros64(stop) >> 3
+			// Only the bytes before the stop count as passed.
+			high |= x & msb & (1<<(8*k) - 1)
+			return j + k, high != 0
+		}
+		high |= x & msb
+	}
+	for ; j < len(s); j++ {
+		c := s[j]
+		if c == '"' || c == '\\' || c < 0x20 {
+			break
+		}
+		high |= uint64(c & 0x80)
+	}
+	return j, high != 0
+}
+
+// unescape decodes the body of a JSON string that has escapes into the
+// arena, as encoding/json does (a lone surrogate becomes U+FFFD).
+func (p *SignParams) unescape(raw string) (span, bool) {
+	a := &p.arena
+	off := a.Len()
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c != '\\' {
-			buf = append(buf, c)
+			a.WriteByte(c)
 			i++
 			continue
 		}
 		if i+1 >= len(raw) {
-			return "", false
+			return span{}, false
 		}
 		switch raw[i+1] {
 		case '"', '\\', '/':
-			buf = append(buf, raw[i+1])
+			a.WriteByte(raw[i+1])
 		case 'b':
-			buf = append(buf, '\b')
+			a.WriteByte('\b')
 		case 'f':
-			buf = append(buf, '\f')
+			a.WriteByte('\f')
 		case 'n':
-			buf = append(buf, '\n')
+			a.WriteByte('\n')
 		case 'r':
-			buf = append(buf, '\r')
+			a.WriteByte('\r')
 		case 't':
-			buf = append(buf, '\t')
+			a.WriteByte('\t')
 		case 'u':
 			r, ok := hex4(raw, i+2)
 			if !ok {
-				return "", false
+				return span{}, false
 			}
 			i += 6
 			if utf16.IsSurrogate(r) {
 				if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
 					r2, _ := hex4(raw, i+2)
 					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						buf = utf8.AppendRune(buf, dec)
+						a.WriteRune(dec)
 						i += 6
 						continue
 					}
 				}
 				r = utf8.RuneError
 			}
-			buf = utf8.AppendRune(buf, r)
+			a.WriteRune(r)
 			continue
 		default:
-			return "", false
+			return span{}, false
 		}
 		i += 2
 	}
-	return string(buf), true
+	return p.arenaSpan(off), true
 }
 
 func hex4(s string, i int) (rune, bool) {
@@ -635,10 +883,12 @@ func skipDigits(s string, i int) int {
 	return i
 }
 
-// scanComposite delimits the object or array at s[i] by bracket depth
+// scanComposite delimits the object or array at body[i] by bracket depth
 // (outside strings), validates it with json.Valid and returns it with the
-// whitespace outside strings removed.
-func scanComposite(s string, b []byte, i int) (string, int, bool) {
+// whitespace outside strings removed (compacted into the arena only when
+// there is any).
+func (p *SignParams) scanComposite(b []byte, i int) (span, int, bool) {
+	s := p.src[inBody]
 	depth, hasWS, inString := 0, false, false
 	for j := i; j < len(s); j++ {
 		c := s[j]
@@ -660,34 +910,35 @@ func scanComposite(s string, b []byte, i int) (string, int, bool) {
 			depth--
 			if depth == 0 {
 				end := j + 1
-				if !json.Valid(b[i:end]) {
-					return "", end, false
+				if !json.Valid(b[i:end]) || !utf8.Valid(b[i:end]) {
+					return span{}, end, false
 				}
 				if !hasWS {
-					return s[i:end], end, true
+					return bodySpan(i, end), end, true
 				}
-				return compact(s[i:end]), end, true
+				return p.compact(s[i:end]), end, true
 			}
 		case ' ', '\t', '\n', '\r':
 			hasWS = true
 		}
 	}
-	return "", len(s), false
+	return span{}, len(s), false
 }
 
-// compact drops the whitespace outside strings of valid JSON text,
-// keeping everything else (escapes included) as it is.
-func compact(s string) string {
-	out := make([]byte, 0, len(s))
+// compact writes valid JSON text to the arena without the whitespace
+// outside strings, keeping everything else (escapes included) as it is.
+func (p *SignParams) compact(s string) span {
+	a := &p.arena
+	off := a.Len()
 	inString := false
 	for j := 0; j < len(s); j++ {
 		c := s[j]
 		if inString {
-			out = append(out, c)
+			a.WriteByte(c)
 			switch c {
 			case '\\':
 				j++
-				out = append(out, s[j])
+				a.WriteByte(s[j])
 			case '"':
 				inString = false
 			}
@@ -699,7 +950,7 @@ func compact(s string) string {
 		if c == '"' {
 			inString = true
 		}
-		out = append(out, c)
+		a.WriteByte(c)
 	}
-	return string(out)
+	return p.arenaSpan(off)
 }

@@ -142,8 +142,9 @@ func (t *TokenService) sign(userID, sessionID, typ string, now time.Time, ttl ti
 }
 
 // Parse verifies token and returns its claims; wantType is TokenAccess or
-// TokenRefresh. Only HS256 is accepted; `exp`, `iss` (equal to the
-// configured issuer), `sub`, `sid` and `jti` are required; `exp` and `iat`
+// TokenRefresh. Only HS256 is accepted; `exp`, `sub`, `sid`, `jti` and
+// `iss` (equal to the configured issuer, when one is configured) are
+// required; `exp` and `iat`
 // are checked against the clock with a 5 s leeway (SPEC §4).
 // Errors (AppError): "" → 401 "access token is missing"; expired → 402
 // "token has expired"; anything else wrong, including a token of the other

@@ -1,5 +1,3 @@
-//go:build wip
-
 package services
 
 import (
@@ -143,7 +141,7 @@ func (s *UserService) Register(ctx context.Context, in RegisterInput) (models.Us
 	case errors.Is(err, models.ErrDuplicateEmail):
 		return models.User{}, models.FieldErrCode(models.CodeConflict, "email", "email is already registered")
 	case err != nil:
-		return models.User{}, unavailable(err)
+		return models.User{}, storeUnavailable(err)
 	}
 	if s.verifier != nil {
 		_ = s.verifier.SendVerification(ctx, u)
@@ -165,7 +163,7 @@ func (s *UserService) CheckAccount(ctx context.Context, account string) (Account
 	}
 	taken, err := s.users.AccountExists(ctx, account)
 	if err != nil {
-		return AccountAvailability{}, unavailable(err)
+		return AccountAvailability{}, storeUnavailable(err)
 	}
 	return AccountAvailability{Account: account, Available: !taken}, nil
 }
@@ -228,7 +226,7 @@ func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip st
 		u, err = s.users.ByAccount(ctx, account)
 	}
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return LoginResult{}, unavailable(err)
+		return LoginResult{}, storeUnavailable(err)
 	}
 	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
 	if err != nil {
@@ -252,7 +250,7 @@ func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip st
 	}
 	u.LastLoginAt = s.now().UnixMilli()
 	if err := s.users.SetLastLogin(ctx, u.ID, u.LastLoginAt); err != nil {
-		return LoginResult{}, unavailable(err)
+		return LoginResult{}, storeUnavailable(err)
 	}
 	return s.result(pair, &u), nil
 }
@@ -281,16 +279,16 @@ func (s *UserService) Renew(ctx context.Context, refreshToken string) (LoginResu
 // Authenticate verifies an access token and its session, then the user:
 // gone → 401 "session has ended"; reject/freeze → 403 and every session of
 // the user ends (SPEC §4).
-func (s *UserService) Authenticate(ctx context.Context, accessToken string) (*Claims, models.User, error) {
+func (s *UserService) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
 	claims, err := s.sessions.Authenticate(ctx, accessToken)
 	if err != nil {
-		return nil, models.User{}, err
+		return Principal{}, err
 	}
 	u, err := s.activeUser(ctx, claims)
 	if err != nil {
-		return nil, models.User{}, err
+		return Principal{}, err
 	}
-	return claims, u, nil
+	return Principal{Claims: claims, User: u}, nil
 }
 
 func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.User, error) {
@@ -304,7 +302,7 @@ func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.Us
 		return models.User{}, ErrSessionEnded
 	}
 	if err != nil {
-		return models.User{}, unavailable(err)
+		return models.User{}, storeUnavailable(err)
 	}
 	if err := s.checkStatus(ctx, u); err != nil {
 		return models.User{}, err
@@ -327,20 +325,25 @@ func (s *UserService) checkStatus(ctx context.Context, u models.User) error {
 	return nil
 }
 
-// password returns the md5 hex a client sent in field, decrypting it first
-// when enc is PasswordEncRSA. 400 when missing, not md5 hex, or not
-// decryptable; 400 for an unknown enc.
+// password decodes a password field (see decodePassword).
 func (s *UserService) password(enc, field, value string) (string, error) {
+	return decodePassword(s.transport, enc, field, value)
+}
+
+// decodePassword returns the md5 hex a client sent in field, decrypting it
+// first when enc is PasswordEncRSA. 400 when missing, not md5 hex, not
+// decryptable, or for an unknown enc.
+func decodePassword(transport *PasswordTransport, enc, field, value string) (string, error) {
 	if value == "" {
 		return "", models.FieldErr(field, field+" is required")
 	}
 	switch enc {
 	case "":
 	case PasswordEncRSA:
-		if s.transport == nil {
+		if transport == nil {
 			return "", models.FieldErr("password_enc", "password_enc is not supported by this server")
 		}
-		plain, err := s.transport.Decrypt(value)
+		plain, err := transport.Decrypt(value)
 		if err != nil {
 			return "", err
 		}

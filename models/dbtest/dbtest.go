@@ -57,6 +57,9 @@ func URI(t testing.TB) string {
 		}
 		dir = d
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		if os.Getenv("DBTEST_LOG") != "" {
+			quiet = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		}
 		e, err := models.StartEmbedded(context.Background(), d, "127.0.0.1:0", quiet)
 		if err != nil {
 			t.Fatal(err)

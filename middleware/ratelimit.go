@@ -1,0 +1,98 @@
+package middleware
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ulule/limiter/v3"
+
+	"github.com/blogapi/blogapi/models"
+)
+
+// Rate limit headers set on every response RateLimit lets through or
+// refuses.
+const (
+	HeaderRateLimit     = "X-RateLimit-Limit"     // requests allowed per window
+	HeaderRateRemaining = "X-RateLimit-Remaining" // requests left in the window
+	HeaderRateReset     = "X-RateLimit-Reset"     // end of the window, Unix seconds
+)
+
+// RateLimit limits requests per client IP with l (issue 3 item 7); its store
+// is shared by every instance (models.RateLimitStore). The key is name + ":"
+// + the client IP as gin's ClientIP gives it, which believes X-Forwarded-For
+// only from the engine's trusted proxies (server.trusted_proxies), masked
+// with l's IPv4/IPv6 masks (limiter.WithIPv6Mask(net.CIDRMask(64, 128))
+// counts a /64 as one client). Every answer carries X-RateLimit-Limit,
+// -Remaining and -Reset; past the limit the request is refused with 429 "too
+// many requests; retry later" and Retry-After (seconds until the window
+// ends, at least 1).
+//
+// It fails open: when the store cannot be reached the request goes through
+// and a warning is logged with the request id, so a database hiccup does
+// not take the routes down (the handlers behind will meet the database
+// anyway). A nil l limits nothing.
+func RateLimit(r Renderer, l *limiter.Limiter, name string) gin.HandlerFunc {
+	if l == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return func(c *gin.Context) {
+		key := name + ":" + clientKey(c.ClientIP(), l.Options)
+		lctx, err := l.Get(c.Request.Context(), key)
+		if err != nil {
+			r.Logger.WarnContext(c.Request.Context(), "rate limit store failed; request let through",
+				"request_id", RequestID(c), "limit", name, "err", err.Error())
+			c.Next()
+			return
+		}
+		c.Header(HeaderRateLimit, strconv.FormatInt(lctx.Limit, 10))
+		c.Header(HeaderRateRemaining, strconv.FormatInt(lctx.Remaining, 10))
+		c.Header(HeaderRateReset, strconv.FormatInt(lctx.Reset, 10))
+		if lctx.Reached {
+			r.Abort(c, &models.AppError{
+				Code:       models.CodeTooManyRequests,
+				Msg:        "too many requests; retry later",
+				RetryAfter: max(time.Until(time.Unix(lctx.Reset, 0)), time.Second),
+			})
+			return
+		}
+		c.Next()
+	}
+}
+
+// clientKey masks ip with the limiter's masks; text that is not an IP is
+// used as it is.
+func clientKey(ip string, o limiter.Options) string {
+	parsed := net.ParseIP(ip)
+	switch {
+	case parsed == nil:
+		return ip
+	case parsed.To4() != nil && o.IPv4Mask != nil:
+		return parsed.Mask(o.IPv4Mask).String()
+	case parsed.To4() == nil && o.IPv6Mask != nil:
+		return parsed.Mask(o.IPv6Mask).String()
+	}
+	return parsed.String()
+}
+
+// ParseRate reads a rate_limit.* value: "<n>-<S|M|H|D>" is n requests per
+// second, minute, hour or day (github.com/ulule/limiter/v3's format, n ≥ 1);
+// "" (or blanks) is no limit, reported by enabled=false. Anything else is an
+// error naming the expected format.
+func ParseRate(s string) (rate limiter.Rate, enabled bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return limiter.Rate{}, false, nil
+	}
+	rate, err = limiter.NewRateFromFormatted(s)
+	if err != nil {
+		return limiter.Rate{}, false, fmt.Errorf("rate %q: want \"<count>-<S|M|H|D>\" such as \"30-M\": %w", s, err)
+	}
+	if rate.Limit < 1 {
+		return limiter.Rate{}, false, fmt.Errorf("rate %q: the count must be at least 1", s)
+	}
+	return rate, true, nil
+}

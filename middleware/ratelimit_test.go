@@ -1,0 +1,245 @@
+package middleware_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ulule/limiter/v3"
+
+	"github.com/blogapi/blogapi/middleware"
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+// limitedEngine serves GET /a and GET /b, each behind its own named limit
+// of rate over one shared store, on an engine trusting proxies (nil: none).
+func limitedEngine(t *testing.T, store limiter.Store, rate limiter.Rate, proxies []string, logs *bytes.Buffer, opts ...limiter.Option) *gin.Engine {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	if logs == nil {
+		logs = new(bytes.Buffer)
+	}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	r := middleware.Renderer{Logger: logger, Policy: models.StatusMirror}
+	e := gin.New()
+	if err := e.SetTrustedProxies(proxies); err != nil {
+		t.Fatal(err)
+	}
+	e.Use(middleware.RequestLog(logger), middleware.Errors(logger, models.StatusMirror))
+	lim := limiter.New(store, rate, opts...)
+	ok := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(nil)) }
+	e.GET("/a", middleware.RateLimit(r, lim, "a"), ok)
+	e.GET("/b", middleware.RateLimit(r, lim, "b"), ok)
+	return e
+}
+
+func get(e *gin.Engine, path, remoteIP, forwardedFor string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.RemoteAddr = net.JoinHostPort(remoteIP, "40000")
+	if forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+	}
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, req)
+	return w
+}
+
+func TestRateLimitAllowsThenRefuses(t *testing.T) {
+	start := time.Now()
+	store := models.NewRateLimitStore(dbtest.New(t), func() time.Time { return start })
+	e := limitedEngine(t, store, limiter.Rate{Limit: 3, Period: time.Minute}, nil, nil)
+	const ip = "192.0.2.1"
+
+	for i := range 3 {
+		w := get(e, "/a", ip, "")
+		if w.Code != http.StatusOK {
+			t.Fatalf("request %d: HTTP %d %s", i+1, w.Code, w.Body)
+		}
+		if got := w.Header().Get(middleware.HeaderRateLimit); got != "3" {
+			t.Errorf("request %d: %s = %q, want 3", i+1, middleware.HeaderRateLimit, got)
+		}
+		if got, want := w.Header().Get(middleware.HeaderRateRemaining), strconv.Itoa(2-i); got != want {
+			t.Errorf("request %d: %s = %q, want %s", i+1, middleware.HeaderRateRemaining, got, want)
+		}
+		if got, want := w.Header().Get(middleware.HeaderRateReset), strconv.FormatInt(start.Add(time.Minute).Unix(), 10); got != want {
+			t.Errorf("request %d: %s = %q, want %s", i+1, middleware.HeaderRateReset, got, want)
+		}
+	}
+
+	w := get(e, "/a", ip, "")
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("request 4: HTTP %d, want 429", w.Code)
+	}
+	var env models.Envelope
+	if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil {
+		t.Fatalf("body %s: %v", w.Body, err)
+	}
+	if env.Code != models.CodeTooManyRequests || env.Msg != "too many requests; retry later" || env.Data != nil {
+		t.Fatalf("envelope %+v", env)
+	}
+	ra, err := strconv.Atoi(w.Header().Get("Retry-After"))
+	if err != nil || ra < 1 || ra > 60 {
+		t.Fatalf("Retry-After %q: want whole seconds in 1..60", w.Header().Get("Retry-After"))
+	}
+	if got := w.Header().Get(middleware.HeaderRateRemaining); got != "0" {
+		t.Errorf("refused: %s = %q, want 0", middleware.HeaderRateRemaining, got)
+	}
+
+	// Other clients and other limits are counted apart.
+	if w := get(e, "/a", "192.0.2.2", ""); w.Code != http.StatusOK {
+		t.Fatalf("another IP: HTTP %d", w.Code)
+	}
+	if w := get(e, "/b", ip, ""); w.Code != http.StatusOK {
+		t.Fatalf("another limit, same IP: HTTP %d", w.Code)
+	}
+}
+
+func TestRateLimitNewWindow(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	e := limitedEngine(t, models.NewRateLimitStore(dbtest.New(t), clock), limiter.Rate{Limit: 1, Period: time.Minute}, nil, nil)
+	if w := get(e, "/a", "192.0.2.3", ""); w.Code != http.StatusOK {
+		t.Fatalf("first: HTTP %d", w.Code)
+	}
+	if w := get(e, "/a", "192.0.2.3", ""); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("second: HTTP %d, want 429", w.Code)
+	}
+	now = now.Add(time.Minute)
+	if w := get(e, "/a", "192.0.2.3", ""); w.Code != http.StatusOK {
+		t.Fatalf("after the window: HTTP %d, want 200", w.Code)
+	}
+}
+
+func TestRateLimitClientIP(t *testing.T) {
+	cases := []struct {
+		name    string
+		proxies []string
+		xff     [2]string // X-Forwarded-For of two requests from 127.0.0.1
+		second  int       // status of the second (limit 1)
+	}{
+		{"no trusted proxy: X-Forwarded-For ignored", nil, [2]string{"203.0.113.1", "203.0.113.2"}, http.StatusTooManyRequests},
+		{"trusted proxy: each forwarded client counted", []string{"127.0.0.1"}, [2]string{"203.0.113.1", "203.0.113.2"}, http.StatusOK},
+		{"trusted proxy: same forwarded client limited", []string{"127.0.0.1"}, [2]string{"203.0.113.1", "203.0.113.1"}, http.StatusTooManyRequests},
+		{"other proxy trusted: X-Forwarded-For ignored", []string{"10.0.0.0/8"}, [2]string{"203.0.113.1", "203.0.113.2"}, http.StatusTooManyRequests},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			store := models.NewRateLimitStore(dbtest.New(t), nil)
+			e := limitedEngine(t, store, limiter.Rate{Limit: 1, Period: time.Minute}, tc.proxies, nil)
+			if w := get(e, "/a", "127.0.0.1", tc.xff[0]); w.Code != http.StatusOK {
+				t.Fatalf("first: HTTP %d", w.Code)
+			}
+			if w := get(e, "/a", "127.0.0.1", tc.xff[1]); w.Code != tc.second {
+				t.Fatalf("second: HTTP %d, want %d", w.Code, tc.second)
+			}
+		})
+	}
+}
+
+func TestRateLimitIPv6Mask(t *testing.T) {
+	store := models.NewRateLimitStore(dbtest.New(t), nil)
+	e := limitedEngine(t, store, limiter.Rate{Limit: 1, Period: time.Minute}, nil, nil,
+		limiter.WithIPv6Mask(net.CIDRMask(64, 128)))
+	if w := get(e, "/a", "2001:db8:1:2::1", ""); w.Code != http.StatusOK {
+		t.Fatalf("first: HTTP %d", w.Code)
+	}
+	if w := get(e, "/a", "2001:db8:1:2:ffff::9", ""); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("same /64: HTTP %d, want 429", w.Code)
+	}
+	if w := get(e, "/a", "2001:db8:1:3::1", ""); w.Code != http.StatusOK {
+		t.Fatalf("another /64: HTTP %d, want 200", w.Code)
+	}
+}
+
+func TestRateLimitFailsOpen(t *testing.T) {
+	ctx := context.Background()
+	client, err := models.Connect(ctx, dbtest.URI(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	store := models.NewRateLimitStore(client.Database("gone"), nil)
+	e := limitedEngine(t, store, limiter.Rate{Limit: 1, Period: time.Minute}, nil, &logs)
+
+	for i := range 2 {
+		w := get(e, "/a", "192.0.2.9", "")
+		if w.Code != http.StatusOK {
+			t.Fatalf("request %d with the store down: HTTP %d, want 200", i+1, w.Code)
+		}
+		if got := w.Header().Get(middleware.HeaderRateLimit); got != "" {
+			t.Errorf("no count, yet %s = %q", middleware.HeaderRateLimit, got)
+		}
+		id := w.Header().Get(middleware.HeaderRequestID)
+		var warned bool
+		for line := range strings.Lines(logs.String()) {
+			var rec map[string]any
+			if json.Unmarshal([]byte(line), &rec) == nil && rec["level"] == "WARN" && rec["request_id"] == id {
+				warned = true
+			}
+		}
+		if !warned {
+			t.Fatalf("request %d: no warning with request id %q in the log:\n%s", i+1, id, logs.String())
+		}
+	}
+}
+
+func TestRateLimitNilLimiter(t *testing.T) {
+	e := gin.New()
+	r := middleware.Renderer{Logger: slog.New(slog.DiscardHandler), Policy: models.StatusMirror}
+	e.GET("/", middleware.RateLimit(r, nil, "off"), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	for range 3 {
+		if w := get(e, "/", "192.0.2.1", ""); w.Code != http.StatusNoContent {
+			t.Fatalf("no limiter: HTTP %d", w.Code)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	cases := []struct {
+		in      string
+		limit   int64
+		period  time.Duration
+		enabled bool
+		wantErr bool
+	}{
+		{"", 0, 0, false, false},
+		{"  ", 0, 0, false, false},
+		{"30-M", 30, time.Minute, true, false},
+		{"5-H", 5, time.Hour, true, false},
+		{"10-S", 10, time.Second, true, false},
+		{"100-D", 100, 24 * time.Hour, true, false},
+		{"5-h", 5, time.Hour, true, false},
+		{" 7-M ", 7, time.Minute, true, false},
+		{"0-M", 0, 0, false, true},
+		{"-1-M", 0, 0, false, true},
+		{"30", 0, 0, false, true},
+		{"30-W", 0, 0, false, true},
+		{"x-M", 0, 0, false, true},
+		{"30/M", 0, 0, false, true},
+		{"1.5-M", 0, 0, false, true},
+	}
+	for _, tc := range cases {
+		rate, enabled, err := middleware.ParseRate(tc.in)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("ParseRate(%q): error %v, want error %v", tc.in, err, tc.wantErr)
+			continue
+		}
+		if enabled != tc.enabled || rate.Limit != tc.limit || rate.Period != tc.period {
+			t.Errorf("ParseRate(%q) = %d per %v enabled %v, want %d per %v enabled %v",
+				tc.in, rate.Limit, rate.Period, enabled, tc.limit, tc.period, tc.enabled)
+		}
+	}
+}

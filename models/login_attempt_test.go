@@ -1,0 +1,108 @@
+package models_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+func TestLoginAttemptStoreWindow(t *testing.T) {
+	ctx := context.Background()
+	clock := newWindowClock()
+	start := clock.Now()
+	store := models.NewLoginAttemptStore(dbtest.New(t))
+	const window = 15 * time.Minute
+
+	steps := []struct {
+		name     string
+		advance  time.Duration
+		fail     bool // Fail, else Count
+		key      string
+		count    int
+		openedAt time.Time
+	}{
+		{"nothing yet", 0, false, "acct:alice", 0, time.Time{}},
+		{"first failure opens the window", 0, true, "acct:alice", 1, start},
+		{"second", time.Minute, true, "acct:alice", 2, start},
+		{"count reads without counting", time.Minute, false, "acct:alice", 2, start},
+		{"keys are separate", 0, false, "ip:192.0.2.1", 0, time.Time{}},
+		{"other key", 0, true, "ip:192.0.2.1", 1, start.Add(2 * time.Minute)},
+		{"last instant of the window", 13*time.Minute - time.Millisecond, false, "acct:alice", 2, start},
+		{"window over: nothing counted", time.Millisecond, false, "acct:alice", 0, time.Time{}},
+		{"next failure opens a new window", time.Second, true, "acct:alice", 1, start.Add(window + time.Second)},
+	}
+	for _, st := range steps {
+		clock.Advance(st.advance)
+		var (
+			count  int
+			opened time.Time
+			err    error
+		)
+		if st.fail {
+			count, opened, err = store.Fail(ctx, st.key, clock.Now(), window)
+		} else {
+			count, opened, err = store.Count(ctx, st.key, clock.Now())
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if count != st.count || !opened.Equal(st.openedAt) {
+			t.Errorf("%s: got %d since %v, want %d since %v", st.name, count, opened, st.count, st.openedAt)
+		}
+	}
+}
+
+func TestLoginAttemptStoreClear(t *testing.T) {
+	ctx := context.Background()
+	now := newWindowClock().Now()
+	store := models.NewLoginAttemptStore(dbtest.New(t))
+	for _, key := range []string{"acct:bob", "acct:bob", "ip:198.51.100.1"} {
+		if _, _, err := store.Fail(ctx, key, now, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Clear(ctx, "acct:bob"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := store.Count(ctx, "acct:bob", now); err != nil || n != 0 {
+		t.Fatalf("cleared key: %d, %v", n, err)
+	}
+	if n, _, err := store.Count(ctx, "ip:198.51.100.1", now); err != nil || n != 1 {
+		t.Fatalf("other key after clear: %d, %v; want 1", n, err)
+	}
+	if err := store.Clear(ctx, "acct:nobody"); err != nil {
+		t.Fatalf("clear of an unknown key: %v", err)
+	}
+}
+
+func TestLoginAttemptStoreConcurrentFail(t *testing.T) {
+	ctx := context.Background()
+	now := newWindowClock().Now()
+	store := models.NewLoginAttemptStore(dbtest.New(t))
+	const n = 20
+	seen := make([]bool, n+1)
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for range n {
+		wg.Go(func() {
+			count, _, err := store.Fail(ctx, "acct:carol", now, time.Minute)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || count < 1 || count > n || seen[count] {
+				t.Errorf("Fail returned %d, %v (seen before: %v)", count, err, count >= 1 && count <= n && seen[count])
+				return
+			}
+			seen[count] = true
+		})
+	}
+	wg.Wait()
+	if count, _, err := store.Count(ctx, "acct:carol", now); err != nil || count != n {
+		t.Fatalf("after %d concurrent failures: %d, %v", n, count, err)
+	}
+}

@@ -1,0 +1,636 @@
+package services_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
+	"github.com/blogapi/blogapi/services"
+)
+
+type signVector struct {
+	Name        string      `json:"name"`
+	Method      string      `json:"method"`
+	Query       [][2]string `json:"query"`
+	ContentType *string     `json:"content_type"`
+	Body        *string     `json:"body"`
+	AuthKey     string      `json:"auth_key"`
+	AuthSecret  string      `json:"auth_secret"`
+	Canonical   string      `json:"canonical"`
+	Token       string      `json:"token"`
+}
+
+func loadVectors(tb testing.TB) []signVector {
+	tb.Helper()
+	raw, err := os.ReadFile("../testdata/sign_vectors.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var file struct{ Vectors []signVector }
+	if err := json.Unmarshal(raw, &file); err != nil {
+		tb.Fatal(err)
+	}
+	if len(file.Vectors) == 0 {
+		tb.Fatal("no vectors")
+	}
+	return file.Vectors
+}
+
+// rawQuery encodes pairs in order, as a client does.
+func rawQuery(pairs [][2]string) string {
+	parts := make([]string, len(pairs))
+	for i, kv := range pairs {
+		parts[i] = url.QueryEscape(kv[0]) + "=" + url.QueryEscape(kv[1])
+	}
+	return strings.Join(parts, "&")
+}
+
+func (v signVector) request() (query, contentType string, body []byte) {
+	if v.ContentType != nil {
+		contentType = *v.ContentType
+	}
+	if v.Body != nil {
+		body = []byte(*v.Body)
+	}
+	return rawQuery(v.Query), contentType, body
+}
+
+func (v signVector) timestamp(tb testing.TB) time.Time {
+	tb.Helper()
+	p, err := services.ParseSignParams(v.request())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, _ := p.Get("timestamp")
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		tb.Fatalf("%s: timestamp %q", v.Name, s)
+	}
+	return time.UnixMilli(ms)
+}
+
+func TestSignVectors(t *testing.T) {
+	vectors := loadVectors(t)
+	if len(vectors) != 8 {
+		t.Fatalf("%d vectors, want 8", len(vectors))
+	}
+	for _, v := range vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			p, err := services.ParseSignParams(v.request())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(p.AppendCanonical(nil, v.AuthSecret)); got != v.Canonical {
+				t.Errorf("canonical\n got %q\nwant %q", got, v.Canonical)
+			}
+			if got := p.Sign(v.AuthSecret); got != v.Token {
+				t.Errorf("Sign = %s, want %s", got, v.Token)
+			}
+			// The vector's request with its token verifies.
+			q, ct, body := v.request()
+			p, err = services.ParseSignParams(q+"&token="+v.Token, ct, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := v.timestamp(t)
+			s := services.NewSigner(services.SignerConfig{
+				Apps:   []services.SignApp{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
+				Replay: services.ReplayOff,
+				Now:    func() time.Time { return ts },
+			}, nil)
+			app, err := s.Verify(context.Background(), v.Method, p)
+			if err != nil || app.Name != "web" {
+				t.Fatalf("Verify = %+v, %v", app, err)
+			}
+		})
+	}
+}
+
+const (
+	testKey    = "fwCWYMqmRINlRtMp"
+	testSecret = "G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh"
+	testTS     = int64(1_700_000_000_000)
+)
+
+var testNow = time.UnixMilli(testTS)
+
+// signQuery adds the token for secret to the query pairs.
+func signQuery(t testing.TB, secret string, pairs ...[2]string) string {
+	t.Helper()
+	q := rawQuery(pairs)
+	p, err := services.ParseSignParams(q, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q + "&token=" + p.Sign(secret)
+}
+
+func newSigner(replay string, store services.ReplayStore) *services.Signer {
+	return services.NewSigner(services.SignerConfig{
+		Apps:   []services.SignApp{{Name: "web", Key: testKey, Secret: testSecret}, {Name: "other", Key: "k2", Secret: "s2"}},
+		Replay: replay,
+		Now:    func() time.Time { return testNow },
+	}, store)
+}
+
+func wantCode(t *testing.T, err error, code int, msg string) {
+	t.Helper()
+	if code == models.CodeOK {
+		if err != nil {
+			t.Fatalf("err = %v, want success", err)
+		}
+		return
+	}
+	ae, ok := models.AsAppError(err)
+	if !ok {
+		t.Fatalf("err = %v, want AppError %d", err, code)
+	}
+	if ae.Code != code || (msg != "" && ae.Msg != msg) {
+		t.Fatalf("err = %d %q, want %d %q", ae.Code, ae.Msg, code, msg)
+	}
+}
+
+func TestVerifyChecks(t *testing.T) {
+	ts := strconv.FormatInt(testTS, 10)
+	key := [2]string{"auth_key", testKey}
+	good := signQuery(t, testSecret, [2]string{"a", "1"}, key, [2]string{"timestamp", ts})
+	tok := good[strings.LastIndex(good, "=")+1:]
+	skew := services.DefaultMaxSkew.Milliseconds()
+	at := func(ms int64) string {
+		return signQuery(t, testSecret, key, [2]string{"timestamp", strconv.FormatInt(ms, 10)})
+	}
+	cases := []struct {
+		name, query string
+		code        int
+		msg         string
+	}{
+		{"valid", good, 200, ""},
+		{"uppercase token", strings.Replace(good, tok, strings.ToUpper(tok), 1), 200, ""},
+		{"token missing", "a=1&auth_key=" + testKey + "&timestamp=" + ts, 511, "signature token is missing"},
+		{"token empty", "a=1&auth_key=" + testKey + "&timestamp=" + ts + "&token=", 511, ""},
+		{"token missing before unknown key", "auth_key=nope&timestamp=x", 511, ""},
+		{"auth_key missing", "a=1&timestamp=" + ts + "&token=" + tok, 512, "auth_key is missing"},
+		{"auth_key unknown", "a=1&auth_key=nope&timestamp=" + ts + "&token=" + tok, 512, "auth_key is unknown"},
+		{"unknown key before bad timestamp", "auth_key=nope&timestamp=x&token=" + tok, 512, ""},
+		{"timestamp missing", "a=1&auth_key=" + testKey + "&token=" + tok, 400, "timestamp is missing"},
+		{"timestamp not a number", "auth_key=" + testKey + "&timestamp=soon&token=" + tok, 400, "timestamp must be an integer (ms since the Unix epoch)"},
+		{"timestamp fractional", "auth_key=" + testKey + "&timestamp=1700000000000.5&token=" + tok, 400, ""},
+		{"timestamp exponent", "auth_key=" + testKey + "&timestamp=1.7e12&token=" + tok, 400, ""},
+		{"timestamp plus sign", "auth_key=" + testKey + "&timestamp=%2B1700000000000&token=" + tok, 400, ""},
+		{"timestamp overflow", "auth_key=" + testKey + "&timestamp=99999999999999999999&token=" + tok, 400, ""},
+		{"bad timestamp before bad token", "auth_key=" + testKey + "&timestamp=x&token=zz", 400, ""},
+		{"at the past edge", at(testTS - skew), 200, ""},
+		{"at the future edge", at(testTS + skew), 200, ""},
+		{"too old", at(testTS - skew - 1), 513, "signature has expired: timestamp is outside the allowed window"},
+		{"too new", at(testTS + skew + 1), 513, ""},
+		{"far past, negative", at(-9_000_000_000_000_000_000), 513, ""},
+		{"expired before bad token", "auth_key=" + testKey + "&timestamp=1&token=zz", 513, ""},
+		{"value changed", strings.Replace(good, "a=1", "a=2", 1), 514, "signature verification failed"},
+		{"other app's secret", signQuery(t, "s2", [2]string{"a", "1"}, key, [2]string{"timestamp", ts}), 514, ""},
+		{"token not hex", strings.Replace(good, tok, "z"+tok[1:], 1), 514, ""},
+		{"token short", strings.Replace(good, tok, tok[1:], 1), 514, ""},
+		{"token long", strings.Replace(good, tok, tok+"0", 1), 514, ""},
+		{"first token wins", good + "&token=" + strings.Repeat("0", 32), 200, ""},
+		{"second token ignored", strings.Replace(good, "token=", "token=00000000000000000000000000000000&token=", 1), 514, ""},
+	}
+	s := newSigner(services.ReplayOff, nil)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := services.ParseSignParams(tc.query, "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			app, err := s.Verify(context.Background(), "GET", p)
+			wantCode(t, err, tc.code, tc.msg)
+			if err == nil && app.Key != testKey {
+				t.Fatalf("app = %+v", app)
+			}
+		})
+	}
+}
+
+func TestVerifyFieldsInBody(t *testing.T) {
+	ts := strconv.FormatInt(testTS, 10)
+	sum := func(canonical string) string {
+		h := md5.Sum([]byte(canonical + testSecret))
+		return hex.EncodeToString(h[:])
+	}
+	cases := []struct {
+		name, query, contentType, body string
+	}{
+		{"form", "", "application/x-www-form-urlencoded",
+			"a=%E5%B0%8F+x&auth_key=" + testKey + "&timestamp=" + ts + "&token=" + sum("小 x"+ts)},
+		{"json, timestamp number", "", "application/json; charset=utf-8",
+			`{"a":"小 x","auth_key":"` + testKey + `","timestamp":` + ts + `,"token":"` + sum("小 x"+ts) + `"}`},
+		{"json, timestamp string", "", "application/json",
+			`{"token":"` + sum("小 x"+ts) + `","a":"小 x","auth_key":"` + testKey + `","timestamp":"` + ts + `"}`},
+		{"json body, signing fields in query", "auth_key=" + testKey + "&token=" + sum("小 x"+ts) + "&timestamp=" + ts,
+			"application/json", `{"a":"小 x"}`},
+		{"multipart", "", "",
+			""}, // filled below
+	}
+	var mp bytes.Buffer
+	w := multipart.NewWriter(&mp)
+	for _, kv := range [][2]string{{"a", "小 x"}, {"auth_key", testKey}, {"timestamp", ts}, {"token", sum("小 x" + ts)}} {
+		if err := w.WriteField(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := w.CreateFormFile("avatar", "a.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte("\x89PNG\xff not signed"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cases[len(cases)-1].contentType = w.FormDataContentType()
+	cases[len(cases)-1].body = mp.String()
+
+	s := newSigner(services.ReplayOff, nil)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Verify(context.Background(), "POST", p); err != nil {
+				t.Fatalf("Verify: %v (canonical %q)", err, p.AppendCanonical(nil, ""))
+			}
+		})
+	}
+}
+
+func TestParseSignParamsErrors(t *testing.T) {
+	const js = "application/json"
+	cases := []struct {
+		name, query, contentType, body, msg string
+	}{
+		{"json array", "", js, `[]`, "body must be a JSON object"},
+		{"json string", "", js, `"x"`, "body must be a JSON object"},
+		{"json number", "", js, ` 1 `, "body must be a JSON object"},
+		{"json null", "", js, `null`, "body must be a JSON object"},
+		{"duplicate member", "", js, `{"a":1,"b":2,"a":3}`, `duplicate JSON member "a"`},
+		{"duplicate member by escape", "", js, `{"a":1,"\u0061":2}`, `duplicate JSON member "a"`},
+		{"unterminated object", "", js, `{"a":1`, "malformed JSON body"},
+		{"missing value", "", js, `{"a":}`, "malformed JSON body"},
+		{"trailing data", "", js, `{"a":1}x`, "malformed JSON body"},
+		{"two objects", "", js, `{"a":1}{}`, "malformed JSON body"},
+		{"trailing comma", "", js, `{"a":1,}`, "malformed JSON body"},
+		{"bare word", "", js, `{"a":nul}`, "malformed JSON body"},
+		{"bad number", "", js, `{"a":01}`, "malformed JSON body"},
+		{"bad number 2", "", js, `{"a":1.}`, "malformed JSON body"},
+		{"bad escape", "", js, `{"a":"\x"}`, "malformed JSON body"},
+		{"short unicode escape", "", js, `{"a":"\u12"}`, "malformed JSON body"},
+		{"control char in string", "", js, "{\"a\":\"x\ny\"}", "malformed JSON body"},
+		{"bad nested", "", js, `{"a":[1,}`, "malformed JSON body"},
+		{"nested mismatch", "", js, `{"a":[1}]}`, "malformed JSON body"},
+		{"unterminated nested", "", js, `{"a":{"b":"}"`, "malformed JSON body"},
+		{"not json at all", "", js, `hello`, "malformed JSON body"},
+		{"single quotes", "", js, `{'a':1}`, "malformed JSON body"},
+		{"invalid UTF-8 in JSON", "", js, "{\"a\":\"\xff\"}", "request is not valid UTF-8"},
+		{"invalid UTF-8 in form", "", "application/x-www-form-urlencoded", "a=%ff", "request is not valid UTF-8"},
+		{"raw invalid UTF-8 in form", "", "application/x-www-form-urlencoded", "a=\xc3", "request is not valid UTF-8"},
+		{"invalid UTF-8 in query", "a=%C3%28", "", "", "request is not valid UTF-8"},
+		{"invalid UTF-8 in query name", "%ff=1", "", "", "request is not valid UTF-8"},
+		{"bad percent in query", "a=%zz", "", "", "malformed query string: invalid percent-encoding"},
+		{"semicolon in query", "a=1;b=2", "", "", "malformed query string: ';' is not a separator"},
+		{"bad percent in form", "", "application/x-www-form-urlencoded", "a=%4", "malformed form body: invalid percent-encoding"},
+		{"multipart without boundary", "", "multipart/form-data", "x", "malformed multipart body: Content-Type has no boundary"},
+		{"multipart garbage", "", "multipart/form-data; boundary=zz", "--zz\r\nno end", "malformed multipart body"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			if p != nil {
+				t.Fatalf("params %v returned with error %v", p, err)
+			}
+			wantCode(t, err, models.CodeBadRequest, tc.msg)
+		})
+	}
+}
+
+func TestParseSignParamsValues(t *testing.T) {
+	cases := []struct {
+		name, contentType, body string
+		want                    map[string]string // name → first value; "-" means absent
+	}{
+		{"numbers as sent", "application/json", `{"a":1e5,"b":-0.0,"c":1E+2,"d":0}`,
+			map[string]string{"a": "1e5", "b": "-0.0", "c": "1E+2", "d": "0"}},
+		{"literals", "application/json", `{"t":true,"f":false,"n":null,"e":""}`,
+			map[string]string{"t": "true", "f": "false", "n": "", "e": ""}},
+		{"escapes decoded at top level", "application/json", `{"a":"x\u00e9\/\t","b":"\ud83d\ude00","c":"\ud800x","d":"\ud800\u0041"}`,
+			map[string]string{"a": "xé/\t", "b": "😀", "c": "\uFFFDx", "d": "\uFFFDA"}},
+		{"escaped name", "application/json", `{"\u0074oken":"t"}`, map[string]string{"token": "t"}},
+		{"nested compacted, strings kept", "application/json", "{ \"a\" : { \"b\" : [ 1 , \"x y\\n\" ] } ,\n\"c\":[]}",
+			map[string]string{"a": `{"b":[1,"x y\n"]}`, "c": "[]"}},
+		{"brackets inside nested strings", "application/json", `{"a":{"s":"\" {]"},"b":1}`,
+			map[string]string{"a": `{"s":"\" {]"}`, "b": "1"}},
+		{"empty body", "application/json", " \n", map[string]string{"a": "-"}},
+		{"empty object", "application/json", "{ }", map[string]string{"a": "-"}},
+		{"other content type not signed", "text/plain", `{"a":1}`, map[string]string{"a": "-"}},
+		{"content type case and params", "Application/JSON ; charset=UTF-8", `{"a":1}`, map[string]string{"a": "1"}},
+		{"form plus and empty pairs", "application/x-www-form-urlencoded", "a=x+y&&b&=z", map[string]string{"a": "x y", "b": "", "": "z"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := services.ParseSignParams("", tc.contentType, []byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, want := range tc.want {
+				got, ok := p.Get(name)
+				if want == "-" {
+					if ok {
+						t.Errorf("%s = %q, want absent", name, got)
+					}
+					continue
+				}
+				if !ok || got != want {
+					t.Errorf("%s = %q, %v; want %q", name, got, ok, want)
+				}
+			}
+		})
+	}
+}
+
+func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField("b", "2")
+	fw, _ := w.CreateFormFile("a", "a.txt")
+	_, _ = fw.Write([]byte("file"))
+	_ = w.WriteField("a", "1")
+	_ = w.Close()
+	p, err := services.ParseSignParams("a=0", w.FormDataContentType(), buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(p.AppendCanonical(nil, "S")); got != "012S" {
+		t.Fatalf("canonical = %q, want 012S", got)
+	}
+}
+
+func TestVerifyReplay(t *testing.T) {
+	db := dbtest.New(t)
+	store := models.NewReplayStore(db)
+	store.Now = func() time.Time { return testNow }
+	ts := strconv.FormatInt(testTS, 10)
+	query := func(v string) string {
+		return signQuery(t, testSecret, [2]string{"v", v}, [2]string{"auth_key", testKey}, [2]string{"timestamp", ts})
+	}
+	type call struct {
+		method, query string
+		code          int
+	}
+	q1, q2, q3 := query("1"), query("2"), query("3")
+	tok3 := q3[strings.LastIndex(q3, "=")+1:]
+	cases := []struct {
+		mode  string
+		calls []call
+	}{
+		{services.ReplayMutating, []call{
+			{"POST", q1, 200}, {"POST", q1, 201}, {"PUT", q1, 201}, {"DELETE", q1, 201}, {"PATCH", q1, 201},
+			{"GET", q2, 200}, {"GET", q2, 200}, {"POST", q2, 200}, {"POST", q2, 201},
+			// The pair is recorded lowercased: the uppercase spelling is the same token.
+			{"POST", q3, 200}, {"POST", strings.Replace(q3, tok3, strings.ToUpper(tok3), 1), 201},
+		}},
+		{services.ReplayAll, []call{{"GET", q1, 200}, {"GET", q1, 201}, {"HEAD", q1, 201}}},
+		{services.ReplayOff, []call{{"POST", q1, 200}, {"POST", q1, 200}}},
+		{"", []call{{"GET", q1, 200}, {"POST", q1, 200}, {"POST", q1, 201}}},
+	}
+	for _, tc := range cases {
+		t.Run("mode "+tc.mode, func(t *testing.T) {
+			_, _ = db.Collection("replays").DeleteMany(context.Background(), bson.D{})
+			s := newSigner(tc.mode, store)
+			for i, c := range tc.calls {
+				p, err := services.ParseSignParams(c.query, "", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = s.Verify(context.Background(), c.method, p)
+				if c.code == 201 {
+					wantCode(t, err, 201, "duplicate submission")
+				} else if err != nil {
+					t.Fatalf("call %d %s: %v", i, c.method, err)
+				}
+			}
+		})
+	}
+
+	// The record's key and lifetime: auth_key:token, now + 2×max_skew.
+	var rec struct {
+		ExpiresAt time.Time `bson:"expiresAt"`
+	}
+	_, _ = db.Collection("replays").DeleteMany(context.Background(), bson.D{})
+	p, _ := services.ParseSignParams(q3, "", nil)
+	if _, err := newSigner(services.ReplayMutating, store).Verify(context.Background(), "POST", p); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Collection("replays").FindOne(context.Background(), bson.D{{Key: "_id", Value: testKey + ":" + tok3}}).Decode(&rec); err != nil {
+		t.Fatal(err)
+	}
+	if want := testNow.Add(2 * services.DefaultMaxSkew); !rec.ExpiresAt.Equal(want) {
+		t.Fatalf("expiresAt = %v, want %v", rec.ExpiresAt, want)
+	}
+}
+
+func TestVerifyReplayStoreDown(t *testing.T) {
+	// A real client on a port nothing listens on: every operation fails
+	// once server selection gives up.
+	client, err := mongo.Connect(options.Client().ApplyURI("mongodb://127.0.0.1:1/").
+		SetServerSelectionTimeout(200 * time.Millisecond).SetConnectTimeout(200 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	s := newSigner(services.ReplayMutating, models.NewReplayStore(client.Database("x")))
+	q := signQuery(t, testSecret, [2]string{"auth_key", testKey}, [2]string{"timestamp", strconv.FormatInt(testTS, 10)})
+	p, err := services.ParseSignParams(q, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Verify(context.Background(), "POST", p)
+	wantCode(t, err, models.CodeUnavailable, "database unavailable")
+	if ae, _ := models.AsAppError(err); ae.Cause == nil || errors.Is(err, models.ErrDuplicate) {
+		t.Fatalf("cause = %v", ae.Cause)
+	}
+	// A GET is not replay-checked in mutating mode, so it does not need the store.
+	if _, err := s.Verify(context.Background(), "GET", p); err != nil {
+		t.Fatalf("GET: %v", err)
+	}
+}
+
+func TestNewSignerNeedsStore(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("NewSigner without a store in mutating mode did not panic")
+		}
+	}()
+	services.NewSigner(services.SignerConfig{Replay: services.ReplayMutating}, nil)
+}
+
+func registerJSON(b *testing.B) (signVector, string, string, []byte) {
+	for _, v := range loadVectors(b) {
+		if v.Name == "register-json" {
+			q, ct, body := v.request()
+			return v, q + "&token=" + v.Token, ct, body
+		}
+	}
+	b.Fatal("no register-json vector")
+	return signVector{}, "", "", nil
+}
+
+// BenchmarkVerifyRegisterJSON is the server's whole signing cost for a
+// typical signed POST: ParseSignParams and Verify, replay off.
+func BenchmarkVerifyRegisterJSON(b *testing.B) {
+	v, q, ct, body := registerJSON(b)
+	ts := v.timestamp(b)
+	s := services.NewSigner(services.SignerConfig{
+		Apps:   []services.SignApp{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
+		Replay: services.ReplayOff,
+		Now:    func() time.Time { return ts },
+	}, nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := services.ParseSignParams(q, ct, body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Verify(ctx, "POST", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMD5Baseline is the floor for the benchmark above: md5 and hex of
+// the same canonical string, nothing else.
+func BenchmarkMD5Baseline(b *testing.B) {
+	v, _, _, _ := registerJSON(b)
+	canonical := []byte(v.Canonical)
+	var out [32]byte
+	b.ReportAllocs()
+	for b.Loop() {
+		sum := md5.Sum(canonical)
+		hex.Encode(out[:], sum[:])
+	}
+	if string(out[:]) != v.Token {
+		b.Fatalf("baseline token %s, want %s", out, v.Token)
+	}
+}
+
+// FuzzParseSignParams checks ParseSignParams on JSON bodies against
+// encoding/json: it never panics, accepts exactly the valid JSON objects
+// without duplicate members (or whitespace-only bodies), and renders each
+// member as SPEC §3 says.
+func FuzzParseSignParams(f *testing.F) {
+	for _, v := range loadVectors(f) {
+		if v.Body != nil {
+			f.Add([]byte(*v.Body))
+		}
+	}
+	for _, s := range []string{``, ` `, `{}`, `[]`, `{"a":1,"a":2}`, `{"a":"\ud800"}`, `{"a":{"b":[1, 2,{"c" : "\" ]"}]}}`,
+		`{"a":-0.5e-3}`, `{"a":"x`, `{"a":[}`, "{\"a\":\"\xff\"}", `{"a":1}  `, `{"":null}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := services.ParseSignParams("", "application/json", body)
+		members, oracleOK := jsonMembers(body)
+		if err != nil {
+			if _, ok := models.AsAppError(err); !ok {
+				t.Fatalf("error is not an AppError: %v", err)
+			}
+			if oracleOK {
+				t.Fatalf("rejected a valid body %q: %v", body, err)
+			}
+			return
+		}
+		if !oracleOK {
+			t.Fatalf("accepted %q", body)
+		}
+		var want []byte
+		sort.SliceStable(members, func(i, j int) bool { return members[i][0] < members[j][0] })
+		for _, m := range members {
+			got, ok := p.Get(m[0])
+			if !ok || got != m[1] {
+				t.Fatalf("%q: member %q = %q, %v; want %q", body, m[0], got, ok, m[1])
+			}
+			if m[0] != "token" && m[0] != "auth_key" {
+				want = append(want, m[1]...)
+			}
+		}
+		if got := p.AppendCanonical(nil, "S"); string(got) != string(want)+"S" {
+			t.Fatalf("%q: canonical %q, want %q", body, got, string(want)+"S")
+		}
+	})
+}
+
+// jsonMembers is the oracle: the (name, rendering) pairs of a JSON object
+// body per encoding/json, ok false when the body must be rejected.
+func jsonMembers(body []byte) ([][2]string, bool) {
+	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
+		return nil, true
+	}
+	if !utf8.Valid(body) || !json.Valid(body) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, _ := dec.Token(); tok != json.Delim('{') {
+		return nil, false
+	}
+	var out [][2]string
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		name := tok.(string)
+		if seen[name] {
+			return nil, false
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, false
+		}
+		var value string
+		switch raw[0] {
+		case '"':
+			_ = json.Unmarshal(raw, &value)
+		case 'n':
+		default:
+			var buf bytes.Buffer
+			_ = json.Compact(&buf, raw)
+			value = buf.String()
+		}
+		out = append(out, [2]string{name, value})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	return out, true
+}

@@ -57,7 +57,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func testConfig(t *testing.T) config.Config {
+func testConfig(t testing.TB) config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Server.Mode = "debug"
@@ -97,7 +97,7 @@ func startInstance(t *testing.T, cfg config.Config, db *mongo.Database, clk *clo
 // client signs requests the way the SPA does (SPEC §3), independently of
 // the server's signing code: flat parameters only.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	http   *http.Client
 	clock  *clock
@@ -119,7 +119,7 @@ func (c *client) timestamp() string {
 	return strconv.FormatInt(ts, 10)
 }
 
-func newClient(t *testing.T, base string, clk *clock) *client {
+func newClient(t testing.TB, base string, clk *clock) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: base, http: &http.Client{Jar: jar}, clock: clk, key: testKey, secret: testSecret, header: http.Header{}}
 }
@@ -135,7 +135,7 @@ type reply struct {
 	Body   []byte
 }
 
-func (r reply) decode(t *testing.T, v any) {
+func (r reply) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Data, v); err != nil {
 		t.Fatalf("decode data %s: %v", r.Data, err)
@@ -244,7 +244,7 @@ func (c *client) signedRaw(method, path, contentType string, body []byte, signed
 	return req
 }
 
-func expect(t *testing.T, r reply, code int, what string) {
+func expect(t testing.TB, r reply, code int, what string) {
 	t.Helper()
 	if r.Code != code || r.Status != code {
 		t.Fatalf("%s: got status %d code %d msg %q body %s; want %d", what, r.Status, r.Code, r.Msg, r.Body, code)

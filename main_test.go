@@ -160,6 +160,16 @@ func sign(params map[string]string, secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// signedQuery is auth_key, a fresh timestamp and the token over the
+// timestamp and params (which the caller places in the query or the body).
+func (c *client) signedQuery(params map[string]string) url.Values {
+	all := map[string]string{"timestamp": c.timestamp()}
+	for k, v := range params {
+		all[k] = v
+	}
+	return url.Values{"auth_key": {c.key}, "timestamp": {all["timestamp"]}, "token": {sign(all, c.secret)}}
+}
+
 // call sends a signed request: params go to the query string for GET and
 // to a JSON object body otherwise; auth_key, timestamp and token go to
 // the query string.
@@ -170,14 +180,7 @@ func (c *client) call(method, path string, params map[string]string) reply {
 
 func (c *client) callWith(method, path string, params map[string]string, hdr http.Header) reply {
 	c.t.Helper()
-	all := map[string]string{"timestamp": c.timestamp()}
-	for k, v := range params {
-		all[k] = v
-	}
-	q := url.Values{}
-	q.Set("auth_key", c.key)
-	q.Set("timestamp", all["timestamp"])
-	q.Set("token", sign(all, c.secret))
+	q := c.signedQuery(params)
 	var body io.Reader
 	if method == http.MethodGet {
 		for k, v := range params {
@@ -228,14 +231,7 @@ func (c *client) send(req *http.Request) reply {
 // signed over all of extra (which the caller also placed in body or query).
 func (c *client) signedRaw(method, path, contentType string, body []byte, signed map[string]string) *http.Request {
 	c.t.Helper()
-	all := map[string]string{"timestamp": c.timestamp()}
-	for k, v := range signed {
-		all[k] = v
-	}
-	q := url.Values{}
-	q.Set("auth_key", c.key)
-	q.Set("timestamp", all["timestamp"])
-	q.Set("token", sign(all, c.secret))
+	q := c.signedQuery(signed)
 	req, err := http.NewRequest(method, c.base+path+"?"+q.Encode(), bytes.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)

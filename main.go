@@ -265,6 +265,7 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 		Transport:      transport,
 		Captcha:        captchaSvc,
 		Limits:         limits,
+		Now:            now,
 		Ping:           func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
 	})
 	if err != nil {

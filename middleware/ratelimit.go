@@ -34,8 +34,9 @@ const (
 // It fails open: when the store cannot be reached the request goes through
 // and a warning is logged with the request id, so a database hiccup does
 // not take the routes down (the handlers behind will meet the database
-// anyway). A nil l limits nothing.
-func RateLimit(r Renderer, l *limiter.Limiter, name string) gin.HandlerFunc {
+// anyway). A nil l limits nothing. now is the clock of l's store, from
+// which Retry-After is counted.
+func RateLimit(r Renderer, l *limiter.Limiter, name string, now func() time.Time) gin.HandlerFunc {
 	if l == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
@@ -55,7 +56,7 @@ func RateLimit(r Renderer, l *limiter.Limiter, name string) gin.HandlerFunc {
 			r.Abort(c, &models.AppError{
 				Code:       models.CodeTooManyRequests,
 				Msg:        "too many requests; retry later",
-				RetryAfter: max(time.Until(time.Unix(lctx.Reset, 0)), time.Second),
+				RetryAfter: max(time.Unix(lctx.Reset, 0).Sub(now()), time.Second),
 			})
 			return
 		}

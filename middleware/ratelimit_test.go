@@ -38,8 +38,8 @@ func limitedEngine(t *testing.T, store limiter.Store, rate limiter.Rate, proxies
 	e.Use(middleware.RequestLog(logger), middleware.Errors(logger, models.StatusMirror))
 	lim := limiter.New(store, rate, opts...)
 	ok := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(nil)) }
-	e.GET("/a", middleware.RateLimit(r, lim, "a"), ok)
-	e.GET("/b", middleware.RateLimit(r, lim, "b"), ok)
+	e.GET("/a", middleware.RateLimit(r, lim, "a", time.Now), ok)
+	e.GET("/b", middleware.RateLimit(r, lim, "b", time.Now), ok)
 	return e
 }
 
@@ -199,7 +199,7 @@ func TestRateLimitFailsOpen(t *testing.T) {
 func TestRateLimitNilLimiter(t *testing.T) {
 	e := gin.New()
 	r := middleware.Renderer{Logger: slog.New(slog.DiscardHandler), Policy: models.StatusMirror}
-	e.GET("/", middleware.RateLimit(r, nil, "off"), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	e.GET("/", middleware.RateLimit(r, nil, "off", time.Now), func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	for range 3 {
 		if w := get(e, "/", "192.0.2.1", ""); w.Code != http.StatusNoContent {
 			t.Fatalf("no limiter: HTTP %d", w.Code)

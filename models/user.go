@@ -172,10 +172,21 @@ func (s *UserStore) Update(ctx context.Context, id bson.ObjectID, set bson.D) (U
 		return u, nil
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return User{}, ErrNotFound
-	case mongo.IsDuplicateKeyError(err):
+	case isDuplicateKey(err):
 		return User{}, ErrDuplicateEmail
 	}
 	return User{}, fmt.Errorf("update user: %w", err)
+}
+
+// isDuplicateKey reports a unique-index violation. FerretDB v1.24 answers
+// one on update as an InternalError carrying SQLite's "UNIQUE constraint
+// failed" instead of E11000 (inserts get E11000 right).
+func isDuplicateKey(err error) bool {
+	if mongo.IsDuplicateKeyError(err) {
+		return true
+	}
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && strings.Contains(ce.Message, "UNIQUE constraint failed")
 }
 
 // Delete removes the user with id (ErrNotFound when absent).

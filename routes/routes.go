@@ -40,6 +40,8 @@ type Deps struct {
 	Transport *services.PasswordTransport
 	// Limits are the per-client-IP rate limits; a nil limiter is no limit.
 	Limits Limits
+	// Now is the clock the rate-limit store counts with.
+	Now func() time.Time
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }
@@ -87,7 +89,7 @@ func New(d Deps) (*gin.Engine, error) {
 		if l == nil {
 			return func(*gin.Context) {}
 		}
-		return middleware.RateLimit(r, l, name)
+		return middleware.RateLimit(r, l, name, d.Now)
 	}
 
 	// Links in mails cannot be signed: these two GETs carry their own

@@ -171,7 +171,8 @@ type ProfileInput struct {
 // UpdateProfile changes nick, email and avatar (an http(s) URL of at most
 // 512 characters, or "" to clear it). A new email needs the current
 // password (401 when wrong), becomes unverified, gets a verification mail,
-// and the old address is told. 409 when the email is taken.
+// and the old address is told; links mailed to the old address
+// (verification, password reset) stop working. 409 when the email is taken.
 func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in ProfileInput) (models.User, error) {
 	set := bson.D{}
 	if in.Nick != nil {
@@ -209,14 +210,18 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 	}
 	u, err := s.users.Update(ctx, p.User.ID, set)
 	if errors.Is(err, models.ErrDuplicateEmail) {
-		return models.User{}, models.FieldErrCode(models.CodeConflict, "email", "email is already registered")
+		return models.User{}, errEmailTaken
 	}
 	if err != nil {
 		return models.User{}, s.userErr(err)
 	}
 	if emailChanged {
-		if err := s.tokens.DeleteForUser(ctx, u.ID.Hex(), models.TokenEmailVerify); err != nil {
-			return models.User{}, storeUnavailable(err)
+		// Links mailed to the old address stop working: verification and
+		// password reset alike.
+		for _, kind := range []string{models.TokenEmailVerify, models.TokenPasswordReset} {
+			if err := s.tokens.DeleteForUser(ctx, u.ID.Hex(), kind); err != nil {
+				return models.User{}, storeUnavailable(err)
+			}
 		}
 		if err := s.SendVerification(ctx, u); err != nil {
 			return models.User{}, err
@@ -229,6 +234,9 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 	}
 	return u, nil
 }
+
+// errEmailTaken answers an email change to another user's address.
+var errEmailTaken = models.FieldErrCode(models.CodeConflict, "email", "email is already registered")
 
 func validateAvatar(avatar string) error {
 	if avatar == "" {
@@ -384,9 +392,6 @@ func (s *AccountService) ResetPassword(ctx context.Context, in ResetInput) error
 	if err := s.setPassword(ctx, u.ID, pw, "password_reset"); err != nil {
 		return err
 	}
-	if err := s.tokens.DeleteForUser(ctx, t.UserID, models.TokenPasswordReset); err != nil {
-		return storeUnavailable(err)
-	}
 	s.tellPasswordChanged(ctx, u)
 	return nil
 }
@@ -398,6 +403,10 @@ func (s *AccountService) setPassword(ctx context.Context, id bson.ObjectID, md5h
 	}
 	if _, err := s.users.Update(ctx, id, bson.D{{Key: "passwordHash", Value: hash}}); err != nil {
 		return s.userErr(err)
+	}
+	// Reset links mailed before the change would undo it.
+	if err := s.tokens.DeleteForUser(ctx, id.Hex(), models.TokenPasswordReset); err != nil {
+		return storeUnavailable(err)
 	}
 	return s.sessions.EndAll(ctx, id.Hex(), "", reason)
 }

@@ -1,0 +1,48 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+// TestUserUniqueIgnoringCase: account and email are unique ignoring case
+// on insert and on update, reported as the store's sentinels.
+func TestUserUniqueIgnoringCase(t *testing.T) {
+	ctx := context.Background()
+	s := models.NewUserStore(dbtest.New(t))
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := &models.User{Account: "Alice", Email: "alice@example.com"}
+	b := &models.User{Account: "bob", Email: "bob@example.com"}
+	for _, u := range []*models.User{a, b} {
+		if err := s.Create(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Create(ctx, &models.User{Account: "ALICE", Email: "x@example.com"}); !errors.Is(err, models.ErrDuplicateAccount) {
+		t.Fatalf("duplicate account: %v", err)
+	}
+	if err := s.Create(ctx, &models.User{Account: "carol", Email: "Alice@Example.com"}); !errors.Is(err, models.ErrDuplicateEmail) {
+		t.Fatalf("duplicate email: %v", err)
+	}
+	if _, err := s.Update(ctx, b.ID, bson.D{{Key: "email", Value: "ALICE@example.com"}}); !errors.Is(err, models.ErrDuplicateEmail) {
+		t.Fatalf("update to a taken email: %v", err)
+	}
+	got, err := s.ByEmail(ctx, "BOB@EXAMPLE.COM")
+	if err != nil || got.Email != "bob@example.com" {
+		t.Fatalf("bob after refused update: %+v %v", got, err)
+	}
+	if _, err := s.Update(ctx, bson.NewObjectID(), bson.D{{Key: "nick", Value: "x"}}); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("update of a missing user: %v", err)
+	}
+	if u, err := s.ByAccount(ctx, "alice"); err != nil || u.ID != a.ID {
+		t.Fatalf("by account ignoring case: %+v %v", u, err)
+	}
+}

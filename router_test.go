@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -181,8 +182,46 @@ func TestRequestBodyAttacks(t *testing.T) {
 			t.Errorf("%s: code %d status %d body %s; want %d", tc.name, r.Code, r.Status, r.Body, tc.code)
 		}
 	}
+	// an XML body is not signed, so nothing is bound from it
+	r := c.send(c.signedRaw(http.MethodPost, "/blogapi/login", "application/xml",
+		[]byte(`<login><account>victim</account><password>`+md5hex("pw")+`</password></login>`), map[string]string{}))
+	expect(t, r, 400, "xml body")
+	if r.Msg != "account is required" {
+		t.Fatalf("xml body was bound: %q", r.Msg)
+	}
+
 	// a huge number where a string belongs, correctly signed: still a 400
-	r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":1e999999,"password":"x"}`))
+	r = c.send(c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":1e999999,"password":"x"}`))
 	expect(t, r, 400, "huge number")
 	assertUsers(t, db, 0)
+}
+
+// TestSignedFormBody: the signing parameters and the data may all travel
+// in a form body, as the seed's clients send them.
+func TestSignedFormBody(t *testing.T) {
+	clk := newClock()
+	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+	expect(t, register(t, c, inst, "former", "former@example.com", "pw"), 200, "register")
+
+	params := map[string]string{"account": "former", "password": md5hex("pw"), "timestamp": c.timestamp()}
+	form := url.Values{"auth_key": {testKey}, "token": {sign(params, testSecret)}}
+	for k, v := range params {
+		form.Set(k, v)
+	}
+	req, _ := http.NewRequest(http.MethodPost, inst.srv.URL+"/blogapi/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r := c.send(req)
+	expect(t, r, 200, "form login")
+	var d loginData
+	r.decode(t, &d)
+	if d.Token == "" || d.User.Account != "former" {
+		t.Fatalf("form login data %s", r.Data)
+	}
+
+	// the same form with one value changed fails the signature
+	form.Set("account", "FORMER")
+	req, _ = http.NewRequest(http.MethodPost, inst.srv.URL+"/blogapi/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	expect(t, c.send(req), 514, "tampered form")
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 
 	"github.com/blogapi/blogapi/models"
 )
@@ -41,7 +42,10 @@ func bind(c *gin.Context, dst any) error {
 		}
 		return nil
 	}
-	if err := c.ShouldBind(dst); err != nil {
+	// binding.Form reads the query and form bodies (urlencoded, multipart)
+	// only, never gin's XML/YAML/TOML/protobuf bindings: bodies of other
+	// types are not signed (SPEC §3), so nothing may be bound from them.
+	if err := c.ShouldBindWith(dst, binding.Form); err != nil {
 		return models.NewError(models.CodeBadRequest, "malformed form body")
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // ReplayStore keeps the accepted signatures of SPEC §3 in the `replays`
@@ -27,20 +26,6 @@ func NewReplayStore(db *mongo.Database) *ReplayStore {
 
 // Collection is the underlying collection (for EnsureExpiry).
 func (s *ReplayStore) Collection() *mongo.Collection { return s.coll }
-
-// EnsureIndexes creates the `expiresAt` index the sweep uses. An existing
-// index on the same key under another name (such as EnsureExpiry's TTL
-// index) is kept, so call EnsureExpiry first where TTL indexes exist.
-func (s *ReplayStore) EnsureIndexes(ctx context.Context) error {
-	_, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "expiresAt", Value: 1}},
-		Options: options.Index().SetName("expiresAt_1"),
-	})
-	if err != nil && !isIndexConflict(err) {
-		return fmt.Errorf("replays expiresAt index: %w", err)
-	}
-	return nil
-}
 
 // Record stores key until expiresAt. It returns ErrDuplicate when key is
 // already stored with an expiresAt after now; an expired record of the same
@@ -70,16 +55,6 @@ func (s *ReplayStore) Record(ctx context.Context, key string, expiresAt time.Tim
 		return ErrDuplicate
 	}
 	return nil
-}
-
-// DeleteExpired deletes the records whose expiresAt is at or before now and
-// returns how many (the sweep of SPEC §8 where there is no TTL index).
-func (s *ReplayStore) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
-	if err != nil {
-		return 0, fmt.Errorf("delete expired replays: %w", err)
-	}
-	return res.DeletedCount, nil
 }
 
 func (s *ReplayStore) now() time.Time {

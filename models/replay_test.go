@@ -18,7 +18,8 @@ func TestReplayStoreRecord(t *testing.T) {
 	now := t0
 	store := models.NewReplayStore(dbtest.New(t))
 	store.Now = func() time.Time { return now }
-	if err := store.EnsureIndexes(ctx); err != nil {
+	expiry, err := models.EnsureExpiry(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), store.Collection())
+	if err != nil {
 		t.Fatal(err)
 	}
 	window := 10 * time.Minute
@@ -45,29 +46,17 @@ func TestReplayStoreRecord(t *testing.T) {
 	}
 
 	// app:bb expires at t0+1s+window, app:aa (taken over) at t0+2·window.
-	n, err := store.DeleteExpired(ctx, t0.Add(window+time.Second))
+	// The embedded FerretDB has no TTL indexes: the sweep reclaims them.
+	n, err := expiry.SweepOnce(ctx, t0.Add(window+time.Second))
 	if err != nil || n != 1 {
-		t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
+		t.Fatalf("SweepOnce = %d, %v; want 1", n, err)
 	}
-	n, err = store.DeleteExpired(ctx, t0.Add(window+time.Second))
+	n, err = expiry.SweepOnce(ctx, t0.Add(window+time.Second))
 	if err != nil || n != 0 {
-		t.Fatalf("second DeleteExpired = %d, %v; want 0", n, err)
+		t.Fatalf("second SweepOnce = %d, %v; want 0", n, err)
 	}
 	now = t0.Add(window + 2*time.Second)
 	if err := store.Record(ctx, "app:bb", now.Add(window)); err != nil {
 		t.Fatalf("Record after sweep = %v", err)
-	}
-}
-
-func TestReplayStoreIndexesIdempotent(t *testing.T) {
-	ctx := context.Background()
-	store := models.NewReplayStore(dbtest.New(t))
-	if _, err := models.EnsureExpiry(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), store.Collection()); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := store.EnsureIndexes(ctx); err != nil {
-			t.Fatalf("EnsureIndexes: %v", err)
-		}
 	}
 }

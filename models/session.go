@@ -181,17 +181,3 @@ func (s *SessionStore) EndAllForUser(ctx context.Context, userID, exceptID, reas
 	}
 	return res.ModifiedCount, nil
 }
-
-// DeleteExpired deletes sessions and rotation records whose expiresAt is
-// at or before now, sessions ended or not, and returns how many.
-func (s *SessionStore) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	var total int64
-	for _, c := range s.Collections() {
-		res, err := c.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
-		if err != nil {
-			return total, fmt.Errorf("delete expired %s: %w", c.Name(), err)
-		}
-		total += res.DeletedCount
-	}
-	return total, nil
-}

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -198,7 +199,9 @@ func TestSessionStoreEnd(t *testing.T) {
 	}
 }
 
-func TestSessionStoreDeleteExpired(t *testing.T) {
+// TestSessionStoreExpirySweep: the expiry sweep reclaims expired sessions
+// and their rotation records, not live ones.
+func TestSessionStoreExpirySweep(t *testing.T) {
 	ctx := context.Background()
 	store := newSessionStore(t)
 	short := newSession("short", "u1", "j1")
@@ -212,12 +215,16 @@ func TestSessionStoreDeleteExpired(t *testing.T) {
 	if err := store.Rotate(ctx, "short", "j1", "j1b", short.ExpiresAt, sessionT0); err != nil {
 		t.Fatal(err)
 	}
-	n, err := store.DeleteExpired(ctx, short.ExpiresAt)
+	expiry, err := models.EnsureExpiry(ctx, slog.New(slog.DiscardHandler), store.Collections()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := expiry.SweepOnce(ctx, short.ExpiresAt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != 2 {
-		t.Errorf("DeleteExpired = %d, want 2 (the short session and its rotation record)", n)
+		t.Errorf("SweepOnce = %d, want 2 (the short session and its rotation record)", n)
 	}
 	if _, err := store.Get(ctx, "short"); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("expired session still there: %v", err)

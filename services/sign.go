@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/subtle"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -140,14 +141,16 @@ func (s *Signer) Verify(ctx context.Context, method string, p *SignParams) (Sign
 		return SignApp{}, models.NewError(models.CodeSignExpired, "signature has expired: timestamp is outside the allowed window")
 	}
 
-	var got [md5.Size]byte
-	validHex := decodeHex16(&got, token)
-	var buf [512]byte
+	var buf [256]byte
 	sum := md5.Sum(p.AppendCanonical(buf[:0], app.Secret))
-	// The comparison runs whatever the token's shape, so its timing says
-	// nothing about the expected token.
-	if subtle.ConstantTimeCompare(sum[:], got[:])&validHex != 1 {
-		return SignApp{}, models.NewError(models.CodeSignInvalid, "signature verification failed")
+	// Decoding the token tells nothing about the expected token; the
+	// comparison with it is constant-time.
+	var got [md5.Size]byte
+	if !decodeHex16(&got, token) {
+		return SignApp{}, errSignInvalid()
+	}
+	if subtle.ConstantTimeCompare(sum[:], got[:]) != 1 {
+		return SignApp{}, errSignInvalid()
 	}
 
 	if s.replayChecked(method) {
@@ -204,11 +207,10 @@ func parseTimestamp(s string) (int64, bool) {
 	return 0, false
 }
 
-// decodeHex16 decodes 32 hex digits of either case into dst and returns 1,
-// or returns 0 for anything else.
-func decodeHex16(dst *[md5.Size]byte, s string) int {
+// decodeHex16 decodes 32 hex digits of either case into dst.
+func decodeHex16(dst *[md5.Size]byte, s string) bool {
 	if len(s) != 2*md5.Size {
-		return 0
+		return false
 	}
 	ok := 1
 	for i := range dst {
@@ -217,7 +219,7 @@ func decodeHex16(dst *[md5.Size]byte, s string) int {
 		ok &= ok1 & ok2
 		dst[i] = hi<<4 | lo
 	}
-	return ok
+	return ok == 1
 }
 
 func fromHex(c byte) (byte, int) {
@@ -233,33 +235,52 @@ func fromHex(c byte) (byte, int) {
 }
 
 // SignParams are the parameters of one request (SPEC §3): query pairs, then
-// body parameters, kept sorted by name in byte order with a name's values in
-// order of appearance (query before body). Build it with ParseSignParams.
+// body parameters, in order of appearance, with their order by name (byte
+// order, stable, so a name's values keep their order and the query's come
+// before the body's). Build it with ParseSignParams.
 type SignParams struct {
-	// Names and values are spans of the query string, of the body, or of
-	// arena for those that had to be decoded; the list holds no pointers,
-	// so filling and sorting it costs no GC write barriers.
-	src   [4]string // by span.in: the query, the body, the arena's text
-	arena strings.Builder
-	list  []signParam
+	// Names and values are spans of the query string, of the form body, of
+	// the JSON body (not copied), or of arena for those that had to be
+	// decoded. The parameters hold no pointers, so filling and sorting them
+	// costs no GC write barriers. Nothing in a SignParams points into
+	// itself either: that, and ParseSignParams being small enough to
+	// inline, lets a caller that does not keep it have it on its stack.
+	src   [2]string // the query and the form body
+	json  []byte
+	arena []byte
+	n     int         // number of parameters, in order of appearance:
+	more  []signParam // all of them once they outgrow inline
+	// order is the parameters' indexes sorted by name (stable): inlineOrder
+	// up to its size, orderMore past it.
+	inlineOrder [8]int32
+	orderMore   []int32
 	// first is the first value of token, auth_key and timestamp, which
 	// Verify reads without searching.
 	first  [3]span
 	has    [3]bool
-	inline [12]signParam
+	inline [8]signParam
 }
 
-// Where a span points.
+// Where a span points: the first two in src, the others in bytes.
 const (
 	inQuery uint8 = iota
-	inBody
+	inForm
+	inJSON
 	inArena
 )
 
-type span struct {
-	off, n uint32
-	in     uint8
+// span is a piece of one of a SignParams' texts: in (which one) in the top
+// two bits of at, the offset below them, and the length.
+type span struct{ at, n uint32 }
+
+const offMask = 1<<30 - 1
+
+func mkSpan(in uint8, from, to int) span {
+	return span{at: uint32(in)<<30 | uint32(from), n: uint32(to - from)}
 }
+
+func (s span) in() uint8     { return uint8(s.at >> 30) }
+func (s span) inBytes() bool { return s.in() >= inJSON }
 
 type signParam struct {
 	name, value span
@@ -274,9 +295,10 @@ const (
 	firstTimestamp
 )
 
-// maxInput keeps offsets within span's uint32 (bodies are bounded far
-// lower by server.max_body_bytes).
-const maxInput = 1 << 30
+// maxInput keeps offsets below span's 30 bits, the arena's included (it
+// never holds more than the query and body together); bodies are bounded
+// far lower by server.max_body_bytes.
+const maxInput = 1 << 29
 
 // ParseSignParams collects the signed parameters of a request (SPEC §3):
 // the pairs of rawQuery (URL-decoded), then, by the media type of
@@ -290,18 +312,28 @@ const maxInput = 1 << 30
 // true/false, objects and arrays as their literal text with the whitespace
 // outside strings removed.
 //
+// A JSON body is not copied: body must not change while the SignParams is
+// in use (the strings Get returns are copies).
+//
 // Errors are *models.AppError 400: a malformed query string or form body,
 // a malformed multipart body, "request is not valid UTF-8", "malformed JSON
 // body", "body must be a JSON object", `duplicate JSON member "x"`.
-func ParseSignParams(rawQuery, contentType string, body []byte) (*SignParams, error) {
-	if len(rawQuery) > maxInput || len(body) > maxInput {
-		return nil, badRequest("request is too large to verify")
+func ParseSignParams(rawQuery, contentType string, body []byte) (p *SignParams, err error) {
+	// Kept this small so that it inlines: see SignParams.
+	p = new(SignParams)
+	if err = p.parse(rawQuery, contentType, body); err != nil {
+		p = nil
 	}
-	p := &SignParams{}
+	return p, err
+}
+
+func (p *SignParams) parse(rawQuery, contentType string, body []byte) error {
+	if len(rawQuery) >= maxInput || len(body) >= maxInput {
+		return badRequest("request is too large to verify")
+	}
 	p.src[inQuery] = rawQuery
-	p.list = p.inline[:0]
 	if err := p.addPairs(inQuery, "query string"); err != nil {
-		return nil, err
+		return err
 	}
 	mt := contentType
 	if i := strings.IndexByte(mt, ';'); i >= 0 {
@@ -311,86 +343,213 @@ func ParseSignParams(rawQuery, contentType string, body []byte) (*SignParams, er
 	switch {
 	case strings.EqualFold(mt, "application/json"):
 		if err := p.addJSON(body); err != nil {
-			return nil, err
+			return err
 		}
 	case strings.EqualFold(mt, "application/x-www-form-urlencoded"):
-		p.setBody(body)
-		if err := p.addPairs(inBody, "form body"); err != nil {
-			return nil, err
+		p.src[inForm] = string(body)
+		if err := p.addPairs(inForm, "form body"); err != nil {
+			return err
 		}
 	case strings.EqualFold(mt, "multipart/form-data"):
 		if err := p.addMultipart(contentType, body); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	p.sort()
-	for i := 1; i < len(p.list); i++ {
-		a, b := &p.list[i-1], &p.list[i]
-		if a.json && b.json && p.text(a.name) == p.text(b.name) {
-			return nil, badRequest("duplicate JSON member " + quoteName(p.text(b.name)))
+	l, order := p.params(), p.sorted()
+	for i := 1; i < len(order); i++ {
+		a, b := &l[order[i-1]], &l[order[i]]
+		if a.json && b.json && p.equal(a.name, b.name) {
+			return badRequest("duplicate JSON member " + quoteName(p.text(b.name)))
 		}
 	}
-	return p, nil
+	return nil
 }
 
-// text is the string a span points to.
-func (p *SignParams) text(s span) string { return p.src[s.in&3][s.off : s.off+s.n] }
+// params are the parameters in order of appearance.
+func (p *SignParams) params() []signParam {
+	if p.more != nil {
+		return p.more
+	}
+	return p.inline[:p.n]
+}
 
-// setBody makes body the text of inBody spans.
-func (p *SignParams) setBody(body []byte) { p.src[inBody] = string(body) }
+// sorted is the order of params by name (after sort).
+func (p *SignParams) sorted() []int32 {
+	if p.orderMore != nil {
+		return p.orderMore
+	}
+	return p.inlineOrder[:p.n]
+}
+
+// str is the text of a span of src.
+func (p *SignParams) str(s span) string {
+	off := s.at & offMask
+	return p.src[s.in()&1][off : off+s.n]
+}
+
+// raw is the text of a span of the JSON body or the arena.
+func (p *SignParams) raw(s span) []byte {
+	src := p.json
+	if s.in() == inArena {
+		src = p.arena
+	}
+	off := s.at & offMask
+	return src[off : off+s.n]
+}
+
+// text is the text of a span, copied when it lies in the JSON body or the
+// arena. Comparisons use compare, is, less and equal, which copy nothing.
+func (p *SignParams) text(s span) string {
+	if s.inBytes() {
+		return string(p.raw(s))
+	}
+	return p.str(s)
+}
+
+// compare orders a span's text against name.
+func (p *SignParams) compare(s span, name string) int {
+	if s.inBytes() {
+		b := p.raw(s)
+		switch {
+		case string(b) < name:
+			return -1
+		case string(b) > name:
+			return 1
+		}
+		return 0
+	}
+	return strings.Compare(p.str(s), name)
+}
+
+func (p *SignParams) is(s span, lit string) bool {
+	return int(s.n) == len(lit) && p.compare(s, lit) == 0
+}
+
+func (p *SignParams) less(a, b span) bool {
+	switch {
+	case a.inBytes() && b.inBytes():
+		return string(p.raw(a)) < string(p.raw(b))
+	case a.inBytes():
+		return string(p.raw(a)) < p.str(b)
+	case b.inBytes():
+		return p.str(a) < string(p.raw(b))
+	}
+	return p.str(a) < p.str(b)
+}
+
+func (p *SignParams) equal(a, b span) bool {
+	return a.n == b.n && !p.less(a, b) && !p.less(b, a)
+}
 
 // arenaSpan is the span of what was written to the arena since off.
-func (p *SignParams) arenaSpan(off int) span {
-	p.src[inArena] = p.arena.String()
-	return span{off: uint32(off), n: uint32(p.arena.Len() - off), in: inArena}
-}
+func (p *SignParams) arenaSpan(off int) span { return mkSpan(inArena, off, len(p.arena)) }
 
-// nameLess orders names by byte, deciding most pairs on the first byte
-// without a call.
-func nameLess(a, b string) bool {
-	if len(a) > 0 && len(b) > 0 && a[0] != b[0] {
-		return a[0] < b[0]
-	}
-	return a < b
-}
-
-// sort orders the parameters by name, stably: insertion sort for the
-// usual handful, with the names looked up once; merge sort past it.
+// sort fills order: the parameters by name, stably. The usual handful
+// is insertion-sorted on 8-byte name prefixes, more are merge-sorted.
 func (p *SignParams) sort() {
-	l := p.list
+	l := p.params()
+	var order []int32
+	if len(l) > len(p.inlineOrder) {
+		p.orderMore = make([]int32, len(l))
+		order = p.orderMore
+	} else {
+		order = p.inlineOrder[:len(l)]
+	}
+	for i := range order {
+		order[i] = int32(i)
+	}
 	const small = 16
 	if len(l) > small {
-		slices.SortStableFunc(l, func(a, b signParam) int { return strings.Compare(p.text(a.name), p.text(b.name)) })
+		slices.SortStableFunc(order, func(a, b int32) int {
+			switch {
+			case p.less(l[a].name, l[b].name):
+				return -1
+			case p.less(l[b].name, l[a].name):
+				return 1
+			}
+			return 0
+		})
 		return
 	}
-	var names [small]string
+	var keys [small]uint64
 	for i := range l {
-		names[i] = p.text(l[i].name)
+		keys[i] = p.prefixKey(l[i].name)
 	}
-	for i := 1; i < len(l); i++ {
-		x, xn := l[i], names[i]
+	for i := 1; i < len(order); i++ {
+		x := order[i]
+		xk := keys[x&(small-1)]
 		j := i
-		for ; j > 0 && nameLess(xn, names[j-1]); j-- {
-			l[j], names[j] = l[j-1], names[j-1]
+		for ; j > 0; j-- {
+			y := order[j-1]
+			yk := keys[y&(small-1)]
+			if xk > yk || xk == yk && !p.less(l[x].name, l[y].name) {
+				break
+			}
+			order[j] = y
 		}
-		l[j], names[j] = x, xn
+		order[j] = x
 	}
+}
+
+// prefixKey is the first 8 bytes of a name, big-endian, zero-padded:
+// keys order as the names do, except that equal keys need a full
+// comparison.
+func (p *SignParams) prefixKey(name span) uint64 {
+	off, n := int(name.at&offMask), int(name.n)
+	var k uint64
+	if name.inBytes() {
+		src := p.json
+		if name.in() == inArena {
+			src = p.arena
+		}
+		if off+8 <= len(src) {
+			k = binary.BigEndian.Uint64(src[off:])
+		} else {
+			for i := 0; i < n && i < 8; i++ {
+				k |= uint64(src[off+i]) << (56 - 8*i)
+			}
+			return k
+		}
+	} else {
+		src := p.src[name.in()&1]
+		if off+8 <= len(src) {
+			k = bits.ReverseBytes64(load64(src, off))
+		} else {
+			for i := 0; i < n && i < 8; i++ {
+				k |= uint64(src[off+i]) << (56 - 8*i)
+			}
+			return k
+		}
+	}
+	if n < 8 {
+		k &^= ^uint64(0) >> (8 * n)
+	}
+	return k
+}
+
+// load64 reads s[i:i+8] little-endian; the compiler makes it one load.
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
 // Get returns the first value of the parameter name, or "", false when the
 // request has none.
 func (p *SignParams) Get(name string) (string, bool) {
-	lo, hi := 0, len(p.list)
+	l, order := p.params(), p.sorted()
+	lo, hi := 0, len(order)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if p.text(p.list[m].name) < name {
+		if p.compare(l[order[m]].name, name) < 0 {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	if lo < len(p.list) && p.text(p.list[lo].name) == name {
-		return p.text(p.list[lo].value), true
+	if lo < len(order) && p.is(l[order[lo]].name, name) {
+		return p.text(l[order[lo]].value), true
 	}
 	return "", false
 }
@@ -407,9 +566,15 @@ func (p *SignParams) getFirst(k int) (string, bool) {
 // the values of every parameter except `token` and `auth_key`, in name
 // order, then secret.
 func (p *SignParams) AppendCanonical(dst []byte, secret string) []byte {
-	for i := range p.list {
-		if e := &p.list[i]; !e.unsigned {
-			dst = append(dst, p.text(e.value)...)
+	l := p.params()
+	for _, i := range p.sorted() {
+		e := &l[i]
+		switch {
+		case e.unsigned:
+		case e.value.inBytes():
+			dst = append(dst, p.raw(e.value)...)
+		default:
+			dst = append(dst, p.str(e.value)...)
 		}
 	}
 	return append(dst, secret...)
@@ -419,25 +584,35 @@ func (p *SignParams) AppendCanonical(dst []byte, secret string) []byte {
 // 32 lowercase hex characters (SPEC §3). Clients and tests use it; the
 // server verifies with Signer.Verify.
 func (p *SignParams) Sign(secret string) string {
-	var buf [512]byte
+	var buf [256]byte
 	sum := md5.Sum(p.AppendCanonical(buf[:0], secret))
 	return hex.EncodeToString(sum[:])
 }
 
 func (p *SignParams) add(name, value span, fromJSON bool) {
 	k := -1
-	switch p.text(name) {
-	case "token":
+	switch {
+	case p.is(name, "token"):
 		k = firstToken
-	case "auth_key":
+	case p.is(name, "auth_key"):
 		k = firstAuthKey
-	case "timestamp":
+	case p.is(name, "timestamp"):
 		k = firstTimestamp
 	}
 	if k >= 0 && !p.has[k] {
 		p.first[k], p.has[k] = value, true
 	}
-	p.list = append(p.list, signParam{name: name, value: value, json: fromJSON, unsigned: k == firstToken || k == firstAuthKey})
+	e := signParam{name: name, value: value, json: fromJSON, unsigned: k == firstToken || k == firstAuthKey}
+	if p.more == nil && p.n < len(p.inline) {
+		p.inline[p.n] = e
+		p.n++
+		return
+	}
+	if p.more == nil {
+		p.more = append(make([]signParam, 0, 4*len(p.inline)), p.inline[:p.n]...)
+	}
+	p.more = append(p.more, e)
+	p.n++
 }
 
 func badRequest(msg string) *models.AppError { return models.NewError(models.CodeBadRequest, msg) }
@@ -445,6 +620,10 @@ func badRequest(msg string) *models.AppError { return models.NewError(models.Cod
 func errNotUTF8() *models.AppError { return badRequest("request is not valid UTF-8") }
 
 func errMalformedJSON() *models.AppError { return badRequest("malformed JSON body") }
+
+func errSignInvalid() *models.AppError {
+	return models.NewError(models.CodeSignInvalid, "signature verification failed")
+}
 
 // quoteName quotes a member name for an error message, cut to 64 bytes.
 func quoteName(name string) string {
@@ -458,47 +637,32 @@ func quoteName(name string) string {
 	return strconv.Quote(name)
 }
 
-// pairSpecial has bit c set for the bytes c < 64 that addPairs looks at.
-const pairSpecial = 1<<'&' | 1<<'=' | 1<<';' | 1<<'%' | 1<<'+'
-
 // addPairs adds the pairs of the query string or the urlencoded body,
 // parsed as net/url.ParseQuery does (so a handler sees the same pairs):
 // '&' separates, ';' is an error, empty pairs are skipped, a pair without
 // '=' has the empty value.
 func (p *SignParams) addPairs(in uint8, what string) error {
 	s := p.src[in]
+	semicolon, escapes, high := scanPairs(s)
+	if semicolon {
+		return badRequest("malformed " + what + ": ';' is not a separator")
+	}
+	// Usually nothing needs decoding: then names and values are spans of s.
+	plain := !escapes && (!high || utf8.ValidString(s))
 	for i := 0; i < len(s); {
-		j, eq, plain := i, -1, true
-	scan:
-		for ; j < len(s); j++ {
-			c := s[j]
-			if c >= utf8.RuneSelf {
-				plain = false
-				continue
-			}
-			if c >= 64 || pairSpecial>>c&1 == 0 {
-				continue
-			}
-			switch c {
-			case '&':
-				break scan
-			case '=':
-				if eq < 0 {
-					eq = j
-				}
-			case ';':
-				return badRequest("malformed " + what + ": ';' is not a separator")
-			default: // '%', '+'
-				plain = false
-			}
+		j := strings.IndexByte(s[i:], '&')
+		if j < 0 {
+			j = len(s)
+		} else {
+			j += i
 		}
 		if j > i {
 			nameEnd, valueStart := j, j
-			if eq >= 0 {
-				nameEnd, valueStart = eq, eq+1
+			if eq := strings.IndexByte(s[i:j], '='); eq >= 0 {
+				nameEnd, valueStart = i+eq, i+eq+1
 			}
-			name := span{off: uint32(i), n: uint32(nameEnd - i), in: in}
-			value := span{off: uint32(valueStart), n: uint32(j - valueStart), in: in}
+			name := mkSpan(in, i, nameEnd)
+			value := mkSpan(in, valueStart, j)
 			if !plain {
 				var err error
 				if name, err = p.decodePart(name, what); err != nil {
@@ -513,6 +677,25 @@ func (p *SignParams) addPairs(in uint8, what string) error {
 		i = j + 1
 	}
 	return nil
+}
+
+// scanPairs reports whether s has a ';', a '%' or '+', a byte ≥ 0x80.
+func scanPairs(s string) (semicolon, escapes, high bool) {
+	var sc, es, hi uint64
+	j := 0
+	for ; j+8 <= len(s); j += 8 {
+		x := load64(s, j)
+		sc |= hasByte(x, ';')
+		es |= hasByte(x, '%') | hasByte(x, '+')
+		hi |= x
+	}
+	for ; j < len(s); j++ {
+		c := s[j]
+		semicolon = semicolon || c == ';'
+		escapes = escapes || c == '%' || c == '+'
+		high = high || c >= utf8.RuneSelf
+	}
+	return semicolon || sc != 0, escapes || es != 0, high || hi&msb != 0
 }
 
 // decodePart URL-decodes a name or value into the arena when it needs it
@@ -532,8 +715,8 @@ func (p *SignParams) decodePart(sp span, what string) (span, error) {
 	if !utf8.ValidString(u) {
 		return sp, errNotUTF8()
 	}
-	off := p.arena.Len()
-	p.arena.WriteString(u)
+	off := len(p.arena)
+	p.arena = append(p.arena, u...)
 	return p.arenaSpan(off), nil
 }
 
@@ -559,13 +742,13 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 		if formName == "" || part.FileName() != "" {
 			continue
 		}
-		off := p.arena.Len()
-		p.arena.WriteString(formName)
+		off := len(p.arena)
+		p.arena = append(p.arena, formName...)
 		name := p.arenaSpan(off)
-		off = p.arena.Len()
+		off = len(p.arena)
 		for {
 			n, err := part.Read(chunk[:])
-			p.arena.Write(chunk[:n])
+			p.arena = append(p.arena, chunk[:n]...)
 			if err == io.EOF {
 				break
 			}
@@ -574,7 +757,7 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 			}
 		}
 		value := p.arenaSpan(off)
-		if !utf8.ValidString(p.text(name)) || !utf8.ValidString(p.text(value)) {
+		if !utf8.ValidString(formName) || !utf8.Valid(p.arena[off:]) {
 			return errNotUTF8()
 		}
 		p.add(name, value, false)
@@ -584,12 +767,12 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 // addJSON adds the top-level members of a JSON object body. Top-level
 // strings are decoded here; nested objects and arrays are delimited here
 // and validated with json.Valid, so the body as a whole is valid JSON when
-// this returns nil.
+// this returns nil. Spans point into b itself: it is not copied.
 func (p *SignParams) addJSON(b []byte) error {
-	p.setBody(b)
+	p.json = b
 	if err := p.scanJSON(b); err != nil {
-		// Invalid UTF-8 is only noticed where it stops the scan; it is the
-		// better message whenever it is there.
+		// Invalid UTF-8 stops the scan where it is met; it is the better
+		// message whenever it is there.
 		if !utf8.Valid(b) {
 			return errNotUTF8()
 		}
@@ -598,58 +781,56 @@ func (p *SignParams) addJSON(b []byte) error {
 	return nil
 }
 
-// scanJSON does addJSON's work; a string with invalid UTF-8 fails it as
-// malformed.
+// scanJSON does addJSON's work; invalid UTF-8 fails it as malformed.
 func (p *SignParams) scanJSON(b []byte) error {
-	s := p.src[inBody]
-	i := skipWS(s, 0)
-	if i == len(s) {
+	i := skipWS(b, 0)
+	if i == len(b) {
 		return nil
 	}
-	if s[i] != '{' {
+	if b[i] != '{' {
 		if json.Valid(b) {
 			return badRequest("body must be a JSON object")
 		}
 		return errMalformedJSON()
 	}
-	i = skipWS(s, i+1)
-	if i < len(s) && s[i] == '}' {
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
 		i++
 	} else {
 		for {
-			if i >= len(s) || s[i] != '"' {
+			if i >= len(b) || b[i] != '"' {
 				return errMalformedJSON()
 			}
 			name, j, ok := p.scanString(i)
 			if !ok {
 				return errMalformedJSON()
 			}
-			i = skipWS(s, j)
-			if i >= len(s) || s[i] != ':' {
+			i = skipWS(b, j)
+			if i >= len(b) || b[i] != ':' {
 				return errMalformedJSON()
 			}
-			i = skipWS(s, i+1)
-			value, j, ok := p.scanValue(b, i)
+			i = skipWS(b, i+1)
+			value, j, ok := p.scanValue(i)
 			if !ok {
 				return errMalformedJSON()
 			}
 			p.add(name, value, true)
-			i = skipWS(s, j)
-			if i >= len(s) {
+			i = skipWS(b, j)
+			if i >= len(b) {
 				return errMalformedJSON()
 			}
-			if s[i] == ',' {
-				i = skipWS(s, i+1)
+			if b[i] == ',' {
+				i = skipWS(b, i+1)
 				continue
 			}
-			if s[i] != '}' {
+			if b[i] != '}' {
 				return errMalformedJSON()
 			}
 			i++
 			break
 		}
 	}
-	if skipWS(s, i) != len(s) {
+	if skipWS(b, i) != len(b) {
 		return errMalformedJSON()
 	}
 	return nil
@@ -657,62 +838,83 @@ func (p *SignParams) scanJSON(b []byte) error {
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func skipWS(s string, i int) int {
-	for i < len(s) && isWS(s[i]) {
+func skipWS(b []byte, i int) int {
+	for i < len(b) && isWS(b[i]) {
 		i++
 	}
 	return i
 }
 
-func bodySpan(from, to int) span { return span{off: uint32(from), n: uint32(to - from), in: inBody} }
+func jsonSpan(from, to int) span { return mkSpan(inJSON, from, to) }
 
-// scanValue reads the JSON value at body[i] (b is the same bytes) and
-// returns its rendering for the canonical string and the index after it.
-func (p *SignParams) scanValue(b []byte, i int) (span, int, bool) {
-	s := p.src[inBody]
-	if i >= len(s) {
+// hasLit reports whether b[i:] starts with lit.
+func hasLit(b []byte, i int, lit string) bool {
+	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
+}
+
+// scanValue reads the JSON value at body[i] and returns its rendering for
+// the canonical string and the index after it.
+func (p *SignParams) scanValue(i int) (span, int, bool) {
+	b := p.json
+	if i >= len(b) {
 		return span{}, i, false
 	}
-	switch c := s[i]; {
+	switch c := b[i]; {
 	case c == '"':
 		return p.scanString(i)
 	case c == 'n':
-		return span{}, i + 4, strings.HasPrefix(s[i:], "null")
+		return span{}, i + 4, hasLit(b, i, "null")
 	case c == 't':
-		return bodySpan(i, i+4), i + 4, strings.HasPrefix(s[i:], "true")
+		return jsonSpan(i, i+4), i + 4, hasLit(b, i, "true")
 	case c == 'f':
-		return bodySpan(i, i+5), i + 5, strings.HasPrefix(s[i:], "false")
+		return jsonSpan(i, i+5), i + 5, hasLit(b, i, "false")
 	case c == '-' || ('0' <= c && c <= '9'):
-		j, ok := scanNumber(s, i)
-		return bodySpan(i, j), j, ok
+		j, ok := scanNumber(b, i)
+		return jsonSpan(i, j), j, ok
 	case c == '{' || c == '[':
-		return p.scanComposite(b, i)
+		return p.scanComposite(i)
 	}
 	return span{}, i, false
 }
 
 // scanString reads the string whose opening quote is body[i] and returns
 // its decoded value and the index after the closing quote. It fails on a
-// control character, and on invalid UTF-8 (addJSON tells the two apart).
+// control character, a bad escape or invalid UTF-8.
 func (p *SignParams) scanString(i int) (span, int, bool) {
-	s := p.src[inBody]
-	escaped, ascii := false, true
+	b := p.json
+	escaped := false
+	var high uint64 // high bits of the bytes passed
 	j := i + 1
 	for {
-		var nonASCII bool
-		j, nonASCII = nextStringStop(s, j)
-		ascii = ascii && !nonASCII
-		if j >= len(s) {
-			return span{}, len(s), false
+		// 8 bytes at a time to the next '"', '\\' or control character.
+		for ; j+8 <= len(b); j += 8 {
+			x := binary.LittleEndian.Uint64(b[j:])
+			if stop := ((x-lsb*0x20)&^x | hasByte(x, '"') | hasByte(x, '\\')) & msb; stop != 0 {
+				k := bits.TrailingZeros64(stop) >> 3
+				high |= x & msb & (1<<(8*k) - 1)
+				j += k
+				break
+			}
+			high |= x & msb
 		}
-		switch s[j] {
+		for ; j < len(b); j++ {
+			c := b[j]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			high |= uint64(c & 0x80)
+		}
+		if j >= len(b) {
+			return span{}, len(b), false
+		}
+		switch b[j] {
 		case '"':
-			raw := s[i+1 : j]
-			if !ascii && !utf8.ValidString(raw) {
+			raw := b[i+1 : j]
+			if high != 0 && !utf8.Valid(raw) {
 				return span{}, j, false
 			}
 			if !escaped {
-				return bodySpan(i+1, j), j + 1, true
+				return jsonSpan(i+1, j), j + 1, true
 			}
 			v, ok := p.unescape(raw)
 			return v, j + 1, ok
@@ -732,13 +934,6 @@ const (
 	msb = 0x8080808080808080
 )
 
-// load64 reads s[i:i+8] little-endian; the compiler makes it one load.
-func load64(s string, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-}
-
 // hasByte flags (in the high bit) the bytes of x equal to c. Only the
 // lowest flag is exact: a borrow may flag bytes above it.
 func hasByte(x uint64, c byte) uint64 {
@@ -746,41 +941,15 @@ func hasByte(x uint64, c byte) uint64 {
 	return (y - lsb) &^ y & msb
 }
 
-// nextStringStop returns the index of the first '"', '\\' or control
-// character in s from j (len(s) if none), and whether non-ASCII bytes were
-// passed on the way.
-func nextStringStop(s string, j int) (int, bool) {
-	var high uint64
-	for ; j+8 <= len(s); j += 8 {
-		x := load64(s, j)
-		stop := ((x-lsb*0x20)&^x | hasByte(x, '"') | hasByte(x, '\\')) & msb
-		if stop != 0 {
-			k := bits.TrailingZeros64(stop) >> 3
-			// Only the bytes before the stop count as passed.
-			high |= x & msb & (1<<(8*k) - 1)
-			return j + k, high != 0
-		}
-		high |= x & msb
-	}
-	for ; j < len(s); j++ {
-		c := s[j]
-		if c == '"' || c == '\\' || c < 0x20 {
-			break
-		}
-		high |= uint64(c & 0x80)
-	}
-	return j, high != 0
-}
-
 // unescape decodes the body of a JSON string that has escapes into the
 // arena, as encoding/json does (a lone surrogate becomes U+FFFD).
-func (p *SignParams) unescape(raw string) (span, bool) {
-	a := &p.arena
-	off := a.Len()
+func (p *SignParams) unescape(raw []byte) (span, bool) {
+	a := p.arena
+	off := len(a)
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c != '\\' {
-			a.WriteByte(c)
+			a = append(a, c)
 			i++
 			continue
 		}
@@ -789,17 +958,17 @@ func (p *SignParams) unescape(raw string) (span, bool) {
 		}
 		switch raw[i+1] {
 		case '"', '\\', '/':
-			a.WriteByte(raw[i+1])
+			a = append(a, raw[i+1])
 		case 'b':
-			a.WriteByte('\b')
+			a = append(a, '\b')
 		case 'f':
-			a.WriteByte('\f')
+			a = append(a, '\f')
 		case 'n':
-			a.WriteByte('\n')
+			a = append(a, '\n')
 		case 'r':
-			a.WriteByte('\r')
+			a = append(a, '\r')
 		case 't':
-			a.WriteByte('\t')
+			a = append(a, '\t')
 		case 'u':
 			r, ok := hex4(raw, i+2)
 			if !ok {
@@ -810,29 +979,30 @@ func (p *SignParams) unescape(raw string) (span, bool) {
 				if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
 					r2, _ := hex4(raw, i+2)
 					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						a.WriteRune(dec)
+						a = utf8.AppendRune(a, dec)
 						i += 6
 						continue
 					}
 				}
 				r = utf8.RuneError
 			}
-			a.WriteRune(r)
+			a = utf8.AppendRune(a, r)
 			continue
 		default:
 			return span{}, false
 		}
 		i += 2
 	}
+	p.arena = a
 	return p.arenaSpan(off), true
 }
 
-func hex4(s string, i int) (rune, bool) {
-	if i+4 > len(s) {
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range []byte(s[i : i+4]) {
+	for _, c := range b[i : i+4] {
 		v, ok := fromHex(c)
 		if ok == 0 {
 			return 0, false
@@ -842,32 +1012,32 @@ func hex4(s string, i int) (rune, bool) {
 	return r, true
 }
 
-// scanNumber reads a JSON number at s[i] and returns the index after it.
-func scanNumber(s string, i int) (int, bool) {
-	if s[i] == '-' {
+// scanNumber reads a JSON number at b[i] and returns the index after it.
+func scanNumber(b []byte, i int) (int, bool) {
+	if b[i] == '-' {
 		i++
 	}
 	switch {
-	case i < len(s) && s[i] == '0':
+	case i < len(b) && b[i] == '0':
 		i++
-	case i < len(s) && '1' <= s[i] && s[i] <= '9':
-		i = skipDigits(s, i)
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = skipDigits(b, i)
 	default:
 		return i, false
 	}
-	if i < len(s) && s[i] == '.' {
-		j := skipDigits(s, i+1)
+	if i < len(b) && b[i] == '.' {
+		j := skipDigits(b, i+1)
 		if j == i+1 {
 			return j, false
 		}
 		i = j
 	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		j := skipDigits(s, i)
+		j := skipDigits(b, i)
 		if j == i {
 			return j, false
 		}
@@ -876,22 +1046,22 @@ func scanNumber(s string, i int) (int, bool) {
 	return i, true
 }
 
-func skipDigits(s string, i int) int {
-	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+func skipDigits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
 		i++
 	}
 	return i
 }
 
 // scanComposite delimits the object or array at body[i] by bracket depth
-// (outside strings), validates it with json.Valid and returns it with the
-// whitespace outside strings removed (compacted into the arena only when
-// there is any).
-func (p *SignParams) scanComposite(b []byte, i int) (span, int, bool) {
-	s := p.src[inBody]
+// (outside strings), validates it with json.Valid (and utf8.Valid, which
+// json.Valid does not do) and returns it with the whitespace outside
+// strings removed (compacted into the arena only when there is any).
+func (p *SignParams) scanComposite(i int) (span, int, bool) {
+	b := p.json
 	depth, hasWS, inString := 0, false, false
-	for j := i; j < len(s); j++ {
-		c := s[j]
+	for j := i; j < len(b); j++ {
+		c := b[j]
 		if inString {
 			switch c {
 			case '\\':
@@ -914,31 +1084,31 @@ func (p *SignParams) scanComposite(b []byte, i int) (span, int, bool) {
 					return span{}, end, false
 				}
 				if !hasWS {
-					return bodySpan(i, end), end, true
+					return jsonSpan(i, end), end, true
 				}
-				return p.compact(s[i:end]), end, true
+				return p.compact(b[i:end]), end, true
 			}
 		case ' ', '\t', '\n', '\r':
 			hasWS = true
 		}
 	}
-	return span{}, len(s), false
+	return span{}, len(b), false
 }
 
 // compact writes valid JSON text to the arena without the whitespace
 // outside strings, keeping everything else (escapes included) as it is.
-func (p *SignParams) compact(s string) span {
-	a := &p.arena
-	off := a.Len()
+func (p *SignParams) compact(v []byte) span {
+	a := p.arena
+	off := len(a)
 	inString := false
-	for j := 0; j < len(s); j++ {
-		c := s[j]
+	for j := 0; j < len(v); j++ {
+		c := v[j]
 		if inString {
-			a.WriteByte(c)
+			a = append(a, c)
 			switch c {
 			case '\\':
 				j++
-				a.WriteByte(s[j])
+				a = append(a, v[j])
 			case '"':
 				inString = false
 			}
@@ -950,7 +1120,8 @@ func (p *SignParams) compact(s string) span {
 		if c == '"' {
 			inString = true
 		}
-		a.WriteByte(c)
+		a = append(a, c)
 	}
+	p.arena = a
 	return p.arenaSpan(off)
 }

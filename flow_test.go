@@ -41,7 +41,7 @@ func login(t *testing.T, c *client, account, password string) loginData {
 	return d
 }
 
-func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+func bearer(tok string) http.Header    { return http.Header{"Authorization": {"Bearer " + tok}} }
 func accessHdr(tok string) http.Header { return http.Header{"Access-Token": {tok}} }
 
 // TestSPAFlow walks the blog SPA's first screens against one instance.

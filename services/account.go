@@ -295,9 +295,10 @@ type ForgotInput struct {
 }
 
 // ForgotPassword mails a reset link (30 min, single-use) when the email
-// or account names a user. Whether it does is not told: the answer and
-// its cost are the same either way, as the mail leaves through the queue.
-// Errors only for the input (400) and the captcha.
+// or account names a user. Whether it does is not told: after the input
+// and captcha checks, the lookup, the token and the mail all happen in the
+// mail queue, so the answer and its cost are the same either way. Errors
+// only for the input (400) and the captcha.
 func (s *AccountService) ForgotPassword(ctx context.Context, in ForgotInput) error {
 	email, account := strings.TrimSpace(in.Email), strings.TrimSpace(in.Account)
 	if email == "" && account == "" {
@@ -309,6 +310,16 @@ func (s *AccountService) ForgotPassword(ctx context.Context, in ForgotInput) err
 	if err := s.captcha.Verify(ctx, in.CaptchaID, in.Captcha); err != nil {
 		return err
 	}
+	s.mail.EnqueueJob(ctx, func(ctx context.Context) (Message, bool, error) {
+		return s.resetMail(ctx, email, account)
+	})
+	return nil
+}
+
+// resetMail looks the user up, stores a reset token and renders its mail;
+// false when there is no such user. It runs in the mail queue, so the
+// forgot-password answer neither waits for it nor shows its outcome.
+func (s *AccountService) resetMail(ctx context.Context, email, account string) (Message, bool, error) {
 	var u models.User
 	var err error
 	if email != "" {
@@ -316,24 +327,23 @@ func (s *AccountService) ForgotPassword(ctx context.Context, in ForgotInput) err
 	} else {
 		u, err = s.users.ByAccount(ctx, account)
 	}
-	token, id := newMailToken()
 	if errors.Is(err, models.ErrNotFound) {
-		return nil
+		return Message{}, false, nil
 	}
 	if err != nil {
-		return storeUnavailable(err)
+		return Message{}, false, err
 	}
+	token, id := newMailToken()
 	now := s.now()
 	if err := s.tokens.Create(ctx, models.EmailToken{ID: id, Kind: models.TokenPasswordReset, UserID: u.ID.Hex(),
 		Email: u.Email, CreatedAt: now, ExpiresAt: now.Add(ResetTokenTTL)}); err != nil {
-		return storeUnavailable(err)
+		return Message{}, false, err
 	}
 	m, err := s.templates.PasswordReset(u.Email, u.Nick, token)
 	if err != nil {
-		return err
+		return Message{}, false, err
 	}
-	s.mail.Enqueue(ctx, m)
-	return nil
+	return m, true, nil
 }
 
 // ResetCheck is the answer of GET /blogapi/password/reset/check.

@@ -239,12 +239,12 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 	mailQueue := services.NewMailQueue(mailer, logger)
 	hasher := services.NewPasswordHasher(cfg.Security.HashConcurrency)
 	accountSvc := services.NewAccountService(services.AccountDeps{
-		Users: users, Tokens: emailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc,
+		Users: users, Tokens: emailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
 		Transport: transport, Mail: mailQueue, Templates: templates, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 	userSvc := services.NewUserService(services.UserDeps{
 		Users: users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
-		Transport: transport, Verifier: accountSvc, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+		Transport: transport, Verifier: accountSvc, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 
 	limits, err := newLimits(cfg.RateLimit, rateStore)

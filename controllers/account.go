@@ -21,7 +21,7 @@ func (ac *AccountController) UpdateProfile(c *gin.Context) {
 		return
 	}
 	p, _ := services.PrincipalFrom(c.Request.Context())
-	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, in)
+	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, in, c.ClientIP())
 	if err != nil {
 		_ = c.Error(err)
 		return

@@ -154,7 +154,7 @@ func TestAuthSessionAndClock(t *testing.T) {
 		t.Fatalf("expired token: code %d %q, want 402", r.env.Code, r.env.Msg)
 	}
 
-	fresh, _, err := f.sessions.Renew(ctx, pair.Refresh)
+	fresh, err := f.sessions.Renew(ctx, pair.Refresh, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,15 @@ func (s *LoginAttemptStore) Count(ctx context.Context, key string, now time.Time
 	return int(doc.Count), doc.WindowStart, nil
 }
 
+// Forgive takes one failure back from key's open window (never below
+// zero): an attempt counted in advance turned out to succeed.
+func (s *LoginAttemptStore) Forgive(ctx context.Context, key string, now time.Time) error {
+	if err := s.counter.decr(ctx, key, 1, now); err != nil {
+		return fmt.Errorf("forgive failed login: %w", err)
+	}
+	return nil
+}
+
 // Clear forgets the failures of key.
 func (s *LoginAttemptStore) Clear(ctx context.Context, key string) error {
 	if err := s.counter.clear(ctx, key); err != nil {

@@ -188,6 +188,16 @@ func (w windowCounter) current(ctx context.Context, id string, now time.Time) (d
 	return doc, true, nil
 }
 
+// decr takes n back from the open window of id, never below zero; no
+// window, nothing to do.
+func (w windowCounter) decr(ctx context.Context, id string, n int64, now time.Time) error {
+	defer w.locks.lock(id)()
+	_, err := w.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}}, {Key: "count", Value: bson.D{{Key: "$gte", Value: n}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: -n}}}})
+	return err
+}
+
 // clear deletes the window of id.
 func (w windowCounter) clear(ctx context.Context, id string) error {
 	defer w.locks.lock(id)()

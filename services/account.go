@@ -43,6 +43,7 @@ type AccountService struct {
 	sessions  *SessionService
 	hasher    *PasswordHasher
 	captcha   *CaptchaService
+	guard     *LoginGuard
 	transport *PasswordTransport
 	mail      *MailQueue
 	templates *MailTemplates
@@ -58,6 +59,7 @@ type AccountDeps struct {
 	Sessions  *SessionService
 	Hasher    *PasswordHasher
 	Captcha   *CaptchaService
+	Guard     *LoginGuard
 	Transport *PasswordTransport
 	Mail      *MailQueue
 	Templates *MailTemplates
@@ -68,7 +70,7 @@ type AccountDeps struct {
 
 // NewAccountService returns the account service.
 func NewAccountService(d AccountDeps) *AccountService {
-	return &AccountService{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha,
+	return &AccountService{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
 		transport: d.Transport, mail: d.Mail, templates: d.Templates, logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL}
 }
 
@@ -173,7 +175,7 @@ type ProfileInput struct {
 // password (401 when wrong), becomes unverified, gets a verification mail,
 // and the old address is told; links mailed to the old address
 // (verification, password reset) stop working. 409 when the email is taken.
-func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in ProfileInput) (models.User, error) {
+func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in ProfileInput, ip string) (models.User, error) {
 	set := bson.D{}
 	if in.Nick != nil {
 		nick := strings.TrimSpace(*in.Nick)
@@ -198,7 +200,7 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 			return models.User{}, err
 		}
 		if email != p.User.Email {
-			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password); err != nil {
+			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password, ip); err != nil {
 				return models.User{}, err
 			}
 			emailChanged = true
@@ -270,7 +272,7 @@ func (s *AccountService) ChangePassword(ctx context.Context, p Principal, in Pas
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "oldPassword", in.OldPassword); err != nil {
+	if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "oldPassword", in.OldPassword, ip); err != nil {
 		return LoginResult{}, err
 	}
 	if err := s.setPassword(ctx, p.User.ID, newPw, "password_change"); err != nil {
@@ -430,11 +432,18 @@ func (s *AccountService) tellPasswordChanged(ctx context.Context, u models.User)
 	s.mail.Enqueue(ctx, m)
 }
 
-// checkPassword verifies the user's current password sent in field: 400
-// when malformed, 401 "password is incorrect" when wrong.
-func (s *AccountService) checkPassword(ctx context.Context, u models.User, enc, field, value string) error {
+// checkPassword verifies the user's current password sent in field from
+// the client ip: 400 when malformed, 401 "<field> is incorrect" when wrong.
+// The check counts against the user's brute-force budget, shared with
+// login, so a stolen access token cannot guess the password without limit:
+// 429 once the account is locked.
+func (s *AccountService) checkPassword(ctx context.Context, u models.User, enc, field, value, ip string) error {
 	pw, err := decodePassword(s.transport, enc, field, value)
 	if err != nil {
+		return err
+	}
+	key := GuardKeyUser(u)
+	if _, err := s.guard.Attempt(ctx, key, ip); err != nil {
 		return err
 	}
 	ok, err := s.hasher.Verify(ctx, u.PasswordHash, pw)
@@ -444,7 +453,7 @@ func (s *AccountService) checkPassword(ctx context.Context, u models.User, enc, 
 	if !ok {
 		return models.FieldErrCode(models.CodeUnauthorized, field, field+" is incorrect")
 	}
-	return nil
+	return s.guard.Succeeded(ctx, key, ip)
 }
 
 func (s *AccountService) userByHex(ctx context.Context, hexID string) (models.User, error) {

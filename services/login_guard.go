@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -11,15 +12,15 @@ import (
 )
 
 // LoginAttemptStore is what LoginGuard needs from the `login_attempts`
-// collection (models.LoginAttemptStore): failure counters per key in a
-// fixed window that opens at the key's first failure.
+// collection (models.LoginAttemptStore): counters per key in a fixed window
+// that opens at the key's first failure.
 type LoginAttemptStore interface {
 	Fail(ctx context.Context, key string, now time.Time, window time.Duration) (count int, windowStart time.Time, err error)
-	Count(ctx context.Context, key string, now time.Time) (count int, windowStart time.Time, err error)
+	Forgive(ctx context.Context, key string, now time.Time) error
 	Clear(ctx context.Context, key string) error
 }
 
-// ErrTooManyFailedLogins is the 429 Check returns for a locked account
+// ErrTooManyFailedLogins is the 429 Attempt returns for a locked account
 // (errors.Is matches it; the returned copy carries RetryAfter).
 var ErrTooManyFailedLogins = models.NewError(models.CodeTooManyRequests, "too many failed logins; retry later")
 
@@ -39,19 +40,18 @@ type LoginGuardConfig struct {
 	Now func() time.Time
 }
 
-// LoginGuard throttles password guessing: it counts failed logins per
-// account and per client IP in MongoDB, so every instance sees the same
-// counts, asks for a captcha after a few failures and locks the account
-// after many.
+// LoginGuard throttles password guessing: it counts attempts per account
+// and per client IP in MongoDB, so every instance sees the same counts,
+// asks for a captcha after a few failures and locks the account after
+// many.
 //
-// Windows are fixed: a key's window opens at its first failure and lasts
-// Window; once it ends the count starts again from zero. A locked account
-// stays locked until its window ends, whatever is tried meanwhile, so a
-// guesser gets at most LockAfter tries per Window per account.
-//
-// The account key is what the user typed (an account name or an email),
-// lower-cased, whether or not such a user exists, so the answers do not
-// reveal which accounts exist.
+// An attempt is counted as a failure before the password is checked, by
+// one atomic increment, and taken back when it succeeds: so concurrent
+// guesses each see the ones before them, and a guesser gets at most
+// LockAfter password checks per Window per account, however many requests
+// it sends at once. Windows are fixed: a key's window opens at its first
+// failure and lasts Window; a locked account stays locked until its window
+// ends, whatever is tried meanwhile.
 type LoginGuard struct {
 	cfg   LoginGuardConfig
 	store LoginAttemptStore
@@ -75,60 +75,71 @@ func NewLoginGuard(cfg LoginGuardConfig, store LoginAttemptStore) *LoginGuard {
 	return &LoginGuard{cfg: cfg, store: store}
 }
 
-// Check runs before the password is verified. It returns a 429 "too many
-// failed logins; retry later" (ErrTooManyFailedLogins) with RetryAfter set to
-// the rest of the window when the account has LockAfter or more failures in
-// its window (a correct password does not bypass it), and
-// captchaRequired=true when the account or the client IP (ip; "" skips it)
-// has CaptchaAfter or more. Errors: 503 "database unavailable" when the
-// store fails.
-func (g *LoginGuard) Check(ctx context.Context, account, ip string) (captchaRequired bool, err error) {
+// Attempt counts a password check for account (an AccountKey) and the
+// client ip ("" skips the IP) before it is made. It returns a 429 "too many
+// failed logins; retry later" (ErrTooManyFailedLogins) with RetryAfter set
+// to the rest of the window when the account already had LockAfter or more
+// failures in its window (a correct password does not bypass it), and
+// captchaRequired=true when the account or the IP already had CaptchaAfter
+// or more. Call Succeeded when the password was right. Errors: 503
+// "database unavailable" when the store fails.
+func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRequired bool, err error) {
 	now := g.cfg.Now()
-	acct, opened, err := g.store.Count(ctx, accountKey(account), now)
+	n, opened, err := g.store.Fail(ctx, account, now, g.cfg.Window)
 	if err != nil {
 		return false, storeUnavailable(err)
 	}
-	if acct >= g.cfg.LockAfter {
+	before := n - 1
+	if before >= g.cfg.LockAfter {
+		// No password is checked: take the attempt back, so that a burst
+		// counted in advance cannot lock an account by itself.
+		if err := g.store.Forgive(ctx, account, now); err != nil {
+			return false, storeUnavailable(err)
+		}
 		locked := *ErrTooManyFailedLogins
 		locked.RetryAfter = max(opened.Add(g.cfg.Window).Sub(now), time.Second)
 		return false, &locked
 	}
-	if acct >= g.cfg.CaptchaAfter {
-		return true, nil
+	captchaRequired = before >= g.cfg.CaptchaAfter
+	if ip != "" {
+		n, _, err := g.store.Fail(ctx, ipKey(ip), now, g.cfg.Window)
+		if err != nil {
+			return false, storeUnavailable(err)
+		}
+		captchaRequired = captchaRequired || n-1 >= g.cfg.CaptchaAfter
 	}
-	if ip == "" {
-		return false, nil
-	}
-	byIP, _, err := g.store.Count(ctx, ipKey(ip), now)
-	if err != nil {
-		return false, storeUnavailable(err)
-	}
-	return byIP >= g.cfg.CaptchaAfter, nil
+	return captchaRequired, nil
 }
 
-// Failed counts one failed login for the account and for the client IP
-// ("" skips the IP). Call it for a wrong password and for an unknown
-// account alike. Errors: 503 "database unavailable" when the store fails.
-func (g *LoginGuard) Failed(ctx context.Context, account, ip string) error {
-	now := g.cfg.Now()
-	if _, _, err := g.store.Fail(ctx, accountKey(account), now, g.cfg.Window); err != nil {
+// Succeeded takes back an attempt whose password was right: the account's
+// failures are cleared, and the IP's count loses this attempt only (one
+// good password from an address does not excuse its guesses at other
+// accounts). Errors: 503 "database unavailable" when the store fails.
+func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
+	if err := g.store.Clear(ctx, account); err != nil {
 		return storeUnavailable(err)
 	}
 	if ip == "" {
 		return nil
 	}
-	if _, _, err := g.store.Fail(ctx, ipKey(ip), now, g.cfg.Window); err != nil {
+	if err := g.store.Forgive(ctx, ipKey(ip), g.cfg.Now()); err != nil {
 		return storeUnavailable(err)
 	}
 	return nil
 }
 
-// Succeeded clears the account's failures after a successful login. The
-// IP's are kept: one good password from an address does not excuse its
-// guesses at other accounts. Errors: 503 "database unavailable" when the
-// store fails.
-func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
-	if err := g.store.Clear(ctx, accountKey(account)); err != nil {
+// Unchecked takes back an attempt whose password was never checked (the
+// captcha it needed was missing or wrong), so requests without a solved
+// captcha cannot push an account towards its lock. Errors: 503.
+func (g *LoginGuard) Unchecked(ctx context.Context, account, ip string) error {
+	now := g.cfg.Now()
+	if err := g.store.Forgive(ctx, account, now); err != nil {
+		return storeUnavailable(err)
+	}
+	if ip == "" {
+		return nil
+	}
+	if err := g.store.Forgive(ctx, ipKey(ip), now); err != nil {
 		return storeUnavailable(err)
 	}
 	return nil
@@ -139,8 +150,14 @@ func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
 // junk cannot make huge keys.
 const maxKeyAccount = 254
 
-// accountKey is the counter key of what the user typed as the account.
-func accountKey(account string) string {
+// GuardKeyUser is the LoginGuard key of an existing user: the same however
+// the user was named (account name, email, any case), and shared by login
+// and the password checks of logged-in routes.
+func GuardKeyUser(u models.User) string { return "user:" + u.ID.Hex() }
+
+// GuardKeyTyped is the LoginGuard key of an account name or email that
+// names no user: what was typed, lower-cased.
+func GuardKeyTyped(account string) string {
 	account = strings.ToLower(account)
 	if len(account) > maxKeyAccount {
 		sum := sha256.Sum256([]byte(account))
@@ -149,5 +166,17 @@ func accountKey(account string) string {
 	return "acct:" + account
 }
 
-// ipKey is the counter key of a client IP.
-func ipKey(ip string) string { return "ip:" + ip }
+// ipKey is the counter key of a client IP. IPv6 addresses count by their
+// /64, the block one subscriber gets, so rotating addresses within it does
+// not reset the count.
+func ipKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "ip:" + ip
+	}
+	if addr.Is6() && !addr.Is4In6() {
+		p, _ := addr.Prefix(64)
+		return "ip:" + p.String()
+	}
+	return "ip:" + addr.Unmap().String()
+}

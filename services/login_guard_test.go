@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,29 +42,34 @@ func newGuard(t *testing.T) (*services.LoginGuard, *guardClock) {
 	return g, clock
 }
 
-func failN(t *testing.T, g *services.LoginGuard, n int, account, ip string) {
+// failN makes n attempts that fail (Attempt without Succeeded), ignoring
+// the captcha requests and locks they run into.
+func failN(t *testing.T, g *services.LoginGuard, n int, key, ip string) {
 	t.Helper()
 	for range n {
-		if err := g.Failed(context.Background(), account, ip); err != nil {
+		if _, err := g.Attempt(context.Background(), key, ip); err != nil && !errors.Is(err, services.ErrTooManyFailedLogins) {
 			t.Fatal(err)
 		}
 	}
 }
 
+// TestLoginGuardCaptchaThreshold: the attempt after CaptchaAfter failures
+// of the account, or of the client IP, needs a captcha.
 func TestLoginGuardCaptchaThreshold(t *testing.T) {
 	const ipA, ipB = "192.0.2.10", "198.51.100.20"
+	alice := services.GuardKeyTyped("Alice")
 	cases := []struct {
 		name     string
-		failures int    // by "alice" from ipA
-		account  string // checked
-		ip       string // checked
+		failures int    // by alice from ipA
+		key      string // attempted
+		ip       string // attempted from
 		want     bool
 	}{
-		{"no failures", 0, "alice", ipA, false},
-		{"two failures: no captcha yet", 2, "alice", ipA, false},
-		{"three failures: captcha", 3, "alice", ipA, true},
-		{"three failures, account checked from elsewhere", 3, "alice", ipB, true},
-		{"account compared lower-cased", 3, "ALICE", ipB, true},
+		{"no failures", 0, alice, ipA, false},
+		{"two failures: no captcha yet", 2, alice, ipA, false},
+		{"three failures: captcha", 3, alice, ipA, true},
+		{"three failures, account tried from elsewhere", 3, alice, ipB, true},
+		{"typed account compared lower-cased", 3, services.GuardKeyTyped("ALICE"), ipB, true},
 		{"three failures, another account from the same IP", 3, "bob", ipA, true},
 		{"two failures, another account from the same IP", 2, "bob", ipA, false},
 		{"three failures, another account from another IP", 3, "bob", ipB, false},
@@ -72,8 +78,8 @@ func TestLoginGuardCaptchaThreshold(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g, _ := newGuard(t)
-			failN(t, g, tc.failures, "Alice", ipA)
-			got, err := g.Check(context.Background(), tc.account, tc.ip)
+			failN(t, g, tc.failures, alice, ipA)
+			got, err := g.Attempt(context.Background(), tc.key, tc.ip)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,24 +90,64 @@ func TestLoginGuardCaptchaThreshold(t *testing.T) {
 	}
 }
 
+// TestLoginGuardIPv6Prefix: addresses of one /64 share a count.
+func TestLoginGuardIPv6Prefix(t *testing.T) {
+	g, _ := newGuard(t)
+	for i := range 3 {
+		failN(t, g, 1, fmt.Sprintf("acct:u%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1))
+	}
+	if captcha, err := g.Attempt(context.Background(), "acct:fresh", "2001:db8:1:2:abcd::1"); err != nil || !captcha {
+		t.Fatalf("same /64: captcha %v, %v; want true", captcha, err)
+	}
+	if captcha, err := g.Attempt(context.Background(), "acct:fresh2", "2001:db8:1:3::1"); err != nil || captcha {
+		t.Fatalf("another /64: captcha %v, %v; want false", captcha, err)
+	}
+}
+
+// TestLoginGuardConcurrent: attempts sent at once each see the ones before
+// them (one atomic count), so a burst cannot skip the captcha or the lock.
+func TestLoginGuardConcurrent(t *testing.T) {
+	g, _ := newGuard(t)
+	const n = 40
+	var free, captcha, locked atomic.Int32
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			need, err := g.Attempt(context.Background(), "acct:target", "192.0.2.200")
+			switch {
+			case errors.Is(err, services.ErrTooManyFailedLogins):
+				locked.Add(1)
+			case err != nil:
+				t.Error(err)
+			case need:
+				captcha.Add(1)
+			default:
+				free.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if free.Load() != 3 || captcha.Load() != 7 || locked.Load() != n-10 {
+		t.Fatalf("free %d, captcha %d, locked %d; want 3, 7, %d", free.Load(), captcha.Load(), locked.Load(), n-10)
+	}
+}
+
 func TestLoginGuardLock(t *testing.T) {
 	ctx := context.Background()
 	g, clock := newGuard(t)
-	const account, ip = "carol@example.com", "203.0.113.5"
+	const ip = "203.0.113.5"
+	carol := "user:carol"
 
 	// Nine failures, ten seconds apart, from rotating addresses: the
 	// account is not locked yet.
 	for i := range 9 {
-		failN(t, g, 1, account, fmt.Sprintf("203.0.113.%d", 100+i))
+		failN(t, g, 1, carol, fmt.Sprintf("203.0.113.%d", 100+i))
 		clock.Advance(10 * time.Second)
 	}
-	if _, err := g.Check(ctx, account, ip); err != nil {
-		t.Fatalf("after 9 failures: %v", err)
-	}
-	failN(t, g, 1, "Carol@Example.com", ip) // the tenth, at 90 s
-	clock.Advance(10 * time.Second)         // now 100 s into the window
+	failN(t, g, 1, carol, ip) // the tenth, at 90 s
+	clock.Advance(10 * time.Second)
 
-	_, err := g.Check(ctx, account, ip)
+	_, err := g.Attempt(ctx, carol, ip) // 100 s into the window
 	ae, ok := models.AsAppError(err)
 	if !ok || ae.Code != models.CodeTooManyRequests || ae.Msg != "too many failed logins; retry later" {
 		t.Fatalf("after 10 failures: %v, want 429", err)
@@ -113,21 +159,21 @@ func TestLoginGuardLock(t *testing.T) {
 		t.Fatalf("RetryAfter = %v, want %v (the rest of the window)", ae.RetryAfter, want)
 	}
 	if services.ErrTooManyFailedLogins.RetryAfter != 0 {
-		t.Fatal("Check modified the shared ErrTooManyFailedLogins")
+		t.Fatal("Attempt modified the shared ErrTooManyFailedLogins")
 	}
-	// Another account from the same address is not locked, only challenged.
-	if captcha, err := g.Check(ctx, "dave", ip); err != nil || captcha {
-		t.Fatalf("another account: captcha %v, %v; want no lock (the IP has 1 failure)", captcha, err)
+	// Another account from the same address is not locked.
+	if _, err := g.Attempt(ctx, "user:dave", ip); err != nil {
+		t.Fatalf("another account: %v, want no lock", err)
 	}
 
 	clock.Advance(15*time.Minute - 100*time.Second - time.Millisecond)
-	if _, err := g.Check(ctx, account, ip); !errors.Is(err, services.ErrTooManyFailedLogins) {
+	if _, err := g.Attempt(ctx, carol, ip); !errors.Is(err, services.ErrTooManyFailedLogins) {
 		t.Fatalf("last instant of the window: %v, want still locked", err)
 	} else if ae, _ := models.AsAppError(err); ae.RetryAfter != time.Second {
 		t.Fatalf("RetryAfter at the end of the window = %v, want the 1 s floor", ae.RetryAfter)
 	}
 	clock.Advance(time.Millisecond)
-	if captcha, err := g.Check(ctx, account, ip); err != nil || captcha {
+	if captcha, err := g.Attempt(ctx, carol, "198.51.100.1"); err != nil || captcha {
 		t.Fatalf("after the window: captcha %v, %v; want allowed", captcha, err)
 	}
 }
@@ -136,36 +182,43 @@ func TestLoginGuardSucceededClearsAccountOnly(t *testing.T) {
 	ctx := context.Background()
 	g, _ := newGuard(t)
 	const ip, otherIP = "192.0.2.77", "192.0.2.78"
-	failN(t, g, 5, "erin", ip)
-	if captcha, err := g.Check(ctx, "erin", otherIP); err != nil || !captcha {
+	failN(t, g, 5, "user:erin", ip)
+	if captcha, err := g.Attempt(ctx, "user:erin", ip); err != nil || !captcha {
 		t.Fatalf("before success: captcha %v, %v; want true", captcha, err)
 	}
-	if err := g.Succeeded(ctx, "ERIN", ip); err != nil {
+	if err := g.Succeeded(ctx, "user:erin", ip); err != nil {
 		t.Fatal(err)
 	}
-	if captcha, err := g.Check(ctx, "erin", otherIP); err != nil || captcha {
+	if captcha, err := g.Attempt(ctx, "user:erin", otherIP); err != nil || captcha {
 		t.Fatalf("account after success: captcha %v, %v; want false", captcha, err)
 	}
-	if captcha, err := g.Check(ctx, "frank", ip); err != nil || !captcha {
+	// The IP keeps its five failures; the successful attempt was taken back.
+	if captcha, err := g.Attempt(ctx, "user:frank", ip); err != nil || !captcha {
 		t.Fatalf("IP after success: captcha %v, %v; want still true", captcha, err)
 	}
-	// The account's count starts again from zero.
-	failN(t, g, 2, "erin", otherIP)
-	if captcha, err := g.Check(ctx, "erin", "192.0.2.99"); err != nil || captcha {
-		t.Fatalf("two new failures: captcha %v, %v; want false", captcha, err)
+}
+
+// TestLoginGuardSuccessesDoNotCount: logging in successfully from one IP,
+// again and again, never makes a captcha necessary.
+func TestLoginGuardSuccessesDoNotCount(t *testing.T) {
+	ctx := context.Background()
+	g, _ := newGuard(t)
+	for i := range 6 {
+		captcha, err := g.Attempt(ctx, "user:gus", "192.0.2.9")
+		if err != nil || captcha {
+			t.Fatalf("login %d: captcha %v, %v", i, captcha, err)
+		}
+		if err := g.Succeeded(ctx, "user:gus", "192.0.2.9"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
 func TestLoginGuardLongAccountInput(t *testing.T) {
-	ctx := context.Background()
-	g, _ := newGuard(t)
 	long := strings.Repeat("x", 100_000)
-	failN(t, g, 3, long, "")
-	if captcha, err := g.Check(ctx, strings.ToUpper(long), ""); err != nil || !captcha {
-		t.Fatalf("long account: captcha %v, %v; want true", captcha, err)
-	}
-	if captcha, err := g.Check(ctx, long[:len(long)-1], ""); err != nil || captcha {
-		t.Fatalf("a different long account: captcha %v, %v; want false", captcha, err)
+	k := services.GuardKeyTyped(long)
+	if len(k) > 100 || k != services.GuardKeyTyped(strings.ToUpper(long)) || k == services.GuardKeyTyped(long[1:]) {
+		t.Fatalf("long input key %q", k)
 	}
 }
 
@@ -174,9 +227,8 @@ func TestLoginGuardStoreError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	calls := map[string]func() error{
-		"Check":     func() error { _, err := g.Check(ctx, "gina", "192.0.2.1"); return err },
-		"Failed":    func() error { return g.Failed(ctx, "gina", "192.0.2.1") },
-		"Succeeded": func() error { return g.Succeeded(ctx, "gina", "192.0.2.1") },
+		"Attempt":   func() error { _, err := g.Attempt(ctx, "user:gina", "192.0.2.1"); return err },
+		"Succeeded": func() error { return g.Succeeded(ctx, "user:gina", "192.0.2.1") },
 	}
 	for name, call := range calls {
 		err := call()

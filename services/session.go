@@ -96,47 +96,53 @@ func (s *SessionService) Authenticate(ctx context.Context, accessToken string) (
 }
 
 // Renew rotates a refresh token (SPEC §4): it returns a new pair for the
-// same session, and the claims of the refresh token presented (whose
-// Subject the caller checks); the presented token stops working. A refresh
+// same session and the presented token stops working. check, when not
+// nil, vets the token's claims (e.g. that the user may still log in)
+// before anything changes; its error is returned as is. A refresh
 // token that was already rotated, or is being rotated by a concurrent
 // request, ends its session (reuse detection: one of the two holders may
 // not be the user). Errors: the TokenService.Parse errors
 // (401, 402, 521); ErrRefreshReused (401); ErrSessionEnded (401); 520; 503.
-func (s *SessionService) Renew(ctx context.Context, refreshToken string) (TokenPair, *Claims, error) {
+func (s *SessionService) Renew(ctx context.Context, refreshToken string, check func(*Claims) error) (TokenPair, error) {
 	claims, err := s.tokens.Parse(refreshToken, TokenRefresh)
 	if err != nil {
-		return TokenPair{}, nil, err
+		return TokenPair{}, err
+	}
+	if check != nil {
+		if err := check(claims); err != nil {
+			return TokenPair{}, err
+		}
 	}
 	pair, err := s.tokens.Issue(claims.Subject, claims.SessionID)
 	if err != nil {
-		return TokenPair{}, nil, err
+		return TokenPair{}, err
 	}
 	now := s.now()
 	err = s.store.Rotate(ctx, claims.SessionID, claims.ID, pair.RefreshJTI, pair.RefreshExpiresAt, now)
 	if err == nil {
-		return pair, claims, nil
+		return pair, nil
 	}
 	if !errors.Is(err, models.ErrNotFound) {
-		return TokenPair{}, nil, storeUnavailable(err)
+		return TokenPair{}, storeUnavailable(err)
 	}
 	// The compare-and-set failed: find out why.
 	sess, err := s.store.Get(ctx, claims.SessionID)
 	if errors.Is(err, models.ErrNotFound) {
-		return TokenPair{}, nil, ErrSessionEnded
+		return TokenPair{}, ErrSessionEnded
 	}
 	if err != nil {
-		return TokenPair{}, nil, storeUnavailable(err)
+		return TokenPair{}, storeUnavailable(err)
 	}
 	if !sess.Alive(now) || sess.UserID != claims.Subject {
-		return TokenPair{}, nil, ErrSessionEnded
+		return TokenPair{}, ErrSessionEnded
 	}
 	// Alive, so this refresh token was rotated already (its jti is no
 	// longer the session's), or is being rotated by a concurrent request
 	// right now: either way two parties hold it.
 	if err := s.store.End(ctx, sess.ID, models.EndRefreshReuse, now); err != nil {
-		return TokenPair{}, nil, storeUnavailable(err)
+		return TokenPair{}, storeUnavailable(err)
 	}
-	return TokenPair{}, nil, ErrRefreshReused
+	return TokenPair{}, ErrRefreshReused
 }
 
 // End ends one session with reason (models.End*). Ending an ended or

@@ -70,7 +70,7 @@ func TestSessionUnknown(t *testing.T) {
 	if !errors.Is(err, ErrSessionEnded) {
 		t.Fatalf("Authenticate: %v, want ErrSessionEnded", err)
 	}
-	_, _, err = svc.Renew(ctx, pair.Refresh)
+	_, err = svc.Renew(ctx, pair.Refresh, nil)
 	if !errors.Is(err, ErrSessionEnded) {
 		t.Fatalf("Renew: %v, want ErrSessionEnded", err)
 	}
@@ -105,7 +105,8 @@ func TestSessionRenew(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	second, claims, err := svc.Renew(ctx, first.Refresh)
+	var claims *Claims
+	second, err := svc.Renew(ctx, first.Refresh, func(c *Claims) error { claims = c; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestSessionRenew(t *testing.T) {
 		}
 	}
 	// The new refresh token renews again.
-	third, _, err := svc.Renew(ctx, second.Refresh)
+	third, err := svc.Renew(ctx, second.Refresh, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestSessionRenew(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An access token is not a refresh token.
-	_, _, err = svc.Renew(ctx, third.Access)
+	_, err = svc.Renew(ctx, third.Access, nil)
 	wantCode(t, err, models.CodeJWTInvalid)
 }
 
@@ -151,13 +152,14 @@ func TestSessionRefreshReuseEndsSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, claims, err := svc.Renew(ctx, first.Refresh)
+	var claims *Claims
+	second, err := svc.Renew(ctx, first.Refresh, func(c *Claims) error { claims = c; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The rotated refresh token is refused, and presenting it ends the session.
-	_, _, err = svc.Renew(ctx, first.Refresh)
+	_, err = svc.Renew(ctx, first.Refresh, nil)
 	if !errors.Is(err, ErrRefreshReused) {
 		t.Fatalf("reused refresh: %v, want ErrRefreshReused", err)
 	}
@@ -173,7 +175,7 @@ func TestSessionRefreshReuseEndsSession(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, second.Access); !errors.Is(err, ErrSessionEnded) {
 		t.Fatalf("new access token: %v, want ErrSessionEnded", err)
 	}
-	if _, _, err := svc.Renew(ctx, second.Refresh); !errors.Is(err, ErrSessionEnded) {
+	if _, err := svc.Renew(ctx, second.Refresh, nil); !errors.Is(err, ErrSessionEnded) {
 		t.Fatalf("new refresh token: %v, want ErrSessionEnded", err)
 	}
 }
@@ -189,7 +191,7 @@ func TestSessionConcurrentRenew(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { _, _, errs[i] = svc.Renew(ctx, pair.Refresh) })
+		wg.Go(func() { _, errs[i] = svc.Renew(ctx, pair.Refresh, nil) })
 	}
 	wg.Wait()
 	ok := 0
@@ -215,7 +217,7 @@ func TestSessionRefreshAfterSessionExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(16 * 24 * time.Hour)
-	_, _, err = svc.Renew(ctx, pair.Refresh)
+	_, err = svc.Renew(ctx, pair.Refresh, nil)
 	wantCode(t, err, models.CodeTokenExpired)
 }
 
@@ -240,7 +242,7 @@ func TestSessionEnd(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, a.Access); !errors.Is(err, ErrSessionEnded) {
 		t.Fatalf("ended session's access token: %v", err)
 	}
-	if _, _, err := svc.Renew(ctx, a.Refresh); !errors.Is(err, ErrSessionEnded) {
+	if _, err := svc.Renew(ctx, a.Refresh, nil); !errors.Is(err, ErrSessionEnded) {
 		t.Fatalf("ended session's refresh token: %v", err)
 	}
 	// The other device is untouched.
@@ -331,10 +333,10 @@ func TestSessionAcrossInstances(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := two.Renew(ctx, pair.Refresh); err != nil {
+		if _, err := two.Renew(ctx, pair.Refresh, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := one.Renew(ctx, pair.Refresh); !errors.Is(err, ErrRefreshReused) {
+		if _, err := one.Renew(ctx, pair.Refresh, nil); !errors.Is(err, ErrRefreshReused) {
 			t.Fatalf("instance one accepted a refresh token rotated on two: %v", err)
 		}
 	})
@@ -375,7 +377,7 @@ func TestSessionStoreDown(t *testing.T) {
 	}
 	_, startErr := svc.Start(ctx, testUserID, "", "")
 	_, authErr := svc.Authenticate(ctx, pair.Access)
-	_, _, renewErr := svc.Renew(ctx, pair.Refresh)
+	_, renewErr := svc.Renew(ctx, pair.Refresh, nil)
 	endErr := svc.End(ctx, "sid-1", models.EndLogout)
 	endAllErr := svc.EndAll(ctx, testUserID, "", models.EndLogoutAll)
 	for name, err := range map[string]error{
@@ -385,5 +387,23 @@ func TestSessionStoreDown(t *testing.T) {
 		if !ok || ae.Code != models.CodeUnavailable || ae.Msg != "database unavailable" || ae.Cause == nil {
 			t.Errorf("%s: %v, want 503 database unavailable with the driver error as cause", name, err)
 		}
+	}
+}
+
+// TestRenewCheckRefusesWithoutSpending: a renewal the caller's check
+// refuses (e.g. a frozen user) leaves the refresh token usable.
+func TestRenewCheckRefusesWithoutSpending(t *testing.T) {
+	svc, _, _ := newTestSessions(t)
+	ctx := context.Background()
+	pair, err := svc.Start(ctx, testUserID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := models.NewError(models.CodeForbidden, "account is frozen")
+	if _, err := svc.Renew(ctx, pair.Refresh, func(*Claims) error { return refused }); !errors.Is(err, refused) {
+		t.Fatalf("renew with refusing check: %v", err)
+	}
+	if _, err := svc.Renew(ctx, pair.Refresh, nil); err != nil {
+		t.Fatalf("refresh token spent by a refused renewal: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
@@ -50,6 +51,7 @@ type UserService struct {
 	guard     *LoginGuard
 	transport *PasswordTransport
 	verifier  EmailVerifier
+	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
 }
@@ -71,6 +73,7 @@ type UserDeps struct {
 	Guard     *LoginGuard
 	Transport *PasswordTransport
 	Verifier  EmailVerifier
+	Logger    *slog.Logger
 	Now       func() time.Time
 	// AccessTTL is reported to clients as expiresIn (seconds).
 	AccessTTL time.Duration
@@ -79,7 +82,7 @@ type UserDeps struct {
 // NewUserService returns the user service.
 func NewUserService(d UserDeps) *UserService {
 	return &UserService{users: d.Users, hasher: d.Hasher, captcha: d.Captcha, sessions: d.Sessions,
-		guard: d.Guard, transport: d.Transport, verifier: d.Verifier, now: d.Now, accessTTL: d.AccessTTL}
+		guard: d.Guard, transport: d.Transport, verifier: d.Verifier, logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL}
 }
 
 // RegisterInput is the body of POST /blogapi/reg (seed 004 用户注册). Only
@@ -190,11 +193,13 @@ type LoginResult struct {
 // password alike (SPEC §5).
 var ErrBadCredentials = models.NewError(models.CodeUnauthorized, "account or password is incorrect")
 
-// Login checks the brute-force guard, the captcha when the guard asks for
-// one, then the password (the same argon2id cost for an unknown account),
-// then the account status (reject/freeze → 403 and their sessions end), and
-// starts a session. Errors: 400 input or captcha, 401 ErrBadCredentials,
-// 403, 429 with RetryAfter.
+// Login finds the user, counts the attempt with the brute-force guard
+// (keyed by the user, so an account name and an email share one count),
+// checks the captcha when the guard asks for one, then the password (the
+// same argon2id cost for an unknown account), then the account status
+// (reject/freeze → 403 and their sessions end), and starts a session.
+// Errors: 400 input or captcha, 401 ErrBadCredentials, 403, 429 with
+// RetryAfter.
 func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
 	account := strings.TrimSpace(in.Account)
 	if account == "" {
@@ -207,38 +212,43 @@ func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip st
 	if err != nil {
 		return LoginResult{}, err
 	}
-	captchaRequired, err := s.guard.Check(ctx, account, ip)
-	if err != nil {
-		return LoginResult{}, err
-	}
-	if captchaRequired {
-		if strings.TrimSpace(in.Captcha) == "" {
-			return LoginResult{}, ErrCaptchaRequired
-		}
-		if err := s.captcha.Check(ctx, in.CaptchaID, in.Captcha); err != nil {
-			return LoginResult{}, err
-		}
-	}
 	var u models.User
 	if strings.Contains(account, "@") {
 		u, err = s.users.ByEmail(ctx, account)
 	} else {
 		u, err = s.users.ByAccount(ctx, account)
 	}
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
+	key := GuardKeyUser(u)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		key = GuardKeyTyped(account)
+	case err != nil:
 		return LoginResult{}, storeUnavailable(err)
+	}
+	captchaRequired, err := s.guard.Attempt(ctx, key, ip)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if captchaRequired {
+		var err error = ErrCaptchaRequired
+		if strings.TrimSpace(in.Captcha) != "" {
+			err = s.captcha.Check(ctx, in.CaptchaID, in.Captcha)
+		}
+		if err != nil {
+			if uerr := s.guard.Unchecked(ctx, key, ip); uerr != nil {
+				return LoginResult{}, uerr
+			}
+			return LoginResult{}, err
+		}
 	}
 	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
 	if err != nil {
 		return LoginResult{}, err
 	}
 	if !ok {
-		if err := s.guard.Failed(ctx, account, ip); err != nil {
-			return LoginResult{}, err
-		}
 		return LoginResult{}, ErrBadCredentials
 	}
-	if err := s.guard.Succeeded(ctx, account, ip); err != nil {
+	if err := s.guard.Succeeded(ctx, key, ip); err != nil {
 		return LoginResult{}, err
 	}
 	if err := s.checkStatus(ctx, u); err != nil {
@@ -250,30 +260,34 @@ func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip st
 	}
 	u.LastLoginAt = s.now().UnixMilli()
 	if err := s.users.SetLastLogin(ctx, u.ID, u.LastLoginAt); err != nil {
-		return LoginResult{}, storeUnavailable(err)
+		// The session exists: answer it rather than a 503 the client
+		// would retry into a second session.
+		s.logger.WarnContext(ctx, "last login not recorded", "err", err.Error())
 	}
-	return s.result(pair, &u), nil
+	return newLoginResult(pair, &u, s.accessTTL), nil
 }
 
-func (s *UserService) result(p TokenPair, u *models.User) LoginResult {
-	return LoginResult{Token: p.Access, RefreshToken: p.Refresh, ExpiresIn: int64(s.accessTTL / time.Second), User: u}
+// newLoginResult is the answer of a login, a renewal or a password change.
+func newLoginResult(p TokenPair, u *models.User, accessTTL time.Duration) LoginResult {
+	return LoginResult{Token: p.Access, RefreshToken: p.Refresh, ExpiresIn: int64(accessTTL / time.Second), User: u}
 }
 
 // Renew rotates a refresh token into a new pair (SPEC §4) after checking
-// that the user still exists and may log in.
+// that the user still exists and may log in, so a refused renewal leaves
+// the refresh token as it was.
 func (s *UserService) Renew(ctx context.Context, refreshToken string) (LoginResult, error) {
 	if refreshToken == "" {
 		return LoginResult{}, models.FieldErr("refreshToken", "refreshToken is required")
 	}
-	pair, claims, err := s.sessions.Renew(ctx, refreshToken)
+	var u models.User
+	pair, err := s.sessions.Renew(ctx, refreshToken, func(claims *Claims) (err error) {
+		u, err = s.activeUser(ctx, claims)
+		return err
+	})
 	if err != nil {
 		return LoginResult{}, err
 	}
-	u, err := s.activeUser(ctx, claims)
-	if err != nil {
-		return LoginResult{}, err
-	}
-	return s.result(pair, &u), nil
+	return newLoginResult(pair, &u, s.accessTTL), nil
 }
 
 // Authenticate verifies an access token and its session, then the user:

@@ -1029,3 +1029,37 @@ func TestLoginBruteForceShared(t *testing.T) {
 		map[string]string{"email": "judy2@example.com", "password": md5hex("right")}, accessHdr(s.Token))
 	expect(t, r, 429, "email change on a locked account")
 }
+
+// TestResetTokenInFormBody: with every parameter in a form body the reset
+// token travels as resetToken, beside the signature's own token.
+func TestResetTokenInFormBody(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.register("fiona", "fiona@example.com", "old")
+	id, answer := h.c.captcha(h.inst)
+	expect(t, h.c.call(http.MethodPost, "/blogapi/password/forgot", map[string]string{"email": "fiona@example.com", "captcha": answer, "captcha_id": id}), 200, "forgot")
+	resetTok := h.linkToken(h.latest("fiona@example.com", subjReset), resetPath)
+
+	params := map[string]string{"resetToken": resetTok, "password": md5hex("new"), "timestamp": h.c.timestamp()}
+	form := url.Values{"auth_key": {testKey}, "token": {sign(params, testSecret)}}
+	for k, v := range params {
+		form.Set(k, v)
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.inst.srv.URL+"/blogapi/password/reset", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	expect(t, h.c.send(req), 200, "reset with everything in a form body")
+	expect(t, h.loginReply("fiona", "new", false), 200, "login with the new password")
+}
+
+// TestEmailCaseOnlyChange: changing only the case of the address is not a
+// new address: no password, no new verification, no mail.
+func TestEmailCaseOnlyChange(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.register("gwen", "gwen@example.com", "pw")
+	s := login(t, h.c, "gwen", "pw")
+	before := len(h.mails("gwen@example.com"))
+	r := h.c.callWith(http.MethodPut, "/blogapi/user/update", map[string]string{"email": "GWEN@example.com"}, accessHdr(s.Token))
+	expect(t, r, 200, "case-only change without a password")
+	if n := len(h.mails("gwen@example.com")); n != before {
+		t.Fatalf("%d new mails for a case-only change", n-before)
+	}
+}

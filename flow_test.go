@@ -139,6 +139,11 @@ func TestSPAFlow(t *testing.T) {
 	third := login(t, c, "test", "111111")
 	expect(t, c.callWith(http.MethodGet, "/blogapi/logout", map[string]string{"all": "true"}, accessHdr(other.Token)), 200, "logout all")
 	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(third.Token)), 401, "all sessions ended")
+
+	// POST logout with a JSON boolean all: true does the same
+	fourth, fifth := login(t, c, "test", "111111"), login(t, c, "test", "111111")
+	expect(t, c.send(withHeader(c.signedRawJSON(http.MethodPost, "/blogapi/logout", `{"all":true}`), accessHdr(fourth.Token))), 200, "logout all (JSON true)")
+	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(fifth.Token)), 401, "all sessions ended (JSON true)")
 }
 
 // TestTwoInstances runs the flow across two routers sharing one database.

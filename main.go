@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		gin.SetMode(gin.ReleaseMode)
 	}
 
-	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	db, closeDB, err := openDatabase(ctx, cfg, logger, stdout)
 	if err != nil {
 		return err
 	}
@@ -121,14 +121,14 @@ func newLogger(w io.Writer, c config.Log) *slog.Logger {
 // openDatabase connects to mongo.uri, or starts the embedded FerretDB
 // under data.dir/db when it is empty (SPEC §8). The returned func closes
 // what was opened.
-func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*mongo.Database, func(), error) {
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer) (*mongo.Database, func(), error) {
 	uri := cfg.Mongo.URI
 	var embedded *models.Embedded
 	if uri == "" {
-		quiet := slog.New(logger.Handler().WithGroup("ferretdb"))
-		if !logger.Enabled(ctx, slog.LevelDebug) {
-			quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-		}
+		// FerretDB logs whole wire messages (documents: hashes, session ids,
+		// captcha answers) below error level, so it gets errors only,
+		// whatever log.level says (SPEC §10).
+		quiet := newLogger(stdout, config.Log{Level: "error", Format: cfg.Log.Format}).WithGroup("ferretdb")
 		dir := filepath.Join(cfg.Data.Dir, "db")
 		e, err := models.StartEmbedded(ctx, dir, cfg.Mongo.EmbeddedListen, quiet)
 		if err != nil {
@@ -184,6 +184,7 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 	captchas := models.NewCaptchaStore(db)
 	sessions := models.NewSessionStore(db)
 	replays := models.NewReplayStore(db)
+	replays.Now = now
 	attempts := models.NewLoginAttemptStore(db)
 	rateStore := models.NewRateLimitStore(db, now)
 	emailTokens := models.NewEmailTokenStore(db)

@@ -293,3 +293,11 @@ func (c *client) signedRawJSON(method, path, body string) *http.Request {
 	}
 	return c.signedRaw(method, path, "application/json", []byte(body), signed)
 }
+
+// withHeader adds h to req.
+func withHeader(req *http.Request, h http.Header) *http.Request {
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	return req
+}

@@ -482,6 +482,8 @@ func (c Config) Validate() error {
 	}
 	if err := checkPublicURL(s.PublicURL); err != nil {
 		bad("server.public_url", "%v", err)
+	} else if release && isLocalURL(s.PublicURL) {
+		bad("server.public_url", "points at this machine (%s); mail links would not reach users — set the public address", s.PublicURL)
 	}
 	for _, t := range []struct {
 		key string
@@ -508,6 +510,8 @@ func (c Config) Validate() error {
 	if c.Mongo.EmbeddedListen != "" {
 		if err := checkHostPort(c.Mongo.EmbeddedListen); err != nil {
 			bad("mongo.embedded_listen", "%v", err)
+		} else if !isLoopback(c.Mongo.EmbeddedListen) {
+			bad("mongo.embedded_listen", "must be a loopback address (127.0.0.1, ::1 or localhost): the embedded database has no authentication")
 		}
 	}
 	if c.Data.Dir == "" {
@@ -658,6 +662,27 @@ func checkOrigin(o string) error {
 		return fmt.Errorf(`must be an origin such as "https://blog.example.com" (scheme, host, optional port; no path) or "*" (got %q)`, o)
 	}
 	return nil
+}
+
+// isLocalURL reports a URL whose host is this machine (localhost or a
+// loopback address).
+func isLocalURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && isLoopbackHost(u.Hostname())
+}
+
+// isLoopback reports a host:port whose host is loopback.
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	return err == nil && isLoopbackHost(host)
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.IsLoopback()
 }
 
 // checkPublicURL accepts an absolute http(s) URL with a host and optional path, without user

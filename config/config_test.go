@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -33,10 +34,11 @@ const (
 
 // releaseEnv is the environment a production deployment sets on top of Default().
 var releaseEnv = map[string]string{
-	"BLOGAPI_JWT_SECRET":  realJWTSecret,
-	"BLOGAPI_SIGN_APPS":   `[{"name":"spa","key":"k1","secret":"` + realAppSecret + `"}]`,
-	"BLOGAPI_MAIL_DRIVER": "smtp",
-	"BLOGAPI_MAIL_HOST":   "smtp.example.com",
+	"BLOGAPI_JWT_SECRET":        realJWTSecret,
+	"BLOGAPI_SIGN_APPS":         `[{"name":"spa","key":"k1","secret":"` + realAppSecret + `"}]`,
+	"BLOGAPI_MAIL_DRIVER":       "smtp",
+	"BLOGAPI_MAIL_HOST":         "smtp.example.com",
+	"BLOGAPI_SERVER_PUBLIC_URL": "https://blog.example.com",
 }
 
 // validRelease is Default() completed the way releaseEnv completes it.
@@ -46,6 +48,7 @@ func validRelease() Config {
 	c.Sign.Apps = []App{{Name: "spa", Key: "k1", Secret: realAppSecret}}
 	c.Mail.Driver = "smtp"
 	c.Mail.Host = "smtp.example.com"
+	c.Server.PublicURL = "https://blog.example.com"
 	return c
 }
 
@@ -233,7 +236,11 @@ func TestLoadFileDetails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Load(writeConfig(t, tt.yaml), env(releaseEnv))
+			vars := maps.Clone(releaseEnv)
+			if strings.Contains(tt.yaml, "public_url") {
+				delete(vars, "BLOGAPI_SERVER_PUBLIC_URL") // the file's value is under test
+			}
+			cfg, err := Load(writeConfig(t, tt.yaml), env(vars))
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -246,6 +253,7 @@ func TestLoadFileDetails(t *testing.T) {
 	cfg, err := Load(writeConfig(t, "captcha:\n  length: 5\n"), env(map[string]string{
 		"BLOGAPI_CAPTCHA_LENGTH": "7", "BLOGAPI_JWT_SECRET": realJWTSecret,
 		"BLOGAPI_SIGN_APPS": releaseEnv["BLOGAPI_SIGN_APPS"], "BLOGAPI_MAIL_DRIVER": "smtp", "BLOGAPI_MAIL_HOST": "mx",
+		"BLOGAPI_SERVER_PUBLIC_URL": "https://blog.example.com",
 	}))
 	if err != nil || cfg.Captcha.Length != 7 {
 		t.Errorf("env over file: captcha.length = %d, %v; want 7", cfg.Captcha.Length, err)
@@ -286,6 +294,8 @@ func TestValidate(t *testing.T) {
 		{"mongo.database empty", func(c *Config) { c.Mongo.Database = "" }, "mongo.database: "},
 		{"mongo.database dot", func(c *Config) { c.Mongo.Database = "blog.api" }, "mongo.database: "},
 		{"embedded_listen", func(c *Config) { c.Mongo.EmbeddedListen = "27017" }, "mongo.embedded_listen: "},
+		{"embedded_listen on every interface", func(c *Config) { c.Mongo.EmbeddedListen = "0.0.0.0:27017" }, "mongo.embedded_listen: must be a loopback address"},
+		{"embedded_listen on a LAN address", func(c *Config) { c.Mongo.EmbeddedListen = "192.168.1.5:27017" }, "mongo.embedded_listen: must be a loopback address"},
 		{"data.dir", func(c *Config) { c.Data.Dir = "" }, "data.dir: must not be empty"},
 		{"no apps", func(c *Config) { c.Sign.Apps = nil }, "sign.apps: at least one app"},
 		{"app name", func(c *Config) { c.Sign.Apps[0].Name = "" }, "sign.apps[0].name: must not be empty"},
@@ -366,6 +376,7 @@ func TestValidateAccepts(t *testing.T) {
 			c.Server.CORS.AllowedOrigins = []string{"http://localhost:5173", "https://blog.example.com"}
 		}},
 		{"public_url with path", func(c *Config) { c.Server.PublicURL = "https://example.com/blog" }},
+		{"embedded_listen loopback", func(c *Config) { c.Mongo.EmbeddedListen = "[::1]:27017" }},
 		{"remote mongo", func(c *Config) { c.Mongo.URI = "mongodb+srv://user:pw@cluster0.example.net/" }},
 		{"bounds inclusive", func(c *Config) {
 			c.Server.MaxBodyBytes = 1024
@@ -414,6 +425,8 @@ func TestValidateReleaseRefusals(t *testing.T) {
 		{"captcha disabled", func(c *Config) { c.Captcha.Enabled = false }, "captcha.enabled: must be true in release mode"},
 		{"log mailer", func(c *Config) { c.Mail.Driver = "log" }, "mail.driver: the log mailer is for development; configure smtp"},
 		{"cors star", func(c *Config) { c.Server.CORS.AllowedOrigins = []string{"https://a.example.com", "*"} }, `server.cors.allowed_origins[1]: "*" is refused in release mode`},
+		{"public_url on localhost", func(c *Config) { c.Server.PublicURL = "http://localhost:8080" }, "server.public_url: points at this machine"},
+		{"public_url on loopback", func(c *Config) { c.Server.PublicURL = "http://127.0.0.1:8080/blog" }, "server.public_url: points at this machine"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

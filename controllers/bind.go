@@ -53,3 +53,20 @@ func bind(c *gin.Context, dst any) error {
 
 // ok answers with the success envelope.
 func ok(c *gin.Context, data any) { c.JSON(http.StatusOK, models.OK(data)) }
+
+// flag is a yes/no request parameter: true, 1 or "true"/"1" in JSON, "true"
+// or "1" in a query or form; anything else is false.
+type flag bool
+
+// UnmarshalJSON accepts a boolean, a number or a string.
+func (f *flag) UnmarshalJSON(b []byte) error {
+	s := string(bytes.Trim(b, `"`))
+	*f = s == "true" || s == "1"
+	return nil
+}
+
+// UnmarshalParam reads a query or form value (gin's BindUnmarshaler).
+func (f *flag) UnmarshalParam(s string) error {
+	*f = s == "true" || s == "1"
+	return nil
+}

@@ -48,7 +48,7 @@ func (cc *CaptchaController) Issue(c *gin.Context) {
 	c.Header(HeaderCaptchaID, ch.ID)
 	c.Header("Cache-Control", "no-store")
 	c.SetSameSite(http.SameSiteLaxMode)
-	c.SetCookie(CaptchaCookie, ch.ID, int(time.Until(ch.ExpiresAt).Seconds()), "/blogapi", "", cc.SecureCookie, true)
+	c.SetCookie(CaptchaCookie, ch.ID, int(ch.TTL/time.Second), "/blogapi", "", cc.SecureCookie, true)
 	if strings.Contains(c.GetHeader("Accept"), "image/svg+xml") {
 		c.Data(http.StatusOK, "image/svg+xml", ch.SVG)
 		return

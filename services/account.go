@@ -199,7 +199,7 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 		if err != nil {
 			return models.User{}, err
 		}
-		if email != p.User.Email {
+		if models.EmailKey(email) != models.EmailKey(p.User.Email) {
 			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password, ip); err != nil {
 				return models.User{}, err
 			}
@@ -306,8 +306,11 @@ func (s *AccountService) ForgotPassword(ctx context.Context, in ForgotInput) err
 	if email == "" && account == "" {
 		return models.FieldErr("email", "email or account is required")
 	}
-	if len(email) > EmailMaxLen || len(account) > EmailMaxLen {
+	if len(email) > EmailMaxLen {
 		return models.FieldErr("email", "email is not a valid address")
+	}
+	if len(account) > EmailMaxLen {
+		return models.FieldErr("account", "account is too long")
 	}
 	if err := s.captcha.Verify(ctx, in.CaptchaID, in.Captcha); err != nil {
 		return err
@@ -371,9 +374,13 @@ func (s *AccountService) CheckResetToken(ctx context.Context, token string) (Res
 	return ResetCheck{Valid: true, ExpiresAt: t.ExpiresAt.UnixMilli()}, nil
 }
 
-// ResetInput is the body of POST /blogapi/password/reset.
+// ResetInput is the body of POST /blogapi/password/reset. The reset token
+// may come as `token` (issue 3) when the signature travels in the query
+// string, or as `resetToken` anywhere: the signature's own parameter is
+// also called `token` (SPEC §3), and the two cannot share a body.
 type ResetInput struct {
 	Token       string `json:"token" form:"token"`
+	ResetToken  string `json:"resetToken" form:"resetToken"`
 	Password    string `json:"password" form:"password"`
 	PasswordEnc string `json:"password_enc" form:"password_enc"`
 }
@@ -387,10 +394,14 @@ func (s *AccountService) ResetPassword(ctx context.Context, in ResetInput) error
 	if err != nil {
 		return err
 	}
-	if !validMailToken(in.Token) {
+	token := in.ResetToken
+	if token == "" {
+		token = in.Token
+	}
+	if !validMailToken(token) {
 		return ErrMailTokenInvalid
 	}
-	t, err := s.tokens.Take(ctx, mailTokenID(in.Token), models.TokenPasswordReset, s.now())
+	t, err := s.tokens.Take(ctx, mailTokenID(token), models.TokenPasswordReset, s.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return ErrMailTokenInvalid
 	}

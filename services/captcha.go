@@ -50,9 +50,10 @@ type CaptchaConfig struct {
 
 // CaptchaChallenge is an issued captcha: its id and its SVG drawing.
 type CaptchaChallenge struct {
-	ID        string
-	SVG       []byte
-	ExpiresAt time.Time
+	ID  string
+	SVG []byte
+	// TTL is how long the captcha can be answered.
+	TTL time.Duration
 }
 
 // CaptchaService issues and verifies captchas (SPEC §6). The challenge
@@ -105,7 +106,7 @@ func (s *CaptchaService) Issue(ctx context.Context, width, height int) (CaptchaC
 	if err := s.store.Put(ctx, c); err != nil {
 		return CaptchaChallenge{}, storeUnavailable(err)
 	}
-	return CaptchaChallenge{ID: c.ID, SVG: svg, ExpiresAt: c.ExpiresAt}, nil
+	return CaptchaChallenge{ID: c.ID, SVG: svg, TTL: s.cfg.TTL}, nil
 }
 
 // Captcha verification failures (SPEC §6): each a 400 saying which.

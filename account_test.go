@@ -1003,10 +1003,11 @@ func TestLoginBruteForceShared(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// Attempts are counted before they are checked, so some of the burst
-	// may see a transient lock (429); none gets a password check.
-	if codes[401] != 3 || codes[400]+codes[429] != 17 {
-		t.Fatalf("burst of 20 guesses: %v; want 3×401 and the rest 400 or 429", codes)
+	// Attempts are counted before they are checked, by account and by IP,
+	// so at most 3 get a password check (fewer when the IP's count runs
+	// ahead); the rest need a captcha or meet a transient lock.
+	if codes[401] < 1 || codes[401] > 3 || codes[401]+codes[400]+codes[429] != 20 {
+		t.Fatalf("burst of 20 guesses: %v; want 1–3×401 and the rest 400 or 429", codes)
 	}
 	// The burst's unchecked requests were taken back: no lock.
 	expect(t, h.loginReply("judy", "right", true), 200, "after the burst, with a captcha")

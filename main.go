@@ -21,12 +21,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/ulule/limiter/v3"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
 	"github.com/blogapi/blogapi/config"
-	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
@@ -35,6 +33,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal stops the process at once
+	}()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "blogapi:", err)
 		os.Exit(1)
@@ -165,16 +167,20 @@ type app struct {
 	Handler http.Handler
 	// Mail is the outgoing mail queue (tests Wait on it).
 	Mail *services.MailQueue
-	stop context.CancelFunc
-	done chan struct{}
+	// drain bounds how long Close delivers queued mail.
+	drain time.Duration
+	stop  context.CancelFunc
+	done  chan struct{}
 }
 
-// Close stops the sweep and delivers the queued mail. Call it after the
-// HTTP server has stopped.
+// Close stops the sweep and delivers the queued mail for at most
+// server.shutdown_timeout. Call it after the HTTP server has stopped.
 func (a *app) Close() {
 	a.stop()
 	<-a.done
-	a.Mail.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), a.drain)
+	defer cancel()
+	_ = a.Mail.Close(ctx)
 }
 
 // newApp builds stores → services → controllers → router over db. now is
@@ -248,11 +254,6 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 		Transport: transport, Verifier: accountSvc, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 
-	limits, err := newLimits(cfg.RateLimit, rateStore)
-	if err != nil {
-		return nil, err
-	}
-
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
 		Policy:         models.StatusPolicy(cfg.Response.HTTPStatus),
@@ -265,47 +266,28 @@ func newApp(ctx context.Context, cfg config.Config, db *mongo.Database, logger *
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
-		Limits:         limits,
-		Now:            now,
-		Ping:           func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
+		Rates: routes.Rates{
+			Captcha: cfg.RateLimit.Captcha, CheckUsername: cfg.RateLimit.CheckUsername, Register: cfg.RateLimit.Register,
+			ForgotPassword: cfg.RateLimit.ForgotPassword, VerifyResend: cfg.RateLimit.VerifyResend,
+		},
+		RateStore: rateStore,
+		Now:       now,
+		Ping:      func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
 	})
 	if err != nil {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+		defer cancel()
+		_ = mailQueue.Close(closeCtx)
 		return nil, err
 	}
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a := &app{Handler: handler, Mail: mailQueue, stop: stop, done: make(chan struct{})}
+	a := &app{Handler: handler, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout, stop: stop, done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
 		expiring.Run(runCtx, time.Minute, now)
 	}()
 	return a, nil
-}
-
-// newLimits builds the per-IP limiters of rate_limit.* over one shared
-// MongoDB store; an empty rate leaves that route unlimited.
-func newLimits(c config.RateLimit, store limiter.Store) (routes.Limits, error) {
-	var l routes.Limits
-	for _, r := range []struct {
-		key  string
-		rate string
-		dst  **limiter.Limiter
-	}{
-		{"rate_limit.captcha", c.Captcha, &l.Captcha},
-		{"rate_limit.check_username", c.CheckUsername, &l.CheckUsername},
-		{"rate_limit.register", c.Register, &l.Register},
-		{"rate_limit.forgot_password", c.ForgotPassword, &l.ForgotPassword},
-		{"rate_limit.verify_resend", c.VerifyResend, &l.VerifyResend},
-	} {
-		rate, enabled, err := middleware.ParseRate(r.rate)
-		if err != nil {
-			return routes.Limits{}, fmt.Errorf("%s: %w", r.key, err)
-		}
-		if enabled {
-			*r.dst = limiter.New(store, rate)
-		}
-	}
-	return l, nil
 }
 
 // newMailer is the development log mailer (messages in the log and the

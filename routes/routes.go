@@ -4,8 +4,10 @@ package routes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/gin-contrib/cors"
@@ -38,18 +40,19 @@ type Deps struct {
 	Accounts  *services.AccountService
 	Captcha   *services.CaptchaService
 	Transport *services.PasswordTransport
-	// Limits are the per-client-IP rate limits; a nil limiter is no limit.
-	Limits Limits
+	// Rates are counted in RateStore, shared by every instance (MongoDB).
+	Rates     Rates
+	RateStore limiter.Store
 	// Now is the clock the rate-limit store counts with.
 	Now func() time.Time
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 }
 
-// Limits are the per-IP rate limits of the abuse-prone routes (issue 3,
-// rate_limit.*), shared by every instance through MongoDB.
-type Limits struct {
-	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend *limiter.Limiter
+// Rates are the per-IP rate limits of the abuse-prone routes (issue 3,
+// rate_limit.*): "<count>-<S|M|H|D>", "" for no limit.
+type Rates struct {
+	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend string
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -85,9 +88,15 @@ func New(d Deps) (*gin.Engine, error) {
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	auth := middleware.Auth(r, d.Users.Authenticate)
-	limit := func(l *limiter.Limiter, name string) gin.HandlerFunc {
-		if l == nil {
-			return func(*gin.Context) {}
+	var limitErr error
+	limit := func(rate, name string) gin.HandlerFunc {
+		lr, enabled, err := middleware.ParseRate(rate)
+		if err != nil {
+			limitErr = errors.Join(limitErr, fmt.Errorf("rate_limit.%s: %w", name, err))
+		}
+		var l *limiter.Limiter
+		if enabled {
+			l = limiter.New(d.RateStore, lr, limiter.WithIPv6Mask(net.CIDRMask(64, 128)))
 		}
 		return middleware.RateLimit(r, l, name, d.Now)
 	}
@@ -100,19 +109,22 @@ func New(d Deps) (*gin.Engine, error) {
 	mailLinks.GET("/password/reset/check", accounts.CheckResetToken)
 
 	api := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
-	api.GET("/service/captcha", limit(d.Limits.Captcha, "captcha"), captcha.Issue)
+	api.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
 	api.POST("/service/renewal", users.Renew)
 	api.GET("/service/pubkey", keys.PublicKey)
-	api.GET("/reg/check/username", limit(d.Limits.CheckUsername, "check_username"), users.CheckAccount)
-	api.POST("/reg", limit(d.Limits.Register, "register"), users.Register)
+	api.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
+	api.POST("/reg", limit(d.Rates.Register, "register"), users.Register)
 	api.POST("/login", users.Login)
 	api.POST("/logout", auth, users.Logout)
 	api.GET("/logout", auth, users.Logout)
 	api.GET("/user/center", auth, users.Center)
 	api.PUT("/user/update", auth, accounts.UpdateProfile)
 	api.PUT("/user/reset", auth, accounts.ChangePassword)
-	api.POST("/password/forgot", limit(d.Limits.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
+	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	api.POST("/password/reset", accounts.ResetPassword)
-	api.POST("/email/verify/resend", auth, limit(d.Limits.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	if limitErr != nil {
+		return nil, limitErr
+	}
 	return e, nil
 }

@@ -218,23 +218,30 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 		return models.User{}, s.userErr(err)
 	}
 	if emailChanged {
-		// Links mailed to the old address stop working: verification and
-		// password reset alike.
-		for _, kind := range []string{models.TokenEmailVerify, models.TokenPasswordReset} {
-			if err := s.tokens.DeleteForUser(ctx, u.ID.Hex(), kind); err != nil {
-				return models.User{}, storeUnavailable(err)
-			}
-		}
-		if err := s.SendVerification(ctx, u); err != nil {
-			return models.User{}, err
-		}
-		m, err := s.templates.EmailChanged(p.User.Email, u.Nick, u.Email)
-		if err != nil {
-			return models.User{}, err
-		}
-		s.mail.Enqueue(ctx, m)
+		s.afterEmailChange(ctx, p.User.Email, u)
 	}
 	return u, nil
+}
+
+// afterEmailChange runs once the new address is stored: it revokes the
+// links mailed to the old address (verification and password reset alike),
+// tells the old address, and mails the new one a verification link. The
+// change is committed, so a failure here is logged, not answered: the user
+// can ask for a new link (resend).
+func (s *AccountService) afterEmailChange(ctx context.Context, oldEmail string, u models.User) {
+	for _, kind := range []string{models.TokenEmailVerify, models.TokenPasswordReset} {
+		if err := s.tokens.DeleteForUser(ctx, u.ID.Hex(), kind); err != nil {
+			s.logger.ErrorContext(ctx, "email change: old links not revoked", "kind", kind, "err", err.Error())
+		}
+	}
+	if m, err := s.templates.EmailChanged(oldEmail, u.Nick, u.Email); err != nil {
+		s.logger.ErrorContext(ctx, "email change: notice not rendered", "err", err.Error())
+	} else {
+		s.mail.Enqueue(ctx, m)
+	}
+	if err := s.SendVerification(ctx, u); err != nil {
+		s.logger.ErrorContext(ctx, "email change: verification not sent", "err", err.Error())
+	}
 }
 
 // errEmailTaken answers an email change to another user's address.
@@ -424,14 +431,19 @@ func (s *AccountService) setPassword(ctx context.Context, id bson.ObjectID, md5h
 	if err != nil {
 		return err
 	}
-	if _, err := s.users.Update(ctx, id, bson.D{{Key: "passwordHash", Value: hash}}); err != nil {
-		return s.userErr(err)
+	// Sessions and reset links (which would undo the change) go first: if
+	// the hash then cannot be stored, the user is logged out with the old
+	// password still valid, never left with old sessions on a new one.
+	if err := s.sessions.EndAll(ctx, id.Hex(), "", reason); err != nil {
+		return err
 	}
-	// Reset links mailed before the change would undo it.
 	if err := s.tokens.DeleteForUser(ctx, id.Hex(), models.TokenPasswordReset); err != nil {
 		return storeUnavailable(err)
 	}
-	return s.sessions.EndAll(ctx, id.Hex(), "", reason)
+	if _, err := s.users.Update(ctx, id, bson.D{{Key: "passwordHash", Value: hash}}); err != nil {
+		return s.userErr(err)
+	}
+	return nil
 }
 
 func (s *AccountService) tellPasswordChanged(ctx context.Context, u models.User) {

@@ -15,8 +15,8 @@ type MailJob func(ctx context.Context) (Message, bool, error)
 // SMTP server cannot hold a request and a request's cost does not depend on
 // whether it leads to a mail (issue 3: forgot-password answers alike, at
 // about the same cost, whether or not the address exists). Jobs wait in
-// memory (at most 256): Close runs what is queued; a crash loses it, and the
-// user asks again (resend, forgot).
+// memory (at most 256): Close runs what is queued within its deadline; a
+// crash loses it, and the user asks again (resend, forgot).
 type MailQueue struct {
 	mailer  Mailer
 	logger  *slog.Logger
@@ -24,7 +24,14 @@ type MailQueue struct {
 	pending sync.WaitGroup
 	done    chan struct{}
 	timeout time.Duration
+	// mu guards closed: enqueues hold it shared, Close exclusively, so no
+	// job is sent on the closed channel.
+	mu     sync.RWMutex
+	closed bool
 }
+
+// enqueueWait bounds how long a request waits for room in a full queue.
+const enqueueWait = 2 * time.Second
 
 // NewMailQueue starts one worker over mailer; each job, preparation and
 // send together, is bounded by 30 s. Stop it with Close.
@@ -64,13 +71,26 @@ func (q *MailQueue) Enqueue(ctx context.Context, m Message) {
 	q.EnqueueJob(ctx, func(context.Context) (Message, bool, error) { return m, true, nil })
 }
 
-// EnqueueJob queues job. When the queue is full it waits for room until
-// ctx ends, then drops the job with an error log. Not after Close.
+// EnqueueJob queues job. When the queue is full (the mailer is down or
+// slow) it waits for room at most 2 s or until ctx ends, then drops the job
+// with an error log: a request is never held longer. After Close, jobs are
+// dropped the same way.
 func (q *MailQueue) EnqueueJob(ctx context.Context, job MailJob) {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed {
+		q.logger.Error("mail queue closed; mail dropped")
+		return
+	}
 	q.pending.Add(1)
+	wait := time.NewTimer(enqueueWait)
+	defer wait.Stop()
 	select {
 	case q.ch <- job:
 	case <-ctx.Done():
+		q.pending.Done()
+		q.logger.Error("mail queue full; mail dropped")
+	case <-wait.C:
 		q.pending.Done()
 		q.logger.Error("mail queue full; mail dropped")
 	}
@@ -79,8 +99,20 @@ func (q *MailQueue) EnqueueJob(ctx context.Context, job MailJob) {
 // Wait blocks until every queued job has run.
 func (q *MailQueue) Wait() { q.pending.Wait() }
 
-// Close stops accepting jobs and waits for the queued ones.
-func (q *MailQueue) Close() {
-	close(q.ch)
-	<-q.done
+// Close stops accepting jobs and runs the queued ones until ctx ends; what
+// is left then is lost (logged). It returns ctx's error in that case.
+func (q *MailQueue) Close(ctx context.Context) error {
+	q.mu.Lock()
+	if !q.closed {
+		q.closed = true
+		close(q.ch)
+	}
+	q.mu.Unlock()
+	select {
+	case <-q.done:
+		return nil
+	case <-ctx.Done():
+		q.logger.Error("mail queue not drained before shutdown; queued mail lost", "queued", len(q.ch))
+		return ctx.Err()
+	}
 }

@@ -32,7 +32,9 @@ func TestMailQueue(t *testing.T) {
 	second := msg
 	second.Subject = "Second"
 	q.EnqueueJob(ctx, func(context.Context) (Message, bool, error) { return second, true, nil })
-	q.Close()
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 
 	list, err := outbox.List(ctx, "reader@example.com", 0)
 	if err != nil {
@@ -69,5 +71,30 @@ func TestMailQueueFull(t *testing.T) {
 		t.Fatalf("full queue not logged: %s", logs.String())
 	}
 	close(release)
-	q.Close()
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMailQueueCloseBounded: Close gives up at its deadline, and a job
+// enqueued after Close is dropped, not sent on a closed channel.
+func TestMailQueueCloseBounded(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	q := NewMailQueue(NewLogMailer(logger, nil, time.Now), logger)
+	release := make(chan struct{})
+	defer close(release)
+	q.EnqueueJob(context.Background(), func(context.Context) (Message, bool, error) {
+		<-release
+		return Message{}, false, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := q.Close(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close with an ended context: %v", err)
+	}
+	q.Enqueue(context.Background(), Message{To: "a@example.com", Subject: "late", Text: "x"})
+	if !strings.Contains(logs.String(), "mail queue closed; mail dropped") {
+		t.Fatalf("late mail not dropped: %s", logs.String())
+	}
 }

@@ -23,10 +23,6 @@ const (
 // RequestID is the id of the current request ("" outside RequestLog).
 func RequestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
-// SetCode records the envelope code of a response a handler wrote itself,
-// for the request log.
-func SetCode(c *gin.Context, code int) { c.Set(ctxCode, code) }
-
 // RequestLog gives every request an id (a client's X-Request-Id of 1–64
 // safe characters is kept, else 16 random bytes in hex), echoes it in the
 // response header and logs one line per request: request id, method, route,

@@ -17,7 +17,6 @@ import (
 // else a periodic sweep (FerretDB v1 answers NotImplemented). Reads filter
 // on expiresAt either way, so expiry is exact; this only reclaims space.
 type Expiring struct {
-	colls  []*mongo.Collection
 	sweep  []*mongo.Collection
 	logger *slog.Logger
 }
@@ -26,7 +25,7 @@ type Expiring struct {
 // each collection; those where the server refuses TTL indexes are swept by
 // Run instead. An `expiresAt` index is created in any case.
 func EnsureExpiry(ctx context.Context, logger *slog.Logger, colls ...*mongo.Collection) (*Expiring, error) {
-	e := &Expiring{colls: colls, logger: logger}
+	e := &Expiring{logger: logger}
 	for _, c := range colls {
 		_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{
 			Keys:    bson.D{{Key: "expiresAt", Value: 1}},
@@ -57,15 +56,6 @@ func isIndexConflict(err error) bool {
 	// 85 IndexOptionsConflict, 86 IndexKeySpecsConflict: an equivalent
 	// index already exists under the other name.
 	return errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86)
-}
-
-// Swept reports the collections the sweep covers (those without TTL).
-func (e *Expiring) Swept() []string {
-	names := make([]string, len(e.sweep))
-	for i, c := range e.sweep {
-		names[i] = c.Name()
-	}
-	return names
 }
 
 // SweepOnce deletes documents whose expiresAt is at or before now from the

@@ -12,14 +12,16 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Reasons a session ended, stored in Session.EndReason (callers may use
-// others, e.g. for account status changes).
+// Reasons a session ended, stored in Session.EndReason.
 const (
 	EndLogout         = "logout"
 	EndLogoutAll      = "logout_all"
 	EndRefreshReuse   = "refresh_reuse"
 	EndPasswordChange = "password_change"
 	EndPasswordReset  = "password_reset"
+	EndUserDeleted    = "user_deleted"
+	EndAccountFreeze  = "account_freeze" // the user's status became freeze
+	EndAccountReject  = "account_reject" // the user's status became reject
 )
 
 // Session is a document of the `sessions` collection: one login on one

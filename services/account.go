@@ -282,7 +282,7 @@ func (s *AccountService) ChangePassword(ctx context.Context, p Principal, in Pas
 	if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "oldPassword", in.OldPassword, ip); err != nil {
 		return LoginResult{}, err
 	}
-	if err := s.setPassword(ctx, p.User.ID, newPw, "password_change"); err != nil {
+	if err := s.setPassword(ctx, p.User.ID, newPw, models.EndPasswordChange); err != nil {
 		return LoginResult{}, err
 	}
 	pair, err := s.sessions.Start(ctx, p.User.ID.Hex(), userAgent, ip)
@@ -419,7 +419,7 @@ func (s *AccountService) ResetPassword(ctx context.Context, in ResetInput) error
 	if err != nil {
 		return err
 	}
-	if err := s.setPassword(ctx, u.ID, pw, "password_reset"); err != nil {
+	if err := s.setPassword(ctx, u.ID, pw, models.EndPasswordReset); err != nil {
 		return err
 	}
 	s.tellPasswordChanged(ctx, u)

@@ -28,8 +28,8 @@ const (
 // (0/O/o, 1/l/I, 2/Z/z, 5/S/s, 8/B, 9/g/q, u/v, c/C, k/K, p/P, w/W, x/X, y/Y).
 const captchaSource = "34679abdefhjmnrtADEFGHJLMNQRTU"
 
-// CaptchaStore keeps issued captchas; Take reads and deletes in one
-// operation. models.CaptchaStore satisfies it.
+// CaptchaStore keeps issued captchas; Take returns a captcha and deletes
+// it, so that only one caller ever gets it. models.CaptchaStore satisfies it.
 type CaptchaStore interface {
 	Put(ctx context.Context, c models.Captcha) error
 	Take(ctx context.Context, id string) (models.Captcha, error)
@@ -77,9 +77,6 @@ func NewCaptchaService(cfg CaptchaConfig, store CaptchaStore, renderer *CaptchaR
 	return &CaptchaService{cfg: cfg, store: store, renderer: renderer, driver: driver}
 }
 
-// Enabled reports whether captchas are checked.
-func (s *CaptchaService) Enabled() bool { return s.cfg.Enabled }
-
 // Issue creates a captcha of width×height pixels (40–600 × 20–200, else a
 // 400 naming the field), stores its answer for the TTL and returns its id
 // and SVG. The id is 20 bytes from crypto/rand, base64url: base64Captcha's
@@ -120,8 +117,8 @@ var (
 )
 
 // Verify consumes the captcha id and compares answer with it, ignoring
-// case, in constant time. The captcha is deleted by the same operation that
-// reads it, so it is used once whatever the outcome. An empty id or answer
+// case, in constant time. The captcha is deleted when it is read, and only
+// one caller gets it, so it is used once whatever the outcome. An empty id or answer
 // fails without touching the store. base64Captcha's Verify is not used: in
 // v1.3.8 it accepts an empty answer for an unknown id.
 func (s *CaptchaService) Verify(ctx context.Context, id, answer string) error {

@@ -312,7 +312,7 @@ func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.Us
 	}
 	u, err := s.users.ByID(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
-		_ = s.sessions.EndAll(ctx, claims.Subject, "", "user_deleted")
+		_ = s.sessions.EndAll(ctx, claims.Subject, "", models.EndUserDeleted)
 		return models.User{}, ErrSessionEnded
 	}
 	if err != nil {
@@ -324,19 +324,25 @@ func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.Us
 	return u, nil
 }
 
+var (
+	errAccountFrozen   = models.NewError(models.CodeForbidden, "account is frozen")
+	errAccountRejected = models.NewError(models.CodeForbidden, "account was rejected")
+)
+
 // checkStatus refuses reject and freeze users (403) and ends their sessions.
 func (s *UserService) checkStatus(ctx context.Context, u models.User) error {
+	reason, refusal := models.EndAccountFreeze, errAccountFrozen
 	switch u.Status {
-	case models.StatusReject, models.StatusFreeze:
-		if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", "account_"+u.Status); err != nil {
-			return err
-		}
-		if u.Status == models.StatusFreeze {
-			return models.NewError(models.CodeForbidden, "account is frozen")
-		}
-		return models.NewError(models.CodeForbidden, "account was rejected")
+	case models.StatusFreeze:
+	case models.StatusReject:
+		reason, refusal = models.EndAccountReject, errAccountRejected
+	default:
+		return nil
 	}
-	return nil
+	if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", reason); err != nil {
+		return err
+	}
+	return refusal
 }
 
 // password decodes a password field (see decodePassword).
@@ -460,7 +466,7 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 // is true (SPEC §4).
 func (s *UserService) Logout(ctx context.Context, p Principal, all bool) error {
 	if all {
-		return s.sessions.EndAll(ctx, p.User.ID.Hex(), "", "logout_all")
+		return s.sessions.EndAll(ctx, p.User.ID.Hex(), "", models.EndLogoutAll)
 	}
-	return s.sessions.End(ctx, p.Claims.SessionID, "logout")
+	return s.sessions.End(ctx, p.Claims.SessionID, models.EndLogout)
 }

@@ -271,23 +271,49 @@ func TestRegisterBadInput(t *testing.T) {
 		assertUsers(t, db, 2)
 	})
 
-	typed := []struct{ name, body string }{
-		{"operator object", `{"account":{"$gt":""},"password":"` + md5hex("pw") + `","email":"x@example.com","captcha":"x"}`},
-		{"array", `{"account":["a","b"],"password":"` + md5hex("pw") + `","email":"x@example.com","captcha":"x"}`},
-		{"number", `{"account":12345,"password":"` + md5hex("pw") + `","email":"x@example.com","captcha":"x"}`},
-		{"operator email", `{"account":"opsmith","password":"` + md5hex("pw") + `","email":{"$ne":null},"captcha":"x"}`},
-		{"mass assignment", `{"account":"admin1","password":"` + md5hex("pw") + `","email":"a1@example.com","captcha":"x","type":"admin","level":9,"status":"normal","emailVerified":true}`},
+	// Wrong JSON types where strings belong, each with a valid captcha so
+	// that only the binding can refuse them.
+	pw := `"password":"` + md5hex("pw") + `"`
+	typed := []struct{ name, members, field string }{
+		{"operator object", `"account":{"$gt":""},"email":"x@example.com",` + pw, "account"},
+		{"array", `"account":["a","b"],"email":"x@example.com",` + pw, "account"},
+		{"number", `"account":12345,"email":"x@example.com",` + pw, "account"},
+		{"operator email", `"account":"opsmith","email":{"$ne":null},` + pw, "email"},
+		{"operator password", `"account":"opsmith","email":"x@example.com","password":{"$exists":true}`, "password"},
+		{"bool captcha id", `"account":"opsmith","email":"x@example.com",` + pw, ""},
 	}
 	for _, tc := range typed {
 		t.Run(tc.name, func(t *testing.T) {
-			// sign over the literal members the way the vectors do
-			r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/reg", tc.body))
-			if r.Code < 400 || r.Code >= 500 {
-				t.Fatalf("%s: code %d %s", tc.name, r.Code, r.Body)
+			id, answer := c.captcha(inst)
+			body := `{` + tc.members + `,"captcha":"` + answer + `","captcha_id":"` + id + `"}`
+			if tc.field == "" {
+				body = `{` + tc.members + `,"captcha":"` + answer + `","captcha_id":true}`
+				tc.field = "captcha_id"
+			}
+			r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/reg", body))
+			expect(t, r, 400, tc.name)
+			if len(r.Errors) == 0 || r.Errors[0].Field != tc.field || r.Msg != tc.field+" must be a string" {
+				t.Fatalf("%s: %s; want a 400 about %q", tc.name, r.Body, tc.field)
 			}
 			assertUsers(t, db, 2)
 		})
 	}
+
+	t.Run("mass assignment", func(t *testing.T) {
+		id, answer := c.captcha(inst)
+		body := `{"account":"admin1",` + pw + `,"email":"a1@example.com","captcha":"` + answer + `","captcha_id":"` + id +
+			`","type":"admin","level":9,"status":"normal","emailVerified":true,"passwordHash":"x","_id":"0123456789abcdef01234567"}`
+		r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/reg", body))
+		expect(t, r, 200, "registration with extra fields")
+		var stored models.User
+		if err := db.Collection("users").FindOne(context.Background(), bson.D{{Key: "account", Value: "admin1"}}).Decode(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored.Type != models.TypeClient || stored.Level != 0 || stored.Status != models.StatusPending || stored.EmailVerified ||
+			stored.PasswordHash == "x" || stored.ID.Hex() == "0123456789abcdef01234567" {
+			t.Fatalf("client-set fields were stored: %+v", stored)
+		}
+	})
 }
 
 func assertUsers(t *testing.T, db *mongo.Database, n int64) {

@@ -191,8 +191,11 @@ func TestRequestBodyAttacks(t *testing.T) {
 	}
 
 	// a huge number where a string belongs, correctly signed: still a 400
-	r = c.send(c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":1e999999,"password":"x"}`))
+	r = c.send(c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":1e999999,"password":"`+md5hex("pw")+`"}`))
 	expect(t, r, 400, "huge number")
+	if r.Msg != "account must be a string" {
+		t.Fatalf("huge number: %q", r.Msg)
+	}
 	assertUsers(t, db, 0)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -69,17 +68,14 @@ func (s *SessionStore) Collections() []*mongo.Collection {
 	return []*mongo.Collection{s.coll, s.rotations}
 }
 
-// EnsureIndexes creates the indexes the queries need: userId (ending every
-// session of a user) and expiresAt on both collections (expiry), the latter
-// through EnsureExpiry so that both set-ups agree on it. Idempotent.
+// EnsureIndexes creates the userId index (ending every session of a user).
+// The expiresAt indexes come from EnsureExpiry over Collections.
+// Idempotent.
 func (s *SessionStore) EnsureIndexes(ctx context.Context) error {
 	if _, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "userId", Value: 1}},
 		Options: options.Index().SetName("userId_1"),
 	}); err != nil {
-		return fmt.Errorf("sessions indexes: %w", err)
-	}
-	if _, err := EnsureExpiry(ctx, slog.New(slog.DiscardHandler), s.Collections()...); err != nil {
 		return fmt.Errorf("sessions indexes: %w", err)
 	}
 	return nil

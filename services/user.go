@@ -372,7 +372,7 @@ func decodePassword(transport *PasswordTransport, enc, field, value string) (str
 		return "", models.FieldErr("password_enc", "password_enc must be empty or rsa-oaep-sha256")
 	}
 	if !ValidMD5Hex(value) {
-		return "", models.FieldErr(field, field+" must be the md5 of the password: 32 hexadecimal characters")
+		return "", models.FieldErr(field, field+" must be the md5 of the password in hex (32 characters)")
 	}
 	return strings.ToLower(value), nil
 }

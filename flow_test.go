@@ -29,7 +29,7 @@ func register(t *testing.T, c *client, inst *instance, account, email, password 
 	})
 }
 
-func login(t *testing.T, c *client, account, password string) loginData {
+func login(t testing.TB, c *client, account, password string) loginData {
 	t.Helper()
 	r := c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": account, "password": md5hex(password)})
 	expect(t, r, 200, "login "+account)

@@ -12,16 +12,16 @@ import (
 	"github.com/blogapi/blogapi/services"
 )
 
-const ctxSignApp = "blogapi.sign_app"
-
 // Sign verifies the request signature (SPEC §3) before the handler runs.
 // The body is read once, up to maxBody bytes (server.max_body_bytes; 413
 // "request body is too large" past it, whether or not Content-Length says
 // so), and handed on unchanged: c.Request.Body and GetBody then read the
 // same bytes, and ContentLength is their number, so what the handler binds
-// is exactly what was signed. Parameter errors are 400; the signature
-// checks answer 511, 512, 400, 513, 514, 201 or 503 as Signer.Verify says.
-// On success the app is available to handlers as SignApp(c).
+// is exactly what was signed. Parameter errors are 400, among them more
+// than services.MaxSignParams parameters or a JSON body nested deeper than
+// services.MaxJSONDepth, both refused before any signature check; the
+// signature checks answer 511, 512, 400, 513, 514, 201 or 503 as
+// Signer.Verify says.
 func Sign(r Renderer, signer *services.Signer, maxBody int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		body, err := readBody(c, maxBody)
@@ -34,23 +34,13 @@ func Sign(r Renderer, signer *services.Signer, maxBody int64) gin.HandlerFunc {
 			r.Abort(c, err)
 			return
 		}
-		app, err := signer.Verify(c.Request.Context(), c.Request.Method, p)
-		if err != nil {
+		if _, err := signer.Verify(c.Request.Context(), c.Request.Method, p); err != nil {
 			r.Abort(c, err)
 			return
 		}
 		setBody(c.Request, body)
-		c.Set(ctxSignApp, app)
 		c.Next()
 	}
-}
-
-// SignApp is the app whose signature Sign accepted (the zero SignApp
-// outside Sign).
-func SignApp(c *gin.Context) services.SignApp {
-	v, _ := c.Get(ctxSignApp)
-	app, _ := v.(services.SignApp)
-	return app
 }
 
 func errBodyTooLarge() *models.AppError {

@@ -300,6 +300,22 @@ const (
 // far lower by server.max_body_bytes.
 const maxInput = 1 << 29
 
+// MaxSignParams is the most parameters ParseSignParams accepts in one
+// request, query and body together: query pairs, form body pairs, the parts
+// of a multipart body (file parts too, though they are not signed) and the
+// top-level members of a JSON body. Parsing runs before any check of SPEC §3,
+// that is for anyone: past this the request is a 400 "too many parameters"
+// instead of a parameter list as long as the body allows (a 1 MiB "a&a&…"
+// form body has half a million). Real requests have a few dozen at most.
+const MaxSignParams = 256
+
+// MaxJSONDepth is the deepest nesting of objects and arrays ParseSignParams
+// accepts in a JSON body, the body's own object counting as 1 (so
+// {"a":[[1]]} is 3 deep); deeper is a 400 "JSON body is nested too deeply".
+// It stops the scan early rather than after delimiting and validating a
+// value of any depth.
+const MaxJSONDepth = 64
+
 // ParseSignParams collects the signed parameters of a request (SPEC §3):
 // the pairs of rawQuery (URL-decoded), then, by the media type of
 // contentType, the pairs of an application/x-www-form-urlencoded body, the
@@ -313,11 +329,13 @@ const maxInput = 1 << 29
 // outside strings removed.
 //
 // A JSON body is not copied: body must not change while the SignParams is
-// in use (the strings Get returns are copies).
+// in use.
 //
 // Errors are *models.AppError 400: a malformed query string or form body,
 // a malformed multipart body, "request is not valid UTF-8", "malformed JSON
-// body", "body must be a JSON object", `duplicate JSON member "x"`.
+// body", "body must be a JSON object", `duplicate JSON member "x"`, "too many
+// parameters" (more than MaxSignParams), "JSON body is nested too deeply"
+// (more than MaxJSONDepth).
 func ParseSignParams(rawQuery, contentType string, body []byte) (p *SignParams, err error) {
 	// Kept this small so that it inlines: see SignParams.
 	p = new(SignParams)
@@ -399,7 +417,7 @@ func (p *SignParams) raw(s span) []byte {
 }
 
 // text is the text of a span, copied when it lies in the JSON body or the
-// arena. Comparisons use compare, is, less and equal, which copy nothing.
+// arena. Comparisons use is, less and equal, which copy nothing.
 func (p *SignParams) text(s span) string {
 	if s.inBytes() {
 		return string(p.raw(s))
@@ -407,23 +425,12 @@ func (p *SignParams) text(s span) string {
 	return p.str(s)
 }
 
-// compare orders a span's text against name.
-func (p *SignParams) compare(s span, name string) int {
-	if s.inBytes() {
-		b := p.raw(s)
-		switch {
-		case string(b) < name:
-			return -1
-		case string(b) > name:
-			return 1
-		}
-		return 0
-	}
-	return strings.Compare(p.str(s), name)
-}
-
+// is reports whether a span's text is lit.
 func (p *SignParams) is(s span, lit string) bool {
-	return int(s.n) == len(lit) && p.compare(s, lit) == 0
+	if s.inBytes() {
+		return string(p.raw(s)) == lit
+	}
+	return p.str(s) == lit
 }
 
 func (p *SignParams) less(a, b span) bool {
@@ -535,26 +542,9 @@ func load64(s string, i int) uint64 {
 		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
-// Get returns the first value of the parameter name, or "", false when the
+// getFirst is the first value of token, auth_key or timestamp (k is
+// firstToken, firstAuthKey or firstTimestamp), or "", false when the
 // request has none.
-func (p *SignParams) Get(name string) (string, bool) {
-	l, order := p.params(), p.sorted()
-	lo, hi := 0, len(order)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if p.compare(l[order[m]].name, name) < 0 {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < len(order) && p.is(l[order[lo]].name, name) {
-		return p.text(l[order[lo]].value), true
-	}
-	return "", false
-}
-
-// getFirst is Get for token, auth_key and timestamp.
 func (p *SignParams) getFirst(k int) (string, bool) {
 	if !p.has[k] {
 		return "", false
@@ -589,15 +579,24 @@ func (p *SignParams) Sign(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (p *SignParams) add(name, value span, fromJSON bool) {
+// add appends a parameter; past MaxSignParams it fails with
+// errTooManyParams instead.
+func (p *SignParams) add(name, value span, fromJSON bool) error {
+	// The three names differ in length: at most one comparison.
 	k := -1
-	switch {
-	case p.is(name, "token"):
-		k = firstToken
-	case p.is(name, "auth_key"):
-		k = firstAuthKey
-	case p.is(name, "timestamp"):
-		k = firstTimestamp
+	switch int(name.n) {
+	case len("token"):
+		if p.is(name, "token") {
+			k = firstToken
+		}
+	case len("auth_key"):
+		if p.is(name, "auth_key") {
+			k = firstAuthKey
+		}
+	case len("timestamp"):
+		if p.is(name, "timestamp") {
+			k = firstTimestamp
+		}
 	}
 	if k >= 0 && !p.has[k] {
 		p.first[k], p.has[k] = value, true
@@ -606,13 +605,18 @@ func (p *SignParams) add(name, value span, fromJSON bool) {
 	if p.more == nil && p.n < len(p.inline) {
 		p.inline[p.n] = e
 		p.n++
-		return
+		return nil
+	}
+	// Checked only here: the inline array is far below the limit.
+	if p.n >= MaxSignParams {
+		return errTooManyParams()
 	}
 	if p.more == nil {
 		p.more = append(make([]signParam, 0, 4*len(p.inline)), p.inline[:p.n]...)
 	}
 	p.more = append(p.more, e)
 	p.n++
+	return nil
 }
 
 func badRequest(msg string) *models.AppError { return models.NewError(models.CodeBadRequest, msg) }
@@ -620,6 +624,10 @@ func badRequest(msg string) *models.AppError { return models.NewError(models.Cod
 func errNotUTF8() *models.AppError { return badRequest("request is not valid UTF-8") }
 
 func errMalformedJSON() *models.AppError { return badRequest("malformed JSON body") }
+
+func errTooManyParams() *models.AppError { return badRequest("too many parameters") }
+
+func errTooDeep() *models.AppError { return badRequest("JSON body is nested too deeply") }
 
 func errSignInvalid() *models.AppError {
 	return models.NewError(models.CodeSignInvalid, "signature verification failed")
@@ -672,7 +680,9 @@ func (p *SignParams) addPairs(in uint8, what string) error {
 					return err
 				}
 			}
-			p.add(name, value, false)
+			if err := p.add(name, value, false); err != nil {
+				return err
+			}
 		}
 		i = j + 1
 	}
@@ -681,21 +691,28 @@ func (p *SignParams) addPairs(in uint8, what string) error {
 
 // scanPairs reports whether s has a ';', a '%' or '+', a byte ≥ 0x80.
 func scanPairs(s string) (semicolon, escapes, high bool) {
-	var sc, es, hi uint64
+	// ';' (0x3B) and '+' (0x2B) differ in one bit: the loop looks for both
+	// at once, and only when either is there are they told apart.
+	var sp, pc, hi uint64
 	j := 0
 	for ; j+8 <= len(s); j += 8 {
 		x := load64(s, j)
-		sc |= hasByte(x, ';')
-		es |= hasByte(x, '%') | hasByte(x, '+')
+		sp |= hasByte(x|lsb*0x10, ';')
+		pc |= hasByte(x, '%')
 		hi |= x
 	}
+	tail := false // a ';' or '+' past the last whole word
 	for ; j < len(s); j++ {
 		c := s[j]
-		semicolon = semicolon || c == ';'
-		escapes = escapes || c == '%' || c == '+'
+		tail = tail || c|0x10 == ';'
+		escapes = escapes || c == '%'
 		high = high || c >= utf8.RuneSelf
 	}
-	return semicolon || sc != 0, escapes || es != 0, high || hi&msb != 0
+	if sp != 0 || tail {
+		semicolon = strings.IndexByte(s, ';') >= 0
+		escapes = escapes || strings.IndexByte(s, '+') >= 0
+	}
+	return semicolon, escapes || pc != 0, high || hi&msb != 0
 }
 
 // decodePart URL-decodes a name or value into the arena when it needs it
@@ -722,7 +739,10 @@ func (p *SignParams) decodePart(sp span, what string) (span, error) {
 
 // addMultipart adds the text fields of a multipart/form-data body: parts
 // with a form name and no file name, as multipart.Reader.ReadForm and so
-// gin's binding see them.
+// gin's binding see them. Every part counts against MaxSignParams, so the
+// parts read are bounded by number as the body bounds them by size; the
+// values are copied into the arena, which therefore stays within the
+// body's size.
 func (p *SignParams) addMultipart(contentType string, body []byte) error {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil || params["boundary"] == "" {
@@ -730,6 +750,7 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 	}
 	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var chunk [512]byte
+	skipped := 0 // parts that are not text fields
 	for {
 		part, err := r.NextPart()
 		if err == io.EOF {
@@ -738,8 +759,12 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 		if err != nil {
 			return badRequest("malformed multipart body")
 		}
+		if p.n+skipped >= MaxSignParams {
+			return errTooManyParams()
+		}
 		formName := part.FormName()
 		if formName == "" || part.FileName() != "" {
+			skipped++
 			continue
 		}
 		off := len(p.arena)
@@ -760,7 +785,9 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 		if !utf8.ValidString(formName) || !utf8.Valid(p.arena[off:]) {
 			return errNotUTF8()
 		}
-		p.add(name, value, false)
+		if err := p.add(name, value, false); err != nil {
+			return err
+		}
 	}
 }
 
@@ -810,11 +837,13 @@ func (p *SignParams) scanJSON(b []byte) error {
 				return errMalformedJSON()
 			}
 			i = skipWS(b, i+1)
-			value, j, ok := p.scanValue(i)
-			if !ok {
-				return errMalformedJSON()
+			value, j, err := p.scanValue(i)
+			if err != nil {
+				return err
 			}
-			p.add(name, value, true)
+			if err := p.add(name, value, true); err != nil {
+				return err
+			}
 			i = skipWS(b, j)
 			if i >= len(b) {
 				return errMalformedJSON()
@@ -852,29 +881,37 @@ func hasLit(b []byte, i int, lit string) bool {
 	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
 }
 
-// scanValue reads the JSON value at body[i] and returns its rendering for
-// the canonical string and the index after it.
-func (p *SignParams) scanValue(i int) (span, int, bool) {
+// scanValue reads the JSON value at body[i], a top-level member's, and
+// returns its rendering for the canonical string and the index after it.
+func (p *SignParams) scanValue(i int) (span, int, error) {
 	b := p.json
 	if i >= len(b) {
-		return span{}, i, false
+		return span{}, i, errMalformedJSON()
 	}
+	var (
+		v  span
+		j  int
+		ok bool
+	)
 	switch c := b[i]; {
 	case c == '"':
-		return p.scanString(i)
+		v, j, ok = p.scanString(i)
 	case c == 'n':
-		return span{}, i + 4, hasLit(b, i, "null")
+		j, ok = i+4, hasLit(b, i, "null")
 	case c == 't':
-		return jsonSpan(i, i+4), i + 4, hasLit(b, i, "true")
+		v, j, ok = jsonSpan(i, i+4), i+4, hasLit(b, i, "true")
 	case c == 'f':
-		return jsonSpan(i, i+5), i + 5, hasLit(b, i, "false")
+		v, j, ok = jsonSpan(i, i+5), i+5, hasLit(b, i, "false")
 	case c == '-' || ('0' <= c && c <= '9'):
-		j, ok := scanNumber(b, i)
-		return jsonSpan(i, j), j, ok
+		j, ok = scanNumber(b, i)
+		v = jsonSpan(i, j)
 	case c == '{' || c == '[':
 		return p.scanComposite(i)
 	}
-	return span{}, i, false
+	if !ok {
+		return span{}, j, errMalformedJSON()
+	}
+	return v, j, nil
 }
 
 // scanString reads the string whose opening quote is body[i] and returns
@@ -1053,11 +1090,13 @@ func skipDigits(b []byte, i int) int {
 	return i
 }
 
-// scanComposite delimits the object or array at body[i] by bracket depth
-// (outside strings), validates it with json.Valid (and utf8.Valid, which
-// json.Valid does not do) and returns it with the whitespace outside
-// strings removed (compacted into the arena only when there is any).
-func (p *SignParams) scanComposite(i int) (span, int, bool) {
+// scanComposite delimits the object or array at body[i] (a top-level
+// member's value, so one level below the body's object) by bracket depth
+// (outside strings), failing past MaxJSONDepth, validates it with
+// json.Valid (and utf8.Valid, which json.Valid does not do) and returns it
+// with the whitespace outside strings removed (compacted into the arena
+// only when there is any). Both passes are linear and neither recurses.
+func (p *SignParams) scanComposite(i int) (span, int, error) {
 	b := p.json
 	depth, hasWS, inString := 0, false, false
 	for j := i; j < len(b); j++ {
@@ -1076,23 +1115,26 @@ func (p *SignParams) scanComposite(i int) (span, int, bool) {
 			inString = true
 		case '{', '[':
 			depth++
+			if depth >= MaxJSONDepth {
+				return span{}, j, errTooDeep()
+			}
 		case '}', ']':
 			depth--
 			if depth == 0 {
 				end := j + 1
 				if !json.Valid(b[i:end]) || !utf8.Valid(b[i:end]) {
-					return span{}, end, false
+					return span{}, end, errMalformedJSON()
 				}
 				if !hasWS {
-					return jsonSpan(i, end), end, true
+					return jsonSpan(i, end), end, nil
 				}
-				return p.compact(b[i:end]), end, true
+				return p.compact(b[i:end]), end, nil
 			}
 		case ' ', '\t', '\n', '\r':
 			hasWS = true
 		}
 	}
-	return span{}, len(b), false
+	return span{}, len(b), errMalformedJSON()
 }
 
 // compact writes valid JSON text to the arena without the whitespace

@@ -75,13 +75,31 @@ func (v signVector) request() (query, contentType string, body []byte) {
 	return rawQuery(v.Query), contentType, body
 }
 
+// timestamp is the vector's timestamp parameter, read with the standard
+// library from wherever it travels: the query, a form body or a JSON body.
 func (v signVector) timestamp(tb testing.TB) time.Time {
 	tb.Helper()
-	p, err := services.ParseSignParams(v.request())
+	q, ct, body := v.request()
+	query, err := url.ParseQuery(q)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, _ := p.Get("timestamp")
+	s := query.Get("timestamp")
+	switch {
+	case s != "":
+	case ct == "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s = form.Get("timestamp")
+	case ct == "application/json":
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(body, &members); err != nil {
+			tb.Fatal(err)
+		}
+		s = strings.Trim(string(members["timestamp"]), `"`)
+	}
 	ms, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		tb.Fatalf("%s: timestamp %q", v.Name, s)
@@ -315,6 +333,8 @@ func TestParseSignParamsErrors(t *testing.T) {
 		{"invalid UTF-8 in query name", "%ff=1", "", "", "request is not valid UTF-8"},
 		{"bad percent in query", "a=%zz", "", "", "malformed query string: invalid percent-encoding"},
 		{"semicolon in query", "a=1;b=2", "", "", "malformed query string: ';' is not a separator"},
+		{"semicolon past the first 8 bytes", "abcdefgh=1;b", "", "", "malformed query string: ';' is not a separator"},
+		{"semicolon in a long query", "abc;efghijklmnopq=1", "", "", "malformed query string: ';' is not a separator"},
 		{"bad percent in form", "", "application/x-www-form-urlencoded", "a=%4", "malformed form body: invalid percent-encoding"},
 		{"multipart without boundary", "", "multipart/form-data", "x", "malformed multipart body: Content-Type has no boundary"},
 		{"multipart garbage", "", "multipart/form-data; boundary=zz", "--zz\r\nno end", "malformed multipart body"},
@@ -330,27 +350,148 @@ func TestParseSignParamsErrors(t *testing.T) {
 	}
 }
 
+// repeatPairs is n pairs "a=1" joined by '&', as a query or a form body.
+func repeatPairs(n int) string { return strings.TrimSuffix(strings.Repeat("a=1&", n), "&") }
+
+// jsonObject is a JSON object of n members named m0, m1, … of value 1.
+func jsonObject(n int) string {
+	m := make([]string, n)
+	for i := range m {
+		m[i] = `"m` + strconv.Itoa(i) + `":1`
+	}
+	return "{" + strings.Join(m, ",") + "}"
+}
+
+// jsonNested is a JSON object body depth levels deep (its own object
+// counting as 1): one member whose value is arrays nested depth-1 deep.
+func jsonNested(depth int) string {
+	return `{"a":` + strings.Repeat("[", depth-1) + strings.Repeat("]", depth-1) + "}"
+}
+
+// multipartForm is a multipart body of fields text fields of value 1 and
+// files file parts, and its Content-Type.
+func multipartForm(t *testing.T, fields, files int) (string, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for i := range fields {
+		if err := w.WriteField("f"+strconv.Itoa(i), "1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range files {
+		fw, err := w.CreateFormFile("file"+strconv.Itoa(i), "a.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = fw.Write([]byte("not signed"))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w.FormDataContentType(), buf.String()
+}
+
+// TestParseSignParamsLimits checks MaxSignParams (query and body together)
+// and MaxJSONDepth, at and just past each, and the floods they are there
+// for.
+func TestParseSignParamsLimits(t *testing.T) {
+	const (
+		js      = "application/json"
+		form    = "application/x-www-form-urlencoded"
+		tooMany = "too many parameters"
+		deep    = "JSON body is nested too deeply"
+	)
+	if services.MaxSignParams != 256 || services.MaxJSONDepth != 64 {
+		t.Fatalf("limits %d, %d: the cases below assume 256 and 64", services.MaxSignParams, services.MaxJSONDepth)
+	}
+	mpCT, mpAtLimit := multipartForm(t, 256, 0)
+	mpCT2, mpOver := multipartForm(t, 257, 0)
+	mpCT3, mpFilesAtLimit := multipartForm(t, 254, 2)
+	mpCT4, mpFilesOver := multipartForm(t, 255, 2)
+	cases := []struct {
+		name, query, contentType, body string
+		msg                            string // "" means accepted
+		canonical                      string // when accepted, without the secret
+	}{
+		{"query at the limit", repeatPairs(256), "", "", "", strings.Repeat("1", 256)},
+		{"query past the limit", repeatPairs(257), "", "", tooMany, ""},
+		{"empty pairs do not count", strings.Repeat("a=1&&", 256), "", "", "", strings.Repeat("1", 256)},
+		{"query and form at the limit", repeatPairs(200), form, repeatPairs(56), "", strings.Repeat("1", 256)},
+		{"query and form past the limit", repeatPairs(200), form, repeatPairs(57), tooMany, ""},
+		{"form flood of 1 MiB", "", form, strings.Repeat("a&", 512<<10), tooMany, ""},
+		{"query flood of 1 MiB", strings.Repeat("a&", 512<<10), "", "", tooMany, ""},
+		{"json at the limit", "", js, jsonObject(256), "", strings.Repeat("1", 256)},
+		{"json past the limit", "", js, jsonObject(257), tooMany, ""},
+		{"query and json past the limit", "a=1", js, jsonObject(256), tooMany, ""},
+		{"multipart at the limit", "", mpCT, mpAtLimit, "", strings.Repeat("1", 256)},
+		{"multipart past the limit", "", mpCT2, mpOver, tooMany, ""},
+		{"multipart files count, at the limit", "", mpCT3, mpFilesAtLimit, "", strings.Repeat("1", 254)},
+		{"multipart files count, past the limit", "", mpCT4, mpFilesOver, tooMany, ""},
+		{"query and multipart past the limit", "a=1", mpCT, mpAtLimit, tooMany, ""},
+		{"json at the depth limit", "", js, jsonNested(64), "", strings.Repeat("[", 63) + strings.Repeat("]", 63)},
+		{"json past the depth limit", "", js, jsonNested(65), deep, ""},
+		{"nested objects past the depth limit", "", js,
+			`{"a":` + strings.Repeat(`{"a":`, 64) + "1" + strings.Repeat("}", 64) + "}", deep, ""},
+		{"half a million open brackets", "", js, `{"a":` + strings.Repeat("[", 500_000), deep, ""},
+		{"half a million brackets, closed", "", js, jsonNested(500_000), deep, ""},
+		{"deep later member", "", js, `{"a":1,"b":` + strings.Repeat("[", 500_000) + strings.Repeat("]", 500_000) + "}", deep, ""},
+		{"half a million brackets, not an object", "", js, strings.Repeat("[", 500_000) + strings.Repeat("]", 500_000), "malformed JSON body", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			if tc.msg != "" {
+				if p != nil {
+					t.Fatal("params returned with an error")
+				}
+				wantCode(t, err, models.CodeBadRequest, tc.msg)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(p.AppendCanonical(nil, "")); got != tc.canonical {
+				t.Fatalf("canonical %.80q (%d bytes), want %d bytes", got, len(got), len(tc.canonical))
+			}
+		})
+	}
+}
+
+// TestParseSignParamsValues checks the rendering of values (SPEC §3)
+// through the canonical string, mostly one parameter per case so that the
+// string is that parameter's value.
 func TestParseSignParamsValues(t *testing.T) {
+	const js = "application/json"
 	cases := []struct {
 		name, contentType, body string
-		want                    map[string]string // name → first value; "-" means absent
+		canonical               string // without the secret
 	}{
-		{"numbers as sent", "application/json", `{"a":1e5,"b":-0.0,"c":1E+2,"d":0}`,
-			map[string]string{"a": "1e5", "b": "-0.0", "c": "1E+2", "d": "0"}},
-		{"literals", "application/json", `{"t":true,"f":false,"n":null,"e":""}`,
-			map[string]string{"t": "true", "f": "false", "n": "", "e": ""}},
-		{"escapes decoded at top level", "application/json", `{"a":"x\u00e9\/\t","b":"\ud83d\ude00","c":"\ud800x","d":"\ud800\u0041"}`,
-			map[string]string{"a": "xé/\t", "b": "😀", "c": "\uFFFDx", "d": "\uFFFDA"}},
-		{"escaped name", "application/json", `{"\u0074oken":"t"}`, map[string]string{"token": "t"}},
-		{"nested compacted, strings kept", "application/json", "{ \"a\" : { \"b\" : [ 1 , \"x y\\n\" ] } ,\n\"c\":[]}",
-			map[string]string{"a": `{"b":[1,"x y\n"]}`, "c": "[]"}},
-		{"brackets inside nested strings", "application/json", `{"a":{"s":"\" {]"},"b":1}`,
-			map[string]string{"a": `{"s":"\" {]"}`, "b": "1"}},
-		{"empty body", "application/json", " \n", map[string]string{"a": "-"}},
-		{"empty object", "application/json", "{ }", map[string]string{"a": "-"}},
-		{"other content type not signed", "text/plain", `{"a":1}`, map[string]string{"a": "-"}},
-		{"content type case and params", "Application/JSON ; charset=UTF-8", `{"a":1}`, map[string]string{"a": "1"}},
-		{"form plus and empty pairs", "application/x-www-form-urlencoded", "a=x+y&&b&=z", map[string]string{"a": "x y", "b": "", "": "z"}},
+		{"number with exponent as sent", js, `{"a":1e5}`, "1e5"},
+		{"negative zero as sent", js, `{"a":-0.0}`, "-0.0"},
+		{"exponent sign as sent", js, `{"a":1E+2}`, "1E+2"},
+		{"trailing zero as sent", js, `{"a":1.50}`, "1.50"},
+		{"zero", js, `{"a":0}`, "0"},
+		{"true", js, `{"a":true}`, "true"},
+		{"false", js, `{"a":false}`, "false"},
+		{"null is empty", js, `{"a":null,"b":"x"}`, "x"},
+		{"empty string", js, `{"a":"","b":"x"}`, "x"},
+		{"escapes decoded at top level", js, `{"a":"x\u00e9\/\t"}`, "xé/\t"},
+		{"surrogate pair", js, `{"a":"\ud83d\ude00"}`, "😀"},
+		{"lone surrogate", js, `{"a":"\ud800x"}`, "\uFFFDx"},
+		{"lone surrogate before escape", js, `{"a":"\ud800\u0041"}`, "\uFFFDA"},
+		{"escaped name sorts decoded", js, `{"b":"2","\u0061":"1"}`, "12"},
+		{"escaped token name not signed", js, `{"\u0074oken":"t","x":"1"}`, "1"},
+		{"nested compacted, strings kept", js, "{ \"a\" : { \"b\" : [ 1 , \"x y\\n\" ] } ,\n\"c\":[]}",
+			`{"b":[1,"x y\n"]}[]`},
+		{"brackets inside nested strings", js, `{"a":{"s":"\" {]"},"b":1}`, `{"s":"\" {]"}1`},
+		{"empty body", js, " \n", ""},
+		{"empty object", js, "{ }", ""},
+		{"other content type not signed", "text/plain", `{"a":1}`, ""},
+		{"content type case and params", "Application/JSON ; charset=UTF-8", `{"a":1}`, "1"},
+		{"form plus and empty pairs", "application/x-www-form-urlencoded", "a=x+y&&b&=z", "zx y"},
+		{"form plus past the first 8 bytes", "application/x-www-form-urlencoded", "abcdefgh=x+y", "x y"},
+		{"form plus in a long body", "application/x-www-form-urlencoded", "abcdefgh=x+yzzzzzzzzz", "x yzzzzzzzzz"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -358,23 +499,14 @@ func TestParseSignParamsValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for name, want := range tc.want {
-				got, ok := p.Get(name)
-				if want == "-" {
-					if ok {
-						t.Errorf("%s = %q, want absent", name, got)
-					}
-					continue
-				}
-				if !ok || got != want {
-					t.Errorf("%s = %q, %v; want %q", name, got, ok, want)
-				}
+			if got := string(p.AppendCanonical(nil, "")); got != tc.canonical {
+				t.Errorf("canonical %q, want %q", got, tc.canonical)
 			}
 		})
 	}
 }
 
-// TestSignCanonicalMatchesReference compares AppendCanonical and Get with a
+// TestSignCanonicalMatchesReference compares AppendCanonical with a
 // plain reference (a stable sort of decoded pairs) on generated requests:
 // few and many parameters, repeated names, names that share long prefixes,
 // names and values that need decoding, in the query, a form or JSON.
@@ -427,11 +559,7 @@ func TestSignCanonicalMatchesReference(t *testing.T) {
 		}
 		sort.SliceStable(want, func(i, j int) bool { return want[i].name < want[j].name })
 		var canonical string
-		first := map[string]string{}
 		for _, w := range want {
-			if _, ok := first[w.name]; !ok {
-				first[w.name] = w.value
-			}
 			if w.name != "token" && w.name != "auth_key" {
 				canonical += w.value
 			}
@@ -450,14 +578,6 @@ func TestSignCanonicalMatchesReference(t *testing.T) {
 		}
 		if got := string(p.AppendCanonical(nil, "S")); got != canonical+"S" {
 			t.Fatalf("case %d: query %q body %q\ncanonical %q\n     want %q", n, query, body, got, canonical+"S")
-		}
-		for name, v := range first {
-			if got, ok := p.Get(name); !ok || got != v {
-				t.Fatalf("case %d: Get(%q) = %q, %v; want %q", n, name, got, ok, v)
-			}
-		}
-		if _, ok := p.Get("absent"); ok {
-			t.Fatalf("case %d: Get(absent) found", n)
 		}
 	}
 }
@@ -630,8 +750,8 @@ func BenchmarkMD5Baseline(b *testing.B) {
 
 // FuzzParseSignParams checks ParseSignParams on JSON bodies against
 // encoding/json: it never panics, accepts exactly the valid JSON objects
-// without duplicate members (or whitespace-only bodies), and renders each
-// member as SPEC §3 says.
+// without duplicate members within MaxSignParams and MaxJSONDepth (or
+// whitespace-only bodies), and renders the members as SPEC §3 says.
 func FuzzParseSignParams(f *testing.F) {
 	for _, v := range loadVectors(f) {
 		if v.Body != nil {
@@ -642,6 +762,10 @@ func FuzzParseSignParams(f *testing.F) {
 		`{"a":-0.5e-3}`, `{"a":"x`, `{"a":[}`, "{\"a\":\"\xff\"}", `{"a":1}  `, `{"":null}`} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(jsonNested(services.MaxJSONDepth)))
+	f.Add([]byte(jsonNested(services.MaxJSONDepth + 1)))
+	f.Add([]byte(jsonObject(services.MaxSignParams)))
+	f.Add([]byte(jsonObject(services.MaxSignParams + 1)))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, err := services.ParseSignParams("", "application/json", body)
 		members, oracleOK := jsonMembers(body)
@@ -660,10 +784,6 @@ func FuzzParseSignParams(f *testing.F) {
 		var want []byte
 		sort.SliceStable(members, func(i, j int) bool { return members[i][0] < members[j][0] })
 		for _, m := range members {
-			got, ok := p.Get(m[0])
-			if !ok || got != m[1] {
-				t.Fatalf("%q: member %q = %q, %v; want %q", body, m[0], got, ok, m[1])
-			}
 			if m[0] != "token" && m[0] != "auth_key" {
 				want = append(want, m[1]...)
 			}
@@ -680,7 +800,7 @@ func jsonMembers(body []byte) ([][2]string, bool) {
 	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
 		return nil, true
 	}
-	if !utf8.Valid(body) || !json.Valid(body) {
+	if !utf8.Valid(body) || !json.Valid(body) || jsonDepth(body) > services.MaxJSONDepth {
 		return nil, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -721,5 +841,25 @@ func jsonMembers(body []byte) ([][2]string, bool) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, false
 	}
-	return out, true
+	return out, len(out) <= services.MaxSignParams
+}
+
+// jsonDepth is the deepest nesting of objects and arrays in a valid JSON
+// text, per encoding/json's tokens.
+func jsonDepth(body []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
 }

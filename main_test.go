@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,25 +36,10 @@ const (
 	testSecret = "test-app-secret-0123456789"
 )
 
-// clock is a settable clock shared by the server and the test client.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable clock shared by the server and the test client.
+type clock = dbtest.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return dbtest.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)) }
 
 func testConfig(t testing.TB) config.Config {
 	t.Helper()

@@ -13,26 +13,8 @@ import (
 	"github.com/blogapi/blogapi/models/dbtest"
 )
 
-// windowClock is a settable clock for the window counters' tests.
-type windowClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newWindowClock() *windowClock {
-	return &windowClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *windowClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *windowClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newWindowClock() *dbtest.Clock {
+	return dbtest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 func TestRateLimitStoreWindow(t *testing.T) {

@@ -15,27 +15,9 @@ import (
 	"github.com/blogapi/blogapi/services"
 )
 
-// guardClock is a settable clock for the LoginGuard tests.
-type guardClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *guardClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *guardClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newGuard(t *testing.T) (*services.LoginGuard, *guardClock) {
+func newGuard(t *testing.T) (*services.LoginGuard, *dbtest.Clock) {
 	t.Helper()
-	clock := &guardClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	clock := dbtest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	g := services.NewLoginGuard(services.LoginGuardConfig{
 		CaptchaAfter: 3, LockAfter: 10, Window: 15 * time.Minute, Now: clock.Now,
 	}, models.NewLoginAttemptStore(dbtest.New(t)))

@@ -8,36 +8,19 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/models/dbtest"
 )
 
-// testClock is a settable clock shared by the token and session tests.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// testClock is the settable clock of the token and session tests.
+type testClock = dbtest.Clock
 
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newTestClock() *testClock { return dbtest.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 var testTokenSecret = []byte("0123456789abcdef0123456789abcdef")
 

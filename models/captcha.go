@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -73,13 +72,5 @@ func deleteExactlyOne(ctx context.Context, coll *mongo.Collection, filter bson.D
 // Peek returns the captcha with id without consuming it (ErrNotFound when
 // absent). For tests and tools that read the answer from the store.
 func (s *CaptchaStore) Peek(ctx context.Context, id string) (Captcha, error) {
-	var c Captcha
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Captcha{}, ErrNotFound
-	}
-	if err != nil {
-		return Captcha{}, fmt.Errorf("find captcha: %w", err)
-	}
-	return c, nil
+	return findOne[Captcha](ctx, s.coll, bson.D{{Key: "_id", Value: id}})
 }

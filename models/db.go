@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -89,3 +90,18 @@ var (
 	ErrDuplicateEmail   = errors.New("email already registered")
 	ErrDuplicate        = errors.New("duplicate key")
 )
+
+// findOne decodes the document filter matches in coll; ErrNotFound when
+// there is none.
+func findOne[T any](ctx context.Context, coll *mongo.Collection, filter bson.D) (T, error) {
+	var v T
+	err := coll.FindOne(ctx, filter).Decode(&v)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return v, ErrNotFound
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("find in %s: %w", coll.Name(), err)
+	}
+	return v, nil
+}

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -77,15 +76,7 @@ func (s *EmailTokenStore) Take(ctx context.Context, id, kind string, now time.Ti
 
 // Peek returns the live token of kind with id without using it.
 func (s *EmailTokenStore) Peek(ctx context.Context, id, kind string, now time.Time) (EmailToken, error) {
-	var t EmailToken
-	err := s.coll.FindOne(ctx, liveToken(id, kind, now)).Decode(&t)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return EmailToken{}, ErrNotFound
-	}
-	if err != nil {
-		return EmailToken{}, fmt.Errorf("find email token: %w", err)
-	}
-	return t, nil
+	return findOne[EmailToken](ctx, s.coll, liveToken(id, kind, now))
 }
 
 // DeleteForUser removes every token of kind the user holds.

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -95,15 +94,7 @@ func (s *SessionStore) Create(ctx context.Context, sess *Session) error {
 
 // Get returns the session with id, alive or not; ErrNotFound when absent.
 func (s *SessionStore) Get(ctx context.Context, id string) (Session, error) {
-	var sess Session
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sess)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Session{}, ErrNotFound
-	}
-	if err != nil {
-		return Session{}, fmt.Errorf("find session: %w", err)
-	}
-	return sess, nil
+	return findOne[Session](ctx, s.coll, bson.D{{Key: "_id", Value: id}})
 }
 
 // Rotate replaces the session's refresh token jti oldJTI with newJTI and

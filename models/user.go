@@ -202,13 +202,5 @@ func (s *UserStore) Delete(ctx context.Context, id bson.ObjectID) error {
 }
 
 func (s *UserStore) findOne(ctx context.Context, filter bson.D) (User, error) {
-	var u User
-	err := s.coll.FindOne(ctx, filter).Decode(&u)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return User{}, ErrNotFound
-	}
-	if err != nil {
-		return User{}, fmt.Errorf("find user: %w", err)
-	}
-	return u, nil
+	return findOne[User](ctx, s.coll, filter)
 }

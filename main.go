@@ -20,7 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
@@ -59,11 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	logger := newLogger(stdout, cfg.Log)
-	if cfg.Server.Mode == "debug" {
-		gin.SetMode(gin.DebugMode)
-	} else {
-		gin.SetMode(gin.ReleaseMode)
-	}
+	routes.SetMode(cfg.Server.Mode)
 
 	db, closeDB, err := openDatabase(ctx, cfg, logger, stdout)
 	if err != nil {

@@ -112,8 +112,13 @@ func (s *UserStore) duplicateOf(ctx context.Context, u *User, cause error) error
 	return ErrDuplicateEmail
 }
 
-// ByID returns the user with id, or ErrNotFound.
-func (s *UserStore) ByID(ctx context.Context, id bson.ObjectID) (User, error) {
+// ByID returns the user whose id is hexID (24 hex digits), or ErrNotFound
+// (also for a malformed id).
+func (s *UserStore) ByID(ctx context.Context, hexID string) (User, error) {
+	id, err := bson.ObjectIDFromHex(hexID)
+	if err != nil {
+		return User{}, ErrNotFound
+	}
 	return s.findOne(ctx, bson.D{{Key: "_id", Value: id}})
 }
 
@@ -136,9 +141,14 @@ func (s *UserStore) AccountExists(ctx context.Context, account string) (bool, er
 	return n > 0, nil
 }
 
-// SetLastLogin records a successful login at ms (ms since the Unix epoch).
-func (s *UserStore) SetLastLogin(ctx context.Context, id bson.ObjectID, ms int64) error {
-	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+// SetLastLogin records a successful login of the user hexID at ms (ms
+// since the Unix epoch).
+func (s *UserStore) SetLastLogin(ctx context.Context, hexID string, ms int64) error {
+	id, err := bson.ObjectIDFromHex(hexID)
+	if err != nil {
+		return ErrNotFound
+	}
+	_, err = s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "lastLoginAt", Value: ms}}}})
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
@@ -146,25 +156,52 @@ func (s *UserStore) SetLastLogin(ctx context.Context, id bson.ObjectID, ms int64
 	return nil
 }
 
-// Update applies set (field name → value, bson names of User) to the user
-// with id and returns the updated document. ErrNotFound when there is no
-// such user; ErrDuplicateEmail when the new email is taken. Keys of set come
-// from code, never from a request.
-func (s *UserStore) Update(ctx context.Context, id bson.ObjectID, set bson.D) (User, error) {
-	for _, e := range set {
-		switch e.Key {
-		case "email":
-			if v, ok := e.Value.(string); ok {
-				set = append(set, bson.E{Key: "emailKey", Value: EmailKey(v)})
-			}
-		case "account":
-			if v, ok := e.Value.(string); ok {
-				set = append(set, bson.E{Key: "accountKey", Value: AccountKey(v)})
-			}
-		}
+// UserUpdate lists the fields of a User to change; nil leaves a field as
+// it is. The lower-cased keys follow Email.
+type UserUpdate struct {
+	Nick, Email, Avatar, Status, PasswordHash *string
+	EmailVerified                             *bool
+}
+
+func (up UserUpdate) set() bson.D {
+	set := bson.D{}
+	add := func(key string, v any) { set = append(set, bson.E{Key: key, Value: v}) }
+	if up.Nick != nil {
+		add("nick", *up.Nick)
+	}
+	if up.Email != nil {
+		add("email", *up.Email)
+		add("emailKey", EmailKey(*up.Email))
+	}
+	if up.Avatar != nil {
+		add("avatar", *up.Avatar)
+	}
+	if up.Status != nil {
+		add("status", *up.Status)
+	}
+	if up.PasswordHash != nil {
+		add("passwordHash", *up.PasswordHash)
+	}
+	if up.EmailVerified != nil {
+		add("emailVerified", *up.EmailVerified)
+	}
+	return set
+}
+
+// Update applies up to the user hexID and returns the updated document.
+// ErrNotFound when there is no such user; ErrDuplicateEmail when the new
+// email is taken (ignoring case).
+func (s *UserStore) Update(ctx context.Context, hexID string, up UserUpdate) (User, error) {
+	id, err := bson.ObjectIDFromHex(hexID)
+	if err != nil {
+		return User{}, ErrNotFound
+	}
+	set := up.set()
+	if len(set) == 0 {
+		return s.ByID(ctx, hexID)
 	}
 	var u User
-	err := s.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+	err = s.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: set}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
 	switch {

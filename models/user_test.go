@@ -32,17 +32,19 @@ func TestUserUniqueIgnoringCase(t *testing.T) {
 	if err := s.Create(ctx, &models.User{Account: "carol", Email: "Alice@Example.com"}); !errors.Is(err, models.ErrDuplicateEmail) {
 		t.Fatalf("duplicate email: %v", err)
 	}
-	if _, err := s.Update(ctx, b.ID, bson.D{{Key: "email", Value: "ALICE@example.com"}}); !errors.Is(err, models.ErrDuplicateEmail) {
+	if _, err := s.Update(ctx, b.ID.Hex(), models.UserUpdate{Email: ptr("ALICE@example.com")}); !errors.Is(err, models.ErrDuplicateEmail) {
 		t.Fatalf("update to a taken email: %v", err)
 	}
 	got, err := s.ByEmail(ctx, "BOB@EXAMPLE.COM")
 	if err != nil || got.Email != "bob@example.com" {
 		t.Fatalf("bob after refused update: %+v %v", got, err)
 	}
-	if _, err := s.Update(ctx, bson.NewObjectID(), bson.D{{Key: "nick", Value: "x"}}); !errors.Is(err, models.ErrNotFound) {
+	if _, err := s.Update(ctx, bson.NewObjectID().Hex(), models.UserUpdate{Nick: ptr("x")}); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("update of a missing user: %v", err)
 	}
 	if u, err := s.ByAccount(ctx, "alice"); err != nil || u.ID != a.ID {
 		t.Fatalf("by account ignoring case: %+v %v", u, err)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

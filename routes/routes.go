@@ -49,6 +49,17 @@ type Deps struct {
 	Ping func(ctx context.Context) error
 }
 
+// SetMode puts Gin in debug mode for server.mode "debug" (route listing
+// and warnings on stdout) and in release mode otherwise. Gin's mode is
+// process-wide: call it once, before New.
+func SetMode(mode string) {
+	if mode == "debug" {
+		gin.SetMode(gin.DebugMode)
+	} else {
+		gin.SetMode(gin.ReleaseMode)
+	}
+}
+
 // Rates are the per-IP rate limits of the abuse-prone routes (issue 3,
 // rate_limit.*): "<count>-<S|M|H|D>", "" for no limit.
 type Rates struct {

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/blogapi/blogapi/models"
 )
 
@@ -140,11 +138,13 @@ func (s *AccountService) VerifyEmail(ctx context.Context, token string) (models.
 	if !strings.EqualFold(u.Email, t.Email) {
 		return models.User{}, models.FieldErr("token", "link was sent to an address this account no longer uses")
 	}
-	set := bson.D{{Key: "emailVerified", Value: true}}
+	verified := true
+	up := models.UserUpdate{EmailVerified: &verified}
 	if u.Status == models.StatusPending {
-		set = append(set, bson.E{Key: "status", Value: models.StatusNormal})
+		normal := models.StatusNormal
+		up.Status = &normal
 	}
-	u, err = s.users.Update(ctx, u.ID, set)
+	u, err = s.users.Update(ctx, u.ID.Hex(), up)
 	if err != nil {
 		return models.User{}, s.userErr(err)
 	}
@@ -176,7 +176,7 @@ type ProfileInput struct {
 // and the old address is told; links mailed to the old address
 // (verification, password reset) stop working. 409 when the email is taken.
 func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in ProfileInput, ip string) (models.User, error) {
-	set := bson.D{}
+	var up models.UserUpdate
 	if in.Nick != nil {
 		nick := strings.TrimSpace(*in.Nick)
 		if nick == "" {
@@ -185,15 +185,14 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 		if err := ValidateNick(nick); err != nil {
 			return models.User{}, err
 		}
-		set = append(set, bson.E{Key: "nick", Value: nick})
+		up.Nick = &nick
 	}
 	if in.Avatar != nil {
 		if err := validateAvatar(*in.Avatar); err != nil {
 			return models.User{}, err
 		}
-		set = append(set, bson.E{Key: "avatar", Value: *in.Avatar})
+		up.Avatar = in.Avatar
 	}
-	emailChanged := false
 	if in.Email != nil {
 		email, err := ValidateEmail(*in.Email)
 		if err != nil {
@@ -203,21 +202,21 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password, ip); err != nil {
 				return models.User{}, err
 			}
-			emailChanged = true
-			set = append(set, bson.E{Key: "email", Value: email}, bson.E{Key: "emailVerified", Value: false})
+			verified := false
+			up.Email, up.EmailVerified = &email, &verified
 		}
 	}
-	if len(set) == 0 {
+	if up == (models.UserUpdate{}) {
 		return p.User, nil
 	}
-	u, err := s.users.Update(ctx, p.User.ID, set)
+	u, err := s.users.Update(ctx, p.User.ID.Hex(), up)
 	if errors.Is(err, models.ErrDuplicateEmail) {
 		return models.User{}, errEmailTaken
 	}
 	if err != nil {
 		return models.User{}, s.userErr(err)
 	}
-	if emailChanged {
+	if up.Email != nil {
 		s.afterEmailChange(ctx, p.User.Email, u)
 	}
 	return u, nil
@@ -282,7 +281,7 @@ func (s *AccountService) ChangePassword(ctx context.Context, p Principal, in Pas
 	if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "oldPassword", in.OldPassword, ip); err != nil {
 		return LoginResult{}, err
 	}
-	if err := s.setPassword(ctx, p.User.ID, newPw, models.EndPasswordChange); err != nil {
+	if err := s.setPassword(ctx, p.User.ID.Hex(), newPw, models.EndPasswordChange); err != nil {
 		return LoginResult{}, err
 	}
 	pair, err := s.sessions.Start(ctx, p.User.ID.Hex(), userAgent, ip)
@@ -419,14 +418,14 @@ func (s *AccountService) ResetPassword(ctx context.Context, in ResetInput) error
 	if err != nil {
 		return err
 	}
-	if err := s.setPassword(ctx, u.ID, pw, models.EndPasswordReset); err != nil {
+	if err := s.setPassword(ctx, u.ID.Hex(), pw, models.EndPasswordReset); err != nil {
 		return err
 	}
 	s.tellPasswordChanged(ctx, u)
 	return nil
 }
 
-func (s *AccountService) setPassword(ctx context.Context, id bson.ObjectID, md5hex, reason string) error {
+func (s *AccountService) setPassword(ctx context.Context, id, md5hex, reason string) error {
 	hash, err := s.hasher.Hash(ctx, md5hex)
 	if err != nil {
 		return err
@@ -434,13 +433,13 @@ func (s *AccountService) setPassword(ctx context.Context, id bson.ObjectID, md5h
 	// Sessions and reset links (which would undo the change) go first: if
 	// the hash then cannot be stored, the user is logged out with the old
 	// password still valid, never left with old sessions on a new one.
-	if err := s.sessions.EndAll(ctx, id.Hex(), "", reason); err != nil {
+	if err := s.sessions.EndAll(ctx, id, "", reason); err != nil {
 		return err
 	}
-	if err := s.tokens.DeleteForUser(ctx, id.Hex(), models.TokenPasswordReset); err != nil {
+	if err := s.tokens.DeleteForUser(ctx, id, models.TokenPasswordReset); err != nil {
 		return storeUnavailable(err)
 	}
-	if _, err := s.users.Update(ctx, id, bson.D{{Key: "passwordHash", Value: hash}}); err != nil {
+	if _, err := s.users.Update(ctx, id, models.UserUpdate{PasswordHash: &hash}); err != nil {
 		return s.userErr(err)
 	}
 	return nil
@@ -480,11 +479,7 @@ func (s *AccountService) checkPassword(ctx context.Context, u models.User, enc, 
 }
 
 func (s *AccountService) userByHex(ctx context.Context, hexID string) (models.User, error) {
-	id, err := bson.ObjectIDFromHex(hexID)
-	if err != nil {
-		return models.User{}, models.NewError(models.CodeNotFound, "user no longer exists")
-	}
-	u, err := s.users.ByID(ctx, id)
+	u, err := s.users.ByID(ctx, hexID)
 	if err != nil {
 		return models.User{}, s.userErr(err)
 	}

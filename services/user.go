@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/blogapi/blogapi/models"
 )
 
@@ -19,12 +17,12 @@ import (
 // satisfies it.
 type UserStore interface {
 	Create(ctx context.Context, u *models.User) error
-	ByID(ctx context.Context, id bson.ObjectID) (models.User, error)
+	ByID(ctx context.Context, hexID string) (models.User, error)
 	ByAccount(ctx context.Context, account string) (models.User, error)
 	ByEmail(ctx context.Context, email string) (models.User, error)
 	AccountExists(ctx context.Context, account string) (bool, error)
-	SetLastLogin(ctx context.Context, id bson.ObjectID, ms int64) error
-	Update(ctx context.Context, id bson.ObjectID, set bson.D) (models.User, error)
+	SetLastLogin(ctx context.Context, hexID string, ms int64) error
+	Update(ctx context.Context, hexID string, up models.UserUpdate) (models.User, error)
 }
 
 // Account rules (SPEC §5).
@@ -259,7 +257,7 @@ func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip st
 		return LoginResult{}, err
 	}
 	u.LastLoginAt = s.now().UnixMilli()
-	if err := s.users.SetLastLogin(ctx, u.ID, u.LastLoginAt); err != nil {
+	if err := s.users.SetLastLogin(ctx, u.ID.Hex(), u.LastLoginAt); err != nil {
 		// The session exists: answer it rather than a 503 the client
 		// would retry into a second session.
 		s.logger.WarnContext(ctx, "last login not recorded", "err", err.Error())
@@ -306,11 +304,7 @@ func (s *UserService) Authenticate(ctx context.Context, accessToken string) (Pri
 }
 
 func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.User, error) {
-	id, err := bson.ObjectIDFromHex(claims.Subject)
-	if err != nil {
-		return models.User{}, ErrSessionEnded
-	}
-	u, err := s.users.ByID(ctx, id)
+	u, err := s.users.ByID(ctx, claims.Subject)
 	if errors.Is(err, models.ErrNotFound) {
 		_ = s.sessions.EndAll(ctx, claims.Subject, "", models.EndUserDeleted)
 		return models.User{}, ErrSessionEnded

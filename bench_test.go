@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )
@@ -66,7 +67,7 @@ func signedCenter(b *testing.B) (http.Handler, string, string) {
 	clk := newClock()
 	cfg := testConfig(b)
 	cfg.Captcha.Enabled = false
-	a, err := newApp(context.Background(), cfg, dbtest.New(b), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
+	a, err := app.New(context.Background(), cfg, dbtest.New(b), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func BenchmarkForgotPassword(b *testing.B) {
 	cfg.Captcha.Enabled = false
 	cfg.RateLimit.ForgotPassword = ""
 	db := dbtest.New(b)
-	a, err := newApp(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
+	a, err := app.New(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )
@@ -58,7 +59,7 @@ func testConfig(t testing.TB) config.Config {
 
 // instance is one API server over a database, on a real listener.
 type instance struct {
-	app *app
+	app *app.App
 	srv *httptest.Server
 	db  *mongo.Database
 }
@@ -66,7 +67,7 @@ type instance struct {
 func startInstance(t *testing.T, cfg config.Config, db *mongo.Database, clk *clock) *instance {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := newApp(context.Background(), cfg, db, logger, clk.Now)
+	a, err := app.New(context.Background(), cfg, db, logger, clk.Now)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}

@@ -1,0 +1,225 @@
+// Package app is the composition root shared by the server (main.go) and
+// the load harness (bench/): it opens the database (embedded FerretDB or
+// MongoDB) and builds stores → services → controllers → router from one
+// config.Config. It is main's wiring, not a layer: like main, it is the only
+// other importer of config (STYLE.md), and nothing but main and bench
+// imports it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+
+	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/routes"
+	"github.com/blogapi/blogapi/services"
+)
+
+// NewLogger is the slog logger log.level and log.format ask for, writing to w.
+func NewLogger(w io.Writer, c config.Log) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// OpenDatabase connects to mongo.uri, or starts the embedded FerretDB
+// under data.dir/db when it is empty (SPEC §8). The returned func closes
+// what was opened.
+func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer) (*mongo.Database, func(), error) {
+	uri := cfg.Mongo.URI
+	var embedded *models.Embedded
+	if uri == "" {
+		// FerretDB logs whole wire messages (documents: hashes, session ids,
+		// captcha answers) below error level, so it gets errors only,
+		// whatever log.level says (SPEC §10).
+		quiet := NewLogger(stdout, config.Log{Level: "error", Format: cfg.Log.Format}).WithGroup("ferretdb")
+		dir := filepath.Join(cfg.Data.Dir, "db")
+		e, err := models.StartEmbedded(ctx, dir, cfg.Mongo.EmbeddedListen, quiet)
+		if err != nil {
+			return nil, nil, err
+		}
+		embedded = e
+		uri = e.URI()
+		logger.Warn("using the embedded FerretDB database: for development and single-node use; set mongo.uri for production",
+			"dir", dir, "listen", strings.TrimPrefix(uri, "mongodb://"))
+	}
+	connectCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	client, err := models.Connect(connectCtx, uri)
+	if err != nil {
+		if embedded != nil {
+			embedded.Close()
+		}
+		return nil, nil, err
+	}
+	closeFn := func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = client.Disconnect(dctx)
+		if embedded != nil {
+			embedded.Close()
+		}
+	}
+	return client.Database(cfg.Mongo.Database), closeFn, nil
+}
+
+// App is one API instance over a database: its handler and the background
+// work (the expiry sweep, the mail queue) that Close stops.
+type App struct {
+	Handler http.Handler
+	// Mail is the outgoing mail queue (tests Wait on it).
+	Mail *services.MailQueue
+	// drain bounds how long Close delivers queued mail.
+	drain time.Duration
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+// Close stops the sweep and delivers the queued mail for at most
+// server.shutdown_timeout. Call it after the HTTP server has stopped.
+func (a *App) Close() {
+	a.stop()
+	<-a.done
+	ctx, cancel := context.WithTimeout(context.Background(), a.drain)
+	defer cancel()
+	_ = a.Mail.Close(ctx)
+}
+
+// New builds stores → services → controllers → router over db and starts
+// the expiry sweep; the caller serves App.Handler and calls Close after the
+// HTTP server has stopped. now is the clock every rule reads (tests inject
+// one). Errors: index set-up, the RSA key, the mailer or an invalid rate.
+func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slog.Logger, now func() time.Time) (*App, error) {
+	users := models.NewUserStore(db)
+	captchas := models.NewCaptchaStore(db)
+	sessions := models.NewSessionStore(db)
+	replays := models.NewReplayStore(db)
+	replays.Now = now
+	attempts := models.NewLoginAttemptStore(db)
+	rateStore := models.NewRateLimitStore(db, now)
+	emailTokens := models.NewEmailTokenStore(db)
+	outbox := models.NewOutboxStore(db)
+
+	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, ensure := range []func(context.Context) error{users.EnsureIndexes, sessions.EnsureIndexes, emailTokens.EnsureIndexes, outbox.EnsureIndexes} {
+		if err := ensure(setupCtx); err != nil {
+			return nil, err
+		}
+	}
+	expiringColls := append([]*mongo.Collection{captchas.Collection(), replays.Collection(), attempts.Collection(),
+		rateStore.Collection(), emailTokens.Collection()}, sessions.Collections()...)
+	expiring, err := models.EnsureExpiry(setupCtx, logger, expiringColls...)
+	if err != nil {
+		return nil, err
+	}
+
+	apps := make([]services.SignApp, len(cfg.Sign.Apps))
+	for i, a := range cfg.Sign.Apps {
+		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
+	}
+	signer := services.NewSigner(services.SignerConfig{Apps: apps, MaxSkew: cfg.Sign.MaxSkew, Replay: cfg.Sign.Replay, Now: now}, replays)
+	tokens := services.NewTokenService(services.TokenConfig{
+		Secret: []byte(cfg.JWT.Secret), Issuer: cfg.JWT.Issuer,
+		AccessTTL: cfg.JWT.AccessTTL, RefreshTTL: cfg.JWT.RefreshTTL, Now: now,
+	})
+	sessionSvc := services.NewSessionService(sessions, tokens, now)
+	renderer, err := services.NewCaptchaRenderer()
+	if err != nil {
+		return nil, err
+	}
+	captchaSvc := services.NewCaptchaService(services.CaptchaConfig{
+		Enabled: cfg.Captcha.Enabled, Driver: cfg.Captcha.Driver, Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
+	}, captchas, renderer)
+	guard := services.NewLoginGuard(services.LoginGuardConfig{
+		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
+		Window: cfg.Security.LoginWindow, Now: now,
+	}, attempts)
+	transport, err := services.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
+	if err != nil {
+		return nil, err
+	}
+	mailer, err := newMailer(cfg, logger, outbox, now)
+	if err != nil {
+		return nil, err
+	}
+	templates, err := services.NewMailTemplates(cfg.Server.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	mailQueue := services.NewMailQueue(mailer, logger)
+	hasher := services.NewPasswordHasher(cfg.Security.HashConcurrency)
+	accountSvc := services.NewAccountService(services.AccountDeps{
+		Users: users, Tokens: emailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Transport: transport, Mail: mailQueue, Templates: templates, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+	})
+	userSvc := services.NewUserService(services.UserDeps{
+		Users: users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
+		Transport: transport, Verifier: accountSvc, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+	})
+
+	handler, err := routes.New(routes.Deps{
+		Logger:         logger,
+		Policy:         models.StatusPolicy(cfg.Response.HTTPStatus),
+		TrustedProxies: cfg.Server.TrustedProxies,
+		CORSOrigins:    cfg.Server.CORS.AllowedOrigins,
+		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
+		SecureCookies:  strings.HasPrefix(cfg.Server.PublicURL, "https://"),
+		Signer:         signer,
+		Users:          userSvc,
+		Accounts:       accountSvc,
+		Transport:      transport,
+		Captcha:        captchaSvc,
+		Rates: routes.Rates{
+			Captcha: cfg.RateLimit.Captcha, CheckUsername: cfg.RateLimit.CheckUsername, Register: cfg.RateLimit.Register,
+			ForgotPassword: cfg.RateLimit.ForgotPassword, VerifyResend: cfg.RateLimit.VerifyResend,
+		},
+		RateStore: rateStore,
+		Now:       now,
+		Ping:      func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
+	})
+	if err != nil {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+		defer cancel()
+		_ = mailQueue.Close(closeCtx)
+		return nil, err
+	}
+
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a := &App{Handler: handler, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout, stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		expiring.Run(runCtx, time.Minute, now)
+	}()
+	return a, nil
+}
+
+// newMailer is the development log mailer (messages in the log and the
+// outbox collection) or SMTP, by mail.driver.
+func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (services.Mailer, error) {
+	if cfg.Mail.Driver != "smtp" {
+		return services.NewLogMailer(logger, outbox, now), nil
+	}
+	m, err := services.NewSMTPMailer(services.SMTPConfig{
+		Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, Password: cfg.Mail.Password,
+		From: cfg.Mail.From, TLSPolicy: cfg.Mail.TLSPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return m, nil
+}

@@ -228,3 +228,118 @@ func TestSignedFormBody(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	expect(t, c.send(req), 514, "tampered form")
 }
+
+// TestCORS: server.cors.allowed_origins lets listed browser origins call
+// the API with credentials, and only them (issue 4 item 7).
+func TestCORS(t *testing.T) {
+	const listed = "http://localhost:5173"
+	clk := newClock()
+	cfg := testConfig(t)
+	cfg.Server.CORS.AllowedOrigins = []string{listed, "https://blog.example.com"}
+	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+
+	// preflight: not an API answer (no envelope), so sent around the client
+	pre, _ := http.NewRequest(http.MethodOptions, inst.srv.URL+"/blogapi/user/update", nil)
+	pre.Header.Set("Origin", listed)
+	pre.Header.Set("Access-Control-Request-Method", http.MethodPut)
+	pre.Header.Set("Access-Control-Request-Headers", "access-token, authorization, content-type")
+	resp, err := http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("preflight: status %d, want 204", resp.StatusCode)
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != listed {
+		t.Errorf("preflight: Allow-Origin %q, want %q", got, listed)
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Credentials"); got != "true" {
+		t.Errorf("preflight: Allow-Credentials %q, want true", got)
+	}
+	allowed := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
+	for _, h := range []string{"access-token", "authorization", "content-type"} {
+		if !strings.Contains(allowed, h) {
+			t.Errorf("preflight: Allow-Headers %q lacks %s", allowed, h)
+		}
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Methods"); !strings.Contains(got, http.MethodPut) {
+		t.Errorf("preflight: Allow-Methods %q lacks PUT", got)
+	}
+
+	// an actual request from a listed origin can read X-Captcha-Id
+	r := c.callWith(http.MethodGet, "/blogapi/service/captcha", nil, http.Header{"Origin": {listed}})
+	expect(t, r, 200, "captcha from a listed origin")
+	if got := r.Header.Get("Access-Control-Allow-Origin"); got != listed {
+		t.Errorf("captcha: Allow-Origin %q, want %q", got, listed)
+	}
+	if got := r.Header.Get("Access-Control-Allow-Credentials"); got != "true" {
+		t.Errorf("captcha: Allow-Credentials %q, want true", got)
+	}
+	if got := r.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(strings.ToLower(got), "x-captcha-id") {
+		t.Errorf("captcha: Expose-Headers %q lacks X-Captcha-Id", got)
+	}
+
+	// an unlisted origin is refused with the envelope, preflight or not
+	for _, method := range []string{http.MethodGet, http.MethodOptions} {
+		req, _ := http.NewRequest(method, inst.srv.URL+"/healthz", nil)
+		req.Header.Set("Origin", "https://evil.example.com")
+		req.Header.Set("Access-Control-Request-Method", http.MethodGet)
+		r = c.send(req)
+		expect(t, r, 403, method+" from an unlisted origin")
+		if got := r.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("%s unlisted origin: Allow-Origin %q, want none", method, got)
+		}
+	}
+	// a listed origin with another port or scheme is another origin
+	r = c.callWith(http.MethodGet, "/blogapi/service/captcha", nil, http.Header{"Origin": {"http://localhost:5174"}})
+	expect(t, r, 403, "captcha from a neighbouring port")
+
+	// no Origin (curl, Postman) or the server's own origin: not CORS, untouched
+	for _, origin := range []string{"", inst.srv.URL} {
+		req, _ := http.NewRequest(http.MethodGet, inst.srv.URL+"/healthz", nil)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		r = c.send(req)
+		expect(t, r, 200, "healthz with Origin "+origin)
+		if got := r.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("Origin %q: Allow-Origin %q, want none", origin, got)
+		}
+	}
+}
+
+// TestCORSAnyOrigin: "*" (debug mode only) answers any origin but never
+// with credentials, which browsers would refuse with "*" anyway.
+func TestCORSAnyOrigin(t *testing.T) {
+	clk := newClock()
+	cfg := testConfig(t)
+	cfg.Server.CORS.AllowedOrigins = []string{"*"}
+	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+	req, _ := http.NewRequest(http.MethodGet, inst.srv.URL+"/healthz", nil)
+	req.Header.Set("Origin", "https://anywhere.example.com")
+	r := c.send(req)
+	expect(t, r, 200, "healthz from any origin")
+	if got := r.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+		t.Errorf("Allow-Origin %q, want *", got)
+	}
+	if got := r.Header.Get("Access-Control-Allow-Credentials"); got != "" {
+		t.Errorf("Allow-Credentials %q with *, want none", got)
+	}
+}
+
+// TestNoCORSByDefault: with no origins configured a cross-origin request
+// is served without CORS headers, so a browser does not hand the answer
+// to the page.
+func TestNoCORSByDefault(t *testing.T) {
+	clk := newClock()
+	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+	r := c.callWith(http.MethodGet, "/blogapi/service/captcha", nil, http.Header{"Origin": {"http://localhost:5173"}})
+	expect(t, r, 200, "captcha without CORS configured")
+	if got := r.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("Allow-Origin %q, want none", got)
+	}
+}

@@ -15,7 +15,8 @@ import (
 // CaptchaCookie is the HttpOnly cookie that carries the captcha id (SPEC §6).
 const CaptchaCookie = "captcha_id"
 
-// HeaderCaptchaID carries the captcha id in the response (exposed to CORS).
+// HeaderCaptchaID carries the captcha id in the response (exposed to
+// browsers by middleware.CORS).
 const HeaderCaptchaID = "X-Captcha-Id"
 
 // CaptchaController serves GET /blogapi/service/captcha.

@@ -10,7 +10,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 	"github.com/ulule/limiter/v3"
 
@@ -78,14 +77,7 @@ func New(d Deps) (*gin.Engine, error) {
 	}
 	e.Use(middleware.RequestLog(d.Logger), middleware.Recovery(r), middleware.Errors(d.Logger, d.Policy))
 	if len(d.CORSOrigins) > 0 {
-		e.Use(cors.New(cors.Config{
-			AllowOrigins:     d.CORSOrigins,
-			AllowMethods:     []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
-			AllowHeaders:     []string{"Origin", "Content-Type", "Accept", "access-token", "Authorization", middleware.HeaderRequestID},
-			ExposeHeaders:    []string{controllers.HeaderCaptchaID, middleware.HeaderRequestID, "Retry-After", middleware.HeaderRateLimit, middleware.HeaderRateRemaining, middleware.HeaderRateReset},
-			AllowCredentials: true,
-			MaxAge:           12 * time.Hour,
-		}))
+		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}
 	e.NoRoute(middleware.NotFound)
 	e.NoMethod(middleware.MethodNotAllowed)

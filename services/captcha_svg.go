@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -28,7 +29,11 @@ const (
 	captchaSVGFitWidth  = 0.96 // a turned glyph's box at most, of the cell width
 	captchaSVGMinSize   = 0.8  // smallest random size factor
 	captchaSVGMaxTurn   = 20 * math.Pi / 180
-	captchaSVGNoise     = 3 // noise curves per image
+	// Noise: filled ribbons drawn like the glyphs, in the glyphs' paths.
+	captchaSVGLongNoise  = 2        // ribbons from the left edge to the right one
+	captchaSVGShortNoise = 2        // pen-stroke ribbons about a cell long
+	captchaSVGNoiseWidth = 1.0 / 16 // widest ribbon, of the height
+	captchaSVGPaths      = 3        // filled <path> elements per image
 )
 
 // captchaSVGOutline is one character of one font, ready to transform: its
@@ -53,10 +58,33 @@ type CaptchaRenderer struct {
 // captchaSVGScratch is per-call working memory, pooled so rendering
 // allocates only the document.
 type captchaSVGScratch struct {
-	rng   *rand.Rand // seeded from crypto/rand
-	pts   []svgPt
-	order []int
-	enc   svgPathEnc
+	rng *rand.Rand // seeded from crypto/rand
+	pts []svgPt
+	enc svgPathEnc
+	// The image's contours (glyphs' and noise ribbons') before they are
+	// written: parts[i]'s data is data[parts[i-1].end:parts[i].end].
+	parts []captchaSVGPart
+	data  []byte
+	// unitPath[u] is the <path> element unit u (a glyph or a ribbon) goes in.
+	unitPath []int
+	// boxes are the placed glyphs' boxes, in text order (for tests).
+	boxes []captchaSVGBox
+}
+
+// captchaSVGPart is one closed contour ready to write: its first point in
+// whole pixels, the end of its relative path data in the scratch's data,
+// and the unit (glyph or ribbon) it belongs to.
+type captchaSVGPart struct {
+	x, y      int
+	from, end int
+	unit      int
+}
+
+// captchaSVGBox is a placed glyph's box in pixels and the text index it
+// shows.
+type captchaSVGBox struct {
+	index                  int
+	minX, minY, maxX, maxY float64
 }
 
 // NewCaptchaRenderer loads base64Captcha's embedded fonts and caches the
@@ -140,7 +168,47 @@ func loadCaptchaSVGOutline(gb *truetype.GlyphBuf, f *truetype.Font, c rune) (o c
 		}
 		start = end
 	}
+	o.orient()
 	return o, len(o.ends) > 0, nil
+}
+
+// orient reverses every contour of o when its outer contour (the largest)
+// winds anticlockwise on screen (negative area with y down), so that all
+// glyphs and the noise ribbons wind alike. Several glyphs and ribbons share
+// a path filled by the nonzero rule: where shapes of opposite winding
+// overlapped, the overlap would be cut out instead of filled.
+func (o *captchaSVGOutline) orient() {
+	outer, largest := 0.0, 0.0
+	start := 0
+	for _, end := range o.ends {
+		if a := svgContourArea(o.pts[start:end]); math.Abs(a) > largest {
+			outer, largest = a, math.Abs(a)
+		}
+		start = end
+	}
+	if outer >= 0 {
+		return
+	}
+	start = 0
+	for _, end := range o.ends {
+		// p0, p1, …, pn-1 becomes p0, pn-1, …, p1: still on-curve first,
+		// and implied midpoints still sit between the two controls they
+		// split.
+		slices.Reverse(o.pts[start+1 : end])
+		start = end
+	}
+}
+
+// svgContourArea is the signed area of the polygon through pts (shoelace
+// formula, y down: positive winds clockwise on screen). Control points are
+// included: close enough for telling the winding of a glyph contour.
+func svgContourArea(pts []svgPt) float64 {
+	a := 0.0
+	for i, p := range pts {
+		q := pts[(i+1)%len(pts)]
+		a += p.x*q.y - q.x*p.y
+	}
+	return a / 2
 }
 
 // svgPt is an outline point, y down. implied marks an on-curve midpoint
@@ -185,8 +253,10 @@ func appendCaptchaSVGContour(dst []svgPt, pts []truetype.Point, em, cx, cy float
 // relative commands, h/v for axis lines, t where TrueType's implied
 // midpoints make the control point a reflection, near-straight curves as
 // lines, repeated command letters left out, and no separator before a
-// minus sign. The first point is kept apart (startX, startY) so the glyph
-// can be moved by whole pixels after its size is known.
+// minus sign. Each contour's first point is kept apart (contours) and its
+// data starts with a command letter, so a writer can put an absolute
+// "M x y" before it: contours can then be moved by whole pixels after the
+// glyph's size is known, and written in any order.
 type svgPathEnc struct {
 	d []byte
 	// last is the last command letter written; sep tells whether the
@@ -198,17 +268,26 @@ type svgPathEnc struct {
 	// was q or t.
 	curX, curY, ctlX, ctlY float64
 	quad                   bool
-	startX, startY         float64
+	// contours[i] is contour i's first point, whole pixels, and the end
+	// of its data in d.
+	contours []svgEncContour
 	// The box of every point d names, control points included, pixels.
 	minX, minY, maxX, maxY float64
 }
 
+// svgEncContour is where one encoded contour starts (whole pixels) and
+// where its data in svgPathEnc.d ends.
+type svgEncContour struct {
+	x, y float64
+	end  int
+}
+
 func (e *svgPathEnc) reset() {
-	*e = svgPathEnc{d: e.d[:0], last: 'M', minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
+	*e = svgPathEnc{d: e.d[:0], contours: e.contours[:0], minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
 }
 
 func (e *svgPathEnc) cmd(c byte) {
-	if c == e.last && c != 'z' && c != 'm' {
+	if c == e.last && c != 'z' {
 		e.sep = true
 		return
 	}
@@ -292,17 +371,14 @@ func (e *svgPathEnc) outline(o *captchaSVGOutline, sin, cos float64, buf []svgPt
 }
 
 // contour appends one closed contour of pixel points (from
-// appendCaptchaSVGContour, transformed), rounding them to whole pixels.
+// appendCaptchaSVGContour, transformed, or a polygon of on-curve points),
+// rounding them to whole pixels.
 func (e *svgPathEnc) contour(seq []svgPt) {
 	m := len(seq)
 	sx, sy := math.Round(seq[0].x), math.Round(seq[0].y)
-	if math.IsInf(e.minX, 1) {
-		e.startX, e.startY = sx, sy
-	} else {
-		e.cmd('m')
-		e.num(sx - e.curX)
-		e.num(sy - e.curY)
-	}
+	// The writer puts "M x y" first: the data's first command letter is
+	// always written.
+	e.last, e.sep = 'M', false
 	e.curX, e.curY, e.quad = sx, sy, false
 	e.grow(sx, sy)
 
@@ -337,7 +413,18 @@ func (e *svgPathEnc) contour(seq []svgPt) {
 		i += 2
 	}
 	e.cmd('z')
-	e.curX, e.curY, e.quad = sx, sy, false
+	e.contours = append(e.contours, svgEncContour{x: sx, y: sy, end: len(e.d)})
+}
+
+// appendSVGContour appends "M x y" and a contour's relative data.
+func appendSVGContour(b []byte, x, y int, data []byte) []byte {
+	b = append(b, 'M')
+	b = strconv.AppendInt(b, int64(x), 10)
+	if y >= 0 {
+		b = append(b, ' ')
+	}
+	b = strconv.AppendInt(b, int64(y), 10)
+	return append(b, data...)
 }
 
 // RenderSVG returns a standalone SVG document of width×height pixels
@@ -345,14 +432,19 @@ func (e *svgPathEnc) contour(seq []svgPt) {
 // showing text (ASCII letters, digits and the math-driver characters
 // `+-*x=?` and space), SPEC §6.
 //
-// Each non-space character is one filled <path> in a random font, turned
-// up to 20°, sized and placed at random inside its cell of width/len(text)
-// pixels; rotation and scale are baked into the whole-pixel coordinates,
-// so no two renderings share path data, and the paths come in random
-// order. Three stroked noise curves cross the image. For 40–600 × 20–200
+// Each non-space character is drawn in a random font, turned up to 20°,
+// sized and placed at random inside its cell of width/len(text) pixels;
+// rotation and scale are baked into the whole-pixel coordinates, so no two
+// renderings share path data. Noise is drawn the way glyphs are: filled
+// ribbons, two across the image and two about a cell long, as wide as a
+// glyph's strokes. The markup does not segment the answer: glyphs and
+// ribbons are dealt at random into three filled paths of random colours
+// from the same palette (every path holds noise), and each path lists its
+// contours, each from an absolute "M", in random order — a reader has to
+// take the shapes apart by geometry, as on a bitmap. For 40–600 × 20–200
 // pixels and 1–8 characters every glyph lies inside the view box; at
-// 120×44 with four characters the document is about 1.3 kB (bytes),
-// half of base64Captcha's PNG.
+// 120×44 with four characters the document is about 1.5 kB (bytes),
+// smaller than base64Captcha's PNG.
 //
 // An error only for empty text, a character it cannot draw, or a
 // non-positive size.
@@ -371,11 +463,12 @@ func (r *CaptchaRenderer) RenderSVG(text string, width, height int) ([]byte, err
 	}
 	sc := r.scratch.Get().(*captchaSVGScratch)
 	defer r.scratch.Put(sc)
-	return r.appendSVG(make([]byte, 0, 512+400*len(text)), sc, text, width, height), nil
+	return r.appendSVG(make([]byte, 0, 768+400*len(text)), sc, text, width, height), nil
 }
 
 func (r *CaptchaRenderer) appendSVG(b []byte, sc *captchaSVGScratch, text string, width, height int) []byte {
 	rng := sc.rng
+	W, H := float64(width), float64(height)
 	b = append(b, `<svg xmlns="http://www.w3.org/2000/svg" width="`...)
 	b = strconv.AppendInt(b, int64(width), 10)
 	b = append(b, `" height="`...)
@@ -388,53 +481,64 @@ func (r *CaptchaRenderer) appendSVG(b []byte, sc *captchaSVGScratch, text string
 	b = appendSVGColour(b, rng, 0xc, 0x10)
 	b = append(b, `"/>`...)
 
-	// Only the positions of the paths tell the reading order.
-	sc.order = sc.order[:0]
+	sc.parts, sc.data, sc.boxes, sc.unitPath = sc.parts[:0], sc.data[:0], sc.boxes[:0], sc.unitPath[:0]
+	cell := W / float64(len(text))
 	for i := range len(text) {
-		if text[i] != ' ' {
-			sc.order = append(sc.order, i)
+		if text[i] == ' ' {
+			continue
 		}
-	}
-	rng.Shuffle(len(sc.order), func(i, j int) { sc.order[i], sc.order[j] = sc.order[j], sc.order[i] })
-	cell := float64(width) / float64(len(text))
-	for _, i := range sc.order {
 		outlines := r.outlines[text[i]]
-		o := &outlines[rng.IntN(len(outlines))]
-		b = sc.appendGlyph(b, o, cell*float64(i), cell, float64(width), float64(height))
+		sc.addGlyph(&outlines[rng.IntN(len(outlines))], i, cell, W, H)
+	}
+	glyphs := len(sc.unitPath)
+	for k := range captchaSVGLongNoise + captchaSVGShortNoise {
+		sc.addRibbon(k < captchaSVGLongNoise, cell, W, H)
 	}
 
-	// Noise: wavy curves from the left edge to the right one.
-	stroke := max(1, math.Round(float64(height)/11)/2)
-	for range captchaSVGNoise {
-		b = append(b, `<path fill="none" stroke="`...)
-		b = appendSVGColour(b, rng, 0x3, 0xb)
-		if stroke != 1 {
-			b = append(b, `" stroke-width="`...)
-			b = strconv.AppendFloat(b, stroke, 'f', -1, 64)
+	// Deal units into paths: ribbon p into path p, so that no path is
+	// glyphs alone; everything else at random.
+	paths := captchaSVGPaths
+	for u := range sc.unitPath {
+		sc.unitPath[u] = rng.IntN(paths)
+	}
+	for p := range paths {
+		sc.unitPath[glyphs+p] = p
+	}
+	rng.Shuffle(len(sc.parts), func(i, j int) { sc.parts[i], sc.parts[j] = sc.parts[j], sc.parts[i] })
+	for p := range paths {
+		b = append(b, `<path fill="`...)
+		b = appendSVGColour(b, rng, 0, 9)
+		b = append(b, `" d="`...)
+		for _, part := range sc.parts {
+			if sc.unitPath[part.unit] == p {
+				b = appendSVGContour(b, part.x, part.y, sc.data[part.from:part.end])
+			}
 		}
-		b = append(b, `" d="M0 `...)
-		b = strconv.AppendInt(b, int64(rng.IntN(height+1)), 10)
-		b = append(b, 'Q')
-		b = strconv.AppendInt(b, int64(rng.IntN(width/2+1)), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(rng.IntN(height+1)), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(width/2), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(rng.IntN(height+1)), 10)
-		b = append(b, 'T')
-		b = strconv.AppendInt(b, int64(width), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(rng.IntN(height+1)), 10)
 		b = append(b, `"/>`...)
 	}
 	return append(b, `</svg>`...)
 }
 
-// appendGlyph appends outline o as a filled path, turned, sized and placed
-// at random in the cell [left, left+cell) of a W×H image (pixels).
-func (sc *captchaSVGScratch) appendGlyph(b []byte, o *captchaSVGOutline, left, cell, W, H float64) []byte {
+// addParts moves the contours the encoder holds by (tx, ty) whole pixels
+// into the image's parts, as one new unit.
+func (sc *captchaSVGScratch) addParts(tx, ty float64) {
+	e := &sc.enc
+	unit := len(sc.unitPath)
+	sc.unitPath = append(sc.unitPath, 0)
+	from := 0
+	for _, c := range e.contours {
+		start := len(sc.data)
+		sc.data = append(sc.data, e.d[from:c.end]...)
+		sc.parts = append(sc.parts, captchaSVGPart{x: int(c.x + tx), y: int(c.y + ty), from: start, end: len(sc.data), unit: unit})
+		from = c.end
+	}
+}
+
+// addGlyph adds outline o, turned, sized and placed at random in cell
+// index of width cell of a W×H image (pixels), as one unit.
+func (sc *captchaSVGScratch) addGlyph(o *captchaSVGOutline, index int, cell, W, H float64) {
 	rng := sc.rng
+	left := cell * float64(index)
 	sin, cos := math.Sincos((2*rng.Float64() - 1) * captchaSVGMaxTurn)
 	x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, p := range o.pts {
@@ -453,17 +557,61 @@ func (sc *captchaSVGScratch) appendGlyph(b []byte, o *captchaSVGOutline, left, c
 	// Whole-pixel moves keep the encoder's rounding and its box exact.
 	tx := captchaSVGPlace(rng, left-e.minX, left+cell-e.maxX, -e.minX, W-e.maxX)
 	ty := captchaSVGPlace(rng, -e.minY, H-e.maxY, -e.minY, H-e.maxY)
+	sc.addParts(tx, ty)
+	sc.boxes = append(sc.boxes, captchaSVGBox{index: index, minX: e.minX + tx, minY: e.minY + ty, maxX: e.maxX + tx, maxY: e.maxY + ty})
+}
 
-	b = append(b, `<path fill="`...)
-	b = appendSVGColour(b, rng, 0, 9)
-	b = append(b, `" d="M`...)
-	b = strconv.AppendInt(b, int64(e.startX+tx), 10)
-	if e.startY+ty >= 0 {
-		b = append(b, ' ')
+// addRibbon adds one noise ribbon as a unit: a quadratic curve thickened
+// to a closed polygon, thinner towards its ends like a pen stroke, winding
+// as the glyphs do (captchaSVGOutline.orient). long ribbons cross the
+// image from the left edge to the right one; short ones are about a cell
+// long, anywhere. Every point is kept inside the W×H image.
+func (sc *captchaSVGScratch) addRibbon(long bool, cell, W, H float64) {
+	rng := sc.rng
+	var x0, y0, x1, y1 float64
+	samples := 12
+	if long {
+		x0, y0, x1, y1 = 0, H*rng.Float64(), W, H*rng.Float64()
+	} else {
+		samples = 6
+		turn := 2 * math.Pi * rng.Float64()
+		half := cell * (0.35 + 0.3*rng.Float64())
+		cx, cy := W*rng.Float64(), H*(0.15+0.7*rng.Float64())
+		x0, y0 = cx-half*math.Cos(turn), cy-half*math.Sin(turn)
+		x1, y1 = cx+half*math.Cos(turn), cy+half*math.Sin(turn)
 	}
-	b = strconv.AppendInt(b, int64(e.startY+ty), 10)
-	b = append(b, e.d...)
-	return append(b, `"/>`...)
+	// The control point bends the curve by up to half the height.
+	qx, qy := (x0+x1)/2+(rng.Float64()-0.5)*H/2, (y0+y1)/2+(rng.Float64()-0.5)*H
+	halfWidth := max(0.75, H*captchaSVGNoiseWidth*(0.5+0.5*rng.Float64())/2)
+
+	pts := sc.pts[:0]
+	for side := 1.0; side >= -1; side -= 2 {
+		for k := range samples + 1 {
+			i := k
+			if side < 0 {
+				i = samples - k
+			}
+			t := float64(i) / float64(samples)
+			// B(t) and its tangent B'(t) of the quadratic (x0,y0) (qx,qy) (x1,y1).
+			u := 1 - t
+			bx, by := u*u*x0+2*u*t*qx+t*t*x1, u*u*y0+2*u*t*qy+t*t*y1
+			dx, dy := 2*u*(qx-x0)+2*t*(x1-qx), 2*u*(qy-y0)+2*t*(y1-qy)
+			n := math.Hypot(dx, dy)
+			if n == 0 {
+				n = 1
+			}
+			w := side * halfWidth * (0.4 + 0.6*math.Sin(math.Pi*t))
+			pts = append(pts, svgPt{x: max(0, min(W, bx-dy/n*w)), y: max(0, min(H, by+dx/n*w)), on: true})
+		}
+	}
+	if svgContourArea(pts) < 0 {
+		slices.Reverse(pts[1:])
+	}
+	sc.pts = pts
+	e := &sc.enc
+	e.reset()
+	e.contour(pts)
+	sc.addParts(0, 0)
 }
 
 // captchaSVGPlace returns a random whole number in [lo, hi] (their middle

@@ -129,21 +129,42 @@ func parseSVGTestPath(d string) (pts []svgTestPt, subpaths int, err error) {
 }
 
 type svgTestDoc struct {
-	root   map[string]string
-	glyphs []map[string]string // filled paths
-	noise  []map[string]string // stroked paths without fill
+	root  map[string]string
+	paths []map[string]string // filled paths: glyphs and noise ribbons
+}
+
+// svgTestSubpaths splits path data into its subpaths, each starting with
+// an absolute M (the renderer writes no relative m).
+func svgTestSubpaths(d string) []string {
+	var subs []string
+	for _, s := range strings.Split(d, "M")[1:] {
+		subs = append(subs, "M"+s)
+	}
+	return subs
+}
+
+// svgTestArea is the signed area of the polygon through the decoded points
+// of one subpath, control points included (y down: positive is clockwise
+// on screen).
+func svgTestArea(pts []svgTestPt) float64 {
+	a := 0.0
+	for i, p := range pts {
+		q := pts[(i+1)%len(pts)]
+		a += p.x*q.y - q.x*p.y
+	}
+	return a / 2
 }
 
 var (
-	svgTestPathData      = regexp.MustCompile(`^M[-0-9 MmLlHhVvQqTtZz]*z$`)
+	svgTestPathData      = regexp.MustCompile(`^(M-?[0-9]+[ -][0-9]+[-0-9 lhvqt]*z)+$`)
 	svgTestTransformAttr = regexp.MustCompile(`^translate\(-?\d*\.?\d -?\d*\.?\d\)(rotate\(-?\d+\))?scale\(\d*\.?\d+\)$`)
 	svgTestColour        = regexp.MustCompile(`^#[0-9a-f]{3}$`)
-	svgTestNoiseData     = regexp.MustCompile(`^M[-0-9 QT]*$`)
 )
 
 // parseSVGTestDoc walks every XML token of doc and checks that it holds
-// nothing but an svg root, one background rect and paths whose attributes
-// are colours, path commands and numbers: nothing that spells the answer.
+// nothing but an svg root, one background rect and filled paths whose
+// attributes are a colour and path data: nothing that spells the answer,
+// and no attribute (stroke, class, id) that tells noise from glyphs.
 func parseSVGTestDoc(t *testing.T, doc []byte) svgTestDoc {
 	t.Helper()
 	for _, bad := range []string{"<text", "<image", "<use", "<font", "href", "data:", "<style", "<script"} {
@@ -178,16 +199,11 @@ func parseSVGTestDoc(t *testing.T, doc []byte) svgTestDoc {
 				if !svgTestColour.MatchString(attrs["fill"]) || len(attrs) != 3 {
 					t.Errorf("background %v", attrs)
 				}
-			case depth == 1 && tok.Name.Local == "path" && attrs["fill"] != "none":
-				if !svgTestColour.MatchString(attrs["fill"]) || !svgTestPathData.MatchString(attrs["d"]) || len(attrs) != 2 {
-					t.Errorf("glyph path %v", attrs)
-				}
-				out.glyphs = append(out.glyphs, attrs)
 			case depth == 1 && tok.Name.Local == "path":
-				if !svgTestColour.MatchString(attrs["stroke"]) || !svgTestNoiseData.MatchString(attrs["d"]) {
-					t.Errorf("noise path %v", attrs)
+				if !svgTestColour.MatchString(attrs["fill"]) || !svgTestPathData.MatchString(attrs["d"]) || len(attrs) != 2 {
+					t.Errorf("path %v", attrs)
 				}
-				out.noise = append(out.noise, attrs)
+				out.paths = append(out.paths, attrs)
 			default:
 				t.Errorf("element %s at depth %d", tok.Name.Local, depth)
 			}
@@ -232,15 +248,48 @@ func TestCaptchaSVGRender(t *testing.T) {
 						t.Errorf("root %s = %q, want %q", k, svg.root[k], v)
 					}
 				}
-				if n := len(text) - strings.Count(text, " "); len(svg.glyphs) != n {
-					t.Fatalf("%d glyph paths, want %d", len(svg.glyphs), n)
+				if len(svg.paths) != captchaSVGPaths {
+					t.Fatalf("%d paths, want %d", len(svg.paths), captchaSVGPaths)
 				}
-				if len(svg.noise) != captchaSVGNoise {
-					t.Errorf("%d noise paths, want %d", len(svg.noise), captchaSVGNoise)
+				// Every point, control points included, lies in the view box.
+				for _, p := range svg.paths {
+					pts, _, err := parseSVGTestPath(p["d"])
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, pt := range pts {
+						if pt.x < 0 || pt.x > float64(w) || pt.y < 0 || pt.y > float64(h) {
+							t.Fatalf("point (%v, %v) outside %dx%d: %s", pt.x, pt.y, w, h, p["d"])
+						}
+					}
 				}
-				// Every glyph point, control points included, lies in the
-				// view box, and each non-space character has one glyph
-				// centred in its cell.
+			})
+		}
+	}
+}
+
+// renderSVGTestLayout renders text with a scratch of its own and returns
+// the document and the scratch, whose bookkeeping (parts, units, boxes)
+// tells which contour of the document is what.
+func renderSVGTestLayout(t *testing.T, r *CaptchaRenderer, text string, w, h int) (svgTestDoc, *captchaSVGScratch) {
+	t.Helper()
+	sc := r.scratch.New().(*captchaSVGScratch)
+	doc := r.appendSVG(nil, sc, text, w, h)
+	return parseSVGTestDoc(t, doc), sc
+}
+
+// TestCaptchaSVGLayout: each non-space character is one glyph centred in
+// its cell and inside the view box, and the document holds exactly the
+// contours laid out, each in the path its unit was dealt to.
+func TestCaptchaSVGLayout(t *testing.T) {
+	r := newTestCaptchaRenderer(t)
+	sizes := [][2]int{{40, 20}, {120, 44}, {600, 200}, {600, 20}, {40, 200}}
+	texts := []string{"a", "ab3x", "19+19=?", "9x9=?", "Hj Qw", "gyjpqQZ", captchaSVGTestSource[:8]}
+	for _, size := range sizes {
+		for _, text := range texts {
+			w, h := size[0], size[1]
+			t.Run(fmt.Sprintf("%dx%d/%s", w, h, text), func(t *testing.T) {
+				svg, sc := renderSVGTestLayout(t, r, text, w, h)
 				cell := float64(w) / float64(len(text))
 				var cells, wantCells []int
 				for i := range len(text) {
@@ -248,26 +297,101 @@ func TestCaptchaSVGRender(t *testing.T) {
 						wantCells = append(wantCells, i)
 					}
 				}
-				for _, p := range svg.glyphs {
-					pts, _, err := parseSVGTestPath(p["d"])
-					if err != nil {
-						t.Fatal(err)
+				for _, b := range sc.boxes {
+					if b.minX < 0 || b.maxX > float64(w) || b.minY < 0 || b.maxY > float64(h) {
+						t.Errorf("glyph %d box %v outside %dx%d", b.index, b, w, h)
 					}
-					x0, x1 := math.Inf(1), math.Inf(-1)
-					for _, pt := range pts {
-						if pt.x < 0 || pt.x > float64(w) || pt.y < 0 || pt.y > float64(h) {
-							t.Fatalf("glyph point (%v, %v) outside %dx%d: %s", pt.x, pt.y, w, h, p["d"])
-						}
-						x0, x1 = min(x0, pt.x), max(x1, pt.x)
-					}
-					cells = append(cells, int((x0+x1)/2/cell))
+					cells = append(cells, int((b.minX+b.maxX)/2/cell))
 				}
-				slices.Sort(cells)
 				if !slices.Equal(cells, wantCells) {
 					t.Errorf("glyphs centred in cells %v, want %v", cells, wantCells)
 				}
+				for p, path := range svg.paths {
+					var want []captchaSVGPart
+					for _, part := range sc.parts {
+						if sc.unitPath[part.unit] == p {
+							want = append(want, part)
+						}
+					}
+					subs := svgTestSubpaths(path["d"])
+					if len(subs) != len(want) {
+						t.Fatalf("path %d: %d subpaths, %d contours dealt to it", p, len(subs), len(want))
+					}
+					for k, sub := range subs {
+						if wantD := string(appendSVGContour(nil, want[k].x, want[k].y, sc.data[want[k].from:want[k].end])); sub != wantD {
+							t.Fatalf("path %d subpath %d: %s, want %s", p, k, sub, wantD)
+						}
+					}
+				}
 			})
 		}
+	}
+}
+
+// TestCaptchaSVGMarkupDoesNotSegment: the markup gives a solver no
+// shortcut. Every path holds noise as well as (usually) glyphs, so no
+// element is one character or noise alone; the glyphs' outer contours and
+// the ribbons wind alike, so overlaps fill instead of cancelling under
+// the nonzero rule; and contours are not listed glyph by glyph.
+func TestCaptchaSVGMarkupDoesNotSegment(t *testing.T) {
+	r := newTestCaptchaRenderer(t)
+	interleaved := 0
+	const renders = 50
+	for range renders {
+		svg, sc := renderSVGTestLayout(t, r, "WmQ8", 120, 44)
+		glyphs := len(sc.boxes)
+		units := len(sc.unitPath)
+		for p := range svg.paths {
+			noise := 0
+			for u := glyphs; u < units; u++ {
+				if sc.unitPath[u] == p {
+					noise++
+				}
+			}
+			if noise == 0 {
+				t.Fatalf("path %d holds no noise ribbon", p)
+			}
+		}
+		// The largest contour of each unit (a glyph's outer contour, a
+		// ribbon) winds clockwise on screen, as decoded from the document.
+		largest := make([]float64, units)
+		for _, part := range sc.parts {
+			pts, _, err := parseSVGTestPath(string(appendSVGContour(nil, part.x, part.y, sc.data[part.from:part.end])))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := svgTestArea(pts); math.Abs(a) > math.Abs(largest[part.unit]) {
+				largest[part.unit] = a
+			}
+		}
+		for u, a := range largest {
+			if a <= 0 {
+				t.Fatalf("unit %d (glyphs 0..%d) winds anticlockwise: area %v", u, glyphs-1, a)
+			}
+		}
+		// Contours of different units alternate somewhere in a path.
+		for p := range svg.paths {
+			last, changes := -1, 0
+			for _, part := range sc.parts {
+				if sc.unitPath[part.unit] == p && part.unit != last {
+					last = part.unit
+					changes++
+				}
+			}
+			units := 0
+			for u := range sc.unitPath {
+				if sc.unitPath[u] == p {
+					units++
+				}
+			}
+			if changes > units {
+				interleaved++
+				break
+			}
+		}
+	}
+	if interleaved < renders/2 {
+		t.Errorf("contours of different units interleaved in %d of %d renders", interleaved, renders)
 	}
 }
 
@@ -324,8 +448,8 @@ func TestCaptchaSVGAllCharacters(t *testing.T) {
 			t.Errorf("RenderSVG(%q): %v", c, err)
 			continue
 		}
-		if svg := parseSVGTestDoc(t, doc); c != " " && len(svg.glyphs) != 1 {
-			t.Errorf("%q: %d glyph paths", c, len(svg.glyphs))
+		if svg := parseSVGTestDoc(t, doc); len(svg.paths) != captchaSVGPaths {
+			t.Errorf("%q: %d paths", c, len(svg.paths))
 		}
 	}
 }
@@ -366,7 +490,13 @@ func TestCaptchaSVGOutlinesFollowFont(t *testing.T) {
 				t.Fatal(err)
 			}
 			buf = e.outline(&r.outlines[c][fi], 0, float64(upe), buf)
-			d := fmt.Sprintf("M%v %v%s", e.startX, e.startY, e.d)
+			var db []byte
+			from := 0
+			for _, c := range e.contours {
+				db = appendSVGContour(db, int(c.x), int(c.y), e.d[from:c.end])
+				from = c.end
+			}
+			d := string(db)
 			pts, subpaths, err := parseSVGTestPath(d)
 			if err != nil {
 				t.Fatal(err)
@@ -429,8 +559,8 @@ func TestCaptchaSVGConcurrent(t *testing.T) {
 		if errs[k] != nil {
 			t.Fatalf("render %d: %v", k, errs[k])
 		}
-		if svg := parseSVGTestDoc(t, doc); len(svg.glyphs) != 4 {
-			t.Fatalf("render %d: %d glyphs", k, len(svg.glyphs))
+		if svg := parseSVGTestDoc(t, doc); len(svg.paths) != captchaSVGPaths {
+			t.Fatalf("render %d: %d paths", k, len(svg.paths))
 		}
 	}
 }

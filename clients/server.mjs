@@ -33,10 +33,11 @@ export function freePort() {
 }
 
 let built;
-/** Builds the server binary once per process; returns its path. */
+/** Builds the server binary once per process (removed when the process exits); returns its path. */
 function build() {
   if (!built) {
     const dir = mkdtempSync(join(tmpdir(), 'blogapi-bin-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     built = join(dir, 'blogapi');
     execFileSync('go', ['build', '-o', built, '.'], { cwd: repoRoot, stdio: 'inherit' });
   }

@@ -253,7 +253,11 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
 
     async captcha({ width, height } = {}) {
       const { data, headers } = await send('GET', '/blogapi/service/captcha', { params: { width, height } });
-      return { id: headers.get('X-Captcha-Id'), svg: data };
+      const id = headers.get('X-Captcha-Id');
+      // The server exposes it to CORS; a proxy that strips it leaves the
+      // captcha unanswerable, so say so here rather than at registration.
+      if (!id) throw new Error('the captcha answer has no readable X-Captcha-Id header (stripped, or not exposed to this origin by CORS)');
+      return { id, svg: data };
     },
     renewal,
     publicKey: async () => (await send('GET', '/blogapi/service/pubkey')).data,

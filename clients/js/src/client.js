@@ -34,7 +34,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Envelope codes the client acts on (SPEC §2). */
+/** The envelope codes of SPEC §2, by name. */
 export const Codes = Object.freeze({
   OK: 200,
   DUPLICATE: 201,
@@ -43,8 +43,12 @@ export const Codes = Object.freeze({
   TOKEN_EXPIRED: 402,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  BODY_TOO_LARGE: 413,
   TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
   SIGN_MISSING: 511,
   AUTH_KEY: 512,
   SIGN_EXPIRED: 513,

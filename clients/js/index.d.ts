@@ -1,0 +1,183 @@
+// Types of the blogapi JS client (src/index.js). Shapes follow the server's
+// JSON answers (README "Routes", SPEC §2–§7).
+
+/** A request parameter: its name and its value as the server renders it (SPEC §3). */
+export type SignParam = [name: string, value: string];
+
+/**
+ * The signature `token` (SPEC §3): md5 of the canonical string, 32 lowercase
+ * hex digits. `params` are [name, value] pairs in order of appearance (query
+ * before body), or an object whose values render as strings as they are,
+ * null as "", anything else as its JSON text.
+ */
+export function sign(params: SignParam[] | Record<string, unknown>, authSecret: string): string;
+/** The canonical string of SPEC §3 (values sorted by name, then the secret). */
+export function canonicalString(params: SignParam[] | Record<string, unknown>, authSecret: string): string;
+/** Every signed parameter of a request: query pairs, then form or JSON body members. Throws SyntaxError/TypeError for a JSON body the server refuses. */
+export function requestParams(req: { query?: string | URLSearchParams; contentType?: string | null; body?: string | null }): SignParam[];
+/** The decoded pairs of a query string or urlencoded form body. */
+export function formParams(text: string | URLSearchParams): SignParam[];
+/** The top-level members of a JSON object body, rendered as SPEC §3 says. Throws SyntaxError (not JSON) or TypeError (not an object, duplicate member). */
+export function jsonParams(text: string): SignParam[];
+/** md5 of the UTF-8 bytes of text, 32 lowercase hex digits. */
+export function md5Hex(text: string): string;
+/** md5(plaintext) in hex: the `password` clients send (SPEC §5). */
+export function passwordDigest(plaintext: string): string;
+
+/** Storage keys of the tokens. */
+export const TOKEN_KEY: 'blogapi.token';
+export const REFRESH_TOKEN_KEY: 'blogapi.refreshToken';
+
+/** Envelope codes (SPEC §2). */
+export const Codes: Readonly<{
+  OK: 200; DUPLICATE: 201; BAD_REQUEST: 400; UNAUTHORIZED: 401; TOKEN_EXPIRED: 402; FORBIDDEN: 403;
+  NOT_FOUND: 404; METHOD_NOT_ALLOWED: 405; CONFLICT: 409; BODY_TOO_LARGE: 413; TOO_MANY_REQUESTS: 429;
+  INTERNAL: 500; UNAVAILABLE: 503; SIGN_MISSING: 511; AUTH_KEY: 512;
+  SIGN_EXPIRED: 513; SIGN_INVALID: 514; JWT_ISSUE: 520; JWT_INVALID: 521;
+}>;
+
+/** A field-level detail of a failed request. */
+export interface FieldError {
+  field: string;
+  msg: string;
+}
+
+/**
+ * Thrown for every envelope whose code is not 200, and for an answer that is
+ * no envelope (then code is the HTTP status). Network failures are not
+ * ApiErrors: fetch's own error propagates.
+ */
+export class ApiError extends Error {
+  constructor(init: { code: number; msg: string; errors?: FieldError[]; status: number; requestId?: string | null; retryAfter?: number | null });
+  readonly name: 'ApiError';
+  /** Envelope code (SPEC §2). */
+  code: number;
+  /** Human-readable message from the server. */
+  msg: string;
+  /** Field-level details ([] when none). */
+  errors: FieldError[];
+  /** HTTP status (equals code unless response.http_status is standard). */
+  status: number;
+  /** X-Request-Id of the answer, or null. */
+  requestId: string | null;
+  /** Seconds to wait (Retry-After, with 429), or null. */
+  retryAfter: number | null;
+}
+
+/** localStorage-shaped token storage. */
+export interface TokenStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** In-memory TokenStorage, the default. */
+export class MemoryStorage implements TokenStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** A user as the server shows it to its owner (SPEC §5). */
+export interface User {
+  /** hex ObjectID */
+  id: string;
+  account: string;
+  email: string;
+  emailVerified: boolean;
+  status: 'pending' | 'normal' | 'reject' | 'freeze';
+  nick: string;
+  avatar: string;
+  /** ms since the Unix epoch */
+  created: number;
+  type: 'client' | 'admin';
+  level: number;
+  /** ms since the Unix epoch, 0 before the first login */
+  lastLoginAt: number;
+}
+
+/** Login, renewal and password change answer (SPEC §4). */
+export interface LoginResult {
+  /** access JWT, for the access-token header */
+  token: string;
+  refreshToken: string;
+  /** access token lifetime in seconds */
+  expiresIn: number;
+  user: User;
+}
+
+export interface Captcha {
+  /** from the X-Captcha-Id header; send it back as captchaId */
+  id: string;
+  /** the SVG document (vector paths, no text) */
+  svg: string;
+}
+
+export interface ClientOptions {
+  /** e.g. "http://127.0.0.1:8080" */
+  baseURL: string;
+  /** the app's auth_key */
+  authKey: string;
+  /** the app's auth_secret: public once shipped in a browser app (SPEC §3) */
+  authSecret: string;
+  /** default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** default a new MemoryStorage */
+  storage?: TokenStorage;
+  /** clock for `timestamp`, ms since the Unix epoch; default Date.now */
+  now?: () => number;
+}
+
+/**
+ * One method per route. Every method rejects with ApiError for an envelope
+ * code other than 200. Passwords are plaintext: the client sends their md5
+ * (SPEC §5). Methods marked JWT send the stored access token and, on 402,
+ * renew the pair once (one renewal shared by concurrent calls) and retry
+ * once; a failed renewal clears the tokens and rejects with its error.
+ */
+export interface Client {
+  readonly storage: TokenStorage;
+  /** stored access token, or null */
+  readonly accessToken: string | null;
+  /** stored refresh token, or null */
+  readonly refreshToken: string | null;
+  /** forget both tokens, without a request */
+  clearTokens(): void;
+
+  /** GET /healthz (unsigned) */
+  health(): Promise<{ status: 'ok' }>;
+  /** GET /readyz (unsigned): 503 ApiError when the database does not answer */
+  ready(): Promise<{ status: 'ready' }>;
+  /** GET /blogapi/service/captcha; width 40–600, height 20–200 (defaults 120×44); 429 when rate-limited; a plain Error when the X-Captcha-Id header cannot be read */
+  captcha(opts?: { width?: number; height?: number }): Promise<Captcha>;
+  /** POST /blogapi/service/renewal: rotates the pair (default the stored refresh token) and stores the new one; 402 expired, 521 invalid, 401 reused/ended */
+  renewal(refreshToken?: string): Promise<LoginResult>;
+  /** GET /blogapi/service/pubkey: RSA public key (PEM) for password transport */
+  publicKey(): Promise<{ publicKey: string; passwordEnc: 'rsa-oaep-sha256' }>;
+  /** GET /blogapi/reg/check/username: 400 when the account is not valid */
+  checkUsername(account: string): Promise<{ account: string; available: boolean }>;
+  /** POST /blogapi/reg: the new (pending) user; 400 field or captcha, 409 taken. Stores no token: log in next. */
+  register(input: { account: string; password: string; email: string; nick?: string; captcha: string; captchaId: string }): Promise<User>;
+  /** POST /blogapi/login (account name or email): stores the pair; 401 wrong account or password, 400 captcha required, 403, 429 */
+  login(input: { account: string; password: string; captcha?: string; captchaId?: string }): Promise<LoginResult>;
+  /** POST /blogapi/logout (JWT): ends this session (all: every session), then clears the tokens */
+  logout(opts?: { all?: boolean }): Promise<void>;
+  /** GET /blogapi/user/center (JWT) */
+  userCenter(): Promise<User>;
+  /** PUT /blogapi/user/update (JWT): password required when email changes; 401 wrong password, 409 email taken */
+  updateUser(input: { nick?: string; email?: string; avatar?: string; password?: string }): Promise<User>;
+  /** PUT /blogapi/user/reset (JWT): ends every session, stores and returns the new pair; 401 wrong old password */
+  changePassword(input: { oldPassword: string; password: string }): Promise<LoginResult>;
+  /** POST /blogapi/email/verify/resend (JWT); 429 when rate-limited */
+  resendVerification(): Promise<{ sent: true }>;
+  /** GET /blogapi/email/verify (unsigned mail link): the verified user; 400 invalid or used token */
+  verifyEmail(token: string): Promise<User>;
+  /** POST /blogapi/password/forgot: always the same answer, whether or not the user exists */
+  forgotPassword(input: { email?: string; account?: string; captcha?: string; captchaId?: string }): Promise<{ message: string }>;
+  /** GET /blogapi/password/reset/check (unsigned mail link) */
+  checkResetToken(token: string): Promise<{ valid: boolean; expiresAt: number }>;
+  /** POST /blogapi/password/reset: 400 invalid or expired token, 404 user gone; logs nobody in */
+  resetPassword(input: { token: string; password: string }): Promise<{ reset: true }>;
+}
+
+export function createClient(opts: ClientOptions): Client;

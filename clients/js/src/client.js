@@ -1,0 +1,341 @@
+// The blogapi client: one method per route, every request signed (SPEC §3),
+// the access token attached and renewed (SPEC §4), every envelope other than
+// code 200 thrown as an ApiError (SPEC §2). Plain ES module: it runs in node
+// (≥ 20.19) and, unbundled, in a browser.
+import { md5Hex, requestParams, sign } from './sign.js';
+
+/**
+ * An answer whose envelope code is not 200 (SPEC §2), or an answer that is
+ * no envelope at all (then `code` is the HTTP status and `msg` says so).
+ */
+export class ApiError extends Error {
+  /**
+   * @param {object} init
+   * @param {number} init.code the envelope code (SPEC §2: 201 replay, 400,
+   *   401, 402 token expired, 403, 404, 405, 409, 413, 429, 500, 503,
+   *   511–514 signature, 520–521 JWT).
+   * @param {string} init.msg the envelope's human-readable message.
+   * @param {{field: string, msg: string}[]} [init.errors] field-level details.
+   * @param {number} init.status the HTTP status (equal to code unless the
+   *   server runs with response.http_status: standard).
+   * @param {string | null} [init.requestId] the X-Request-Id of the answer,
+   *   to find it in the server's log.
+   * @param {number | null} [init.retryAfter] seconds from Retry-After (429).
+   */
+  constructor({ code, msg, errors = [], status, requestId = null, retryAfter = null }) {
+    super(`${code} ${msg}`);
+    this.name = 'ApiError';
+    this.code = code;
+    this.msg = msg;
+    this.errors = errors;
+    this.status = status;
+    this.requestId = requestId;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** The envelope codes of SPEC §2, by name. */
+export const Codes = Object.freeze({
+  OK: 200,
+  DUPLICATE: 201,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  TOKEN_EXPIRED: 402,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  BODY_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  SIGN_MISSING: 511,
+  AUTH_KEY: 512,
+  SIGN_EXPIRED: 513,
+  SIGN_INVALID: 514,
+  JWT_ISSUE: 520,
+  JWT_INVALID: 521,
+});
+
+/**
+ * A Storage (getItem/setItem/removeItem, like window.localStorage) that
+ * keeps its items in memory: the default, so tokens last as long as the
+ * client object.
+ */
+export class MemoryStorage {
+  #items = new Map();
+  /** @param {string} key @returns {string | null} */
+  getItem(key) {
+    return this.#items.has(key) ? this.#items.get(key) : null;
+  }
+  /** @param {string} key @param {string} value */
+  setItem(key, value) {
+    this.#items.set(key, String(value));
+  }
+  /** @param {string} key */
+  removeItem(key) {
+    this.#items.delete(key);
+  }
+}
+
+/** Storage keys of the access and the refresh token. */
+export const TOKEN_KEY = 'blogapi.token';
+export const REFRESH_TOKEN_KEY = 'blogapi.refreshToken';
+
+/**
+ * The password as SPEC §5 has clients send it: md5 of the plaintext, 32
+ * lowercase hex digits. The client's methods take plaintext and call this.
+ * @param {string} plaintext
+ * @returns {string}
+ */
+export function passwordDigest(plaintext) {
+  return md5Hex(plaintext);
+}
+
+/**
+ * Creates a client. See index.d.ts for every method's parameters and
+ * answer.
+ *
+ * @param {object} opts
+ * @param {string} opts.baseURL where the server is, e.g.
+ *   "http://127.0.0.1:8080" (a path prefix is kept; no trailing slash needed).
+ * @param {string} opts.authKey the app's auth_key (sign.apps).
+ * @param {string} opts.authSecret the app's auth_secret. Shipped in a
+ *   browser app it is public: it identifies an app build, never a user
+ *   (SPEC §3).
+ * @param {typeof fetch} [opts.fetch] the fetch to use (default globalThis.fetch).
+ * @param {{getItem(k: string): string | null, setItem(k: string, v: string): void, removeItem(k: string): void}} [opts.storage]
+ *   where the tokens live (default a MemoryStorage; pass localStorage or
+ *   sessionStorage in a browser to keep them across reloads).
+ * @param {() => number} [opts.now] the clock for `timestamp`, ms since the
+ *   Unix epoch (default Date.now).
+ */
+export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, storage, now = Date.now }) {
+  if (!baseURL) throw new TypeError('createClient: baseURL is required');
+  if (!authKey || !authSecret) throw new TypeError('createClient: authKey and authSecret are required');
+  const doFetch = fetchImpl ?? globalThis.fetch.bind(globalThis);
+  const store = storage ?? new MemoryStorage();
+  const base = baseURL.replace(/\/+$/, '');
+
+  const tokens = {
+    get access() {
+      return store.getItem(TOKEN_KEY);
+    },
+    get refresh() {
+      return store.getItem(REFRESH_TOKEN_KEY);
+    },
+    /** @param {{token: string, refreshToken: string}} pair */
+    save(pair) {
+      store.setItem(TOKEN_KEY, pair.token);
+      store.setItem(REFRESH_TOKEN_KEY, pair.refreshToken);
+    },
+    clear() {
+      store.removeItem(TOKEN_KEY);
+      store.removeItem(REFRESH_TOKEN_KEY);
+    },
+  };
+
+  /**
+   * Sends one request and opens its envelope.
+   * @param {string} method
+   * @param {string} path
+   * @param {object} [o]
+   * @param {Record<string, unknown>} [o.params] query parameters (GET) or
+   *   JSON body members (other methods); undefined members are left out.
+   * @param {boolean} [o.signed] add auth_key, timestamp and token (default true).
+   * @param {string | null} [o.accessToken] sent as the access-token header.
+   * @returns {Promise<{data: any, headers: Headers}>}
+   */
+  async function send(method, path, { params = {}, signed = true, accessToken = null } = {}) {
+    const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+    const query = new URLSearchParams();
+    let body = null;
+    const headers = { Accept: 'application/json' };
+    if (method === 'GET') {
+      for (const [k, v] of Object.entries(defined)) query.append(k, v === null ? '' : String(v));
+    } else {
+      body = JSON.stringify(defined);
+      headers['Content-Type'] = 'application/json';
+    }
+    if (signed) {
+      // The signature travels in the query string whatever the method, so
+      // the body holds only the request's own members (a body member may
+      // itself be called `token`, e.g. a reset token).
+      query.append('auth_key', authKey);
+      query.append('timestamp', timestamp());
+      const token = sign(requestParams({ query, contentType: headers['Content-Type'], body }), authSecret);
+      query.append('token', token);
+    }
+    if (accessToken) headers['access-token'] = accessToken;
+    const qs = query.toString();
+    const res = await doFetch(`${base}${path}${qs ? `?${qs}` : ''}`, { method, headers, body });
+    return { data: await openEnvelope(res), headers: res.headers };
+  }
+
+  // Strictly increasing, so two identical requests from this client in the
+  // same millisecond (a double click, a retry) sign differently instead of
+  // the second being refused as a replay (201, SPEC §3).
+  let lastTimestamp = 0;
+  const timestamp = () => {
+    lastTimestamp = Math.max(now(), lastTimestamp + 1);
+    return String(lastTimestamp);
+  };
+
+  let renewing = null;
+
+  /**
+   * Renews the token pair once for every caller that saw a 402 with the
+   * same access token: the first starts POST /service/renewal, the others
+   * wait for it; a caller whose token was already replaced just retries.
+   * On failure the tokens are cleared and the renewal's error thrown.
+   * @param {string | null} used the access token the failed call sent.
+   * @param {ApiError} expired that call's 402.
+   */
+  async function renewAfterExpiry(used, expired) {
+    const current = tokens.access;
+    if (current && current !== used) return;
+    if (!renewing) {
+      renewing = (async () => {
+        const refreshToken = tokens.refresh;
+        if (!refreshToken) {
+          tokens.clear();
+          throw expired;
+        }
+        try {
+          await renewal(refreshToken);
+        } catch (err) {
+          tokens.clear();
+          throw err;
+        }
+      })().finally(() => {
+        renewing = null;
+      });
+    }
+    await renewing;
+  }
+
+  /**
+   * Sends a request that needs the access token (SPEC §4). On 402 (token
+   * expired) it renews the pair once (shared with concurrent calls) and
+   * retries once with the new access token.
+   */
+  async function authed(method, path, params) {
+    const used = tokens.access;
+    try {
+      return await send(method, path, { params, accessToken: used });
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== Codes.TOKEN_EXPIRED) throw err;
+      await renewAfterExpiry(used, err);
+      return await send(method, path, { params, accessToken: tokens.access });
+    }
+  }
+
+  async function renewal(refreshToken = tokens.refresh) {
+    const { data } = await send('POST', '/blogapi/service/renewal', { params: { refreshToken: refreshToken ?? '' } });
+    tokens.save(data);
+    return data;
+  }
+
+  const pw = (plaintext) => (plaintext === undefined ? undefined : passwordDigest(plaintext));
+
+  return {
+    /** The storage the tokens live in. */
+    storage: store,
+    /** The stored access token, or null. */
+    get accessToken() {
+      return tokens.access;
+    },
+    /** The stored refresh token, or null. */
+    get refreshToken() {
+      return tokens.refresh;
+    },
+    /** Forgets both tokens (no request: see logout to end the session). */
+    clearTokens: () => tokens.clear(),
+
+    health: async () => (await send('GET', '/healthz', { signed: false })).data,
+    ready: async () => (await send('GET', '/readyz', { signed: false })).data,
+
+    async captcha({ width, height } = {}) {
+      const { data, headers } = await send('GET', '/blogapi/service/captcha', { params: { width, height } });
+      const id = headers.get('X-Captcha-Id');
+      // The server exposes it to CORS; a proxy that strips it leaves the
+      // captcha unanswerable, so say so here rather than at registration.
+      if (!id) throw new Error('the captcha answer has no readable X-Captcha-Id header (stripped, or not exposed to this origin by CORS)');
+      return { id, svg: data };
+    },
+    renewal,
+    publicKey: async () => (await send('GET', '/blogapi/service/pubkey')).data,
+    checkUsername: async (account) => (await send('GET', '/blogapi/reg/check/username', { params: { account } })).data,
+
+    async register({ account, password, email, nick, captcha, captchaId }) {
+      const params = { account, password: pw(password), email, nick, captcha, captcha_id: captchaId };
+      return (await send('POST', '/blogapi/reg', { params })).data;
+    },
+    async login({ account, password, captcha, captchaId }) {
+      const params = { account, password: pw(password), captcha, captcha_id: captchaId };
+      const { data } = await send('POST', '/blogapi/login', { params });
+      tokens.save(data);
+      return data;
+    },
+    async logout({ all = false } = {}) {
+      await authed('POST', '/blogapi/logout', all ? { all: true } : {});
+      tokens.clear();
+    },
+    userCenter: async () => (await authed('GET', '/blogapi/user/center')).data,
+    async updateUser({ nick, email, avatar, password }) {
+      return (await authed('PUT', '/blogapi/user/update', { nick, email, avatar, password: pw(password) })).data;
+    },
+    async changePassword({ oldPassword, password }) {
+      const { data } = await authed('PUT', '/blogapi/user/reset', { oldPassword: pw(oldPassword), password: pw(password) });
+      tokens.save(data);
+      return data;
+    },
+    resendVerification: async () => (await authed('POST', '/blogapi/email/verify/resend')).data,
+    verifyEmail: async (token) => (await send('GET', '/blogapi/email/verify', { params: { token }, signed: false })).data,
+    async forgotPassword({ email, account, captcha, captchaId }) {
+      const params = { email, account, captcha, captcha_id: captchaId };
+      return (await send('POST', '/blogapi/password/forgot', { params })).data;
+    },
+    checkResetToken: async (token) =>
+      (await send('GET', '/blogapi/password/reset/check', { params: { token }, signed: false })).data,
+    async resetPassword({ token, password }) {
+      return (await send('POST', '/blogapi/password/reset', { params: { resetToken: token, password: pw(password) } })).data;
+    },
+  };
+}
+
+/**
+ * Reads the envelope of res: its data when code is 200, else an ApiError.
+ * @param {Response} res
+ * @returns {Promise<any>}
+ */
+async function openEnvelope(res) {
+  const text = await res.text();
+  let env;
+  try {
+    env = JSON.parse(text);
+  } catch {
+    env = null;
+  }
+  const header = (name) => res.headers.get(name);
+  if (!env || typeof env !== 'object' || typeof env.code !== 'number') {
+    throw new ApiError({
+      code: res.status,
+      msg: `the server answered HTTP ${res.status} without an envelope`,
+      status: res.status,
+      requestId: header('X-Request-Id'),
+    });
+  }
+  if (env.code !== Codes.OK) {
+    const retry = header('Retry-After');
+    throw new ApiError({
+      code: env.code,
+      msg: String(env.msg ?? ''),
+      errors: Array.isArray(env.errors) ? env.errors : [],
+      status: res.status,
+      requestId: header('X-Request-Id'),
+      retryAfter: retry === null ? null : Number(retry),
+    });
+  }
+  return env.data ?? null;
+}

@@ -1,0 +1,197 @@
+// End to end in a real browser: Debian's Chromium, driven by playwright-core,
+// loads the demo page from its own origin and goes through the whole flow
+// against a real API server (captcha on, CORS allowing the page's origin).
+// The captcha answers are read from the embedded database, as a person
+// would read the picture.
+//
+//   npm run test:browser          (needs /usr/bin/chromium: apt-get install chromium)
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../server.mjs';
+import { startDemoServer } from '../demo/serve.js';
+import { ApiError, Codes, MemoryStorage, REFRESH_TOKEN_KEY, TOKEN_KEY, createClient } from '../src/index.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Without these, Chromium reaches for the network (updates, sync, QUIC
+// probes), which this kind of machine refuses.
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
+const authKey = 'fwCWYMqmRINlRtMp';
+const authSecret = 'G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh';
+
+let demo;
+let srv;
+let mongo;
+let profileDir;
+let context;
+let page;
+const pageErrors = [];
+
+before(async () => {
+  mkdirSync(resultsDir, { recursive: true });
+  demo = await startDemoServer();
+  srv = await startServer({
+    env: { BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS: demo.origin, BLOGAPI_CAPTCHA_ENABLED: 'true' },
+    embeddedListen: true,
+    quiet: true,
+  });
+  mongo = await MongoClient.connect(srv.mongoURI);
+  profileDir = mkdtempSync(join(tmpdir(), 'blogapi-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 900, height: 1000 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (err) => pageErrors.push(err));
+});
+
+after(async () => {
+  await context?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await mongo?.close();
+  await srv?.stop();
+  await demo?.close();
+});
+
+async function captchaAnswer(id) {
+  const doc = await mongo.db('blogapi').collection('captchas').findOne({ _id: id });
+  assert.ok(doc, `captcha ${id} is in the database`);
+  return doc.answer;
+}
+
+/** Waits for the page's next captcha answer; returns its id from X-Captcha-Id. */
+function nextCaptcha() {
+  return page
+    .waitForResponse((r) => new URL(r.url()).pathname === '/blogapi/service/captcha' && r.request().method() === 'GET')
+    .then(async (r) => {
+      assert.equal(r.status(), 200);
+      const id = (await r.allHeaders())['x-captcha-id'];
+      assert.ok(id, 'X-Captcha-Id is sent');
+      return id;
+    });
+}
+
+/** The captcha <img> has loaded a picture of the requested size. */
+async function assertCaptchaShown() {
+  const img = page.locator('#captcha-image');
+  await img.waitFor({ state: 'visible' });
+  await page.waitForFunction(() => {
+    const el = document.getElementById('captcha-image');
+    return el.src.startsWith('blob:') && el.complete && el.naturalWidth > 0;
+  });
+  const size = await img.evaluate((el) => ({ w: el.naturalWidth, h: el.naturalHeight }));
+  assert.deepEqual(size, { w: 150, h: 50 });
+}
+
+test('the demo page registers, logs in, shows the user centre and logs out, in Chromium', async () => {
+  const account = `browser_${process.pid}`;
+  const password = 'correct horse';
+
+  let captchaId = nextCaptcha();
+  await page.goto(`${demo.url}?api=${encodeURIComponent(srv.baseURL)}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await assertCaptchaShown();
+  assert.equal(await page.locator('#logged-out').isVisible(), true);
+  assert.equal(await page.locator('#user-center').isVisible(), false);
+  assert.equal(await page.locator('#api-url').textContent(), srv.baseURL);
+
+  // Every input has a label.
+  for (const id of ['reg-account', 'reg-password', 'reg-email', 'reg-nick', 'reg-captcha', 'login-account', 'login-password']) {
+    assert.ok(await page.locator(`label[for="${id}"]`).count(), `#${id} is labelled`);
+  }
+
+  // Unhappy path: a wrong answer shows the server's error, and a new captcha.
+  let answer = await captchaAnswer(await captchaId);
+  captchaId = nextCaptcha();
+  const reg = page.getByRole('region', { name: 'Register' });
+  await reg.getByLabel('Account').fill(account);
+  await reg.getByLabel('Password').fill(password);
+  await reg.getByLabel('Email').fill(`${account}@example.com`);
+  await reg.getByLabel('Nickname').fill('Browser user');
+  await reg.getByLabel('Captcha answer').fill(`${answer}zz`);
+  await reg.getByRole('button', { name: 'Register' }).click();
+  const alert = page.getByRole('alert');
+  await alert.filter({ hasText: '(code 400)' }).waitFor();
+  assert.match(await alert.textContent(), /captcha/i);
+  await page.screenshot({ path: join(resultsDir, 'register-error.png') });
+  answer = await captchaAnswer(await captchaId);
+  await assertCaptchaShown();
+
+  // Register with the new captcha's answer.
+  await reg.getByLabel('Captcha answer').fill(answer);
+  await reg.getByRole('button', { name: 'Register' }).click();
+  await page.getByRole('status').filter({ hasText: `Registered ${account}` }).waitFor();
+  assert.equal(await alert.textContent(), '', 'the error is gone');
+
+  // Log in: the account is filled in already.
+  const login = page.getByRole('region', { name: 'Log in' });
+  assert.equal(await login.getByLabel('Account or email').inputValue(), account);
+  await login.getByLabel('Password').fill(password);
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#user-center').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#uc-account').textContent(), account);
+  assert.equal(await page.locator('#uc-nick').textContent(), 'Browser user');
+  assert.equal(await page.locator('#uc-email').textContent(), `${account}@example.com`);
+  assert.equal(await page.locator('#uc-status').textContent(), 'pending');
+  assert.equal(await page.locator('#uc-verified').textContent(), 'no');
+  assert.equal(await page.locator('#logged-out').isVisible(), false);
+  assert.match(await page.getByRole('status').textContent(), new RegExp(`Logged in as ${account}`));
+
+  const shot = join(resultsDir, 'user-center.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 5000, 'the screenshot has content');
+  console.log(`screenshot: ${shot}`);
+
+  const stored = await page.evaluate(([t, r]) => [sessionStorage.getItem(t), sessionStorage.getItem(r)], [TOKEN_KEY, REFRESH_TOKEN_KEY]);
+  assert.ok(stored[0] && stored[1], 'the page keeps its tokens in sessionStorage');
+
+  // Log out: the page shows the logged-out state and forgot the tokens.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForSelector('body[data-state="logged-out"]');
+  assert.equal(await page.locator('#user-center').isVisible(), false);
+  assert.equal(await page.locator('#logged-out').isVisible(), true);
+  assert.match(await page.getByRole('status').textContent(), /Logged out/);
+  assert.deepEqual(
+    await page.evaluate(([t, r]) => [sessionStorage.getItem(t), sessionStorage.getItem(r)], [TOKEN_KEY, REFRESH_TOKEN_KEY]),
+    [null, null],
+  );
+
+  // A call that needs the token now fails, in the page...
+  const inPage = await page.evaluate(async ([baseURL, key, secret]) => {
+    const { createClient } = await import('@blogapi/client');
+    const c = createClient({ baseURL, authKey: key, authSecret: secret, storage: sessionStorage });
+    try {
+      await c.userCenter();
+      return 'answered';
+    } catch (e) {
+      return { name: e.name, code: e.code };
+    }
+  }, [srv.baseURL, authKey, authSecret]);
+  assert.deepEqual(inPage, { name: 'ApiError', code: Codes.UNAUTHORIZED });
+  // ...and the session really ended: the tokens the page had are refused too.
+  const old = new MemoryStorage();
+  old.setItem(TOKEN_KEY, stored[0]);
+  old.setItem(REFRESH_TOKEN_KEY, stored[1]);
+  const err = await createClient({ baseURL: srv.baseURL, authKey, authSecret, storage: old }).userCenter().catch((e) => e);
+  assert.ok(err instanceof ApiError);
+  assert.equal(err.code, Codes.UNAUTHORIZED);
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -216,6 +217,75 @@ func describedOperations(doc *openapi3.T) []string {
 }
 
 var ginParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
+
+// TestContractValid: the description is an OpenAPI 3.0.3 document that
+// loads and validates (kin-openapi's Validate, which also checks that
+// operation ids are unique), and every operation has one.
+func TestContractValid(t *testing.T) {
+	ct := mustContract(t)
+	if ct.doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi %q; want 3.0.3", ct.doc.OpenAPI)
+	}
+	for path, item := range ct.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == "" {
+				t.Errorf("%s %s has no operationId", method, path)
+			}
+		}
+	}
+}
+
+// signingParams are the parameter components of the signature (SPEC §3).
+var signingParams = []string{"AuthKey", "Timestamp", "Token", "AuthKeyOrBody", "TimestampOrBody", "TokenOrBody"}
+
+// TestContractSecurityAndSigning holds each operation's signing parameters
+// and security requirement to the code: an operation that lists the
+// signing parameters answers an unsigned request 511 and one that does not
+// never does; an operation with a security requirement answers a signed
+// request without an access token 401 "access token is missing", and one
+// without a requirement never does.
+func TestContractSecurityAndSigning(t *testing.T) {
+	ct := mustContract(t)
+	clk := newClock()
+	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	c := newClient(t, inst.srv.URL, clk)
+	for path, item := range ct.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			var signed int
+			for _, p := range op.Parameters {
+				if slices.Contains(signingParams, strings.TrimPrefix(p.Ref, "#/components/parameters/")) {
+					signed++
+				}
+			}
+			if signed != 0 && signed != 3 {
+				t.Errorf("%s %s lists %d of the 3 signing parameters", method, path, signed)
+			}
+			var body io.Reader
+			if method != http.MethodGet {
+				body = strings.NewReader("{}")
+			}
+			req, _ := http.NewRequest(method, inst.srv.URL+path, body)
+			req.Header.Set("Content-Type", "application/json")
+			r := c.send(req)
+			if (signed == 3) != (r.Code == models.CodeSignMissing) {
+				t.Errorf("%s %s: unsigned request answered %d %q; signing parameters described: %v", method, path, r.Code, r.Msg, signed == 3)
+			}
+			if signed == 0 {
+				continue
+			}
+			var params map[string]string
+			if method != http.MethodGet {
+				params = map[string]string{}
+			}
+			secured := op.Security != nil && len(*op.Security) > 0
+			r = c.call(method, path, params)
+			if refused := r.Code == models.CodeUnauthorized && r.Msg == "access token is missing"; refused != secured {
+				t.Errorf("%s %s: signed request without an access token answered %d %q; security requirement described: %v",
+					method, path, r.Code, r.Msg, secured)
+			}
+		}
+	}
+}
 
 // TestContractRoutes: every route Gin registers is described with its
 // method, and every described operation is registered.

@@ -328,6 +328,12 @@ func TestContractCatchesWrongResponses(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1"+path, nil)
 		return req
 	}
+	preflight := func() *http.Request {
+		req, _ := http.NewRequest(http.MethodOptions, "http://127.0.0.1:1/blogapi/login", nil)
+		req.Header.Set("Origin", "http://localhost:5173")
+		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		return req
+	}
 	cases := []struct {
 		name   string
 		req    *http.Request
@@ -356,6 +362,8 @@ func TestContractCatchesWrongResponses(t *testing.T) {
 		{"unknown path, 404 envelope", get("/nope"), 404, ok, `{"code":404,"msg":"no such route"}`, ""},
 		{"unknown path, not 404", get("/nope"), 200, ok, `{"code":200,"msg":"success","data":{}}`, "no operation"},
 		{"unknown path, not an envelope", get("/nope"), 404, ok, `{"error":"not found"}`, "Error envelope"},
+		{"CORS preflight, empty", preflight(), 204, http.Header{"X-Request-Id": {"a"}}, ``, ""},
+		{"CORS preflight, not an envelope", preflight(), 403, ok, `forbidden`, "not JSON"},
 		{"wrong method, 405 with another code", &http.Request{Method: http.MethodDelete, URL: get("/healthz").URL, Header: http.Header{}}, 405, ok,
 			`{"code":404,"msg":"no"}`, "differs"},
 	}

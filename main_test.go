@@ -29,7 +29,7 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	dbtest.Main(m)
+	dbtest.Main(contractRun{m})
 }
 
 const (
@@ -72,7 +72,10 @@ func startInstance(t *testing.T, cfg config.Config, db *mongo.Database, clk *clo
 		t.Fatalf("newApp: %v", err)
 	}
 	srv := httptest.NewServer(a.Handler)
+	addr := srv.Listener.Addr().String()
+	instancePolicies.Store(addr, models.StatusPolicy(cfg.Response.HTTPStatus))
 	t.Cleanup(func() {
+		instancePolicies.Delete(addr)
 		srv.Close()
 		a.Close()
 	})
@@ -194,7 +197,8 @@ func (c *client) callWith(method, path string, params map[string]string, hdr htt
 	return c.send(req)
 }
 
-// raw sends a request as given (already signed or deliberately not).
+// send sends a request as given (already signed or deliberately not) and
+// checks the response against docs/openapi.yaml (contract_test.go).
 func (c *client) send(req *http.Request) reply {
 	c.t.Helper()
 	resp, err := c.http.Do(req)
@@ -203,6 +207,8 @@ func (c *client) send(req *http.Request) reply {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	// resp.Request is the request that was answered, redirects followed.
+	checkContract(c.t, resp.Request, resp.StatusCode, resp.Header, b)
 	r := reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(b, &r); err != nil {

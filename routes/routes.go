@@ -46,6 +46,9 @@ type Deps struct {
 	Now func() time.Time
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
+	// OpenAPI is the API description served at GET /openapi.yaml
+	// (docs.OpenAPI, YAML).
+	OpenAPI []byte
 }
 
 // SetMode puts Gin in debug mode for server.mode "debug" (route listing
@@ -66,7 +69,8 @@ type Rates struct {
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
-// 404 and 405 included, is the envelope.
+// 404 and 405 included, is the envelope, but GET /openapi.yaml's: the
+// description itself, as YAML.
 func New(d Deps) (*gin.Engine, error) {
 	r := middleware.Renderer{Logger: d.Logger, Policy: d.Policy}
 	e := gin.New()
@@ -85,6 +89,7 @@ func New(d Deps) (*gin.Engine, error) {
 	health := &controllers.HealthController{Ping: d.Ping}
 	e.GET("/healthz", health.Live)
 	e.GET("/readyz", health.Ready)
+	e.GET("/openapi.yaml", controllers.NewDocsController(d.OpenAPI).OpenAPI)
 
 	users := &controllers.UserController{Users: d.Users}
 	accounts := &controllers.AccountController{Accounts: d.Accounts}

@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/docs"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
@@ -191,6 +192,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		RateStore: rateStore,
 		Now:       now,
 		Ping:      func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
+		OpenAPI:   docs.OpenAPI,
 	})
 	if err != nil {
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)

@@ -27,8 +27,10 @@ var (
 )
 
 // Main runs the package's tests and then stops the embedded database. Call
-// it from TestMain: `func TestMain(m *testing.M) { dbtest.Main(m) }`.
-func Main(m *testing.M) {
+// it from TestMain: `func TestMain(m *testing.M) { dbtest.Main(m) }`. m is
+// a *testing.M, or a wrapper whose Run adds checks after the tests (the
+// root package's contract coverage) and returns the exit code.
+func Main(m interface{ Run() int }) {
 	code := m.Run()
 	mu.Lock()
 	if client != nil {

@@ -1,0 +1,438 @@
+// Builds blogapi.postman_collection.json (Postman collection format v2.1)
+// from the request list below and src/prerequest.js, the collection-level
+// pre-request script that signs every request (SPEC §3).
+//
+//   node build.mjs          write the collection
+//   node build.mjs --check  exit 1 when the committed file differs
+//
+// The collection file is committed: Postman and newman read it as is. A
+// test (test/collection.test.mjs) fails when it was edited by hand instead
+// of here.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const collectionPath = join(here, 'blogapi.postman_collection.json');
+
+const lines = (text) => text.replace(/\n$/, '').split('\n');
+
+// The envelope's code, the assertion every request makes (SPEC §2).
+const codeTest = (code) => [
+  `pm.test('code ${code}', function () {`,
+  `  pm.expect(pm.response.json().code).to.equal(${code});`,
+  `});`,
+];
+
+// A test script: the code check, then the request's own lines.
+const tests = (code, body = '') => [...(code === null ? [] : codeTest(code)), ...(body ? lines(body) : [])];
+
+// A field error's name in errors[] (SPEC §2).
+const fieldTest = (field) => `pm.test('errors name ${field}', function () {
+  pm.expect(pm.response.json().errors.map(function (e) { return e.field; })).to.include('${field}');
+});`;
+
+const storePair = `var d = pm.response.json().data;
+pm.test('a new token pair', function () {
+  pm.expect(d.token).to.be.a('string').and.not.empty;
+  pm.expect(d.refreshToken).to.be.a('string').and.not.empty;
+  pm.expect(d.expiresIn).to.equal(7200);
+});
+pm.environment.set('token', d.token);
+pm.environment.set('refreshToken', d.refreshToken);`;
+
+/**
+ * One request item.
+ * @param {object} r
+ * @param {string} r.name
+ * @param {string} r.method
+ * @param {string} r.path e.g. /blogapi/login
+ * @param {string} r.doc the description shown in Postman
+ * @param {[string,string][]} [r.query]
+ * @param {object} [r.json] a JSON body (written as text; {{variables}} allowed in strings)
+ * @param {[string,string][]} [r.form] an x-www-form-urlencoded body
+ * @param {[string,string,boolean?][]} [r.headers] [key, value, disabled]
+ * @param {string} [r.sign] an X-Postman-Sign mode (see src/prerequest.js)
+ * @param {string[]} r.test the test script
+ */
+function item(r) {
+  const headers = (r.headers ?? []).map(([key, value, disabled]) => ({ key, value, ...(disabled ? { disabled: true } : {}) }));
+  if (r.sign) headers.push({ key: 'X-Postman-Sign', value: r.sign, description: 'read and removed by the collection pre-request script' });
+  const request = { method: r.method, header: headers };
+  if (r.json) {
+    headers.push({ key: 'Content-Type', value: 'application/json' });
+    request.body = { mode: 'raw', raw: JSON.stringify(r.json, null, 2), options: { raw: { language: 'json' } } };
+  } else if (r.form) {
+    request.body = { mode: 'urlencoded', urlencoded: r.form.map(([key, value]) => ({ key, value })) };
+  }
+  const query = (r.query ?? []).map(([key, value]) => ({ key, value }));
+  const raw = `{{baseURL}}${r.path}` + (query.length ? '?' + query.map((q) => `${q.key}=${q.value}`).join('&') : '');
+  request.url = { raw, host: ['{{baseURL}}'], path: r.path.split('/').filter(Boolean), ...(query.length ? { query } : {}) };
+  request.description = r.doc;
+  return {
+    name: r.name,
+    event: [{ listen: 'test', script: { type: 'text/javascript', exec: r.test } }],
+    request,
+  };
+}
+
+const folder = (name, description, items) => ({ name, description, item: items });
+
+export const folders = [
+  folder('Health', 'Unsigned operational routes outside /blogapi (SPEC §7).', [
+    item({
+      name: 'Liveness', method: 'GET', path: '/healthz', doc: 'The process is up.',
+      test: tests(200, `pm.test('status ok', function () { pm.expect(pm.response.json().data.status).to.equal('ok'); });`),
+    }),
+    item({
+      name: 'Readiness', method: 'GET', path: '/readyz', doc: 'MongoDB answers a ping (503 when it does not).',
+      test: tests(200, `pm.test('status ready', function () { pm.expect(pm.response.json().data.status).to.equal('ready'); });`),
+    }),
+  ]),
+
+  folder('Service', 'Captcha and the password-transport key (SPEC §6, §7).', [
+    item({
+      name: 'Captcha', method: 'GET', path: '/blogapi/service/captcha', query: [['width', '150'], ['height', '50']],
+      doc: 'An SVG captcha (width 40–600, height 20–200). data is the SVG; the id is in X-Captcha-Id and the captcha_id cookie.',
+      test: tests(200, `var svg = pm.response.json().data;
+pm.test('data is an SVG without <text>', function () {
+  pm.expect(svg).to.match(/^<svg[\\s>]/);
+  pm.expect(svg).to.not.include('<text');
+});
+pm.test('X-Captcha-Id header', function () {
+  pm.expect(pm.response.headers.get('X-Captcha-Id')).to.be.a('string').and.not.empty;
+});`),
+    }),
+    item({
+      name: 'Captcha as raw SVG', method: 'GET', path: '/blogapi/service/captcha', headers: [['Accept', 'image/svg+xml']],
+      doc: 'With Accept: image/svg+xml the body is the SVG itself, not the envelope.',
+      test: tests(null, `pm.test('HTTP 200 image/svg+xml', function () {
+  pm.response.to.have.status(200);
+  pm.expect(pm.response.headers.get('Content-Type')).to.include('image/svg+xml');
+  pm.expect(pm.response.text()).to.match(/^<svg[\\s>]/);
+});`),
+    }),
+    item({
+      name: 'Captcha too narrow (400)', method: 'GET', path: '/blogapi/service/captcha', query: [['width', '10']],
+      doc: 'width below 40 is a 400.', test: tests(400),
+    }),
+    item({
+      name: 'Public key', method: 'GET', path: '/blogapi/service/pubkey',
+      doc: 'The RSA public key (PEM) for sending passwords encrypted with RSA-OAEP-SHA256.',
+      test: tests(200, `var d = pm.response.json().data;
+pm.test('PEM key and scheme', function () {
+  pm.expect(d.publicKey).to.include('-----BEGIN PUBLIC KEY-----');
+  pm.expect(d.passwordEnc).to.equal('rsa-oaep-sha256');
+});`),
+    }),
+  ]),
+
+  folder('Registration', 'Check a name and register (captchas are off in the newman run: BLOGAPI_CAPTCHA_ENABLED=false).', [
+    item({
+      name: 'Check username (free)', method: 'GET', path: '/blogapi/reg/check/username',
+      query: [['account', 'pm_{{$timestamp}}_{{$randomInt}}']],
+      doc: 'A fresh name for this run is free; the test keeps it as {{account}} for the requests that follow.',
+      test: tests(200, `var d = pm.response.json().data;
+pm.test('available', function () {
+  pm.expect(d.available).to.equal(true);
+  pm.expect(d.account).to.match(/^pm_\\d+_\\d+$/);
+});
+pm.environment.set('account', d.account);`),
+    }),
+    item({
+      name: 'Check username (invalid, 400)', method: 'GET', path: '/blogapi/reg/check/username', query: [['account', 'ab']],
+      doc: 'Accounts are 3–32 characters of [A-Za-z0-9_.-]: a 400 names the field.',
+      test: tests(400, fieldTest('account')),
+    }),
+    item({
+      name: 'Register', method: 'POST', path: '/blogapi/reg',
+      json: { account: '{{account}}', password: '{{password}}', email: '{{account}}@example.com', nick: '小灰' },
+      doc: 'password is md5(plaintext) in hex. With captchas on, add captcha and captcha_id.',
+      test: tests(200, `var u = pm.response.json().data;
+pm.test('a pending user', function () {
+  pm.expect(u.account).to.equal(pm.environment.get('account'));
+  pm.expect(u.email).to.equal(pm.environment.get('account') + '@example.com');
+  pm.expect(u.nick).to.equal('小灰');
+  pm.expect(u.status).to.equal('pending');
+  pm.expect(u.emailVerified).to.equal(false);
+  pm.expect(u.type).to.equal('client');
+  pm.expect(u).to.not.have.property('passwordHash');
+});
+pm.environment.set('email', u.email);`),
+    }),
+    item({
+      name: 'Check username (taken)', method: 'GET', path: '/blogapi/reg/check/username', query: [['account', '{{account}}']],
+      doc: 'The registered name is no longer available (ignoring case).',
+      test: tests(200, `pm.test('not available', function () { pm.expect(pm.response.json().data.available).to.equal(false); });`),
+    }),
+    item({
+      name: 'Register the same account (409)', method: 'POST', path: '/blogapi/reg',
+      json: { account: '{{account}}', password: '{{password}}', email: 'other-{{account}}@example.com' },
+      doc: 'Accounts are unique ignoring case.', test: tests(409, fieldTest('account')),
+    }),
+    item({
+      name: 'Register with a bad email (400)', method: 'POST', path: '/blogapi/reg',
+      json: { account: 'x{{account}}', password: '{{password}}', email: 'not-an-address' },
+      doc: 'A field error names the field.', test: tests(400, fieldTest('email')),
+    }),
+  ]),
+
+  folder('Login and renewal', 'Sessions (SPEC §4): login stores {{token}} and {{refreshToken}}; the collection script sends {{token}} as access-token.', [
+    item({
+      name: 'Login with a wrong password (401)', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{account}}', password: '00000000000000000000000000000000' },
+      doc: 'Unknown account and wrong password answer alike.',
+      test: tests(401, `pm.test('msg', function () { pm.expect(pm.response.json().msg).to.equal('account or password is incorrect'); });`),
+    }),
+    item({
+      name: 'Login', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{account}}', password: '{{password}}' },
+      doc: 'account is the account name or the email. Answers {token, refreshToken, expiresIn, user}.',
+      test: tests(200, `${storePair}
+pm.test('the user', function () { pm.expect(d.user.account).to.equal(pm.environment.get('account')); });`),
+    }),
+    item({
+      name: 'Renew the pair', method: 'POST', path: '/blogapi/service/renewal',
+      json: { refreshToken: '{{refreshToken}}' },
+      doc: 'Rotates the refresh token into a new pair; the old refresh token stops working.',
+      test: tests(200, `var old = pm.environment.get('refreshToken');
+${storePair}
+pm.test('rotated', function () { pm.expect(d.refreshToken).to.not.equal(old); });`),
+    }),
+    item({
+      name: 'Renew with a malformed refresh token (521)', method: 'POST', path: '/blogapi/service/renewal',
+      json: { refreshToken: 'not-a-jwt' }, doc: 'A token that is not a valid JWT is a 521.', test: tests(521),
+    }),
+  ]),
+
+  folder('User', 'The logged-in user (JWT).', [
+    item({
+      name: 'User center', method: 'GET', path: '/blogapi/user/center', doc: "The caller's own profile.",
+      test: tests(200, `var u = pm.response.json().data;
+pm.test('own profile', function () {
+  pm.expect(u.account).to.equal(pm.environment.get('account'));
+  pm.expect(u.email).to.equal(pm.environment.get('email'));
+});`),
+    }),
+    item({
+      name: 'User center without a token (401)', method: 'GET', path: '/blogapi/user/center',
+      headers: [['access-token', '{{token}}', true]],
+      doc: 'The access-token header is switched off here, so the collection script attaches none.',
+      test: tests(401),
+    }),
+    item({
+      name: 'User center with a malformed token (521)', method: 'GET', path: '/blogapi/user/center',
+      headers: [['access-token', 'not-a-jwt']], doc: 'A token that is not a valid JWT is a 521.', test: tests(521),
+    }),
+    item({
+      name: 'Update nick and avatar', method: 'PUT', path: '/blogapi/user/update',
+      json: { nick: '小灰灰', avatar: 'https://example.com/a.png' },
+      doc: 'nick (≤ 32 characters), avatar (an http(s) URL or "").',
+      test: tests(200, `var u = pm.response.json().data;
+pm.test('updated', function () {
+  pm.expect(u.nick).to.equal('小灰灰');
+  pm.expect(u.avatar).to.equal('https://example.com/a.png');
+});`),
+    }),
+    item({
+      name: 'Update avatar (form body)', method: 'PUT', path: '/blogapi/user/update',
+      form: [['avatar', 'https://example.com/a.png?size=64&v=2+1&x=%41']],
+      doc: 'The same route with an x-www-form-urlencoded body.',
+      test: tests(200, `pm.test('avatar as sent', function () {
+  pm.expect(pm.response.json().data.avatar).to.equal('https://example.com/a.png?size=64&v=2+1&x=%41');
+});`),
+    }),
+    item({
+      name: 'Change the email with a wrong password (401)', method: 'PUT', path: '/blogapi/user/update',
+      json: { email: 'new-{{account}}@example.com', password: '00000000000000000000000000000000' },
+      doc: 'A new email needs the current password.', test: tests(401),
+    }),
+    item({
+      name: 'Change the email', method: 'PUT', path: '/blogapi/user/update',
+      json: { email: 'new-{{account}}@example.com', password: '{{password}}' },
+      doc: 'The new address is unverified and gets a verification link (in the server log in development).',
+      test: tests(200, `var u = pm.response.json().data;
+pm.test('new email, unverified', function () {
+  pm.expect(u.email).to.equal('new-' + pm.environment.get('account') + '@example.com');
+  pm.expect(u.emailVerified).to.equal(false);
+});
+pm.environment.set('email', u.email);`),
+    }),
+  ]),
+
+  folder('Email', 'Email verification (issue 3). The link in the mail is unsigned.', [
+    item({
+      name: 'Resend the verification mail', method: 'POST', path: '/blogapi/email/verify/resend',
+      doc: 'A new link for an unverified email (rate-limited).',
+      test: tests(200, `pm.test('sent', function () { pm.expect(pm.response.json().data.sent).to.equal(true); });`),
+    }),
+    item({
+      name: 'Resend without a token (401)', method: 'POST', path: '/blogapi/email/verify/resend',
+      headers: [['access-token', '{{token}}', true]], doc: 'JWT route: no access token is a 401.', test: tests(401),
+    }),
+    item({
+      name: 'Verify with a bogus token (400)', method: 'GET', path: '/blogapi/email/verify',
+      query: [['token', 'bogus-{{$randomUUID}}']], sign: 'skip',
+      doc: 'The mail link (unsigned: a link cannot carry a signature). An unknown, used or expired token is a 400.',
+      test: tests(400, `pm.test('msg', function () { pm.expect(pm.response.json().msg).to.equal('link is invalid or has expired'); });
+${fieldTest('token')}`),
+    }),
+  ]),
+
+  folder('Password', 'Password change and reset (issue 3). Passwords travel as md5 hex.', [
+    item({
+      name: 'Change the password with a wrong old one (401)', method: 'PUT', path: '/blogapi/user/reset',
+      json: { oldPassword: '00000000000000000000000000000000', password: '{{newPassword}}' },
+      doc: 'oldPassword must be the current one.', test: tests(401),
+    }),
+    item({
+      name: 'Change the password', method: 'PUT', path: '/blogapi/user/reset',
+      json: { oldPassword: '{{password}}', password: '{{newPassword}}' },
+      doc: 'Every session ends; the answer is a fresh pair for a new one.',
+      test: tests(200, storePair),
+    }),
+    item({
+      name: 'Login with the old password (401)', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{account}}', password: '{{password}}' }, doc: 'The old password no longer works.', test: tests(401),
+    }),
+    item({
+      name: 'Login with the new password (by email)', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{email}}', password: '{{newPassword}}' }, doc: 'account may be the email address.',
+      test: tests(200, storePair),
+    }),
+    item({
+      name: 'Forgot the password', method: 'POST', path: '/blogapi/password/forgot',
+      json: { email: '{{email}}' },
+      doc: 'Always the same 200, whether or not the address exists; the link is mailed (logged in development).',
+      test: tests(200, `pm.test('message', function () { pm.expect(pm.response.json().data.message).to.be.a('string').and.not.empty; });`),
+    }),
+    item({
+      name: 'Forgot the password (unknown account, form body)', method: 'POST', path: '/blogapi/password/forgot',
+      form: [['account', 'nobody-{{$randomInt}}']], doc: 'The same answer for an account that does not exist.',
+      test: tests(200),
+    }),
+    item({
+      name: 'Forgot the password without email or account (400)', method: 'POST', path: '/blogapi/password/forgot',
+      json: {}, doc: 'email or account is required.', test: tests(400, fieldTest('email')),
+    }),
+    item({
+      name: 'Check a bogus reset token', method: 'GET', path: '/blogapi/password/reset/check',
+      query: [['token', 'bogus-{{$randomUUID}}']], sign: 'skip',
+      doc: 'The mail link (unsigned). Says whether a reset token still works.',
+      test: tests(200, `pm.test('not valid', function () {
+  var d = pm.response.json().data;
+  pm.expect(d.valid).to.equal(false);
+  pm.expect(d.expiresAt).to.equal(0);
+});`),
+    }),
+    item({
+      name: 'Reset with a bogus token (400)', method: 'POST', path: '/blogapi/password/reset',
+      json: { resetToken: 'bogus-{{$randomUUID}}', password: '{{password}}' },
+      doc: 'The reset token goes as resetToken (token is the signature). Invalid, used or expired: 400; user gone: 404.',
+      test: tests(400, `pm.test('msg', function () { pm.expect(pm.response.json().msg).to.equal('link is invalid or has expired'); });`),
+    }),
+  ]),
+
+  folder('Logout', 'Ending sessions (SPEC §4).', [
+    item({
+      name: 'Login on a second device (form body)', method: 'POST', path: '/blogapi/login',
+      form: [['account', '{{account}}'], ['password', '{{newPassword}}']], doc: 'A second session, kept as {{otherToken}}.',
+      test: tests(200, `pm.environment.set('otherToken', pm.response.json().data.token);`),
+    }),
+    item({
+      name: 'Logout', method: 'POST', path: '/blogapi/logout', doc: 'Ends this session only.',
+      test: tests(200, `pm.environment.set('endedToken', pm.environment.get('token'));
+pm.environment.unset('token');
+pm.environment.unset('refreshToken');`),
+    }),
+    item({
+      name: 'User center with the ended session (401)', method: 'GET', path: '/blogapi/user/center',
+      headers: [['access-token', '{{endedToken}}']], doc: 'The token of an ended session is refused at once.',
+      test: tests(401),
+    }),
+    item({
+      name: 'User center on the second device', method: 'GET', path: '/blogapi/user/center',
+      headers: [['access-token', '{{otherToken}}']], doc: 'The other session goes on.',
+      test: tests(200),
+    }),
+    item({
+      name: 'Logout everywhere (GET)', method: 'GET', path: '/blogapi/logout', query: [['all', 'true']],
+      headers: [['access-token', '{{otherToken}}']], doc: 'all=true ends every session of the user.',
+      test: tests(200),
+    }),
+    item({
+      name: 'User center on the second device after logout everywhere (401)', method: 'GET', path: '/blogapi/user/center',
+      headers: [['access-token', '{{otherToken}}']], doc: 'Every session has ended.',
+      test: tests(401),
+    }),
+  ]),
+
+  folder('Signature errors', 'Each check of SPEC §3 in order. The X-Postman-Sign header tells the collection script which part to spoil.', [
+    item({
+      name: 'No token (511)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'omit-token',
+      doc: 'Signed, but the token parameter is left out.', test: tests(511),
+    }),
+    item({
+      name: 'Unknown auth_key (512)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'unknown-key',
+      doc: 'An auth_key that no app of sign.apps has.', test: tests(512),
+    }),
+    item({
+      name: 'No timestamp (400)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'omit-timestamp',
+      doc: 'timestamp missing.', test: tests(400, fieldTest('timestamp')),
+    }),
+    item({
+      name: 'Stale timestamp (513)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'stale-timestamp',
+      doc: 'Correctly signed with a timestamp a day old, outside sign.max_skew.', test: tests(513),
+    }),
+    item({
+      name: 'Wrong signature (514)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'bad-token',
+      doc: 'Signed with another secret.', test: tests(514),
+    }),
+    item({
+      name: 'Wrong signature on a JSON body (514)', method: 'POST', path: '/blogapi/login', sign: 'bad-token',
+      json: { account: '{{account}}', password: '{{newPassword}}' },
+      doc: 'The same for the signing members of a JSON body.', test: tests(514),
+    }),
+  ]),
+];
+
+// Runs after every request: every JSON answer is the envelope (SPEC §2).
+const envelopeTest = lines(`if (/application\\/json/.test(pm.response.headers.get('Content-Type') || '')) {
+  pm.test('envelope {code, msg}', function () {
+    var body = pm.response.json();
+    pm.expect(body.code).to.be.a('number');
+    pm.expect(body.msg).to.be.a('string').and.not.empty;
+    if (body.code === 200) pm.expect(body).to.have.property('data');
+  });
+}`);
+
+/** The collection as a plain object. */
+export function buildCollection() {
+  const script = readFileSync(join(here, 'src', 'prerequest.js'), 'utf8');
+  return {
+    info: {
+      name: 'blogapi',
+      description: 'Every route of the blogapi server. The collection pre-request script signs each request (SPEC §3: auth_key, a millisecond timestamp and the md5 token) with {{authKey}} and {{authSecret}} and sends {{token}} as the access-token header. Import blogapi.postman_environment.json with it. Generated by clients/postman/build.mjs: edit there.',
+      schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
+    },
+    event: [
+      { listen: 'prerequest', script: { type: 'text/javascript', exec: lines(script) } },
+      { listen: 'test', script: { type: 'text/javascript', exec: envelopeTest } },
+    ],
+    item: folders,
+  };
+}
+
+/** The collection file's text. */
+export const collectionText = () => JSON.stringify(buildCollection(), null, 2) + '\n';
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--check')) {
+    if (readFileSync(collectionPath, 'utf8') !== collectionText()) {
+      console.error(`${collectionPath} is out of date: run node build.mjs`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(collectionPath, collectionText());
+  }
+}

@@ -88,6 +88,10 @@ export const folders = [
       name: 'Readiness', method: 'GET', path: '/readyz', doc: 'MongoDB answers a ping (503 when it does not).',
       test: tests(200, `pm.test('status ready', function () { pm.expect(pm.response.json().data.status).to.equal('ready'); });`),
     }),
+    item({
+      name: 'API description', method: 'GET', path: '/openapi.yaml', doc: 'The OpenAPI 3.0.3 description (docs/openapi.yaml), unsigned.',
+      test: tests(null, `pm.test('HTTP 200, YAML', function () { pm.response.to.have.status(200); pm.expect(pm.response.headers.get('Content-Type')).to.include('application/yaml'); pm.expect(pm.response.text()).to.match(/^openapi: 3\\.0\\.3$/m); });`),
+    }),
   ]),
 
   folder('Service', 'Captcha and the password-transport key (SPEC §6, §7).', [

@@ -254,6 +254,12 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
 
     health: async () => (await send('GET', '/healthz', { signed: false })).data,
     ready: async () => (await send('GET', '/readyz', { signed: false })).data,
+    /** GET /openapi.yaml (unsigned): the API description, YAML text; an envelope error is thrown as ApiError. */
+    async openAPI() {
+      const res = await doFetch(`${base}/openapi.yaml`, { headers: { Accept: 'application/yaml' } });
+      if (res.ok) return await res.text();
+      return await openEnvelope(res);
+    },
 
     async captcha({ width, height } = {}) {
       const { data, headers } = await send('GET', '/blogapi/service/captcha', { params: { width, height } });

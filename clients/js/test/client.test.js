@@ -130,6 +130,7 @@ test('health and readiness', async () => {
   const client = newClient();
   assert.deepEqual(await client.health(), { status: 'ok' });
   assert.deepEqual(await client.ready(), { status: 'ready' });
+  assert.match(await client.openAPI(), /^openapi: 3\.0\.3$/m);
 });
 
 test('the whole account flow: captcha, register, login, centre, profile, password, renewal, logout', async () => {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/gin-contrib/cors"
@@ -47,6 +48,12 @@ type Deps struct {
 	Now func() time.Time
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
+	// Observer receives every finished request for the metrics (nil:
+	// none).
+	Observer middleware.RequestObserver
+	// Metrics, when not nil, is served at GET /metrics (unsigned, issue 5):
+	// Prometheus text format.
+	Metrics http.Handler
 }
 
 // SetMode puts Gin in debug mode for server.mode "debug" (route listing
@@ -76,7 +83,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger), middleware.Recovery(r), middleware.Errors(d.Logger, d.Policy))
+	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), middleware.Errors(d.Logger, d.Policy))
 	if len(d.CORSOrigins) > 0 {
 		e.Use(cors.New(cors.Config{
 			AllowOrigins:     d.CORSOrigins,
@@ -93,6 +100,9 @@ func New(d Deps) (*gin.Engine, error) {
 	health := &controllers.HealthController{Ping: d.Ping}
 	e.GET("/healthz", health.Live)
 	e.GET("/readyz", health.Ready)
+	if d.Metrics != nil {
+		e.GET("/metrics", gin.WrapH(d.Metrics))
+	}
 
 	users := &controllers.UserController{Users: d.Users}
 	accounts := &controllers.AccountController{Accounts: d.Accounts}

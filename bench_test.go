@@ -67,7 +67,10 @@ func signedCenter(b *testing.B) (http.Handler, string, string) {
 	clk := newClock()
 	cfg := testConfig(b)
 	cfg.Captcha.Enabled = false
-	a, err := app.New(context.Background(), cfg, dbtest.New(b), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Metrics on, as by default in production: the chain measured is the
+	// one served.
+	a, err := app.New(context.Background(), cfg, dbtest.New(b), logger, clk.Now, app.NewMetrics(cfg, logger))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -94,7 +97,8 @@ func BenchmarkForgotPassword(b *testing.B) {
 	cfg.Captcha.Enabled = false
 	cfg.RateLimit.ForgotPassword = ""
 	db := dbtest.New(b)
-	a, err := app.New(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.New(context.Background(), cfg, db, logger, clk.Now, app.NewMetrics(cfg, logger))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -38,7 +38,8 @@ func main() {
 
 // run loads the configuration named by args (-config PATH, default
 // config.yaml), opens the database (embedded FerretDB when mongo.uri is
-// empty), serves until ctx ends, then drains in-flight requests for at most
+// empty), serves the API on server.addr (and the metrics on metrics.addr
+// when set) until ctx ends, then drains in-flight requests for at most
 // server.shutdown_timeout and closes the database (SPEC §10).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -54,47 +55,106 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	logger := app.NewLogger(stdout, cfg.Log)
 	routes.SetMode(cfg.Server.Mode)
 
-	db, closeDB, err := app.OpenDatabase(ctx, cfg, logger, stdout)
+	m := app.NewMetrics(cfg, logger)
+	db, closeDB, err := app.OpenDatabase(ctx, cfg, logger, stdout, m)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 
-	a, err := app.New(ctx, cfg, db, logger, time.Now)
+	a, err := app.New(ctx, cfg, db, logger, time.Now, m)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 
-	ln, err := net.Listen("tcp", cfg.Server.Addr)
-	if err != nil {
-		return fmt.Errorf("server.addr: %w", err)
+	errorLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	servers := []listener{{
+		key: "server.addr", addr: cfg.Server.Addr,
+		srv: &http.Server{
+			Handler:           a.Handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       cfg.Server.ReadTimeout,
+			WriteTimeout:      cfg.Server.WriteTimeout,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          errorLog,
+		},
+		logArgs: []any{"mode", cfg.Server.Mode},
+	}}
+	if a.Metrics != nil {
+		servers = append(servers, listener{
+			key: "metrics.addr", addr: cfg.Metrics.Addr,
+			// No WriteTimeout: a CPU profile or trace streams for as long
+			// as its ?seconds= asks (pprof refuses one longer than a
+			// WriteTimeout).
+			srv: &http.Server{
+				Handler:           a.Metrics,
+				ReadHeaderTimeout: 10 * time.Second,
+				ReadTimeout:       10 * time.Second,
+				IdleTimeout:       2 * time.Minute,
+				MaxHeaderBytes:    16 << 10,
+				ErrorLog:          errorLog,
+			},
+			logArgs: []any{"serves", "metrics", "pprof", cfg.Metrics.PProf},
+		})
 	}
-	srv := &http.Server{
-		Handler:           a.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       cfg.Server.ReadTimeout,
-		WriteTimeout:      cfg.Server.WriteTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	return serve(ctx, logger, cfg.Server.ShutdownTimeout, servers)
+}
+
+// listener is an HTTP server and the address (config key key) it listens
+// on.
+type listener struct {
+	key, addr string
+	srv       *http.Server
+	logArgs   []any
+}
+
+// serve listens on every address, then serves until ctx ends or a server
+// fails, and shuts every server down gracefully, together, within
+// timeout.
+func serve(ctx context.Context, logger *slog.Logger, timeout time.Duration, servers []listener) error {
+	lns := make([]net.Listener, 0, len(servers))
+	defer func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+	}()
+	for _, s := range servers {
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.key, err)
+		}
+		lns = append(lns, ln)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "mode", cfg.Server.Mode)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, len(servers))
+	for i, s := range servers {
+		logger.Info("listening", append([]any{"addr", lns[i].Addr().String(), "key", s.key}, s.logArgs...)...)
+		go func() { served <- s.srv.Serve(lns[i]) }()
+	}
+	var failed error
 	select {
 	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
+		failed = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down", "timeout", cfg.Server.ShutdownTimeout.String())
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+	logger.Info("shutting down", "timeout", timeout.String())
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var errs []error
+	for _, s := range servers {
+		if err := s.srv.Shutdown(shutCtx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown %s: %w", s.key, err))
+		}
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	remaining := len(servers)
+	if failed != nil {
+		remaining--
 	}
-	return nil
+	for range remaining {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+	}
+	return errors.Join(append([]error{failed}, errs...)...)
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/internal/app"
+	"github.com/blogapi/blogapi/internal/metrics"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )
@@ -66,8 +67,15 @@ type instance struct {
 
 func startInstance(t *testing.T, cfg config.Config, db *mongo.Database, clk *clock) *instance {
 	t.Helper()
+	return startInstanceWith(t, cfg, db, clk, app.NewMetrics(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
+}
+
+// startInstanceWith is startInstance with the metrics m (nil: none), e.g.
+// the ones db's client times its commands into.
+func startInstanceWith(t *testing.T, cfg config.Config, db *mongo.Database, clk *clock, m *metrics.Metrics) *instance {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), cfg, db, logger, clk.Now)
+	a, err := app.New(context.Background(), cfg, db, logger, clk.Now, m)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}

@@ -51,6 +51,7 @@ type Config struct {
 	Mail      Mail      `mapstructure:"mail"`
 	Security  Security  `mapstructure:"security"`
 	RateLimit RateLimit `mapstructure:"rate_limit"`
+	Metrics   Metrics   `mapstructure:"metrics"`
 }
 
 // Server is server.*: the HTTP listener and request limits.
@@ -207,6 +208,19 @@ type RateLimit struct {
 	VerifyResend   string `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
 }
 
+// Metrics is metrics.*: Prometheus metrics and profiling (issue 5).
+type Metrics struct {
+	// Enabled serves Prometheus metrics at GET /metrics (true).
+	Enabled bool `mapstructure:"enabled"`
+	// Addr, host:port, serves /metrics on a listener of its own instead of the API's router
+	// (which then has no /metrics); "" serves it on the API router (""). Requires Enabled; must
+	// differ from server.addr.
+	Addr string `mapstructure:"addr"`
+	// PProf mounts net/http/pprof under /debug/pprof/ on the metrics listener; requires Addr
+	// (false).
+	PProf bool `mapstructure:"pprof"`
+}
+
 // Default is the configuration with no file and no environment: release mode, no sign apps and
 // no JWT secret, so it validates only once secrets (and an smtp mailer) are supplied.
 func Default() Config {
@@ -245,6 +259,7 @@ func Default() Config {
 			ForgotPassword: "5-H",
 			VerifyResend:   "5-H",
 		},
+		Metrics: Metrics{Enabled: true},
 	}
 }
 
@@ -618,7 +633,34 @@ func (c Config) Validate() error {
 		}
 	}
 
+	// metrics.*
+	mc := c.Metrics
+	if mc.Addr != "" {
+		switch err := checkHostPort(mc.Addr); {
+		case err != nil:
+			bad("metrics.addr", "%v", err)
+		case !mc.Enabled:
+			bad("metrics.addr", "is set but metrics.enabled is false; set metrics.enabled to true or metrics.addr to \"\"")
+		case sameListener(mc.Addr, s.Addr):
+			bad("metrics.addr", "must differ from server.addr (%s): the metrics listener is a second listener", s.Addr)
+		}
+	}
+	if mc.PProf && mc.Addr == "" {
+		bad("metrics.pprof", "requires metrics.addr: profiling is served on the metrics listener only, never on the API's address")
+	}
+
 	return errors.Join(errs...)
+}
+
+// sameListener reports two host:port addresses that would collide: the same port (not 0, which
+// picks a free one) on the same host, or on all interfaces on either side.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	return ha == hb || ha == "" || hb == ""
 }
 
 // isExampleSecret reports a secret copied from config.yaml or the API document.

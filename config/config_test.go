@@ -91,6 +91,7 @@ func TestDefault(t *testing.T) {
 		RateLimit: RateLimit{
 			Captcha: "30-M", CheckUsername: "60-M", Register: "10-H", ForgotPassword: "5-H", VerifyResend: "5-H",
 		},
+		Metrics: Metrics{Enabled: true, Addr: "", PProf: false},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -141,6 +142,8 @@ func TestLoadEnvOverrides(t *testing.T) {
 		{"sign.apps JSON", map[string]string{"BLOGAPI_SIGN_APPS": `[{"name":"spa","key":"k1","secret":"0123456789abcdef"},{"name":"admin","key":"k2","secret":"fedcba9876543210"}]`},
 			func(c Config) any { return c.Sign.Apps },
 			[]App{{Name: "spa", Key: "k1", Secret: "0123456789abcdef"}, {Name: "admin", Key: "k2", Secret: "fedcba9876543210"}}},
+		{"metrics keys", map[string]string{"BLOGAPI_METRICS_ENABLED": "true", "BLOGAPI_METRICS_ADDR": "127.0.0.1:9090", "BLOGAPI_METRICS_PPROF": "true"},
+			func(c Config) any { return c.Metrics }, Metrics{Enabled: true, Addr: "127.0.0.1:9090", PProf: true}},
 		{"empty variable is no override", map[string]string{"BLOGAPI_SERVER_ADDR": ""},
 			func(c Config) any { return c.Server.Addr }, ":8080"},
 		{"the wrong prefix is ignored", map[string]string{"SERVER_ADDR": ":9"},
@@ -337,6 +340,15 @@ func TestValidate(t *testing.T) {
 		{"rate bad unit", func(c *Config) { c.RateLimit.Register = "10-W" }, "rate_limit.register: "},
 		{"rate signed count", func(c *Config) { c.RateLimit.ForgotPassword = "+5-H" }, "rate_limit.forgot_password: "},
 		{"rate extra part", func(c *Config) { c.RateLimit.VerifyResend = "5-H-1" }, "rate_limit.verify_resend: "},
+		{"metrics addr malformed", func(c *Config) { c.Metrics.Addr = "9090" }, "metrics.addr: must be host:port"},
+		{"metrics addr bad port", func(c *Config) { c.Metrics.Addr = ":http" }, "metrics.addr: port must be a number"},
+		{"metrics addr while disabled", func(c *Config) {
+			c.Metrics.Enabled = false
+			c.Metrics.Addr = "127.0.0.1:9090"
+		}, "metrics.addr: is set but metrics.enabled is false"},
+		{"metrics addr is server addr", func(c *Config) { c.Metrics.Addr = ":8080" }, "metrics.addr: must differ from server.addr"},
+		{"metrics addr on the API's port of all interfaces", func(c *Config) { c.Metrics.Addr = "127.0.0.1:8080" }, "metrics.addr: must differ from server.addr"},
+		{"pprof without metrics addr", func(c *Config) { c.Metrics.PProf = true }, "metrics.pprof: requires metrics.addr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,6 +403,19 @@ func TestValidateAccepts(t *testing.T) {
 			c.RateLimit.Captcha = "100-s"
 			c.RateLimit.Register = ""
 			c.RateLimit.VerifyResend = "1-D"
+		}},
+		{"metrics on their own listener with pprof", func(c *Config) {
+			c.Metrics.Addr = "127.0.0.1:9090"
+			c.Metrics.PProf = true
+		}},
+		{"metrics off", func(c *Config) { c.Metrics.Enabled = false }},
+		{"metrics and API both on port 0", func(c *Config) {
+			c.Server.Addr = "127.0.0.1:0"
+			c.Metrics.Addr = "127.0.0.1:0"
+		}},
+		{"metrics on the API's port of another host", func(c *Config) {
+			c.Server.Addr = "10.0.0.1:8080"
+			c.Metrics.Addr = "127.0.0.1:8080"
 		}},
 		{"debug allows development switches", func(c *Config) {
 			c.Captcha.Enabled = false

@@ -16,6 +16,8 @@ import (
 const (
 	ctxRequestID = "blogapi.request_id"
 	ctxCode      = "blogapi.code"
+	// ctxSignRejected marks a request the signature middleware refused.
+	ctxSignRejected = "blogapi.sign_rejected"
 	// HeaderRequestID carries the request id in both directions.
 	HeaderRequestID = "X-Request-Id"
 )
@@ -23,13 +25,47 @@ const (
 // RequestID is the id of the current request ("" outside RequestLog).
 func RequestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
+// RouteUnmatched is the route of a request no route matched (404, 405):
+// the URL itself is never logged or counted, it may carry ids or junk.
+const RouteUnmatched = "unmatched"
+
+// RequestRecord is a finished request as the request log and metrics see
+// it. None of it is user data: Route is the route template
+// ("/blogapi/user/center", never the URL) and Method one of the standard
+// methods or "other".
+type RequestRecord struct {
+	Route  string
+	Method string
+	// Code is the envelope code (SPEC §2), or the HTTP status when no
+	// envelope was written (raw SVG captcha, CORS preflight).
+	Code int
+	// Elapsed is the time from the first middleware to the end of the
+	// chain.
+	Elapsed time.Duration
+	// DBCommands is the number of database commands (round trips) the
+	// request started (models.WithCommandCounter).
+	DBCommands int
+	// SignRejected is true when the signature middleware refused the
+	// request (Code says why: 511–514, 201, 400, 413, 503; SPEC §3).
+	SignRejected bool
+}
+
+// RequestObserver receives every finished request (internal/metrics
+// counts them). It is called on the request's goroutine and must be
+// quick.
+type RequestObserver interface {
+	ObserveRequest(RequestRecord)
+}
+
 // RequestLog gives every request an id (a client's X-Request-Id of 1–64
 // safe characters is kept, else 16 random bytes in hex), echoes it in the
-// response header and logs one line per request: request id, method, route,
-// status, envelope code, latency (ms) and client ip. The query string,
-// headers and bodies are never logged: they carry tokens, passwords and
-// captcha answers (SPEC §10).
-func RequestLog(logger *slog.Logger) gin.HandlerFunc {
+// response header, counts the request's database commands
+// (models.WithCommandCounter) and logs one line per request: request id,
+// method, route, status, envelope code, latency (ms), database commands and
+// client ip. The query string, headers and bodies are never logged: they
+// carry tokens, passwords and captcha answers (SPEC §10). When observer is
+// not nil it receives the same facts as a RequestRecord.
+func RequestLog(logger *slog.Logger, observer RequestObserver) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		id := c.GetHeader(HeaderRequestID)
@@ -40,25 +76,48 @@ func RequestLog(logger *slog.Logger) gin.HandlerFunc {
 		}
 		c.Set(ctxRequestID, id)
 		c.Header(HeaderRequestID, id)
+		ctx, commands := models.WithCommandCounter(c.Request.Context())
+		c.Request = c.Request.WithContext(ctx)
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "(no route)"
+		rec := RequestRecord{
+			Route:        c.FullPath(),
+			Method:       methodLabel(c.Request.Method),
+			Code:         c.Writer.Status(),
+			Elapsed:      time.Since(start),
+			DBCommands:   commands.Count(),
+			SignRejected: c.GetBool(ctxSignRejected),
 		}
-		code, ok := c.Get(ctxCode)
-		if !ok {
-			code = c.Writer.Status()
+		if rec.Route == "" {
+			rec.Route = RouteUnmatched
+		}
+		if code, ok := c.Get(ctxCode); ok {
+			rec.Code = code.(int)
+		}
+		if observer != nil {
+			observer.ObserveRequest(rec)
 		}
 		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", id),
-			slog.String("method", c.Request.Method),
-			slog.String("route", route),
+			slog.String("method", rec.Method),
+			slog.String("route", rec.Route),
 			slog.Int("status", c.Writer.Status()),
-			slog.Any("code", code),
-			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Int("code", rec.Code),
+			slog.Float64("latency_ms", float64(rec.Elapsed.Microseconds())/1000),
+			slog.Int("db_commands", rec.DBCommands),
 			slog.String("client_ip", c.ClientIP()),
 		)
 	}
+}
+
+// methodLabel is method when it is one of the standard HTTP methods, else
+// "other": a client picks the method, and it must not grow the label set.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 func validRequestID(id string) bool {

@@ -24,7 +24,7 @@ func TestRecoveryAndRequestLog(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	r := middleware.Renderer{Logger: logger, Policy: models.StatusMirror}
 	e := gin.New()
-	e.Use(middleware.RequestLog(logger), middleware.Recovery(r), middleware.Errors(logger, models.StatusMirror))
+	e.Use(middleware.RequestLog(logger, nil), middleware.Recovery(r), middleware.Errors(logger, models.StatusMirror))
 	e.GET("/boom", func(c *gin.Context) { panic("secret internal detail") })
 	e.GET("/fail", func(c *gin.Context) { _ = c.Error(errSentinel) })
 	e.GET("/ok", func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(nil)) })
@@ -66,6 +66,9 @@ func TestRecoveryAndRequestLog(t *testing.T) {
 		}
 		if strings.Contains(w.Body.String(), "secret internal detail") || strings.Contains(w.Body.String(), "sentinel") {
 			t.Errorf("%s: internal text in the answer: %s", tc.path, w.Body)
+		}
+		if !strings.Contains(out, `"db_commands":0,`) {
+			t.Errorf("%s: request line without its database command count: %s", tc.path, out)
 		}
 		if !strings.Contains(out, `"request_id":"`+id+`"`) || !strings.Contains(out, `"msg":"request"`) {
 			t.Errorf("%s: request line without the request id: %s", tc.path, out)

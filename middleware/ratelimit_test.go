@@ -35,7 +35,7 @@ func limitedEngine(t *testing.T, store limiter.Store, rate limiter.Rate, proxies
 	if err := e.SetTrustedProxies(proxies); err != nil {
 		t.Fatal(err)
 	}
-	e.Use(middleware.RequestLog(logger), middleware.Errors(logger, models.StatusMirror))
+	e.Use(middleware.RequestLog(logger, nil), middleware.Errors(logger, models.StatusMirror))
 	lim := limiter.New(store, rate, opts...)
 	ok := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(nil)) }
 	e.GET("/a", middleware.RateLimit(r, lim, "a", time.Now), ok)
@@ -163,7 +163,7 @@ func TestRateLimitIPv6Mask(t *testing.T) {
 
 func TestRateLimitFailsOpen(t *testing.T) {
 	ctx := context.Background()
-	client, err := models.Connect(ctx, dbtest.URI(t))
+	client, err := models.Connect(ctx, dbtest.URI(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

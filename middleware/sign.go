@@ -21,21 +21,26 @@ import (
 // than services.MaxSignParams parameters or a JSON body nested deeper than
 // services.MaxJSONDepth, both refused before any signature check; the
 // signature checks answer 511, 512, 400, 513, 514, 201 or 503 as
-// Signer.Verify says.
+// Signer.Verify says. Every refusal is marked for the request log's
+// observer (RequestRecord.SignRejected: the signature rejection metric).
 func Sign(r Renderer, signer *services.Signer, maxBody int64) gin.HandlerFunc {
+	reject := func(c *gin.Context, err error) {
+		c.Set(ctxSignRejected, true)
+		r.Abort(c, err)
+	}
 	return func(c *gin.Context) {
 		body, err := readBody(c, maxBody)
 		if err != nil {
-			r.Abort(c, err)
+			reject(c, err)
 			return
 		}
 		p, err := services.ParseSignParams(c.Request.URL.RawQuery, c.GetHeader("Content-Type"), body)
 		if err != nil {
-			r.Abort(c, err)
+			reject(c, err)
 			return
 		}
 		if _, err := signer.Verify(c.Request.Context(), c.Request.Method, p); err != nil {
-			r.Abort(c, err)
+			reject(c, err)
 			return
 		}
 		setBody(c.Request, body)

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -69,10 +71,14 @@ func (e *Embedded) Close() {
 	<-e.done
 }
 
-// Connect opens a client on uri and pings it (bounded by ctx). The caller
-// disconnects the client.
-func Connect(ctx context.Context, uri string) (*mongo.Client, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(10 * time.Second))
+// Connect opens a client on uri and pings it (bounded by ctx). The client
+// counts every command it starts in the CommandCounter of the command's
+// context (WithCommandCounter) and, when observe is not nil, reports every
+// finished command to it. The caller disconnects the client.
+func Connect(ctx context.Context, uri string, observe CommandObserver) (*mongo.Client, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).
+		SetServerSelectionTimeout(10 * time.Second).
+		SetMonitor(commandMonitor(observe)))
 	if err != nil {
 		return nil, fmt.Errorf("connect to mongodb: %w", err)
 	}
@@ -81,6 +87,62 @@ func Connect(ctx context.Context, uri string) (*mongo.Client, error) {
 		return nil, fmt.Errorf("ping mongodb: %w", err)
 	}
 	return client, nil
+}
+
+// CommandObserver receives each database command a client from Connect
+// finished: ctx is the context the command ran with, command the
+// command's name as the driver reports it ("find", "insert",
+// "findAndModify", "update", "delete"…), ok whether the server answered
+// it without error, elapsed the round trip. It never sees the command's
+// documents or filters. It is called on the caller's goroutine and must
+// be quick.
+type CommandObserver func(ctx context.Context, command string, ok bool, elapsed time.Duration)
+
+// CommandCounter counts the database commands started with one context:
+// one request's (see WithCommandCounter). Safe for concurrent use.
+type CommandCounter struct{ n atomic.Int64 }
+
+type commandCounterKey struct{}
+
+// WithCommandCounter returns ctx carrying a new CommandCounter: every
+// command a client from Connect starts with ctx, or a context derived
+// from it, adds one (the round trips of a request, issue 5).
+func WithCommandCounter(ctx context.Context) (context.Context, *CommandCounter) {
+	c := new(CommandCounter)
+	return context.WithValue(ctx, commandCounterKey{}, c), c
+}
+
+// CommandCounterFrom returns the counter WithCommandCounter put in ctx, or
+// nil.
+func CommandCounterFrom(ctx context.Context) *CommandCounter {
+	c, _ := ctx.Value(commandCounterKey{}).(*CommandCounter)
+	return c
+}
+
+// Count is the number of commands started so far.
+func (c *CommandCounter) Count() int { return int(c.n.Load()) }
+
+// commandMonitor counts started commands in their context's counter and
+// reports finished ones to observe (nil: none). The driver reports
+// application commands only: its heartbeats and connection handshakes are
+// not commands here.
+func commandMonitor(observe CommandObserver) *event.CommandMonitor {
+	m := &event.CommandMonitor{
+		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
+			if c := CommandCounterFrom(ctx); c != nil {
+				c.n.Add(1)
+			}
+		},
+	}
+	if observe != nil {
+		m.Succeeded = func(ctx context.Context, e *event.CommandSucceededEvent) {
+			observe(ctx, e.CommandName, true, e.Duration)
+		}
+		m.Failed = func(ctx context.Context, e *event.CommandFailedEvent) {
+			observe(ctx, e.CommandName, false, e.Duration)
+		}
+	}
+	return m
 }
 
 // Sentinel errors the stores return instead of driver errors.

@@ -52,18 +52,23 @@ func (s *LoginAttemptStore) Count(ctx context.Context, key string, now time.Time
 	return int(doc.Count), doc.WindowStart, nil
 }
 
-// Forgive takes one failure back from key's open window (never below
-// zero): an attempt counted in advance turned out to succeed.
-func (s *LoginAttemptStore) Forgive(ctx context.Context, key string, now time.Time) error {
-	if err := s.counter.decr(ctx, key, 1, now); err != nil {
+// Forgive takes one failure back from the open window of each key (never
+// below zero; a key without an open window is left alone), in one round
+// trip: attempts counted in advance turned out not to be failures.
+func (s *LoginAttemptStore) Forgive(ctx context.Context, now time.Time, keys ...string) error {
+	if err := s.counter.settle(ctx, now, nil, keys); err != nil {
 		return fmt.Errorf("forgive failed login: %w", err)
 	}
 	return nil
 }
 
-// Clear forgets the failures of key.
-func (s *LoginAttemptStore) Clear(ctx context.Context, key string) error {
-	if err := s.counter.clear(ctx, key); err != nil {
+// Clear forgets the failures of key at now and takes one failure back
+// from the open window of each of forgive, in one round trip (a
+// successful login clears its account and forgives its IP). key's window
+// ends at now, which is the same as deleting it: reads and the sweep see
+// an ended window, and key's next failure opens a new one.
+func (s *LoginAttemptStore) Clear(ctx context.Context, key string, now time.Time, forgive ...string) error {
+	if err := s.counter.settle(ctx, now, []string{key}, forgive); err != nil {
 		return fmt.Errorf("clear failed logins: %w", err)
 	}
 	return nil

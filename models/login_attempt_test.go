@@ -56,25 +56,50 @@ func TestLoginAttemptStoreWindow(t *testing.T) {
 	}
 }
 
-func TestLoginAttemptStoreClear(t *testing.T) {
+// TestLoginAttemptStoreClearAndForgive: Clear ends one key's window and
+// takes one failure back from others; Forgive takes one back from each
+// key, never below zero; keys without an open window are left alone.
+func TestLoginAttemptStoreClearAndForgive(t *testing.T) {
 	ctx := context.Background()
-	now := newWindowClock().Now()
+	clock := newWindowClock()
+	now := clock.Now()
 	store := models.NewLoginAttemptStore(dbtest.New(t))
-	for _, key := range []string{"acct:bob", "acct:bob", "ip:198.51.100.1"} {
+	for _, key := range []string{"acct:bob", "acct:bob", "ip:198.51.100.1", "ip:198.51.100.1", "ip:198.51.100.2"} {
 		if _, _, err := store.Fail(ctx, key, now, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := store.Clear(ctx, "acct:bob"); err != nil {
+	counts := func(step string, want map[string]int) {
+		t.Helper()
+		for key, n := range want {
+			if got, _, err := store.Count(ctx, key, clock.Now()); err != nil || got != n {
+				t.Fatalf("%s: %s has %d (%v), want %d", step, key, got, err, n)
+			}
+		}
+	}
+	if err := store.Clear(ctx, "acct:bob", now, "ip:198.51.100.1", "ip:192.0.2.99"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, err := store.Count(ctx, "acct:bob", now); err != nil || n != 0 {
-		t.Fatalf("cleared key: %d, %v", n, err)
+	counts("clear", map[string]int{"acct:bob": 0, "ip:198.51.100.1": 1, "ip:198.51.100.2": 1, "ip:192.0.2.99": 0})
+
+	if err := store.Forgive(ctx, now, "ip:198.51.100.1", "ip:198.51.100.2", "acct:bob"); err != nil {
+		t.Fatal(err)
 	}
-	if n, _, err := store.Count(ctx, "ip:198.51.100.1", now); err != nil || n != 1 {
-		t.Fatalf("other key after clear: %d, %v; want 1", n, err)
+	counts("forgive", map[string]int{"acct:bob": 0, "ip:198.51.100.1": 0, "ip:198.51.100.2": 0})
+	if err := store.Forgive(ctx, now, "ip:198.51.100.1"); err != nil {
+		t.Fatal(err)
 	}
-	if err := store.Clear(ctx, "acct:nobody"); err != nil {
+	counts("forgive below zero", map[string]int{"ip:198.51.100.1": 0})
+	if n, _, _ := store.Fail(ctx, "ip:198.51.100.1", now, time.Minute); n != 1 {
+		t.Fatalf("failure after forgiving to zero counts %d, want 1", n)
+	}
+
+	// A cleared key's next failure opens a window of its own.
+	clock.Advance(10 * time.Second)
+	if n, opened, err := store.Fail(ctx, "acct:bob", clock.Now(), time.Minute); err != nil || n != 1 || !opened.Equal(clock.Now()) {
+		t.Fatalf("failure after clear: %d since %v (%v), want 1 since %v", n, opened, err, clock.Now())
+	}
+	if err := store.Clear(ctx, "acct:nobody", now); err != nil {
 		t.Fatalf("clear of an unknown key: %v", err)
 	}
 }

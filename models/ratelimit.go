@@ -188,13 +188,27 @@ func (w windowCounter) current(ctx context.Context, id string, now time.Time) (d
 	return doc, true, nil
 }
 
-// decr takes n back from the open window of id, never below zero; no
-// window, nothing to do.
-func (w windowCounter) decr(ctx context.Context, id string, n int64, now time.Time) error {
-	defer w.locks.lock(id)()
-	_, err := w.coll.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}}, {Key: "count", Value: bson.D{{Key: "$gte", Value: n}}}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: -n}}}})
+// settle ends the open windows of end at now and takes one back from the
+// open windows of decr (never below zero), with one update command: a
+// round trip, however many keys. A key without an open window is left
+// alone.
+func (w windowCounter) settle(ctx context.Context, now time.Time, end, decr []string) error {
+	if len(end)+len(decr) == 0 {
+		return nil
+	}
+	defer w.locks.lock(append(append([]string(nil), end...), decr...)...)()
+	models := make([]mongo.WriteModel, 0, len(end)+len(decr))
+	for _, id := range end {
+		models = append(models, mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}}}).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "count", Value: 0}, {Key: "expiresAt", Value: now}}}}))
+	}
+	for _, id := range decr {
+		models = append(models, mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}}, {Key: "count", Value: bson.D{{Key: "$gte", Value: 1}}}}).
+			SetUpdate(bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: -1}}}}))
+	}
+	_, err := w.coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 	return err
 }
 
@@ -208,13 +222,29 @@ func (w windowCounter) clear(ctx context.Context, id string) error {
 // keyLocks serialises updates of one key within this process (see
 // windowCounter). Keys hash onto a fixed set of mutexes, so unrelated keys
 // rarely wait on each other and memory stays bounded.
-type keyLocks struct{ mu [64]sync.Mutex }
+type keyLocks struct{ mu [lockStripes]sync.Mutex }
 
-// lock locks the mutex of key and returns its unlock.
-func (l *keyLocks) lock(key string) func() {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	m := &l.mu[h.Sum32()%uint32(len(l.mu))]
-	m.Lock()
-	return m.Unlock
+const lockStripes = 64
+
+// lock locks the mutexes of keys, in index order so that two callers
+// locking overlapping sets cannot deadlock, and returns their unlock.
+func (l *keyLocks) lock(keys ...string) func() {
+	var held [lockStripes]bool
+	for _, key := range keys {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(key))
+		held[h.Sum32()%lockStripes] = true
+	}
+	for i := range held {
+		if held[i] {
+			l.mu[i].Lock()
+		}
+	}
+	return func() {
+		for i := range held {
+			if held[i] {
+				l.mu[i].Unlock()
+			}
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,12 @@ type Deps struct {
 	// OpenAPI is the API description served at GET /openapi.yaml
 	// (docs.OpenAPI, YAML).
 	OpenAPI []byte
+	// Observer receives every finished request for the metrics (nil:
+	// none).
+	Observer middleware.RequestObserver
+	// Metrics, when not nil, is served at GET /metrics (unsigned, issue 5):
+	// Prometheus text format.
+	Metrics http.Handler
 }
 
 // SetMode puts Gin in debug mode for server.mode "debug" (route listing
@@ -79,7 +86,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger), middleware.Recovery(r), middleware.Errors(d.Logger, d.Policy))
+	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), middleware.Errors(d.Logger, d.Policy))
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}
@@ -90,6 +97,9 @@ func New(d Deps) (*gin.Engine, error) {
 	e.GET("/healthz", health.Live)
 	e.GET("/readyz", health.Ready)
 	e.GET("/openapi.yaml", controllers.NewDocsController(d.OpenAPI).OpenAPI)
+	if d.Metrics != nil {
+		e.GET("/metrics", gin.WrapH(d.Metrics))
+	}
 
 	users := &controllers.UserController{Users: d.Users}
 	accounts := &controllers.AccountController{Accounts: d.Accounts}

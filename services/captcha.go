@@ -46,6 +46,8 @@ type CaptchaConfig struct {
 	Length int
 	TTL    time.Duration
 	Now    func() time.Time
+	// Observer counts captchas issued and checked (nil: none).
+	Observer Observer
 }
 
 // CaptchaChallenge is an issued captcha: its id and its SVG drawing.
@@ -74,6 +76,7 @@ func NewCaptchaService(cfg CaptchaConfig, store CaptchaStore, renderer *CaptchaR
 	} else {
 		driver = base64Captcha.NewDriverString(CaptchaDefaultHeight, CaptchaDefaultWidth, 0, 0, cfg.Length, captchaSource, nil, nil, nil)
 	}
+	cfg.Observer = orNop(cfg.Observer)
 	return &CaptchaService{cfg: cfg, store: store, renderer: renderer, driver: driver}
 }
 
@@ -103,6 +106,7 @@ func (s *CaptchaService) Issue(ctx context.Context, width, height int) (CaptchaC
 	if err := s.store.Put(ctx, c); err != nil {
 		return CaptchaChallenge{}, storeUnavailable(err)
 	}
+	s.cfg.Observer.CaptchaIssued()
 	return CaptchaChallenge{ID: c.ID, SVG: svg, TTL: s.cfg.TTL}, nil
 }
 
@@ -129,8 +133,15 @@ func (s *CaptchaService) Verify(ctx context.Context, id, answer string) error {
 }
 
 // Check is Verify even when captchas are disabled: the brute-force guard
-// demands a real captcha after repeated failures (issue 3).
+// demands a real captcha after repeated failures (issue 3). The result is
+// reported to the Observer.
 func (s *CaptchaService) Check(ctx context.Context, id, answer string) error {
+	err := s.check(ctx, id, answer)
+	s.cfg.Observer.CaptchaChecked(captchaResult(err))
+	return err
+}
+
+func (s *CaptchaService) check(ctx context.Context, id, answer string) error {
 	answer = strings.TrimSpace(answer)
 	if answer == "" {
 		return ErrCaptchaMissing

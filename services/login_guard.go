@@ -16,8 +16,8 @@ import (
 // that opens at the key's first failure.
 type LoginAttemptStore interface {
 	Fail(ctx context.Context, key string, now time.Time, window time.Duration) (count int, windowStart time.Time, err error)
-	Forgive(ctx context.Context, key string, now time.Time) error
-	Clear(ctx context.Context, key string) error
+	Forgive(ctx context.Context, now time.Time, keys ...string) error
+	Clear(ctx context.Context, key string, now time.Time, forgive ...string) error
 }
 
 // ErrTooManyFailedLogins is the 429 Attempt returns for a locked account
@@ -93,7 +93,7 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 	if before >= g.cfg.LockAfter {
 		// No password is checked: take the attempt back, so that a burst
 		// counted in advance cannot lock an account by itself.
-		if err := g.store.Forgive(ctx, account, now); err != nil {
+		if err := g.store.Forgive(ctx, now, account); err != nil {
 			return false, storeUnavailable(err)
 		}
 		locked := *ErrTooManyFailedLogins
@@ -114,15 +114,10 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 // Succeeded takes back an attempt whose password was right: the account's
 // failures are cleared, and the IP's count loses this attempt only (one
 // good password from an address does not excuse its guesses at other
-// accounts). Errors: 503 "database unavailable" when the store fails.
+// accounts). One database round trip. Errors: 503 "database unavailable"
+// when the store fails.
 func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
-	if err := g.store.Clear(ctx, account); err != nil {
-		return storeUnavailable(err)
-	}
-	if ip == "" {
-		return nil
-	}
-	if err := g.store.Forgive(ctx, ipKey(ip), g.cfg.Now()); err != nil {
+	if err := g.store.Clear(ctx, account, g.cfg.Now(), ipKeys(ip)...); err != nil {
 		return storeUnavailable(err)
 	}
 	return nil
@@ -130,19 +125,21 @@ func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
 
 // Unchecked takes back an attempt whose password was never checked (the
 // captcha it needed was missing or wrong), so requests without a solved
-// captcha cannot push an account towards its lock. Errors: 503.
+// captcha cannot push an account towards its lock. One database round
+// trip. Errors: 503.
 func (g *LoginGuard) Unchecked(ctx context.Context, account, ip string) error {
-	now := g.cfg.Now()
-	if err := g.store.Forgive(ctx, account, now); err != nil {
-		return storeUnavailable(err)
-	}
-	if ip == "" {
-		return nil
-	}
-	if err := g.store.Forgive(ctx, ipKey(ip), now); err != nil {
+	if err := g.store.Forgive(ctx, g.cfg.Now(), append([]string{account}, ipKeys(ip)...)...); err != nil {
 		return storeUnavailable(err)
 	}
 	return nil
+}
+
+// ipKeys is the counter key of ip, none when ip is "".
+func ipKeys(ip string) []string {
+	if ip == "" {
+		return nil
+	}
+	return []string{ipKey(ip)}
 }
 
 // maxKeyAccount bounds the account text kept in a key; longer input (which

@@ -361,7 +361,7 @@ func TestSessionAcrossInstances(t *testing.T) {
 // A store whose client is disconnected fails like a database that is down.
 func TestSessionStoreDown(t *testing.T) {
 	ctx := context.Background()
-	client, err := models.Connect(ctx, dbtest.URI(t))
+	client, err := models.Connect(ctx, dbtest.URI(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

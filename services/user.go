@@ -49,6 +49,7 @@ type UserService struct {
 	guard     *LoginGuard
 	transport *PasswordTransport
 	verifier  EmailVerifier
+	observer  Observer
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
@@ -71,8 +72,10 @@ type UserDeps struct {
 	Guard     *LoginGuard
 	Transport *PasswordTransport
 	Verifier  EmailVerifier
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Observer counts login outcomes (nil: none).
+	Observer Observer
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// AccessTTL is reported to clients as expiresIn (seconds).
 	AccessTTL time.Duration
 }
@@ -80,7 +83,7 @@ type UserDeps struct {
 // NewUserService returns the user service.
 func NewUserService(d UserDeps) *UserService {
 	return &UserService{users: d.Users, hasher: d.Hasher, captcha: d.Captcha, sessions: d.Sessions,
-		guard: d.Guard, transport: d.Transport, verifier: d.Verifier, logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL}
+		guard: d.Guard, transport: d.Transport, verifier: d.Verifier, observer: orNop(d.Observer), logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL}
 }
 
 // RegisterInput is the body of POST /blogapi/reg (seed 004 用户注册). Only
@@ -197,8 +200,14 @@ var ErrBadCredentials = models.NewError(models.CodeUnauthorized, "account or pas
 // same argon2id cost for an unknown account), then the account status
 // (reject/freeze → 403 and their sessions end), and starts a session.
 // Errors: 400 input or captcha, 401 ErrBadCredentials, 403, 429 with
-// RetryAfter.
+// RetryAfter. The outcome is reported to the Observer.
 func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
+	res, err := s.login(ctx, in, userAgent, ip)
+	s.observer.LoginAttempted(loginOutcome(err))
+	return res, err
+}
+
+func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
 	account := strings.TrimSpace(in.Account)
 	if account == "" {
 		return LoginResult{}, models.FieldErr("account", "account is required")

@@ -148,6 +148,8 @@ export interface Client {
   health(): Promise<{ status: 'ok' }>;
   /** GET /readyz (unsigned): 503 ApiError when the database does not answer */
   ready(): Promise<{ status: 'ready' }>;
+  /** GET /metrics (unsigned): Prometheus text format; 404 ApiError when metrics are disabled or on metrics.addr */
+  metrics(): Promise<string>;
   /** GET /openapi.yaml (unsigned): the OpenAPI 3.0.3 description as YAML text */
   openAPI(): Promise<string>;
   /** GET /blogapi/service/captcha; width 40–600, height 20–200 (defaults 120×44); 429 when rate-limited; a plain Error when the X-Captcha-Id header cannot be read */

@@ -89,6 +89,10 @@ export const folders = [
       test: tests(200, `pm.test('status ready', function () { pm.expect(pm.response.json().data.status).to.equal('ready'); });`),
     }),
     item({
+      name: 'Metrics', method: 'GET', path: '/metrics', doc: 'Prometheus metrics, unsigned (on this router while metrics.addr is empty).',
+      test: tests(null, `pm.test('HTTP 200, Prometheus text', function () { pm.response.to.have.status(200); pm.expect(pm.response.headers.get('Content-Type')).to.include('text/plain'); pm.expect(pm.response.text()).to.match(/^blogapi_http_requests_total\\{/m); });`),
+    }),
+    item({
       name: 'API description', method: 'GET', path: '/openapi.yaml', doc: 'The OpenAPI 3.0.3 description (docs/openapi.yaml), unsigned.',
       test: tests(null, `pm.test('HTTP 200, YAML', function () { pm.response.to.have.status(200); pm.expect(pm.response.headers.get('Content-Type')).to.include('application/yaml'); pm.expect(pm.response.text()).to.match(/^openapi: 3\\.0\\.3$/m); });`),
     }),

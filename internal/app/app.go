@@ -21,6 +21,8 @@ import (
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/docs"
+	"github.com/blogapi/blogapi/internal/metrics"
+	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
@@ -37,10 +39,22 @@ func NewLogger(w io.Writer, c config.Log) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// NewMetrics is the Prometheus registry of one server instance
+// (metrics.enabled, issue 5), or nil when metrics are disabled. Pass it to
+// OpenDatabase (database command latency) and New (everything else).
+// logger receives errors met while gathering a scrape.
+func NewMetrics(cfg config.Config, logger *slog.Logger) *metrics.Metrics {
+	if !cfg.Metrics.Enabled {
+		return nil
+	}
+	return metrics.New(logger)
+}
+
 // OpenDatabase connects to mongo.uri, or starts the embedded FerretDB
-// under data.dir/db when it is empty (SPEC §8). The returned func closes
-// what was opened.
-func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer) (*mongo.Database, func(), error) {
+// under data.dir/db when it is empty (SPEC §8). The client counts each
+// request's commands (models.WithCommandCounter) and, when m is not nil,
+// times every command into m. The returned func closes what was opened.
+func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, m *metrics.Metrics) (*mongo.Database, func(), error) {
 	uri := cfg.Mongo.URI
 	var embedded *models.Embedded
 	if uri == "" {
@@ -60,7 +74,11 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	}
 	connectCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	client, err := models.Connect(connectCtx, uri)
+	var observe models.CommandObserver
+	if m != nil {
+		observe = m.ObserveCommand
+	}
+	client, err := models.Connect(connectCtx, uri, observe)
 	if err != nil {
 		if embedded != nil {
 			embedded.Close()
@@ -82,6 +100,10 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 // work (the expiry sweep, the mail queue) that Close stops.
 type App struct {
 	Handler http.Handler
+	// Metrics is the handler of the metrics listener (metrics.addr:
+	// /metrics, and pprof when metrics.pprof is true); nil when
+	// metrics.addr is empty or metrics are off. The caller serves it.
+	Metrics http.Handler
 	// Mail is the outgoing mail queue (tests Wait on it).
 	Mail *services.MailQueue
 	// drain bounds how long Close delivers queued mail.
@@ -101,10 +123,27 @@ func (a *App) Close() {
 }
 
 // New builds stores → services → controllers → router over db and starts
-// the expiry sweep; the caller serves App.Handler and calls Close after the
-// HTTP server has stopped. now is the clock every rule reads (tests inject
-// one). Errors: index set-up, the RSA key, the mailer or an invalid rate.
-func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slog.Logger, now func() time.Time) (*App, error) {
+// the expiry sweep; the caller serves App.Handler (and App.Metrics when
+// set) and calls Close after the HTTP servers have stopped. now is the
+// clock every rule reads (tests inject one). m is what NewMetrics returned:
+// nil serves no metrics; otherwise the router and the services report to
+// it, and it is served at GET /metrics on the router, or on App.Metrics
+// when metrics.addr is set. Errors: index set-up, the RSA key, the mailer
+// or an invalid rate.
+func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slog.Logger, now func() time.Time, m *metrics.Metrics) (*App, error) {
+	// A nil *metrics.Metrics must not become a non-nil interface value.
+	var observer services.Observer
+	var requests middleware.RequestObserver
+	var routerMetrics, listenerMetrics http.Handler
+	if m != nil {
+		observer, requests = m, m
+		if cfg.Metrics.Addr == "" {
+			routerMetrics = m.Handler()
+		} else {
+			listenerMetrics = m.Mux(cfg.Metrics.PProf)
+		}
+	}
+
 	users := models.NewUserStore(db)
 	captchas := models.NewCaptchaStore(db)
 	sessions := models.NewSessionStore(db)
@@ -145,6 +184,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 	}
 	captchaSvc := services.NewCaptchaService(services.CaptchaConfig{
 		Enabled: cfg.Captcha.Enabled, Driver: cfg.Captcha.Driver, Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
+		Observer: observer,
 	}, captchas, renderer)
 	guard := services.NewLoginGuard(services.LoginGuardConfig{
 		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
@@ -170,7 +210,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 	})
 	userSvc := services.NewUserService(services.UserDeps{
 		Users: users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
-		Transport: transport, Verifier: accountSvc, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+		Transport: transport, Verifier: accountSvc, Observer: observer, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 
 	handler, err := routes.New(routes.Deps{
@@ -193,6 +233,8 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		Now:       now,
 		Ping:      func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
 		OpenAPI:   docs.OpenAPI,
+		Observer:  requests,
+		Metrics:   routerMetrics,
 	})
 	if err != nil {
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
@@ -202,7 +244,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 	}
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a := &App{Handler: handler, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout, stop: stop, done: make(chan struct{})}
+	a := &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout, stop: stop, done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
 		expiring.Run(runCtx, time.Minute, now)

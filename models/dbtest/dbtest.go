@@ -69,7 +69,7 @@ func URI(t testing.TB) string {
 		embedded = e
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := models.Connect(ctx, e.URI())
+		c, err := models.Connect(ctx, e.URI(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,5 +85,26 @@ func New(t testing.TB) *mongo.Database {
 	name := fmt.Sprintf("t%d_%d", os.Getpid()%100000, seq.Add(1))
 	db := client.Database(name)
 	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	return db
+}
+
+// NewObserved returns a fresh database for this test on a client of its
+// own whose commands are reported to observe (models.Connect): for tests
+// that count or time database commands. The client is disconnected and
+// the database dropped when the test ends.
+func NewObserved(t testing.TB, observe models.CommandObserver) *mongo.Database {
+	t.Helper()
+	uri := URI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := models.Connect(ctx, uri, observe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := c.Database(fmt.Sprintf("t%d_%d", os.Getpid()%100000, seq.Add(1)))
+	t.Cleanup(func() {
+		_ = db.Drop(context.Background())
+		_ = c.Disconnect(context.Background())
+	})
 	return db
 }

@@ -254,6 +254,12 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
 
     health: async () => (await send('GET', '/healthz', { signed: false })).data,
     ready: async () => (await send('GET', '/readyz', { signed: false })).data,
+    /** GET /metrics (unsigned): Prometheus text; 404 ApiError when metrics are off or on metrics.addr. */
+    async metrics() {
+      const res = await doFetch(`${base}/metrics`, { headers: { Accept: 'text/plain' } });
+      if (res.ok) return await res.text();
+      return await openEnvelope(res);
+    },
     /** GET /openapi.yaml (unsigned): the API description, YAML text; an envelope error is thrown as ApiError. */
     async openAPI() {
       const res = await doFetch(`${base}/openapi.yaml`, { headers: { Accept: 'application/yaml' } });

@@ -131,6 +131,7 @@ test('health and readiness', async () => {
   assert.deepEqual(await client.health(), { status: 'ok' });
   assert.deepEqual(await client.ready(), { status: 'ready' });
   assert.match(await client.openAPI(), /^openapi: 3\.0\.3$/m);
+  assert.match(await client.metrics(), /^blogapi_http_requests_total\{/m);
 });
 
 test('the whole account flow: captcha, register, login, centre, profile, password, renewal, logout', async () => {

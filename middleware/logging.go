@@ -18,6 +18,9 @@ const (
 	ctxCode      = "blogapi.code"
 	// ctxSignRejected marks a request the signature middleware refused.
 	ctxSignRejected = "blogapi.sign_rejected"
+	// ctxSignApp is the name (sign.apps[].name) of the app whose signature
+	// the request carried.
+	ctxSignApp = "blogapi.sign_app"
 	// HeaderRequestID carries the request id in both directions.
 	HeaderRequestID = "X-Request-Id"
 )
@@ -61,8 +64,9 @@ type RequestObserver interface {
 // safe characters is kept, else 16 random bytes in hex), echoes it in the
 // response header, counts the request's database commands
 // (models.WithCommandCounter) and logs one line per request: request id,
-// method, route, status, envelope code, latency (ms), database commands and
-// client ip. The query string, headers and bodies are never logged: they
+// method, route, the signing app's name (sign.apps[].name; empty when the
+// route is unsigned or the signature was refused), status, envelope code,
+// latency (ms), database commands and client ip. The query string, headers and bodies are never logged: they
 // carry tokens, passwords and captcha answers (SPEC §10). When observer is
 // not nil it receives the same facts as a RequestRecord.
 func RequestLog(logger *slog.Logger, observer RequestObserver) gin.HandlerFunc {
@@ -100,6 +104,7 @@ func RequestLog(logger *slog.Logger, observer RequestObserver) gin.HandlerFunc {
 			slog.String("request_id", id),
 			slog.String("method", rec.Method),
 			slog.String("route", rec.Route),
+			slog.String("app", c.GetString(ctxSignApp)),
 			slog.Int("status", c.Writer.Status()),
 			slog.Int("code", rec.Code),
 			slog.Float64("latency_ms", float64(rec.Elapsed.Microseconds())/1000),

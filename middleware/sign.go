@@ -39,10 +39,12 @@ func Sign(r Renderer, signer *services.Signer, maxBody int64) gin.HandlerFunc {
 			reject(c, err)
 			return
 		}
-		if _, err := signer.Verify(c.Request.Context(), c.Request.Method, p); err != nil {
+		app, err := signer.Verify(c.Request.Context(), c.Request.Method, p)
+		if err != nil {
 			reject(c, err)
 			return
 		}
+		c.Set(ctxSignApp, app.Name)
 		setBody(c.Request, body)
 		c.Next()
 	}

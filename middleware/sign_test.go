@@ -339,3 +339,48 @@ func TestSignParameterFlood(t *testing.T) {
 		})
 	}
 }
+
+// TestSignAppLogged: the request log names the app whose signature a
+// request carried (sign.apps[].name), and no app when it was refused.
+func TestSignAppLogged(t *testing.T) {
+	store := models.NewReplayStore(dbtest.New(t))
+	store.Now = func() time.Time { return signNow }
+	signer := services.NewSigner(services.SignerConfig{
+		Apps: []services.SignApp{{Name: "admin-dashboard", Key: signKey, Secret: signSecret}},
+		Now:  func() time.Time { return signNow },
+	}, store)
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.Use(middleware.RequestLog(logger, nil), middleware.Errors(logger, models.StatusMirror))
+	e.Group("/blogapi", middleware.Sign(middleware.Renderer{Logger: logger, Policy: models.StatusMirror}, signer, signMax)).
+		GET("/echo", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+
+	// signed over a parameter it then does not send: a mismatch (514)
+	forged := strings.Replace(signQuery(t, append(signFields(), [2]string{"a", "1"}), "", nil), "&a=1", "", 1)
+	for _, tc := range []struct {
+		name, query, app string
+		status           int
+	}{
+		{"signed", signQuery(t, signFields(), "", nil), "admin-dashboard", http.StatusNoContent},
+		{"bad signature", forged, "", 514},
+	} {
+		logs.Reset()
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/blogapi/echo?"+tc.query, nil))
+		if w.Code != tc.status {
+			t.Fatalf("%s: status %d, want %d: %s", tc.name, w.Code, tc.status, w.Body)
+		}
+		var line struct {
+			Msg string  `json:"msg"`
+			App *string `json:"app"`
+		}
+		if err := json.Unmarshal(logs.Bytes(), &line); err != nil || line.Msg != "request" || line.App == nil {
+			t.Fatalf("%s: request line %q (%v)", tc.name, logs.String(), err)
+		}
+		if *line.App != tc.app {
+			t.Errorf("%s: app %q, want %q", tc.name, *line.App, tc.app)
+		}
+	}
+}

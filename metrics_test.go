@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,9 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -214,40 +211,15 @@ func TestMetricsDisabled(t *testing.T) {
 // envelope, a CPU profile can be taken, and both listeners stop on
 // shutdown.
 func TestMetricsListener(t *testing.T) {
-	defer gin.SetMode(gin.TestMode) // run sets debug mode from config.yaml
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(map[string]string{
-			"BLOGAPI_SERVER_ADDR":   "127.0.0.1:0",
-			"BLOGAPI_DATA_DIR":      t.TempDir(),
-			"BLOGAPI_LOG_LEVEL":     "info",
-			"BLOGAPI_LOG_FORMAT":    "text",
-			"BLOGAPI_METRICS_ADDR":  "127.0.0.1:0",
-			"BLOGAPI_METRICS_PPROF": "true",
-		}), &out)
-	}()
-	apiRe := regexp.MustCompile(`msg=listening addr=(\S+) key=server.addr`)
-	metricsRe := regexp.MustCompile(`msg=listening addr=(\S+) key=metrics.addr`)
-	var api, metrics string
-	for deadline := time.Now().Add(60 * time.Second); (api == "" || metrics == "") && time.Now().Before(deadline); {
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v\n%s", err, out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if m := apiRe.FindStringSubmatch(out.String()); m != nil {
-			api = m[1]
-		}
-		if m := metricsRe.FindStringSubmatch(out.String()); m != nil {
-			metrics = m[1]
-		}
-	}
-	if api == "" || metrics == "" {
-		t.Fatalf("no listening lines:\n%s", out.String())
-	}
+	srv := startRun(t, map[string]string{
+		"BLOGAPI_SERVER_ADDR":   "127.0.0.1:0",
+		"BLOGAPI_DATA_DIR":      t.TempDir(),
+		"BLOGAPI_LOG_LEVEL":     "info",
+		"BLOGAPI_LOG_FORMAT":    "text",
+		"BLOGAPI_METRICS_ADDR":  "127.0.0.1:0",
+		"BLOGAPI_METRICS_PPROF": "true",
+	}, "server.addr", "metrics.addr")
+	api, metrics := srv.addrs["server.addr"], srv.addrs["metrics.addr"]
 
 	get := func(url string) (int, string, []byte) {
 		t.Helper()
@@ -287,15 +259,7 @@ func TestMetricsListener(t *testing.T) {
 		t.Errorf("metrics listener serves /healthz: %d", status)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run after shutdown: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not return after the context ended")
-	}
+	srv.stop(t)
 	for _, addr := range []string{api, metrics} {
 		if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
 			t.Errorf("%s still answers after shutdown", addr)

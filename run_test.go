@@ -39,6 +39,58 @@ func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
+// runningServer is run serving config.yaml in the background of a test.
+type runningServer struct {
+	out    *syncBuffer
+	addrs  map[string]string // listening address by config key
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startRun calls run with config.yaml and the variables vars (text logs
+// needed) in the background, and waits up to 60 s for its "listening" line
+// of each config key in keys (server.addr, metrics.addr). Gin's mode,
+// which run sets, is put back when the test ends.
+func startRun(t *testing.T, vars map[string]string, keys ...string) *runningServer {
+	t.Helper()
+	t.Cleanup(func() { gin.SetMode(gin.TestMode) })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	s := &runningServer{out: &syncBuffer{}, addrs: map[string]string{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(vars), s.out) }()
+	for deadline := time.Now().Add(60 * time.Second); len(s.addrs) < len(keys) && time.Now().Before(deadline); {
+		select {
+		case err := <-s.done:
+			t.Fatalf("run returned early: %v\n%s", err, s.out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		for _, key := range keys {
+			re := regexp.MustCompile(`msg=listening addr=(\S+) key=` + regexp.QuoteMeta(key))
+			if m := re.FindStringSubmatch(s.out.String()); m != nil {
+				s.addrs[key] = m[1]
+			}
+		}
+	}
+	if len(s.addrs) < len(keys) {
+		t.Fatalf("no listening line for each of %v:\n%s", keys, s.out.String())
+	}
+	return s
+}
+
+// stop ends run's context and waits up to 30 s for run to return nil.
+func (s *runningServer) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("run after shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return after the context ended")
+	}
+}
+
 // TestRunRefuses: run stops before serving on bad configuration, naming the
 // key to fix.
 func TestRunRefuses(t *testing.T) {
@@ -75,34 +127,12 @@ func TestRunRefuses(t *testing.T) {
 // embedded database, a real listener; the context's end drains and stops.
 func TestRunServesAndShutsDown(t *testing.T) {
 	dir := t.TempDir()
-	defer gin.SetMode(gin.TestMode) // run sets debug mode from config.yaml
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(map[string]string{
-			"BLOGAPI_SERVER_ADDR": "127.0.0.1:0",
-			"BLOGAPI_DATA_DIR":    dir,
-			"BLOGAPI_LOG_FORMAT":  "text",
-		}), &out)
-	}()
-
-	addrRe := regexp.MustCompile(`msg=listening addr=(\S+)`)
-	var addr string
-	for deadline := time.Now().Add(60 * time.Second); addr == "" && time.Now().Before(deadline); {
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v\n%s", err, out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
-			addr = m[1]
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no listening line:\n%s", out.String())
-	}
+	srv := startRun(t, map[string]string{
+		"BLOGAPI_SERVER_ADDR": "127.0.0.1:0",
+		"BLOGAPI_DATA_DIR":    dir,
+		"BLOGAPI_LOG_FORMAT":  "text",
+	}, "server.addr")
+	addr, out := srv.addrs["server.addr"], srv.out
 	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {
 		t.Fatal(err)
@@ -122,15 +152,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		t.Errorf("transport key not generated under data.dir: %v", err)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run after shutdown: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not return after the context ended")
-	}
+	srv.stop(t)
 	if !strings.Contains(out.String(), "shutting down") {
 		t.Errorf("no shutdown line:\n%s", out.String())
 	}

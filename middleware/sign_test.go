@@ -41,12 +41,7 @@ func signEngine(t *testing.T, policy models.StatusPolicy) *gin.Engine {
 // signEngineMax is signEngine with bodies of at most maxBody bytes.
 func signEngineMax(t *testing.T, policy models.StatusPolicy, maxBody int64) *gin.Engine {
 	t.Helper()
-	store := models.NewReplayStore(dbtest.New(t))
-	store.Now = func() time.Time { return signNow }
-	signer := services.NewSigner(services.SignerConfig{
-		Apps: []services.SignApp{{Name: "web", Key: signKey, Secret: signSecret}},
-		Now:  func() time.Time { return signNow },
-	}, store)
+	signer := newTestSigner(t, "web")
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
@@ -69,6 +64,18 @@ func signEngineMax(t *testing.T, policy models.StatusPolicy, maxBody int64) *gin
 	g.POST("/echo", echo)
 	g.GET("/echo", echo)
 	return e
+}
+
+// newTestSigner knows one app, name, with signKey and signSecret, on a
+// clock stopped at signNow, with replay records in a fresh database.
+func newTestSigner(t *testing.T, name string) *services.Signer {
+	t.Helper()
+	store := models.NewReplayStore(dbtest.New(t))
+	store.Now = func() time.Time { return signNow }
+	return services.NewSigner(services.SignerConfig{
+		Apps: []services.SignApp{{Name: name, Key: signKey, Secret: signSecret}},
+		Now:  func() time.Time { return signNow },
+	}, store)
 }
 
 // signQuery signs a request the way a client does: the token is the md5 of
@@ -343,12 +350,7 @@ func TestSignParameterFlood(t *testing.T) {
 // TestSignAppLogged: the request log names the app whose signature a
 // request carried (sign.apps[].name), and no app when it was refused.
 func TestSignAppLogged(t *testing.T) {
-	store := models.NewReplayStore(dbtest.New(t))
-	store.Now = func() time.Time { return signNow }
-	signer := services.NewSigner(services.SignerConfig{
-		Apps: []services.SignApp{{Name: "admin-dashboard", Key: signKey, Secret: signSecret}},
-		Now:  func() time.Time { return signNow },
-	}, store)
+	signer := newTestSigner(t, "admin-dashboard")
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	gin.SetMode(gin.TestMode)

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+)
+
+// row is one scenario of the main table.
+type row struct {
+	Name, What string
+	Load       load
+	Figures    figures
+}
+
+// floodResult is the user centre at a fixed rate without and with a
+// concurrent login flood.
+type floodResult struct {
+	CenterRate int
+	Without    figures
+	With       figures
+	Flood      figures
+	Workers    int
+}
+
+// growthPoint is check-username and login at one number of users.
+type growthPoint struct {
+	Users int
+	Check figures
+	Login figures
+}
+
+// report is everything one run measured.
+type report struct {
+	Command   string
+	Started   time.Time
+	Elapsed   time.Duration
+	Machine   machine
+	Options   options
+	InProcess bool
+	HashSlots string // security.hash_concurrency as the server runs it
+	LogLevel  string
+	Rows      []row
+	Flood     floodResult
+	Growth    []growthPoint
+	Chain     []chainFigures
+	Profile   *profileSummary
+}
+
+// measure runs every phase against the in-process server (or o.url).
+func measure(ctx context.Context, o options, pr *progress) (*report, error) {
+	rep := &report{Started: time.Now(), Machine: readMachine(), Options: o, InProcess: o.url == ""}
+	var t *target
+	if rep.InProcess {
+		pr.printf("starting the server in-process (embedded FerretDB, fresh temp dir)")
+		var err error
+		if t, err = startInProcess(ctx, o); err != nil {
+			return nil, err
+		}
+		defer t.close()
+		rep.HashSlots = hashSlotsText(t.cfg.Security.HashConcurrency)
+		rep.LogLevel = t.cfg.Log.Level
+		pr.printf("seeding %d users", o.users)
+		if err := t.seedTo(ctx, o.users); err != nil {
+			return nil, err
+		}
+	} else {
+		t = connectRemote(o.url, o.key, o.secret)
+		pr.printf("registering %d users through the API", o.users)
+		if err := t.seedViaAPI(ctx, o.users); err != nil {
+			return nil, err
+		}
+	}
+	tokens, err := t.login(ctx, o.concurrency)
+	if err != nil {
+		return nil, err
+	}
+
+	if rep.InProcess {
+		pr.printf("middleware chain, one goroutine")
+		cases, err := t.chainCases(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cases {
+			f, err := measureChain(c, o.chainTime)
+			if err != nil {
+				return nil, err
+			}
+			rep.Chain = append(rep.Chain, f)
+		}
+	}
+
+	s := newSigner(t.key, t.secret)
+	closed := load{workers: o.concurrency, rate: o.rate, duration: o.duration}
+	center := userCenter(s, t.base, tokens)
+	for _, sc := range []scenario{healthz(t.base), checkUsername(s, t.base, o.users), captcha(s, t.base), center, login(s, t.base, o.users)} {
+		pr.printf("%s: %s", sc.name, describeLoad(closed))
+		var f figures
+		if sc.name == center.name && rep.InProcess {
+			var prof bytes.Buffer
+			if err := pprof.StartCPUProfile(&prof); err != nil {
+				return nil, err
+			}
+			f = attack(ctx, sc, closed, o.warmup, nil)
+			pprof.StopCPUProfile()
+			if o.cpuProfile != "" {
+				if err := os.WriteFile(o.cpuProfile, prof.Bytes(), 0o644); err != nil {
+					return nil, err
+				}
+			}
+			sum, err := summarize(prof.Bytes(), 10)
+			if err != nil {
+				return nil, err
+			}
+			rep.Profile = &sum
+		} else {
+			f = attack(ctx, sc, closed, o.warmup, nil)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rep.Rows = append(rep.Rows, row{Name: sc.name, What: sc.what, Load: closed, Figures: f})
+	}
+
+	centerRPS := rep.Rows[3].Figures.RPS
+	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
+	rep.Flood = floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers}
+	pr.printf("user-center at %d req/s without a login flood", fixed.rate)
+	rep.Flood.Without = attack(ctx, center, fixed, o.warmup, nil)
+	pr.printf("user-center at %d req/s with a login flood of %d workers", fixed.rate, o.floodWorkers)
+	stopFlood := make(chan struct{})
+	floodDone := make(chan figures)
+	go func() {
+		floodDone <- attack(ctx, loginFlood(s, t.base, o.users), load{workers: o.floodWorkers}, 0, stopFlood)
+	}()
+	// The user centre's warm-up gives the flood time to fill the hashing
+	// slots and its queue before anything is recorded.
+	rep.Flood.With = attack(ctx, center, fixed, o.warmup, nil)
+	close(stopFlood)
+	rep.Flood.Flood = <-floodDone
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	if rep.InProcess {
+		// A second instance over a database of its own, so that what the
+		// earlier phases left (sessions, captchas, the flood's counters)
+		// does not weigh on the curve.
+		g, err := t.serve(ctx, t.db.Client().Database(t.cfg.Mongo.Database+"_growth"))
+		if err != nil {
+			return nil, err
+		}
+		defer g.close()
+		for _, n := range o.growth {
+			pr.printf("growth: seeding up to %d users", n)
+			if err := g.seedTo(ctx, n); err != nil {
+				return nil, err
+			}
+			// One request at a time: the latency of a lookup, not of a
+			// queue; at least 5 of each however slow they get.
+			gl := load{workers: 1, duration: o.growthTime, minRequests: growthMinRequests}
+			pr.printf("growth: check-username and login at %d users", n)
+			p := growthPoint{Users: n}
+			p.Check = attack(ctx, checkUsername(s, g.base, n), gl, 0, nil)
+			p.Login = attack(ctx, login(s, g.base, n), gl, 0, nil)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			rep.Growth = append(rep.Growth, p)
+		}
+	}
+	rep.Elapsed = time.Since(rep.Started)
+	return rep, nil
+}
+
+// growthMinRequests is the fewest requests of each growth measurement.
+const growthMinRequests = 5
+
+// hashSlotsText is security.hash_concurrency as the server applies it.
+func hashSlotsText(n int) string {
+	if n > 0 {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("0 (the default: runtime.NumCPU() = %d)", runtime.NumCPU())
+}
+
+func describeLoad(l load) string {
+	if l.rate > 0 {
+		return fmt.Sprintf("%d req/s for %s (at most %d in flight)", l.rate, l.duration, l.workers)
+	}
+	return fmt.Sprintf("closed loop, %d workers, %s", l.workers, l.duration)
+}

@@ -73,22 +73,51 @@ func (f figures) codesText() string {
 	return s
 }
 
-// attack sends sc with l, after an unrecorded warm-up of the same load,
-// and returns its figures. The load generator's goroutines are labelled
-// for the CPU profile. stop, when not nil, ends the attack early once
-// closed.
-func attack(ctx context.Context, sc scenario, l load, warmup time.Duration, stop <-chan struct{}) figures {
-	var f figures
-	pprof.Do(ctx, pprof.Labels(labelSide, sideGenerator), func(ctx context.Context) {
-		if warmup > 0 {
-			send(ctx, sc, load{workers: l.workers, rate: l.rate, duration: warmup}, stop)
-		}
-		f = send(ctx, sc, l, stop)
-	})
+// tally accumulates the answers of one or more sends of a scenario.
+type tally struct {
+	m        vegeta.Metrics
+	expect   int
+	codes    map[int]uint64
+	expected uint64
+	elapsed  time.Duration // summed over the sends: first request to last answer of each
+}
+
+func newTally(expect int) *tally { return &tally{expect: expect, codes: map[int]uint64{}} }
+
+func (t *tally) figures() figures {
+	t.m.Close()
+	f := figures{
+		Requests: t.m.Requests, Expected: t.expected, Codes: t.codes, Errors: t.m.Errors,
+		P50: t.m.Latencies.P50, P90: t.m.Latencies.P90, P99: t.m.Latencies.P99, Max: t.m.Latencies.Max,
+		Elapsed: t.elapsed,
+	}
+	if f.Elapsed > 0 {
+		f.RPS = float64(f.Expected) / f.Elapsed.Seconds()
+	}
 	return f
 }
 
-func send(ctx context.Context, sc scenario, l load, stop <-chan struct{}) figures {
+// attack sends sc with l, after an unrecorded warm-up of the same load,
+// and returns its figures. stop, when not nil, ends the attack early once
+// closed.
+func attack(ctx context.Context, sc scenario, l load, warmup time.Duration, stop <-chan struct{}) figures {
+	t := newTally(sc.expect)
+	attackInto(ctx, sc, l, warmup, stop, t)
+	return t.figures()
+}
+
+// attackInto is attack adding to t. The load generator's goroutines are
+// labelled for the CPU profile.
+func attackInto(ctx context.Context, sc scenario, l load, warmup time.Duration, stop <-chan struct{}, t *tally) {
+	pprof.Do(ctx, pprof.Labels(labelSide, sideGenerator), func(ctx context.Context) {
+		if warmup > 0 {
+			send(ctx, sc, load{workers: l.workers, rate: l.rate, duration: warmup}, stop, newTally(sc.expect))
+		}
+		send(ctx, sc, l, stop, t)
+	})
+}
+
+func send(ctx context.Context, sc scenario, l load, stop <-chan struct{}, t *tally) {
 	atk := vegeta.NewAttacker(
 		vegeta.Workers(uint64(l.workers)), vegeta.MaxWorkers(uint64(l.workers)),
 		vegeta.Connections(l.workers), vegeta.MaxConnections(l.workers),
@@ -101,27 +130,25 @@ func send(ctx context.Context, sc scenario, l load, stop <-chan struct{}) figure
 		pacer, du = atLeast{d: l.duration, n: l.minRequests}, 0
 	}
 	results := atk.Attack(sc.targeter(), pacer, du, sc.name)
-	var m vegeta.Metrics
-	f := figures{Codes: map[int]uint64{}}
+	var first, last time.Time
 	done := ctx.Done()
 	for {
 		select {
 		case r, ok := <-results:
 			if !ok {
-				m.Close()
-				f.Requests = m.Requests
-				f.Errors = m.Errors
-				f.P50, f.P90, f.P99, f.Max = m.Latencies.P50, m.Latencies.P90, m.Latencies.P99, m.Latencies.Max
-				f.Elapsed = m.Duration + m.Wait
-				if f.Elapsed > 0 {
-					f.RPS = float64(f.Expected) / f.Elapsed.Seconds()
-				}
-				return f
+				t.elapsed += last.Sub(first)
+				return
 			}
-			m.Add(r)
-			f.Codes[int(r.Code)]++
-			if int(r.Code) == sc.expect {
-				f.Expected++
+			if first.IsZero() || r.Timestamp.Before(first) {
+				first = r.Timestamp
+			}
+			if end := r.End(); end.After(last) {
+				last = end
+			}
+			t.m.Add(r)
+			t.codes[int(r.Code)]++
+			if int(r.Code) == t.expect {
+				t.expected++
 			}
 		case <-stop:
 			atk.Stop()

@@ -12,24 +12,56 @@ import (
 )
 
 // TestQuick runs the harness end to end in its quick mode — a real server
-// in-process, real signed requests over loopback, the embedded database —
-// and checks that the report has every section and row with figures, and
-// that every scenario got the answers it expects.
+// in-process on the embedded database, real signed requests over loopback
+// — and checks that every scenario was answered with its expected code
+// only (a harness that measured 400s or replays would report nonsense),
+// that the figures are plausible, and that the report has every section
+// and row.
 func TestQuick(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
 	prof := filepath.Join(t.TempDir(), "center.pprof")
+	o, err := parseFlags([]string{"-quick", "-config", "../config.yaml", "-cpuprofile", prof}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := run(ctx, []string{"-quick", "-config", "../config.yaml", "-out", out, "-cpuprofile", prof}, io.Discard, io.Discard)
+	rep, err := measure(ctx, o, newProgress(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
+	for _, r := range rep.Rows {
+		checkFigures(t, r.Name, r.Figures, http.StatusOK)
 	}
-	report := string(b)
-	for _, want := range []string{
+	checkFigures(t, "without flood", rep.Flood.Without, http.StatusOK)
+	checkFigures(t, "with flood", rep.Flood.With, http.StatusOK)
+	checkFigures(t, "flood", rep.Flood.Flood, http.StatusUnauthorized)
+	if len(rep.Growth) != 2 || rep.Growth[0].Users != 100 || rep.Growth[1].Users != 300 {
+		t.Fatalf("growth: %+v", rep.Growth)
+	}
+	for _, g := range rep.Growth {
+		checkFigures(t, "growth check", g.Check, http.StatusOK)
+		checkFigures(t, "growth login", g.Login, http.StatusOK)
+		if g.Check.Requests < growthMinRequests || g.Login.Requests < growthMinRequests {
+			t.Errorf("growth at %d: %d and %d requests", g.Users, g.Check.Requests, g.Login.Requests)
+		}
+	}
+	if len(rep.Chain) != 3 {
+		t.Fatalf("chain: %+v", rep.Chain)
+	}
+	for _, c := range rep.Chain {
+		if c.N == 0 || c.Wall <= 0 || (c.CPUKnown && c.CPU <= 0) {
+			t.Errorf("chain %s: %+v", c.Name, c)
+		}
+	}
+	if rep.Profile == nil || len(rep.Profile.Flat) == 0 || rep.Profile.BySide[sideServer] == 0 || rep.Profile.BySide[sideGenerator] == 0 {
+		t.Errorf("profile: %+v", rep.Profile)
+	}
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Errorf("cpu profile not written: %v", err)
+	}
+
+	rep.Command = "go run ./bench -quick"
+	checkReport(t, rep.Markdown(), []string{
 		"## Machine", "## Commands", "go run ./bench -quick", "## Set-up", "## Targets (issue 5)",
 		"| middleware chain ≤ 15.0 µs CPU per request", "| user-centre p99 under a login flood ≤ 2×", "| nothing of ours in the top 5",
 		"## Throughput and latency",
@@ -40,59 +72,75 @@ func TestQuick(t *testing.T) {
 		"## Middleware chain, one goroutine", "| bare |", "| chain |", "| chain+db |",
 		"## CPU profile of the user-centre load", "| server |", "| database |", "| generator |",
 		"## History",
-	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
-	if strings.Contains(report, "NaN") || strings.Contains(report, "Inf") {
-		t.Errorf("report has a NaN or Inf figure:\n%s", report)
-	}
-	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
-		t.Errorf("cpu profile not written: %v", err)
-	}
+	})
 }
 
-// TestMeasureAnswers checks, on the figures themselves, that every
-// scenario was answered with its expected code only: a harness that
-// measured 400s or replays (201) would report nonsense.
-func TestMeasureAnswers(t *testing.T) {
-	o, err := parseFlags([]string{"-quick", "-config", "../config.yaml", "-growth", "50"}, io.Discard)
+// TestURL runs the harness through its command line against a server it
+// did not start (-url), which must be seeded through the API, and checks
+// the report it writes: the in-process-only sections say they were left
+// out.
+func TestURL(t *testing.T) {
+	// The server under test: registration without captcha, as -url needs.
+	t.Setenv("BLOGAPI_CAPTCHA_ENABLED", "false")
+	o, err := parseFlags([]string{"-quick", "-config", "../config.yaml"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := measure(ctx, o, newProgress(io.Discard))
+	srv, err := startInProcess(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(name string, f figures, expect int) {
-		t.Helper()
-		if f.Requests == 0 || f.Expected != f.Requests || f.Codes[expect] != f.Requests {
-			t.Errorf("%s: %d requests, %d expected answers (%s)", name, f.Requests, f.Expected, f.codesText())
+	defer srv.close()
+
+	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	args := []string{"-quick", "-url", srv.base, "-key", srv.key, "-secret", srv.secret, "-users", "10",
+		"-duration", "200ms", "-flood-duration", "300ms", "-out", out}
+	if err := run(ctx, args, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, string(b), []string{
+		"go run ./bench -quick -url " + srv.base, "Target: the running server at `" + srv.base + "`. 10 users are registered",
+		"| `GET /healthz`", "| `POST /blogapi/login`", "| without flood |", "| with flood |",
+		"| middleware chain ≤ 15.0 µs CPU per request over a bare Gin handler | not measured",
+		"## Lookup cost against the number of users\n\nNot measured", "## Middleware chain, one goroutine\n\nNot measured",
+	})
+	if strings.Contains(string(b), "## CPU profile") {
+		t.Error("report has a CPU profile of a server it did not run")
+	}
+	// Every seeded user exists on the server and can log in.
+	if _, err := srv.login(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func checkFigures(t *testing.T, name string, f figures, expect int) {
+	t.Helper()
+	if f.Requests == 0 || f.Expected != f.Requests || f.Codes[expect] != f.Requests {
+		t.Errorf("%s: %d requests, %d expected answers (%s)", name, f.Requests, f.Expected, f.codesText())
+	}
+	if f.P50 <= 0 || f.P50 > f.P90 || f.P90 > f.P99 || f.P99 > f.Max || f.RPS <= 0 {
+		t.Errorf("%s: implausible figures %+v", name, f)
+	}
+}
+
+func checkReport(t *testing.T, report string, want []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(report, w) {
+			t.Errorf("report lacks %q", w)
 		}
-		if f.P50 <= 0 || f.P50 > f.P90 || f.P90 > f.P99 || f.RPS <= 0 {
-			t.Errorf("%s: implausible figures %+v", name, f)
-		}
 	}
-	for _, r := range rep.Rows {
-		check(r.Name, r.Figures, http.StatusOK)
+	if strings.Contains(report, "NaN") || strings.Contains(report, "+Inf") {
+		t.Errorf("report has a NaN or Inf figure:\n%s", report)
 	}
-	check("without flood", rep.Flood.Without, http.StatusOK)
-	check("with flood", rep.Flood.With, http.StatusOK)
-	check("flood", rep.Flood.Flood, http.StatusUnauthorized)
-	for _, g := range rep.Growth {
-		check("growth check", g.Check, http.StatusOK)
-		check("growth login", g.Login, http.StatusOK)
-	}
-	if len(rep.Chain) != 3 {
-		t.Fatalf("chain: %+v", rep.Chain)
-	}
-	for _, c := range rep.Chain {
-		if c.N == 0 || c.Wall <= 0 || (c.CPUKnown && c.CPU <= 0) {
-			t.Errorf("chain %s: %+v", c.Name, c)
-		}
+	if t.Failed() {
+		t.Log(report)
 	}
 }
 

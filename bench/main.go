@@ -50,7 +50,8 @@ type options struct {
 	users        int           // users seeded before the scenarios
 	growth       []int         // user counts of the growth curve
 	growthTime   time.Duration // each growth measurement
-	floodTime    time.Duration // each side of the flood comparison
+	floodTime    time.Duration // each side of each round of the flood comparison
+	floodRounds  int
 	floodWorkers int           // concurrent failing logins
 	centerLoad   float64       // user-centre rate in the flood comparison, × its closed-loop req/s
 	chainTime    time.Duration // each middleware-chain variant
@@ -77,7 +78,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.users, "users", 1000, "users seeded before the scenarios")
 	growth := fs.String("growth", "1000,10000,50000", "user counts of the growth curve, ascending, comma-separated")
 	fs.DurationVar(&o.growthTime, "growth-duration", 3*time.Second, "length of each growth measurement")
-	fs.DurationVar(&o.floodTime, "flood-duration", 10*time.Second, "length of each side (without, with) of the login-flood comparison")
+	fs.DurationVar(&o.floodTime, "flood-duration", 5*time.Second, "length of each side (without, with) of each round of the login-flood comparison")
+	fs.IntVar(&o.floodRounds, "flood-rounds", 2, "rounds of the login-flood comparison (without, with, without, with, …)")
 	fs.IntVar(&o.floodWorkers, "flood-workers", 32, "concurrent failing logins of the flood")
 	fs.Float64Var(&o.centerLoad, "center-load", 0.25, "user-centre rate during the flood comparison, as a fraction of its closed-loop req/s")
 	fs.DurationVar(&o.chainTime, "chain-duration", 2*time.Second, "length of each middleware-chain measurement")
@@ -100,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			"growth":          func() { *growth = "100,300" },
 			"growth-duration": func() { o.growthTime = 300 * time.Millisecond },
 			"flood-duration":  func() { o.floodTime = 600 * time.Millisecond },
+			"flood-rounds":    func() { o.floodRounds = 1 },
 			"flood-workers":   func() { o.floodWorkers = 8 },
 			"chain-duration":  func() { o.chainTime = 100 * time.Millisecond },
 		}
@@ -118,8 +121,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return options{}, errors.New("durations must be positive")
 	case o.warmup < 0:
 		return options{}, errors.New("-warmup must not be negative")
-	case o.concurrency < 1 || o.floodWorkers < 1:
-		return options{}, errors.New("-concurrency and -flood-workers must be at least 1")
+	case o.concurrency < 1 || o.floodWorkers < 1 || o.floodRounds < 1:
+		return options{}, errors.New("-concurrency, -flood-workers and -flood-rounds must be at least 1")
 	case o.users < o.concurrency:
 		return options{}, fmt.Errorf("-users must be at least -concurrency (%d): each worker logs in a user of its own", o.concurrency)
 	case o.rate < 0 || o.hashSlots < 0:

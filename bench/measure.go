@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -21,6 +22,7 @@ type row struct {
 // concurrent login flood.
 type floodResult struct {
 	CenterRate int
+	Rounds     int
 	Without    figures
 	With       figures
 	Flood      figures
@@ -127,22 +129,7 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 		rep.Rows = append(rep.Rows, row{Name: sc.name, What: sc.what, Load: closed, Figures: f})
 	}
 
-	centerRPS := rep.Rows[3].Figures.RPS
-	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
-	rep.Flood = floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers}
-	pr.printf("user-center at %d req/s without a login flood", fixed.rate)
-	rep.Flood.Without = attack(ctx, center, fixed, o.warmup, nil)
-	pr.printf("user-center at %d req/s with a login flood of %d workers", fixed.rate, o.floodWorkers)
-	stopFlood := make(chan struct{})
-	floodDone := make(chan figures)
-	go func() {
-		floodDone <- attack(ctx, loginFlood(s, t.base, o.users), load{workers: o.floodWorkers}, 0, stopFlood)
-	}()
-	// The user centre's warm-up gives the flood time to fill the hashing
-	// slots and its queue before anything is recorded.
-	rep.Flood.With = attack(ctx, center, fixed, o.warmup, nil)
-	close(stopFlood)
-	rep.Flood.Flood = <-floodDone
+	rep.Flood = floodComparison(ctx, o, s, t.base, center, rep.Rows[3].Figures.RPS, pr)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -180,6 +167,38 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 
 // growthMinRequests is the fewest requests of each growth measurement.
 const growthMinRequests = 5
+
+// floodComparison sends the user centre at a fixed share of its
+// closed-loop rate without and with a login flood, in o.floodRounds
+// alternating rounds (without, with, without, with…) so that whatever else
+// slows the machine meanwhile weighs on both sides alike.
+func floodComparison(ctx context.Context, o options, s *signer, base string, center scenario, centerRPS float64, pr *progress) floodResult {
+	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
+	without, with, flood := newTally(center.expect), newTally(center.expect), newTally(http.StatusUnauthorized)
+	floodSc := loginFlood(s, base, o.users)
+	for round := range o.floodRounds {
+		pr.printf("user-center at %d req/s without a login flood (round %d of %d)", fixed.rate, round+1, o.floodRounds)
+		attackInto(ctx, center, fixed, o.warmup, nil, without)
+		pr.printf("user-center at %d req/s with a login flood of %d workers (round %d of %d)", fixed.rate, o.floodWorkers, round+1, o.floodRounds)
+		stopFlood := make(chan struct{})
+		floodDone := make(chan struct{})
+		go func() {
+			defer close(floodDone)
+			attackInto(ctx, floodSc, load{workers: o.floodWorkers}, 0, stopFlood, flood)
+		}()
+		// The user centre's warm-up gives the flood time to fill the
+		// hashing slots and the queue before anything is recorded.
+		attackInto(ctx, center, fixed, o.warmup, nil, with)
+		close(stopFlood)
+		// The flood's queued requests drain before the next round.
+		<-floodDone
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers, Rounds: o.floodRounds,
+		Without: without.figures(), With: with.figures(), Flood: flood.figures()}
+}
 
 // hashSlotsText is security.hash_concurrency as the server applies it.
 func hashSlotsText(n int) string {

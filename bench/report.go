@@ -130,9 +130,10 @@ func (r *report) table(p printer) {
 func (r *report) flood(p printer) {
 	f := r.Flood
 	p("## User centre under a login flood\n\n")
-	p("The user centre is sent at a fixed %d req/s (%.0f%% of its closed-loop req/s above) for %s, first alone, then ",
-		f.CenterRate, r.Options.centerLoad*100, r.Options.floodTime)
-	p("while %d workers send failing logins as fast as they are answered. ", f.Workers)
+	p("The user centre is sent at a fixed %d req/s (%.0f%% of its closed-loop req/s above), alone for %s, then for %s ",
+		f.CenterRate, r.Options.centerLoad*100, r.Options.floodTime, r.Options.floodTime)
+	p("while %d workers send failing logins as fast as they are answered; %d such round(s), alternating, each side's ", f.Workers, f.Rounds)
+	p("figures taken over all its rounds (each after %s of unrecorded warm-up). ", r.Options.warmup)
 	p("The flood is built to cost what a distributed password-guessing attack costs: each attempt names a seeded ")
 	p("account (a different one each time, well under the guard's captcha threshold of 3 failures per account) and ")
 	p("comes from its own client IP (`X-Forwarded-For: 10.x.y.z` through the trusted proxy 127.0.0.1, so the per-IP ")
@@ -147,7 +148,7 @@ func (r *report) flood(p printer) {
 	}
 	p("\np99 with ÷ p99 without: **%.2f×** (target ≤ %.0f×).\n\n", ratioOf(f.With.P99, f.Without.P99), floodTargetFactor)
 	fl := f.Flood
-	p("The flood: %d failing logins in %s, %.1f per second answered 401 (each one an argon2id verify); p50 %s, p99 %s; answers: %s.\n\n",
+	p("The flood: %d failing logins in %s, %.1f per second answered 401 (each one an argon2id verify; 503 would be requests shed by `security.hash_queue`); p50 %s, p99 %s; answers: %s.\n\n",
 		fl.Requests, fl.Elapsed.Round(time.Millisecond), fl.RPS, ms(fl.P50), ms(fl.P99), fl.codesText())
 }
 

@@ -40,17 +40,13 @@ type figures struct {
 	Requests uint64
 	Expected uint64         // answers with the scenario's code
 	Codes    map[int]uint64 // HTTP status (= envelope code) → answers; 0: transport error
-	Errors   []string       // distinct transport errors
 	RPS      float64        // expected answers per second of the run
 	P50      time.Duration
 	P90      time.Duration
 	P99      time.Duration
 	Max      time.Duration
-	Elapsed  time.Duration // first request to last answer
+	Elapsed  time.Duration // first request to last answer (summed over rounds)
 }
-
-// unexpected is the number of answers without the expected code.
-func (f figures) unexpected() uint64 { return f.Requests - f.Expected }
 
 // codesText lists the codes as "200×1234, 401×5".
 func (f figures) codesText() string {
@@ -87,7 +83,7 @@ func newTally(expect int) *tally { return &tally{expect: expect, codes: map[int]
 func (t *tally) figures() figures {
 	t.m.Close()
 	f := figures{
-		Requests: t.m.Requests, Expected: t.expected, Codes: t.codes, Errors: t.m.Errors,
+		Requests: t.m.Requests, Expected: t.expected, Codes: t.codes,
 		P50: t.m.Latencies.P50, P90: t.m.Latencies.P90, P99: t.m.Latencies.P99, Max: t.m.Latencies.Max,
 		Elapsed: t.elapsed,
 	}

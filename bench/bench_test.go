@@ -41,8 +41,9 @@ func TestQuick(t *testing.T) {
 	for _, g := range rep.Growth {
 		checkFigures(t, "growth check", g.Check, http.StatusOK)
 		checkFigures(t, "growth login", g.Login, http.StatusOK)
-		if g.Check.Requests < growthMinRequests || g.Login.Requests < growthMinRequests {
-			t.Errorf("growth at %d: %d and %d requests", g.Users, g.Check.Requests, g.Login.Requests)
+		checkFigures(t, "growth user centre", g.Center, http.StatusOK)
+		if min(g.Check.Requests, g.Login.Requests, g.Center.Requests) < growthMinRequests {
+			t.Errorf("growth at %d: %d, %d and %d requests", g.Users, g.Check.Requests, g.Login.Requests, g.Center.Requests)
 		}
 	}
 	if len(rep.Chain) != 3 {

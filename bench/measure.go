@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"time"
+
+	"github.com/blogapi/blogapi/services"
 )
 
 // row is one scenario of the main table.
@@ -29,11 +30,13 @@ type floodResult struct {
 	Workers    int
 }
 
-// growthPoint is check-username and login at one number of users.
+// growthPoint is check-username, login and the user centre at one number
+// of users.
 type growthPoint struct {
-	Users int
-	Check figures
-	Login figures
+	Users  int
+	Check  figures
+	Login  figures
+	Center figures
 }
 
 // report is everything one run measured.
@@ -45,6 +48,7 @@ type report struct {
 	Options   options
 	InProcess bool
 	HashSlots string // security.hash_concurrency as the server runs it
+	HashQueue int    // security.hash_queue
 	LogLevel  string
 	Rows      []row
 	Flood     floodResult
@@ -65,6 +69,7 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 		}
 		defer t.close()
 		rep.HashSlots = hashSlotsText(t.cfg.Security.HashConcurrency)
+		rep.HashQueue = t.cfg.Security.HashQueue
 		rep.LogLevel = t.cfg.Log.Level
 		pr.printf("seeding %d users", o.users)
 		if err := t.seedTo(ctx, o.users); err != nil {
@@ -151,10 +156,15 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 			// One request at a time: the latency of a lookup, not of a
 			// queue; at least 5 of each however slow they get.
 			gl := load{workers: 1, duration: o.growthTime, minRequests: growthMinRequests}
-			pr.printf("growth: check-username and login at %d users", n)
+			pr.printf("growth: check-username, login and user-center at %d users", n)
 			p := growthPoint{Users: n}
 			p.Check = attack(ctx, checkUsername(s, g.base, n), gl, 0, nil)
 			p.Login = attack(ctx, login(s, g.base, n), gl, 0, nil)
+			tokens, err := g.login(ctx, growthCenterUsers)
+			if err != nil {
+				return nil, err
+			}
+			p.Center = attack(ctx, userCenter(s, g.base, tokens), gl, 0, nil)
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -165,8 +175,13 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 	return rep, nil
 }
 
-// growthMinRequests is the fewest requests of each growth measurement.
-const growthMinRequests = 5
+// growthMinRequests is the fewest requests of each growth measurement;
+// growthCenterUsers log in (evenly spaced over the users) for its user
+// centre.
+const (
+	growthMinRequests = 5
+	growthCenterUsers = 4
+)
 
 // floodComparison sends the user centre at a fixed share of its
 // closed-loop rate without and with a login flood, in o.floodRounds
@@ -205,7 +220,7 @@ func hashSlotsText(n int) string {
 	if n > 0 {
 		return fmt.Sprint(n)
 	}
-	return fmt.Sprintf("0 (the default: runtime.NumCPU() = %d)", runtime.NumCPU())
+	return fmt.Sprintf("0 (the default: half the CPUs, at least 1 = %d)", services.DefaultHashConcurrency())
 }
 
 func describeLoad(l load) string {

@@ -131,14 +131,14 @@ func healthz(base string) scenario {
 }
 
 func checkUsername(s *signer, base string, users int) scenario {
-	return scenario{name: "check-username", what: "`GET /blogapi/reg/check/username` (signed, one read of `users`)", expect: 200,
+	return scenario{name: "check-username", what: "`GET /blogapi/reg/check/username` (signed; rate-limit counter, one read of `users` by account)", expect: 200,
 		next: func(i uint64) requestSpec {
 			return s.get(base, "/blogapi/reg/check/username", url.Values{"account": {accountName(spread(i, users))}}, nil)
 		}}
 }
 
 func captcha(s *signer, base string) scenario {
-	return scenario{name: "captcha", what: "`GET /blogapi/service/captcha` (signed, SVG render + one write)", expect: 200,
+	return scenario{name: "captcha", what: "`GET /blogapi/service/captcha` (signed; rate-limit counter, SVG render, one write)", expect: 200,
 		next: func(uint64) requestSpec { return s.get(base, "/blogapi/service/captcha", nil, nil) }}
 }
 
@@ -147,7 +147,7 @@ func userCenter(s *signer, base string, tokens []string) scenario {
 	for i, tok := range tokens {
 		headers[i] = http.Header{"Access-Token": {tok}}
 	}
-	return scenario{name: "user-center", what: "`GET /blogapi/user/center` (signed + JWT: session and user read)", expect: 200,
+	return scenario{name: "user-center", what: "`GET /blogapi/user/center` (signed + JWT: session and user read by `_id`)", expect: 200,
 		next: func(i uint64) requestSpec {
 			return s.get(base, "/blogapi/user/center", nil, headers[i%uint64(len(headers))])
 		}}
@@ -160,7 +160,7 @@ func userCenter(s *signer, base string, tokens []string) scenario {
 // asked for a captcha (400).
 func login(s *signer, base string, users int) scenario {
 	password := md5hex(benchPassword)
-	return scenario{name: "login", what: "`POST /blogapi/login` (signed, argon2id verify, session write)", expect: 200,
+	return scenario{name: "login", what: "`POST /blogapi/login` (signed; user read, guard counters, argon2id verify, session write)", expect: 200,
 		next: func(i uint64) requestSpec {
 			body, _ := json.Marshal(map[string]string{"account": accountName(spread(i, users)), "password": password})
 			ip := fmt.Sprintf("172.%d.%d.%d", 16+i>>16&15, i>>8&255, i&255)

@@ -51,11 +51,9 @@ type PasswordHasher struct {
 
 // DefaultHashConcurrency is the number of password hashes that may run at
 // once when security.hash_concurrency is 0: half the CPUs, at least one.
-// One argon2id hash keeps a CPU busy for tens of milliseconds, so as many
-// slots as CPUs let a login flood take every CPU; half leaves the other
-// half to every other request (SPEC §5; measured in BENCHMARKS.md, where on
-// 2 CPUs one slot per CPU let a flood multiply the user centre's p99 by
-// more than ten).
+// One argon2id hash keeps a CPU busy for tens of milliseconds: with a slot
+// per CPU a login flood can take every CPU, with half it leaves the other
+// half to every other request (SPEC §5; measured in BENCHMARKS.md).
 func DefaultHashConcurrency() int { return max(1, runtime.NumCPU()/2) }
 
 // NewPasswordHasher returns a hasher with the production parameters that

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"math"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -71,21 +73,22 @@ func (f figures) codesText() string {
 
 // tally accumulates the answers of one or more sends of a scenario.
 type tally struct {
-	m        vegeta.Metrics
-	expect   int
-	codes    map[int]uint64
-	expected uint64
-	elapsed  time.Duration // summed over the sends: first request to last answer of each
+	latencies []time.Duration
+	expect    int
+	codes     map[int]uint64
+	expected  uint64
+	elapsed   time.Duration // summed over the sends: first request to last answer of each
 }
 
 func newTally(expect int) *tally { return &tally{expect: expect, codes: map[int]uint64{}} }
 
+// figures has exact percentiles (nearest rank) over every latency.
 func (t *tally) figures() figures {
-	t.m.Close()
-	f := figures{
-		Requests: t.m.Requests, Expected: t.expected, Codes: t.codes,
-		P50: t.m.Latencies.P50, P90: t.m.Latencies.P90, P99: t.m.Latencies.P99, Max: t.m.Latencies.Max,
-		Elapsed: t.elapsed,
+	f := figures{Requests: uint64(len(t.latencies)), Expected: t.expected, Codes: t.codes, Elapsed: t.elapsed}
+	if n := len(t.latencies); n > 0 {
+		slices.Sort(t.latencies)
+		rank := func(q float64) time.Duration { return t.latencies[int(math.Ceil(q*float64(n)))-1] }
+		f.P50, f.P90, f.P99, f.Max = rank(0.50), rank(0.90), rank(0.99), t.latencies[n-1]
 	}
 	if f.Elapsed > 0 {
 		f.RPS = float64(f.Expected) / f.Elapsed.Seconds()
@@ -141,7 +144,7 @@ func send(ctx context.Context, sc scenario, l load, stop <-chan struct{}, t *tal
 			if end := r.End(); end.After(last) {
 				last = end
 			}
-			t.m.Add(r)
+			t.latencies = append(t.latencies, r.Latency)
 			t.codes[int(r.Code)]++
 			if int(r.Code) == t.expect {
 				t.expected++

@@ -83,7 +83,9 @@ func (r *report) setup(p printer) {
 		p("- Each scenario: %d req/s for %s (at most %d in flight) after %s of the same unrecorded.\n", o.rate, o.duration, o.concurrency, o.warmup)
 	} else {
 		p("- Each scenario: a closed loop of %d workers (each sends its next request when the previous one is answered) ", o.concurrency)
-		p("for %s, after %s of the same unrecorded. req/s counts answers with the expected code only.\n", o.duration, o.warmup)
+		p("for %s, after %s of the same unrecorded. req/s counts answers with the expected code only; p50, p90 and ", o.duration, o.warmup)
+		p("p99 are exact (nearest rank) over every answer, latency measured by the load generator from sending to the ")
+		p("last byte.\n")
 	}
 	p("\n")
 }

@@ -11,14 +11,15 @@ import (
 )
 
 // Bulkhead bounds how many requests of the routes it guards run at once,
-// and how many wait for their turn. It guards the credential routes
-// (login, registration, password change and reset): each hashes a
-// password, and before that looks the account up and counts the attempt,
-// which on the embedded database costs about as much as the hash (a scan
-// of the users, BENCHMARKS.md). Bounding the hash alone (the hasher's own
-// slots) left that work unbounded, and a login flood starved every other
-// request; bounding the whole request keeps a flood to the CPUs the slots
-// give it (SPEC §5 "a login flood cannot starve other requests").
+// and how many wait for their turn. It guards the credential routes, those
+// that may hash a password (login, registration, profile update, password
+// change and reset): besides the hash, a login looks the account up and
+// counts the attempt, which on the embedded database costs about as much
+// as the hash (a scan of the users, BENCHMARKS.md). Bounding the hash
+// alone (the hasher's own slots) left that work unbounded, and a login
+// flood starved every other request; bounding the whole request keeps a
+// flood to the CPUs the slots give it (SPEC §5 "a login flood cannot
+// starve other requests").
 //
 // Waiting requests are admitted in arrival order. Safe for concurrent use;
 // share one Bulkhead between the routes that share the CPUs.

@@ -40,8 +40,10 @@ type Deps struct {
 	Accounts  *services.AccountService
 	Captcha   *services.CaptchaService
 	Transport *services.PasswordTransport
-	// HashSlots and HashQueue bound the credential routes (login,
-	// registration, password change and reset) as a whole: at most
+	// HashSlots and HashQueue bound the credential routes (those that may
+	// hash a password: login, registration, profile update (an email
+	// change checks the password), password change and reset) as a whole:
+	// at most
 	// HashSlots run at once (≤ 0: services.DefaultHashConcurrency()), at
 	// most HashQueue wait, the rest get 503 (security.hash_concurrency,
 	// security.hash_queue; middleware.Bulkhead).
@@ -140,7 +142,7 @@ func New(d Deps) (*gin.Engine, error) {
 	api.POST("/logout", auth, users.Logout)
 	api.GET("/logout", auth, users.Logout)
 	api.GET("/user/center", auth, users.Center)
-	api.PUT("/user/update", auth, accounts.UpdateProfile)
+	api.PUT("/user/update", auth, hashing, accounts.UpdateProfile)
 	api.PUT("/user/reset", auth, hashing, accounts.ChangePassword)
 	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	api.POST("/password/reset", hashing, accounts.ResetPassword)

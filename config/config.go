@@ -186,8 +186,13 @@ type Security struct {
 	// RSAPrivateKeyFile is the PEM file of the RSA key for password transport; "" means a key
 	// generated once and kept under data.dir.
 	RSAPrivateKeyFile string `mapstructure:"rsa_private_key_file"`
-	// HashConcurrency bounds concurrent password hashes (SPEC §5); 0 means runtime.NumCPU().
+	// HashConcurrency bounds concurrent password hashes, and the credential requests that may
+	// make them (login, registration, profile update, password change and reset) (SPEC §5); 0
+	// means half the CPUs, at least 1 (services.DefaultHashConcurrency).
 	HashConcurrency int `mapstructure:"hash_concurrency"`
+	// HashQueue is the most credential requests waiting for a hashing slot; past it they are
+	// answered 503 "server is busy" at once, 0–100000 (64).
+	HashQueue int `mapstructure:"hash_queue"`
 	// LoginCaptchaAfter is the number of failed logins within LoginWindow after which login
 	// needs a captcha, at least 1 (3).
 	LoginCaptchaAfter int `mapstructure:"login_captcha_after"`
@@ -248,6 +253,7 @@ func Default() Config {
 			TLSPolicy: "mandatory",
 		},
 		Security: Security{
+			HashQueue:         64,
 			LoginCaptchaAfter: 3,
 			LoginLockAfter:    10,
 			LoginWindow:       15 * time.Minute,
@@ -610,7 +616,10 @@ func (c Config) Validate() error {
 	// security.*
 	sec := c.Security
 	if sec.HashConcurrency < 0 {
-		bad("security.hash_concurrency", "must not be negative (0 means the number of CPUs)")
+		bad("security.hash_concurrency", "must not be negative (0 means half the CPUs, at least 1)")
+	}
+	if sec.HashQueue < 0 || sec.HashQueue > 100000 {
+		bad("security.hash_queue", "must be between 0 and 100000 (got %d)", sec.HashQueue)
 	}
 	if sec.LoginCaptchaAfter < 1 {
 		bad("security.login_captcha_after", "must be at least 1 (got %d)", sec.LoginCaptchaAfter)

@@ -87,7 +87,7 @@ func TestDefault(t *testing.T) {
 		Captcha:  Captcha{Enabled: true, Driver: "string", Length: 4, TTL: 5 * time.Minute},
 		Log:      Log{Level: "info", Format: "text"},
 		Mail:     Mail{Driver: "log", Port: 587, From: "blogapi <no-reply@localhost>", TLSPolicy: "mandatory"},
-		Security: Security{LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute},
+		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute},
 		RateLimit: RateLimit{
 			Captcha: "30-M", CheckUsername: "60-M", Register: "10-H", ForgotPassword: "5-H", VerifyResend: "5-H",
 		},
@@ -331,6 +331,8 @@ func TestValidate(t *testing.T) {
 		{"mail.from", func(c *Config) { c.Mail.From = "blogapi" }, "mail.from: "},
 		{"mail.tls_policy", func(c *Config) { c.Mail.TLSPolicy = "starttls" }, "mail.tls_policy: must be one of mandatory, opportunistic, none"},
 		{"hash_concurrency", func(c *Config) { c.Security.HashConcurrency = -1 }, "security.hash_concurrency: must not be negative"},
+		{"hash_queue negative", func(c *Config) { c.Security.HashQueue = -1 }, "security.hash_queue: must be between 0 and 100000"},
+		{"hash_queue big", func(c *Config) { c.Security.HashQueue = 100001 }, "security.hash_queue: must be between 0 and 100000"},
 		{"login_captcha_after", func(c *Config) { c.Security.LoginCaptchaAfter = 0 }, "security.login_captcha_after: must be at least 1"},
 		{"login_lock_after", func(c *Config) { c.Security.LoginLockAfter = 3 }, "security.login_lock_after: must be more than security.login_captcha_after"},
 		{"login_window small", func(c *Config) { c.Security.LoginWindow = 30 * time.Second }, "security.login_window: must be between 1m0s and 24h0m0s"},

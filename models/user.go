@@ -98,6 +98,31 @@ func (s *UserStore) Create(ctx context.Context, u *User) error {
 	return fmt.Errorf("insert user: %w", err)
 }
 
+// CreateMany inserts users in one round trip (a bulk import: the load
+// harness seeds tens of thousands this way), setting their keys and IDs as
+// Create does. Inserts are ordered and stop at the first user whose
+// account or email is taken, ignoring case: the ones before it stay, and
+// ErrDuplicate is returned.
+func (s *UserStore) CreateMany(ctx context.Context, users []User) error {
+	docs := make([]any, len(users))
+	for i := range users {
+		u := &users[i]
+		u.AccountKey, u.EmailKey = AccountKey(u.Account), EmailKey(u.Email)
+		if u.ID.IsZero() {
+			u.ID = bson.NewObjectID()
+		}
+		docs[i] = u
+	}
+	_, err := s.coll.InsertMany(ctx, docs)
+	switch {
+	case err == nil:
+		return nil
+	case mongo.IsDuplicateKeyError(err):
+		return ErrDuplicate
+	}
+	return fmt.Errorf("insert users: %w", err)
+}
+
 // duplicateOf tells which unique key an insert collided on. The server's
 // error text names the index, but FerretDB and MongoDB word it differently,
 // so it asks the collection instead.

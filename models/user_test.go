@@ -47,4 +47,34 @@ func TestUserUniqueIgnoringCase(t *testing.T) {
 	}
 }
 
+// TestUserCreateMany: a bulk insert stores findable users with their keys
+// and stops at a taken account, keeping the users before it.
+func TestUserCreateMany(t *testing.T) {
+	ctx := context.Background()
+	s := models.NewUserStore(dbtest.New(t))
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	users := []models.User{{Account: "Dora", Email: "dora@example.com"}, {Account: "eve", Email: "Eve@Example.com"}}
+	if err := s.CreateMany(ctx, users); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.ByAccount(ctx, "DORA"); err != nil || u.ID != users[0].ID || u.ID.IsZero() {
+		t.Fatalf("dora: %+v %v", u, err)
+	}
+	if u, err := s.ByEmail(ctx, "eve@example.com"); err != nil || u.ID != users[1].ID {
+		t.Fatalf("eve: %+v %v", u, err)
+	}
+	more := []models.User{{Account: "frank", Email: "frank@example.com"}, {Account: "EVE", Email: "eve2@example.com"}, {Account: "gina", Email: "gina@example.com"}}
+	if err := s.CreateMany(ctx, more); !errors.Is(err, models.ErrDuplicate) {
+		t.Fatalf("taken account: %v", err)
+	}
+	if _, err := s.ByAccount(ctx, "frank"); err != nil {
+		t.Fatalf("frank, inserted before the duplicate: %v", err)
+	}
+	if _, err := s.ByAccount(ctx, "gina"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("gina, after the duplicate: %v", err)
+	}
+}
+
 func ptr[T any](v T) *T { return &v }

@@ -40,6 +40,14 @@ type Deps struct {
 	Accounts  *services.AccountService
 	Captcha   *services.CaptchaService
 	Transport *services.PasswordTransport
+	// HashSlots and HashQueue bound the credential routes (those that may
+	// hash a password: login, registration, profile update (an email
+	// change checks the password), password change and reset) as a whole:
+	// at most
+	// HashSlots run at once (≤ 0: services.DefaultHashConcurrency()), at
+	// most HashQueue wait, the rest get 503 (security.hash_concurrency,
+	// security.hash_queue; middleware.Bulkhead).
+	HashSlots, HashQueue int
 	// Rates are counted in RateStore, shared by every instance (MongoDB).
 	Rates     Rates
 	RateStore limiter.Store
@@ -106,6 +114,11 @@ func New(d Deps) (*gin.Engine, error) {
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	auth := middleware.Auth(r, d.Users.Authenticate)
+	slots := d.HashSlots
+	if slots <= 0 {
+		slots = services.DefaultHashConcurrency()
+	}
+	hashing := middleware.NewBulkhead(slots, d.HashQueue).Handler(r)
 	var limitErr error
 	limit := func(rate, name string) gin.HandlerFunc {
 		lr, enabled, err := middleware.ParseRate(rate)
@@ -131,15 +144,15 @@ func New(d Deps) (*gin.Engine, error) {
 	api.POST("/service/renewal", users.Renew)
 	api.GET("/service/pubkey", keys.PublicKey)
 	api.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
-	api.POST("/reg", limit(d.Rates.Register, "register"), users.Register)
-	api.POST("/login", users.Login)
+	api.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
+	api.POST("/login", hashing, users.Login)
 	api.POST("/logout", auth, users.Logout)
 	api.GET("/logout", auth, users.Logout)
 	api.GET("/user/center", auth, users.Center)
-	api.PUT("/user/update", auth, accounts.UpdateProfile)
-	api.PUT("/user/reset", auth, accounts.ChangePassword)
+	api.PUT("/user/update", auth, hashing, accounts.UpdateProfile)
+	api.PUT("/user/reset", auth, hashing, accounts.ChangePassword)
 	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
-	api.POST("/password/reset", accounts.ResetPassword)
+	api.POST("/password/reset", hashing, accounts.ResetPassword)
 	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
 	if limitErr != nil {
 		return nil, limitErr

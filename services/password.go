@@ -49,8 +49,15 @@ type PasswordHasher struct {
 	inHash func()
 }
 
+// DefaultHashConcurrency is the number of password hashes that may run at
+// once when security.hash_concurrency is 0: half the CPUs, at least one.
+// One argon2id hash keeps a CPU busy for tens of milliseconds: with a slot
+// per CPU a login flood can take every CPU, with half it leaves the other
+// half to every other request (SPEC §5; measured in BENCHMARKS.md).
+func DefaultHashConcurrency() int { return max(1, runtime.NumCPU()/2) }
+
 // NewPasswordHasher returns a hasher with the production parameters that
-// runs at most concurrency hashes at once (≤ 0: runtime.NumCPU()).
+// runs at most concurrency hashes at once (≤ 0: DefaultHashConcurrency()).
 func NewPasswordHasher(concurrency int) *PasswordHasher {
 	return NewPasswordHasherParams(concurrency, argonMemoryKiB, argonTime)
 }
@@ -61,7 +68,7 @@ func NewPasswordHasher(concurrency int) *PasswordHasher {
 // other packages only.
 func NewPasswordHasherParams(concurrency int, memoryKiB, time uint32) *PasswordHasher {
 	if concurrency <= 0 {
-		concurrency = runtime.NumCPU()
+		concurrency = DefaultHashConcurrency()
 	}
 	return &PasswordHasher{
 		sem:       make(chan struct{}, concurrency),

@@ -211,6 +211,23 @@ func TestPasswordConcurrencyBound(t *testing.T) {
 	}
 }
 
+// TestPasswordDefaultConcurrency: hash_concurrency 0 gives half the CPUs,
+// at least one (SPEC §5: a flood must leave CPUs to other requests).
+func TestPasswordDefaultConcurrency(t *testing.T) {
+	want := max(1, runtime.NumCPU()/2)
+	if got := DefaultHashConcurrency(); got != want {
+		t.Fatalf("DefaultHashConcurrency() = %d, want %d on %d CPUs", got, want, runtime.NumCPU())
+	}
+	for _, n := range []int{0, -1} {
+		if got := cap(NewPasswordHasher(n).sem); got != want {
+			t.Fatalf("NewPasswordHasher(%d) has %d slots, want %d", n, got, want)
+		}
+	}
+	if got := cap(NewPasswordHasher(3).sem); got != 3 {
+		t.Fatalf("NewPasswordHasher(3) has %d slots", got)
+	}
+}
+
 func TestPasswordContextCancelledWhileWaiting(t *testing.T) {
 	h := NewPasswordHasherParams(1, 64, 1)
 	entered, release := make(chan struct{}), make(chan struct{})

@@ -225,6 +225,8 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
+		HashSlots:      cfg.Security.HashConcurrency,
+		HashQueue:      cfg.Security.HashQueue,
 		Rates: routes.Rates{
 			Captcha: cfg.RateLimit.Captcha, CheckUsername: cfg.RateLimit.CheckUsername, Register: cfg.RateLimit.Register,
 			ForgotPassword: cfg.RateLimit.ForgotPassword, VerifyResend: cfg.RateLimit.VerifyResend,

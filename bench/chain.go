@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/middleware"
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
+)
+
+// chainPath is the route of the middleware-chain comparison.
+const chainPath = "/blogapi/chain"
+
+// chainCase is one handler of the middleware-chain comparison and the
+// request it is measured with.
+type chainCase struct {
+	name    string
+	what    string
+	handler http.Handler
+	target  string
+	header  http.Header
+}
+
+// serve sends one request through c.handler, as net/http would hand it
+// over (no network), and returns the status.
+func (c chainCase) serve() int {
+	req := httptest.NewRequest(http.MethodGet, c.target, nil)
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	c.handler.ServeHTTP(w, req)
+	return w.Code
+}
+
+// chainCases builds the three handlers compared (SPEC §10, issue 5 item
+// 4), each answering GET /blogapi/chain with the same small envelope:
+//
+//   - bare: a bare Gin engine and the handler;
+//   - chain: the API's middleware in routes.New's order — request id and
+//     log, recovery, error renderer, body limit and signature, JWT — with
+//     the JWT middleware's session and user reads replaced by a fixed
+//     principal: the CPU our code costs per request;
+//   - chain+db: the same with the real check (UserService.Authenticate:
+//     the JWT, then the session and the user read from the database on
+//     every request, SPEC §4 "ending takes effect at once"), so the
+//     difference to chain is what the two database round trips cost
+//     (driver and, in process, the embedded FerretDB).
+//
+// The user in the middle of the seeded ones gets a session of its own (on
+// the embedded database a lookup by _id reads the collection up to the
+// document, so the first user would flatter the reads). The signed URL is
+// made once: a GET is not replay-checked (sign.replay mutating), so it can
+// be sent again while its timestamp is within sign.max_skew.
+func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
+	cfg := t.cfg
+	users := models.NewUserStore(t.db)
+	u, err := users.ByAccount(ctx, accountName(t.seeded/2))
+	if err != nil {
+		return nil, fmt.Errorf("chain: seeded user: %w", err)
+	}
+	tokens := services.NewTokenService(services.TokenConfig{
+		Secret: []byte(cfg.JWT.Secret), Issuer: cfg.JWT.Issuer, AccessTTL: cfg.JWT.AccessTTL, RefreshTTL: cfg.JWT.RefreshTTL,
+	})
+	sessions := services.NewSessionService(models.NewSessionStore(t.db), tokens, nil)
+	userSvc := services.NewUserService(services.UserDeps{Users: users, Sessions: sessions, Logger: t.logger, Now: time.Now, AccessTTL: cfg.JWT.AccessTTL})
+	pair, err := sessions.Start(ctx, u.ID.Hex(), "bench-chain", "127.0.0.1")
+	if err != nil {
+		return nil, fmt.Errorf("chain: session: %w", err)
+	}
+	apps := make([]services.SignApp, len(cfg.Sign.Apps))
+	for i, a := range cfg.Sign.Apps {
+		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
+	}
+	signer := services.NewSigner(services.SignerConfig{Apps: apps, MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
+		models.NewReplayStore(t.db))
+	r := middleware.Renderer{Logger: t.logger, Policy: models.StatusPolicy(cfg.Response.HTTPStatus)}
+	answer := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(gin.H{"ok": true})) }
+
+	bare := gin.New()
+	bare.GET(chainPath, answer)
+
+	// The request observer main.go's router has: the metrics, when on.
+	var observer middleware.RequestObserver
+	if t.metrics != nil {
+		observer = t.metrics
+	}
+	withChain := func(authenticate func(context.Context, string) (services.Principal, error)) http.Handler {
+		e := gin.New()
+		e.HandleMethodNotAllowed = true
+		e.ContextWithFallback = true
+		e.Use(middleware.RequestLog(t.logger, observer), middleware.Recovery(r), middleware.Errors(t.logger, r.Policy))
+		api := e.Group("/blogapi", middleware.Sign(r, signer, cfg.Server.MaxBodyBytes))
+		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), answer)
+		return e
+	}
+	parseOnly := func(_ context.Context, token string) (services.Principal, error) {
+		claims, err := tokens.Parse(token, services.TokenAccess)
+		if err != nil {
+			return services.Principal{}, err
+		}
+		return services.Principal{Claims: claims, User: u}, nil
+	}
+
+	q := url.Values{"auth_key": {t.key}, "timestamp": {strconv.FormatInt(time.Now().UnixMilli(), 10)}}
+	p, err := services.ParseSignParams(q.Encode(), "", nil)
+	if err != nil {
+		return nil, err
+	}
+	q.Set("token", p.Sign(t.secret))
+	signed := chainPath + "?" + q.Encode()
+	header := http.Header{"Access-Token": {pair.Access}}
+	cases := []chainCase{
+		{name: "bare", what: "bare Gin engine, same handler", handler: bare, target: chainPath},
+		{name: "chain", what: "request id + log, recovery, errors, body limit + signature, JWT (session/user reads stubbed)", handler: withChain(parseOnly), target: signed, header: header},
+		{name: "chain+db", what: "the same with the JWT middleware's session and user reads (2 round trips)", handler: withChain(userSvc.Authenticate), target: signed, header: header},
+	}
+	for _, c := range cases {
+		if code := c.serve(); code != http.StatusOK {
+			return nil, fmt.Errorf("chain %s: HTTP %d", c.name, code)
+		}
+	}
+	return cases, nil
+}
+
+// chainFigures are the per-request costs of one chain case, measured on
+// one goroutine.
+type chainFigures struct {
+	Name, What string
+	N          int
+	Wall       time.Duration // per request
+	CPU        time.Duration // per request: process user+system time (getrusage)
+	CPUKnown   bool
+	Allocs     float64 // heap allocations per request
+}
+
+// measureChain serves c's request again and again on this goroutine for
+// about d and returns the costs per request.
+func measureChain(c chainCase, d time.Duration) (chainFigures, error) {
+	const probe = 50
+	start := time.Now()
+	for range probe {
+		if code := c.serve(); code != http.StatusOK {
+			return chainFigures{}, fmt.Errorf("chain %s: HTTP %d", c.name, code)
+		}
+	}
+	n := max(int(d/max(time.Since(start)/probe, time.Nanosecond)), probe)
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	cpu0, ok0 := processCPU()
+	start = time.Now()
+	for range n {
+		c.serve()
+	}
+	wall := time.Since(start)
+	cpu1, ok1 := processCPU()
+	runtime.ReadMemStats(&m1)
+	return chainFigures{
+		Name: c.name, What: c.what, N: n,
+		Wall:     wall / time.Duration(n),
+		CPU:      (cpu1 - cpu0) / time.Duration(n),
+		CPUKnown: ok0 && ok1,
+		Allocs:   float64(m1.Mallocs-m0.Mallocs) / float64(n),
+	}, nil
+}

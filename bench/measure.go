@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/blogapi/blogapi/services"
+)
+
+// row is one scenario of the main table.
+type row struct {
+	Name, What string
+	Figures    figures
+}
+
+// floodResult is the user centre at a fixed rate without and with a
+// concurrent login flood.
+type floodResult struct {
+	CenterRate int
+	Rounds     int
+	Without    figures
+	With       figures
+	Flood      figures
+	Workers    int
+}
+
+// growthPoint is check-username, login and the user centre at one number
+// of users.
+type growthPoint struct {
+	Users  int
+	Check  figures
+	Login  figures
+	Center figures
+}
+
+// report is everything one run measured.
+type report struct {
+	Command   string
+	Started   time.Time
+	Elapsed   time.Duration
+	Machine   machine
+	Options   options
+	InProcess bool
+	HashSlots string // security.hash_concurrency as the server runs it
+	HashQueue int    // security.hash_queue
+	LogLevel  string
+	Rows      []row
+	Flood     floodResult
+	Growth    []growthPoint
+	Chain     []chainFigures
+	Profile   *profileSummary
+}
+
+// measure runs every phase against the in-process server (or o.url).
+func measure(ctx context.Context, o options, pr *progress) (*report, error) {
+	rep := &report{Started: time.Now(), Machine: readMachine(), Options: o, InProcess: o.url == ""}
+	var t *target
+	if rep.InProcess {
+		pr.printf("starting the server in-process (embedded FerretDB, fresh temp dir)")
+		var err error
+		if t, err = startInProcess(ctx, o); err != nil {
+			return nil, err
+		}
+		defer t.close()
+		rep.HashSlots = hashSlotsText(t.cfg.Security.HashConcurrency)
+		rep.HashQueue = t.cfg.Security.HashQueue
+		rep.LogLevel = t.cfg.Log.Level
+		pr.printf("seeding %d users", o.users)
+		if err := t.seedTo(ctx, o.users); err != nil {
+			return nil, err
+		}
+	} else {
+		t = connectRemote(o.url, o.key, o.secret)
+		pr.printf("registering %d users through the API", o.users)
+		if err := t.seedViaAPI(ctx, o.users); err != nil {
+			return nil, err
+		}
+	}
+	tokens, err := t.login(ctx, o.concurrency)
+	if err != nil {
+		return nil, err
+	}
+
+	if rep.InProcess {
+		pr.printf("middleware chain, one goroutine")
+		cases, err := t.chainCases(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cases {
+			f, err := measureChain(c, o.chainTime)
+			if err != nil {
+				return nil, err
+			}
+			rep.Chain = append(rep.Chain, f)
+		}
+	}
+
+	s := newSigner(t.key, t.secret)
+	closed := load{workers: o.concurrency, rate: o.rate, duration: o.duration}
+	center := userCenter(s, t.base, tokens)
+	var centerRPS float64
+	for _, sc := range []scenario{healthz(t.base), checkUsername(s, t.base, o.users), captcha(s, t.base), center, login(s, t.base, o.users)} {
+		pr.printf("%s: %s", sc.name, describeLoad(closed))
+		var f figures
+		if sc.name == center.name && rep.InProcess {
+			var prof bytes.Buffer
+			if err := pprof.StartCPUProfile(&prof); err != nil {
+				return nil, err
+			}
+			f = attack(ctx, sc, closed, o.warmup, nil)
+			pprof.StopCPUProfile()
+			if o.cpuProfile != "" {
+				if err := os.WriteFile(o.cpuProfile, prof.Bytes(), 0o644); err != nil {
+					return nil, err
+				}
+			}
+			sum, err := summarize(prof.Bytes(), 10)
+			if err != nil {
+				return nil, err
+			}
+			rep.Profile = &sum
+		} else {
+			f = attack(ctx, sc, closed, o.warmup, nil)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if sc.name == center.name {
+			centerRPS = f.RPS
+		}
+		rep.Rows = append(rep.Rows, row{Name: sc.name, What: sc.what, Figures: f})
+	}
+
+	rep.Flood = floodComparison(ctx, o, s, t.base, center, centerRPS, pr)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	if rep.InProcess {
+		// A second instance over a database of its own, so that what the
+		// earlier phases left (sessions, captchas, the flood's counters)
+		// does not weigh on the curve.
+		g, err := t.serve(ctx, t.db.Client().Database(t.cfg.Mongo.Database+"_growth"))
+		if err != nil {
+			return nil, err
+		}
+		defer g.close()
+		for _, n := range o.growth {
+			pr.printf("growth: seeding up to %d users", n)
+			if err := g.seedTo(ctx, n); err != nil {
+				return nil, err
+			}
+			// One request at a time: the latency of a lookup, not of a
+			// queue; at least 5 of each however slow they get.
+			gl := load{workers: 1, duration: o.growthTime, minRequests: growthMinRequests}
+			pr.printf("growth: check-username, login and user-center at %d users", n)
+			p := growthPoint{Users: n}
+			p.Check = attack(ctx, checkUsername(s, g.base, n), gl, 0, nil)
+			p.Login = attack(ctx, login(s, g.base, n), gl, 0, nil)
+			tokens, err := g.login(ctx, growthCenterUsers)
+			if err != nil {
+				return nil, err
+			}
+			p.Center = attack(ctx, userCenter(s, g.base, tokens), gl, 0, nil)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			rep.Growth = append(rep.Growth, p)
+		}
+	}
+	rep.Elapsed = time.Since(rep.Started)
+	return rep, nil
+}
+
+// growthMinRequests is the fewest requests of each growth measurement;
+// growthCenterUsers log in (evenly spaced over the users) for its user
+// centre.
+const (
+	growthMinRequests = 5
+	growthCenterUsers = 4
+)
+
+// floodComparison sends the user centre at a fixed share of its
+// closed-loop rate without and with a login flood, in o.floodRounds
+// alternating rounds (without, with, without, with…) so that whatever else
+// slows the machine meanwhile weighs on both sides alike.
+func floodComparison(ctx context.Context, o options, s *signer, base string, center scenario, centerRPS float64, pr *progress) floodResult {
+	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
+	without, with, flood := newTally(center.expect), newTally(center.expect), newTally(http.StatusUnauthorized)
+	floodSc := loginFlood(s, base, o.users)
+	for round := range o.floodRounds {
+		pr.printf("user-center at %d req/s without a login flood (round %d of %d)", fixed.rate, round+1, o.floodRounds)
+		attackInto(ctx, center, fixed, o.warmup, nil, without)
+		pr.printf("user-center at %d req/s with a login flood of %d workers (round %d of %d)", fixed.rate, o.floodWorkers, round+1, o.floodRounds)
+		stopFlood := make(chan struct{})
+		floodDone := make(chan struct{})
+		go func() {
+			defer close(floodDone)
+			attackInto(ctx, floodSc, load{workers: o.floodWorkers}, 0, stopFlood, flood)
+		}()
+		// The user centre's warm-up gives the flood time to fill the
+		// hashing slots and the queue before anything is recorded.
+		attackInto(ctx, center, fixed, o.warmup, nil, with)
+		close(stopFlood)
+		// The flood's queued requests drain before the next round.
+		<-floodDone
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers, Rounds: o.floodRounds,
+		Without: without.figures(), With: with.figures(), Flood: flood.figures()}
+}
+
+// hashSlotsText is security.hash_concurrency as the server applies it.
+func hashSlotsText(n int) string {
+	if n > 0 {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("0 (the default: half the CPUs, at least 1 = %d)", services.DefaultHashConcurrency())
+}
+
+func describeLoad(l load) string {
+	if l.rate > 0 {
+		return fmt.Sprintf("%d req/s for %s (at most %d in flight)", l.rate, l.duration, l.workers)
+	}
+	return fmt.Sprintf("closed loop, %d workers, %s", l.workers, l.duration)
+}

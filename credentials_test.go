@@ -1,0 +1,78 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+// TestCredentialRoutesBounded: the credential routes run at most
+// security.hash_concurrency at a time as a whole (middleware.Bulkhead):
+// with one slot and security.hash_queue 0, of logins sent at once (each
+// holding its slot for an argon2id verify) one gets in and the others are
+// shed with 503 at once; with room to wait, all of them get in, one after
+// the other.
+func TestCredentialRoutesBounded(t *testing.T) {
+	const logins = 6
+	for _, tc := range []struct {
+		name  string
+		queue int
+	}{{"no queue", 0}, {"queue", logins}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			cfg := testConfig(t)
+			cfg.Captcha.Enabled = false
+			cfg.Security.HashConcurrency = 1
+			cfg.Security.HashQueue = tc.queue
+			inst := startInstance(t, cfg, dbtest.New(t), clk)
+			c := newClient(t, inst.srv.URL, clk)
+			expect(t, c.call(http.MethodPost, "/blogapi/reg", map[string]string{
+				"account": "bulk", "password": md5hex("pw"), "email": "bulk@example.com",
+			}), 200, "register")
+
+			// Signed one by one (distinct timestamps), sent at once.
+			reqs := make([]*http.Request, logins)
+			for i := range reqs {
+				reqs[i] = c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":"bulk","password":"`+md5hex("pw")+`"}`)
+			}
+			codes := make([]int, logins)
+			errs := make([]error, logins)
+			var wg sync.WaitGroup
+			for i, req := range reqs {
+				wg.Go(func() {
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					defer resp.Body.Close()
+					_, _ = io.Copy(io.Discard, resp.Body)
+					codes[i] = resp.StatusCode
+					if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "1" {
+						codes[i] = -1 // shed without saying when to come back
+					}
+				})
+			}
+			wg.Wait()
+			counts := map[int]int{}
+			for i := range codes {
+				if errs[i] != nil {
+					t.Fatal(errs[i])
+				}
+				counts[codes[i]]++
+			}
+			if tc.queue == 0 {
+				if counts[200] < 1 || counts[503] < 1 || counts[200]+counts[503] != logins {
+					t.Fatalf("logins at once, one slot, no queue: %v; want one or more 200, the rest 503 with Retry-After: 1", counts)
+				}
+			} else if counts[200] != logins {
+				t.Fatalf("logins at once, one slot, room to wait: %v; want all 200", counts)
+			}
+			// The slot is free again.
+			login(t, c, "bulk", "pw")
+		})
+	}
+}

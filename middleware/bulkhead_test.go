@@ -1,0 +1,131 @@
+package middleware
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/models"
+)
+
+// TestBulkhead: with one slot and room for one waiter, a second request
+// waits for the first and then runs, a third is shed with 503 and
+// Retry-After at once, and a waiter whose client goes away never runs.
+func TestBulkhead(t *testing.T) {
+	b := NewBulkhead(1, 1)
+	waiting := make(chan struct{}, 2)
+	b.onWait = func() { waiting <- struct{}{} }
+	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
+	entered := make(chan string, 3)
+	release := make(chan struct{})
+	e := gin.New()
+	e.Use(Errors(r.Logger, r.Policy))
+	e.GET("/slow", b.Handler(r), func(c *gin.Context) {
+		entered <- c.Query("n")
+		<-release
+		c.JSON(http.StatusOK, models.OK(nil))
+	})
+	serve := func(ctx context.Context, n string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/slow?n="+n, nil).WithContext(ctx))
+		return w
+	}
+	ctx := context.Background()
+
+	first := make(chan *httptest.ResponseRecorder)
+	go func() { first <- serve(ctx, "1") }()
+	if got := <-entered; got != "1" {
+		t.Fatalf("entered %q", got)
+	}
+	second := make(chan *httptest.ResponseRecorder)
+	go func() { second <- serve(ctx, "2") }()
+	<-waiting
+	if b.Waiting() != 1 {
+		t.Fatalf("waiting = %d", b.Waiting())
+	}
+
+	w := serve(ctx, "3")
+	var env models.Envelope
+	if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || w.Code != 503 || env.Code != 503 ||
+		env.Msg != "server is busy; try again later" || w.Header().Get("Retry-After") != "1" {
+		t.Fatalf("shed: %d %s Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+
+	release <- struct{}{}
+	if w := <-first; w.Code != 200 {
+		t.Fatalf("first: %d %s", w.Code, w.Body)
+	}
+	if got := <-entered; got != "2" {
+		t.Fatalf("entered %q, want the waiter", got)
+	}
+	if b.Waiting() != 0 {
+		t.Fatalf("waiting = %d after the waiter ran", b.Waiting())
+	}
+
+	// The slot is held by the second request: a waiter whose client gives
+	// up leaves without running.
+	gone, cancel := context.WithCancel(ctx)
+	third := make(chan *httptest.ResponseRecorder)
+	go func() { third <- serve(gone, "4") }()
+	<-waiting
+	cancel()
+	if w := <-third; w.Code != 503 {
+		t.Fatalf("abandoned waiter: %d %s", w.Code, w.Body)
+	}
+	if b.Waiting() != 0 {
+		t.Fatalf("waiting = %d after the waiter left", b.Waiting())
+	}
+	release <- struct{}{}
+	if w := <-second; w.Code != 200 {
+		t.Fatalf("second: %d %s", w.Code, w.Body)
+	}
+	select {
+	case n := <-entered:
+		t.Fatalf("request %s ran", n)
+	default:
+	}
+}
+
+// TestBulkheadNoQueue: with no room to wait, a request finding every slot
+// taken is shed at once.
+func TestBulkheadNoQueue(t *testing.T) {
+	b := NewBulkhead(1, 0)
+	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
+	e := gin.New()
+	hold := make(chan struct{})
+	in := make(chan struct{})
+	e.GET("/", b.Handler(r), func(c *gin.Context) {
+		if c.Query("hold") != "" {
+			in <- struct{}{}
+			<-hold
+		}
+		c.Status(http.StatusNoContent)
+	})
+	done := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/?hold=1", nil))
+		done <- w.Code
+	}()
+	<-in
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if w.Code != 503 {
+		t.Fatalf("with the slot taken: %d", w.Code)
+	}
+	close(hold)
+	if code := <-done; code != http.StatusNoContent {
+		t.Fatalf("holder: %d", code)
+	}
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("with the slot free: %d", w.Code)
+	}
+}

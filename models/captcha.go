@@ -24,7 +24,7 @@ type CaptchaStore struct{ coll *mongo.Collection }
 
 // NewCaptchaStore uses the `captchas` collection of db.
 func NewCaptchaStore(db *mongo.Database) *CaptchaStore {
-	return &CaptchaStore{coll: db.Collection("captchas")}
+	return &CaptchaStore{coll: db.Collection(CollCaptchas)}
 }
 
 // Collection is the underlying collection (for expiry set-up).

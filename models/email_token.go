@@ -33,7 +33,7 @@ type EmailTokenStore struct{ coll *mongo.Collection }
 
 // NewEmailTokenStore uses the `email_tokens` collection of db.
 func NewEmailTokenStore(db *mongo.Database) *EmailTokenStore {
-	return &EmailTokenStore{coll: db.Collection("email_tokens")}
+	return &EmailTokenStore{coll: db.Collection(CollEmailTokens)}
 }
 
 // Collection is the underlying collection (for expiry set-up).

@@ -22,7 +22,7 @@ type LoginAttemptStore struct{ counter windowCounter }
 
 // NewLoginAttemptStore uses the `login_attempts` collection of db.
 func NewLoginAttemptStore(db *mongo.Database) *LoginAttemptStore {
-	return &LoginAttemptStore{counter: newWindowCounter(db.Collection("login_attempts"))}
+	return &LoginAttemptStore{counter: newWindowCounter(db.Collection(CollLoginAttempts))}
 }
 
 // Collection is the underlying collection (for expiry set-up).

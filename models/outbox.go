@@ -35,7 +35,7 @@ type OutboxStore struct{ coll *mongo.Collection }
 
 // NewOutboxStore uses the `outbox` collection of db.
 func NewOutboxStore(db *mongo.Database) *OutboxStore {
-	return &OutboxStore{coll: db.Collection("outbox")}
+	return &OutboxStore{coll: db.Collection(CollOutbox)}
 }
 
 // EnsureIndexes creates the index that Latest and List use. Idempotent.

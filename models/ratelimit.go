@@ -38,7 +38,7 @@ func NewRateLimitStore(db *mongo.Database, now func() time.Time) *RateLimitStore
 	if now == nil {
 		now = time.Now
 	}
-	return &RateLimitStore{counter: newWindowCounter(db.Collection("ratelimits")), now: now}
+	return &RateLimitStore{counter: newWindowCounter(db.Collection(CollRateLimits)), now: now}
 }
 
 // Collection is the underlying collection (for expiry set-up).

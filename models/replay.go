@@ -21,7 +21,7 @@ type ReplayStore struct {
 
 // NewReplayStore uses the `replays` collection of db.
 func NewReplayStore(db *mongo.Database) *ReplayStore {
-	return &ReplayStore{coll: db.Collection("replays"), Now: time.Now}
+	return &ReplayStore{coll: db.Collection(CollReplays), Now: time.Now}
 }
 
 // Collection is the underlying collection (for EnsureExpiry).

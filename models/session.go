@@ -58,7 +58,7 @@ type SessionStore struct {
 // NewSessionStore uses the `sessions` and `session_rotations` collections
 // of db.
 func NewSessionStore(db *mongo.Database) *SessionStore {
-	return &SessionStore{coll: db.Collection("sessions"), rotations: db.Collection("session_rotations")}
+	return &SessionStore{coll: db.Collection(CollSessions), rotations: db.Collection(CollSessionRotations)}
 }
 
 // Collections are the store's collections, whose documents all carry

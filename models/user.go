@@ -58,7 +58,7 @@ func EmailKey(email string) string { return strings.ToLower(email) }
 type UserStore struct{ coll *mongo.Collection }
 
 // NewUserStore uses the `users` collection of db.
-func NewUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Collection("users")} }
+func NewUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Collection(CollUsers)} }
 
 // EnsureIndexes creates the unique indexes on accountKey and emailKey
 // (SPEC §8). Idempotent.

@@ -93,7 +93,14 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 			embedded.Close()
 		}
 	}
-	return client.Database(cfg.Mongo.Database), closeFn, nil
+	db := client.Database(cfg.Mongo.Database)
+	if embedded != nil {
+		if err := embedded.IndexIDs(connectCtx, db, models.CollectionNames()); err != nil {
+			closeFn()
+			return nil, nil, err
+		}
+	}
+	return db, closeFn, nil
 }
 
 // App is one API instance over a database: its handler and the background

@@ -1,0 +1,105 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	_ "modernc.org/sqlite" // the SQLite driver FerretDB itself uses ("sqlite")
+)
+
+// The collections of the stores, one name each.
+const (
+	CollUsers            = "users"
+	CollSessions         = "sessions"
+	CollSessionRotations = "session_rotations"
+	CollCaptchas         = "captchas"
+	CollReplays          = "replays"
+	CollLoginAttempts    = "login_attempts"
+	CollRateLimits       = "ratelimits"
+	CollEmailTokens      = "email_tokens"
+	CollOutbox           = "outbox"
+)
+
+// CollectionNames lists every collection the stores use.
+func CollectionNames() []string {
+	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox}
+}
+
+// FerretDB v1.24's SQLite layout (the version is pinned in go.mod, SPEC §8):
+// one file <dir>/<database>.sqlite per database, a table mapping collection
+// names to table names, every document in one JSON column, and finds by
+// _id alone pushed down to SQL as `WHERE <sqliteIDExpr> = ?`.
+const (
+	sqliteCollectionsTable = "_ferretdb_collections"
+	sqliteIDExpr           = `_ferretdb_sjson->'$._id'`
+	sqliteIDIndexSuffix    = "_blogapi_id"
+)
+
+// IndexIDs makes finds by _id on the embedded database use an index.
+// FerretDB v1.24's SQLite backend runs a find whose filter is {_id: v}
+// alone as `WHERE _ferretdb_sjson->'$._id' = ?`, but builds its own _id
+// index on `_ferretdb_sjson->"_id"`, an expression SQLite does not take
+// for the same: every such find reads the table up to the document
+// (BENCHMARKS.md, "Findings": 112 ms for a missing _id among 20,000 users,
+// 0.28 ms with this index). Sessions, users and captchas are found that
+// way on every request.
+//
+// It creates the collections of colls that do not exist yet in db (a
+// database of this server), so that their tables exist, then adds to every
+// collection table of db's SQLite file an index on the expression FerretDB
+// queries with. Idempotent. FerretDB does not list these indexes (its
+// listIndexes reads its own metadata) and they are dropped with their
+// table. Finds on any other field still read the whole collection:
+// FerretDB v1 pushes no other filter down to SQL.
+func (e *Embedded) IndexIDs(ctx context.Context, db *mongo.Database, colls []string) error {
+	have, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("index _id: list collections: %w", err)
+	}
+	for _, name := range colls {
+		if slices.Contains(have, name) {
+			continue
+		}
+		if err := db.CreateCollection(ctx, name); err != nil {
+			return fmt.Errorf("index _id: create collection %s: %w", name, err)
+		}
+	}
+
+	file := filepath.Join(e.dir, db.Name()+".sqlite")
+	// busy_timeout: FerretDB's own connections may hold the write lock.
+	sqlDB, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("index _id: open %s: %w", file, err)
+	}
+	defer sqlDB.Close()
+	rows, err := sqlDB.QueryContext(ctx, fmt.Sprintf("SELECT table_name FROM %q", sqliteCollectionsTable))
+	if err != nil {
+		return fmt.Errorf("index _id: read FerretDB's collection table: %w", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return fmt.Errorf("index _id: read FerretDB's collection table: %w", err)
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("index _id: read FerretDB's collection table: %w", err)
+	}
+	for _, t := range tables {
+		q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %q ON %q (%s)", t+sqliteIDIndexSuffix, t, sqliteIDExpr)
+		if _, err := sqlDB.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("index _id: table %s: %w", t, err)
+		}
+	}
+	return nil
+}

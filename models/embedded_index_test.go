@@ -1,0 +1,109 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// sqlitePlan is SQLite's plan for FerretDB's find by _id on table.
+func sqlitePlan(t *testing.T, file, table string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(fmt.Sprintf("EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE %s = ?", table, sqliteIDExpr), `"x"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
+}
+
+// TestEmbeddedIndexIDs: FerretDB v1.24 alone scans a table to find a
+// document by _id; after IndexIDs SQLite searches an index, for every
+// collection of the stores, which all exist; documents are found as
+// before, and a second call changes nothing.
+func TestEmbeddedIndexIDs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	e, err := StartEmbedded(ctx, dir, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	client, err := Connect(ctx, e.URI(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(context.Background())
+	db := client.Database("blogapi_idx")
+	users := NewUserStore(db)
+	u := User{Account: "indexed", Email: "indexed@example.com", PasswordHash: "x"}
+	if err := users.Create(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+
+	file := filepath.Join(dir, "blogapi_idx.sqlite")
+	table := func(coll string) string {
+		t.Helper()
+		sqlDB, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sqlDB.Close()
+		var name string
+		if err := sqlDB.QueryRow(fmt.Sprintf("SELECT table_name FROM %q WHERE name = ?", sqliteCollectionsTable), coll).Scan(&name); err != nil {
+			t.Fatalf("table of %s: %v", coll, err)
+		}
+		return name
+	}
+	if plan := sqlitePlan(t, file, table(CollUsers)); !strings.Contains(plan, "SCAN") {
+		t.Fatalf("before IndexIDs FerretDB's own find by _id no longer scans (%s): is the workaround still needed?", plan)
+	}
+
+	for range 2 {
+		if err := e.IndexIDs(ctx, db, CollectionNames()); err != nil {
+			t.Fatalf("IndexIDs: %v", err)
+		}
+	}
+	have, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, coll := range CollectionNames() {
+		if !slices.Contains(have, coll) {
+			t.Errorf("collection %s not created", coll)
+			continue
+		}
+		plan := sqlitePlan(t, file, table(coll))
+		if !strings.Contains(plan, "USING INDEX") || !strings.Contains(plan, sqliteIDIndexSuffix) {
+			t.Errorf("%s: find by _id plan %q, want a search using the %s index", coll, plan, sqliteIDIndexSuffix)
+		}
+	}
+	got, err := users.ByID(ctx, u.ID.Hex())
+	if err != nil || got.Account != "indexed" {
+		t.Fatalf("ByID after IndexIDs: %+v, %v", got, err)
+	}
+}

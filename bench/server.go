@@ -145,6 +145,10 @@ func startInProcess(ctx context.Context, o options) (*target, error) {
 // embedded FerretDB) on 127.0.0.1:0; its close stops the HTTP server and
 // the app.
 func (t *target) serve(ctx context.Context, db *mongo.Database) (*target, error) {
+	// As OpenDatabase prepares its own database (a no-op the second time).
+	if err := app.PrepareDatabase(ctx, t.cfg, db); err != nil {
+		return nil, err
+	}
 	a, err := app.New(ctx, t.cfg, db, t.logger, time.Now, t.metrics)
 	if err != nil {
 		return nil, err

@@ -23,7 +23,6 @@ import (
 // single-node use.
 type Embedded struct {
 	uri    string
-	dir    string // absolute: the SQLite files, one per database
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -53,7 +52,7 @@ func StartEmbedded(ctx context.Context, dir, listen string, logger *slog.Logger)
 		return nil, fmt.Errorf("start embedded database: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
 		_ = f.Run(runCtx)

@@ -41,7 +41,8 @@ const (
 	sqliteIDIndexSuffix    = "_blogapi_id"
 )
 
-// IndexIDs makes finds by _id on the embedded database use an index.
+// IndexEmbeddedIDs makes finds by _id on the embedded database use an
+// index.
 // FerretDB v1.24's SQLite backend runs a find whose filter is {_id: v}
 // alone as `WHERE _ferretdb_sjson->'$._id' = ?`, but builds its own _id
 // index on `_ferretdb_sjson->"_id"`, an expression SQLite does not take
@@ -51,13 +52,14 @@ const (
 // way on every request.
 //
 // It creates the collections of colls that do not exist yet in db (a
-// database of this server), so that their tables exist, then adds to every
+// database of the embedded server whose SQLite files are in dir, as given
+// to StartEmbedded), so that their tables exist, then adds to every
 // collection table of db's SQLite file an index on the expression FerretDB
 // queries with. Idempotent. FerretDB does not list these indexes (its
 // listIndexes reads its own metadata) and they are dropped with their
 // table. Finds on any other field still read the whole collection:
 // FerretDB v1 pushes no other filter down to SQL.
-func (e *Embedded) IndexIDs(ctx context.Context, db *mongo.Database, colls []string) error {
+func IndexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls []string) error {
 	have, err := db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("index _id: list collections: %w", err)
@@ -71,7 +73,7 @@ func (e *Embedded) IndexIDs(ctx context.Context, db *mongo.Database, colls []str
 		}
 	}
 
-	file := filepath.Join(e.dir, db.Name()+".sqlite")
+	file := filepath.Join(dir, db.Name()+".sqlite")
 	// busy_timeout: FerretDB's own connections may hold the write lock.
 	sqlDB, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_pragma=busy_timeout(10000)")
 	if err != nil {

@@ -40,11 +40,11 @@ func sqlitePlan(t *testing.T, file, table string) string {
 	return strings.Join(plan, "; ")
 }
 
-// TestEmbeddedIndexIDs: FerretDB v1.24 alone scans a table to find a
-// document by _id; after IndexIDs SQLite searches an index, for every
+// TestEmbeddedIndexEmbeddedIDs: FerretDB v1.24 alone scans a table to find a
+// document by _id; after IndexEmbeddedIDs SQLite searches an index, for every
 // collection of the stores, which all exist; documents are found as
 // before, and a second call changes nothing.
-func TestEmbeddedIndexIDs(t *testing.T) {
+func TestEmbeddedIndexEmbeddedIDs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
@@ -80,12 +80,12 @@ func TestEmbeddedIndexIDs(t *testing.T) {
 		return name
 	}
 	if plan := sqlitePlan(t, file, table(CollUsers)); !strings.Contains(plan, "SCAN") {
-		t.Fatalf("before IndexIDs FerretDB's own find by _id no longer scans (%s): is the workaround still needed?", plan)
+		t.Fatalf("before IndexEmbeddedIDs FerretDB's own find by _id no longer scans (%s): is the workaround still needed?", plan)
 	}
 
 	for range 2 {
-		if err := e.IndexIDs(ctx, db, CollectionNames()); err != nil {
-			t.Fatalf("IndexIDs: %v", err)
+		if err := IndexEmbeddedIDs(ctx, db, dir, CollectionNames()); err != nil {
+			t.Fatalf("IndexEmbeddedIDs: %v", err)
 		}
 	}
 	have, err := db.ListCollectionNames(ctx, bson.D{})
@@ -104,6 +104,6 @@ func TestEmbeddedIndexIDs(t *testing.T) {
 	}
 	got, err := users.ByID(ctx, u.ID.Hex())
 	if err != nil || got.Account != "indexed" {
-		t.Fatalf("ByID after IndexIDs: %+v, %v", got, err)
+		t.Fatalf("ByID after IndexEmbeddedIDs: %+v, %v", got, err)
 	}
 }

@@ -62,7 +62,7 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		// captcha answers) below error level, so it gets errors only,
 		// whatever log.level says (SPEC §10).
 		quiet := NewLogger(stdout, config.Log{Level: "error", Format: cfg.Log.Format}).WithGroup("ferretdb")
-		dir := filepath.Join(cfg.Data.Dir, "db")
+		dir := embeddedDir(cfg)
 		e, err := models.StartEmbedded(ctx, dir, cfg.Mongo.EmbeddedListen, quiet)
 		if err != nil {
 			return nil, nil, err
@@ -94,13 +94,27 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		}
 	}
 	db := client.Database(cfg.Mongo.Database)
-	if embedded != nil {
-		if err := embedded.IndexIDs(connectCtx, db, models.CollectionNames()); err != nil {
-			closeFn()
-			return nil, nil, err
-		}
+	if err := PrepareDatabase(connectCtx, cfg, db); err != nil {
+		closeFn()
+		return nil, nil, err
 	}
 	return db, closeFn, nil
+}
+
+// embeddedDir is where the embedded FerretDB keeps its SQLite files.
+func embeddedDir(cfg config.Config) string { return filepath.Join(cfg.Data.Dir, "db") }
+
+// PrepareDatabase readies db, a database of the server OpenDatabase
+// connected to, for the stores: on the embedded FerretDB it creates every
+// collection and indexes the expression FerretDB finds _id with
+// (models.IndexEmbeddedIDs); on MongoDB there is nothing to do (New
+// creates the indexes either way). OpenDatabase calls it for
+// mongo.database; call it for any other database an App is built over.
+func PrepareDatabase(ctx context.Context, cfg config.Config, db *mongo.Database) error {
+	if cfg.Mongo.URI != "" {
+		return nil
+	}
+	return models.IndexEmbeddedIDs(ctx, db, embeddedDir(cfg), models.CollectionNames())
 }
 
 // App is one API instance over a database: its handler and the background

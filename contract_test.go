@@ -42,7 +42,7 @@ type contract struct {
 
 var loadContract = sync.OnceValues(func() (*contract, error) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(docs.OpenAPI)
+	doc, err := loader.LoadFromData(docs.OpenAPI())
 	if err != nil {
 		return nil, fmt.Errorf("docs/openapi.yaml does not load: %w", err)
 	}

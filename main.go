@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"sync"
 	"syscall"
 	"time"
 
@@ -141,12 +143,20 @@ func serve(ctx context.Context, logger *slog.Logger, timeout time.Duration, serv
 	logger.Info("shutting down", "timeout", timeout.String())
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	var errs []error
-	for _, s := range servers {
-		if err := s.srv.Shutdown(shutCtx); err != nil {
-			errs = append(errs, fmt.Errorf("shutdown %s: %w", s.key, err))
-		}
+	// Every server drains at once, within the same deadline; one that
+	// cannot is closed, so no handler outlives the database closed next.
+	shutErrs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		wg.Go(func() {
+			if err := s.srv.Shutdown(shutCtx); err != nil {
+				_ = s.srv.Close()
+				shutErrs[i] = fmt.Errorf("shutdown %s: %w", s.key, err)
+			}
+		})
 	}
+	wg.Wait()
+	errs := slices.DeleteFunc(shutErrs, func(err error) bool { return err == nil })
 	remaining := len(servers)
 	if failed != nil {
 		remaining--

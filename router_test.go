@@ -296,6 +296,17 @@ func TestCORS(t *testing.T) {
 	r = c.callWith(http.MethodGet, "/blogapi/service/captcha", nil, http.Header{"Origin": {"http://localhost:5174"}})
 	expect(t, r, 403, "captcha from a neighbouring port")
 
+	// server.public_url's origin is listed with the others: behind a proxy
+	// the site's own pages send it while the Host the server sees differs
+	r = c.callWith(http.MethodGet, "/blogapi/service/captcha", nil, http.Header{"Origin": {"http://localhost:8080"}})
+	expect(t, r, 200, "captcha from server.public_url's origin")
+	if got := r.Header.Get("Access-Control-Allow-Origin"); got != "http://localhost:8080" {
+		t.Errorf("public origin: Allow-Origin %q", got)
+	}
+	if got := r.Header.Get("Vary"); !strings.Contains(got, "Origin") {
+		t.Errorf("Vary %q lacks Origin", got)
+	}
+
 	// no Origin (curl, Postman) or the server's own origin: not CORS, untouched
 	for _, origin := range []string{"", inst.srv.URL} {
 		req, _ := http.NewRequest(http.MethodGet, inst.srv.URL+"/healthz", nil)
@@ -306,6 +317,9 @@ func TestCORS(t *testing.T) {
 		expect(t, r, 200, "healthz with Origin "+origin)
 		if got := r.Header.Get("Access-Control-Allow-Origin"); got != "" {
 			t.Errorf("Origin %q: Allow-Origin %q, want none", origin, got)
+		}
+		if got := r.Header.Get("Vary"); !strings.Contains(got, "Origin") {
+			t.Errorf("Origin %q: Vary %q lacks Origin (a cache would serve it to other origins)", origin, got)
 		}
 	}
 }

@@ -457,7 +457,8 @@ func parseEnv(raw string, t reflect.Type) (any, error) {
 // Validate checks every key and returns all problems joined (errors.Join), each message
 // starting with the key it is about: "server.max_body_bytes: must be between 1 KiB and 64 MiB".
 // In release mode it also refuses an empty or example jwt.secret, example sign.apps secrets,
-// captcha.enabled false, the log mailer and CORS "*" (SPEC §9), naming the key to set.
+// captcha.enabled false, the log mailer, CORS "*", a localhost public_url and metrics on the API's
+// address (SPEC §9), naming the key to set.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
@@ -656,6 +657,9 @@ func (c Config) Validate() error {
 	}
 	if mc.PProf && mc.Addr == "" {
 		bad("metrics.pprof", "requires metrics.addr: profiling is served on the metrics listener only, never on the API's address")
+	}
+	if release && mc.Enabled && mc.Addr == "" {
+		bad("metrics.addr", "must be set in release mode (e.g. 127.0.0.1:9090, a private address): on the API's address the metrics are public; or set metrics.enabled to false")
 	}
 
 	return errors.Join(errs...)

@@ -39,6 +39,7 @@ var releaseEnv = map[string]string{
 	"BLOGAPI_MAIL_DRIVER":       "smtp",
 	"BLOGAPI_MAIL_HOST":         "smtp.example.com",
 	"BLOGAPI_SERVER_PUBLIC_URL": "https://blog.example.com",
+	"BLOGAPI_METRICS_ADDR":      "127.0.0.1:9464",
 }
 
 // validRelease is Default() completed the way releaseEnv completes it.
@@ -49,6 +50,7 @@ func validRelease() Config {
 	c.Mail.Driver = "smtp"
 	c.Mail.Host = "smtp.example.com"
 	c.Server.PublicURL = "https://blog.example.com"
+	c.Metrics.Addr = "127.0.0.1:9464"
 	return c
 }
 
@@ -256,7 +258,7 @@ func TestLoadFileDetails(t *testing.T) {
 	cfg, err := Load(writeConfig(t, "captcha:\n  length: 5\n"), env(map[string]string{
 		"BLOGAPI_CAPTCHA_LENGTH": "7", "BLOGAPI_JWT_SECRET": realJWTSecret,
 		"BLOGAPI_SIGN_APPS": releaseEnv["BLOGAPI_SIGN_APPS"], "BLOGAPI_MAIL_DRIVER": "smtp", "BLOGAPI_MAIL_HOST": "mx",
-		"BLOGAPI_SERVER_PUBLIC_URL": "https://blog.example.com",
+		"BLOGAPI_SERVER_PUBLIC_URL": "https://blog.example.com", "BLOGAPI_METRICS_ADDR": "127.0.0.1:9464",
 	}))
 	if err != nil || cfg.Captcha.Length != 7 {
 		t.Errorf("env over file: captcha.length = %d, %v; want 7", cfg.Captcha.Length, err)
@@ -454,6 +456,7 @@ func TestValidateReleaseRefusals(t *testing.T) {
 		{"cors star", func(c *Config) { c.Server.CORS.AllowedOrigins = []string{"https://a.example.com", "*"} }, `server.cors.allowed_origins[1]: "*" is refused in release mode`},
 		{"public_url on localhost", func(c *Config) { c.Server.PublicURL = "http://localhost:8080" }, "server.public_url: points at this machine"},
 		{"public_url on loopback", func(c *Config) { c.Server.PublicURL = "http://127.0.0.1:8080/blog" }, "server.public_url: points at this machine"},
+		{"metrics on the API's address", func(c *Config) { c.Metrics.Addr = "" }, "metrics.addr: must be set in release mode"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

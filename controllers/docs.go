@@ -24,7 +24,7 @@ type DocsController struct {
 	etag string
 }
 
-// NewDocsController serves spec (the YAML of docs.OpenAPI). Its strong
+// NewDocsController serves spec (the YAML of docs.OpenAPI()). Its strong
 // ETag is the first 16 bytes of spec's SHA-256 in hex, quoted.
 func NewDocsController(spec []byte) *DocsController {
 	sum := sha256.Sum256(spec)

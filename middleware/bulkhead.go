@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
@@ -26,15 +27,19 @@ import (
 type Bulkhead struct {
 	sem     *semaphore.Weighted
 	queue   int64
+	maxWait time.Duration
 	waiting atomic.Int64
 	// onWait, when set (tests only), runs when a request starts waiting.
 	onWait func()
 }
 
 // NewBulkhead admits at most slots requests at once (at least 1) and lets
-// at most queue more wait (0: none wait).
-func NewBulkhead(slots, queue int) *Bulkhead {
-	return &Bulkhead{sem: semaphore.NewWeighted(int64(max(slots, 1))), queue: int64(max(queue, 0))}
+// at most queue more wait (0: none wait), each for at most maxWait (0: as
+// long as its client waits). Keep maxWait well under server.write_timeout:
+// a request admitted after that would spend its slot on an answer the
+// server can no longer send.
+func NewBulkhead(slots, queue int, maxWait time.Duration) *Bulkhead {
+	return &Bulkhead{sem: semaphore.NewWeighted(int64(max(slots, 1))), queue: int64(max(queue, 0)), maxWait: maxWait}
 }
 
 // Waiting is the number of requests waiting for a slot now.
@@ -47,9 +52,10 @@ func errBusy() *models.AppError {
 }
 
 // Handler runs the rest of the chain in a slot. With every slot taken it
-// waits for one, unless queue requests already wait: then, or when the
-// client goes away while waiting, it answers 503 "server is busy; try
-// again later" with Retry-After: 1 and the handler never runs.
+// waits for one, unless queue requests already wait: then, when the wait
+// passes maxWait, or when the client goes away while waiting, it answers
+// 503 "server is busy; try again later" with Retry-After: 1 and the
+// handler never runs.
 func (b *Bulkhead) Handler(r Renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !b.sem.TryAcquire(1) {
@@ -61,7 +67,13 @@ func (b *Bulkhead) Handler(r Renderer) gin.HandlerFunc {
 			if b.onWait != nil {
 				b.onWait()
 			}
-			err := b.sem.Acquire(c.Request.Context(), 1)
+			ctx := c.Request.Context()
+			if b.maxWait > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, b.maxWait)
+				defer cancel()
+			}
+			err := b.sem.Acquire(ctx, 1)
 			b.waiting.Add(-1)
 			if err != nil {
 				r.Abort(c, errBusy())

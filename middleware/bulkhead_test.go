@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,7 +19,7 @@ import (
 // waits for the first and then runs, a third is shed with 503 and
 // Retry-After at once, and a waiter whose client goes away never runs.
 func TestBulkhead(t *testing.T) {
-	b := NewBulkhead(1, 1)
+	b := NewBulkhead(1, 1, 0)
 	waiting := make(chan struct{}, 2)
 	b.onWait = func() { waiting <- struct{}{} }
 	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
@@ -95,7 +96,7 @@ func TestBulkhead(t *testing.T) {
 // TestBulkheadNoQueue: with no room to wait, a request finding every slot
 // taken is shed at once.
 func TestBulkheadNoQueue(t *testing.T) {
-	b := NewBulkhead(1, 0)
+	b := NewBulkhead(1, 0, 0)
 	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
 	e := gin.New()
 	hold := make(chan struct{})
@@ -127,5 +128,49 @@ func TestBulkheadNoQueue(t *testing.T) {
 	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 	if w.Code != http.StatusNoContent {
 		t.Fatalf("with the slot free: %d", w.Code)
+	}
+}
+
+// TestBulkheadMaxWait: a waiter is shed with 503 once it has waited
+// maxWait, and the handler never runs for it.
+func TestBulkheadMaxWait(t *testing.T) {
+	b := NewBulkhead(1, 1, 20*time.Millisecond)
+	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
+	e := gin.New()
+	hold := make(chan struct{})
+	in := make(chan struct{})
+	ran := make(chan struct{}, 1)
+	e.GET("/", b.Handler(r), func(c *gin.Context) {
+		if c.Query("hold") != "" {
+			in <- struct{}{}
+			<-hold
+		} else {
+			ran <- struct{}{}
+		}
+		c.Status(http.StatusNoContent)
+	})
+	done := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/?hold=1", nil))
+		done <- w.Code
+	}()
+	<-in
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil)) // returns once maxWait has passed
+	if w.Code != 503 || w.Header().Get("Retry-After") != "1" {
+		t.Fatalf("waiter past maxWait: %d %s", w.Code, w.Body)
+	}
+	if b.Waiting() != 0 {
+		t.Fatalf("waiting = %d after the waiter gave up", b.Waiting())
+	}
+	close(hold)
+	if code := <-done; code != http.StatusNoContent {
+		t.Fatalf("holder: %d", code)
+	}
+	select {
+	case <-ran:
+		t.Fatal("the shed waiter's handler ran")
+	default:
 	}
 }

@@ -40,6 +40,9 @@ func CORS(r Renderer, origins []string, expose ...string) gin.HandlerFunc {
 	})
 	refused := models.NewError(models.CodeForbidden, "origin not allowed")
 	return func(c *gin.Context) {
+		// Answers differ by Origin: a shared cache must not hand one
+		// origin's answer (or an answer without CORS headers) to another.
+		c.Header("Vary", "Origin")
 		origin := c.GetHeader("Origin")
 		if origin != "" && !any && !slices.Contains(origins, origin) &&
 			origin != "http://"+c.Request.Host && origin != "https://"+c.Request.Host {

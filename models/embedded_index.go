@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -80,7 +81,7 @@ func IndexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls
 		return fmt.Errorf("index _id: open %s: %w", file, err)
 	}
 	defer sqlDB.Close()
-	rows, err := sqlDB.QueryContext(ctx, fmt.Sprintf("SELECT table_name FROM %q", sqliteCollectionsTable))
+	rows, err := sqlDB.QueryContext(ctx, "SELECT table_name FROM "+sqliteIdent(sqliteCollectionsTable))
 	if err != nil {
 		return fmt.Errorf("index _id: read FerretDB's collection table: %w", err)
 	}
@@ -98,10 +99,16 @@ func IndexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls
 		return fmt.Errorf("index _id: read FerretDB's collection table: %w", err)
 	}
 	for _, t := range tables {
-		q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %q ON %q (%s)", t+sqliteIDIndexSuffix, t, sqliteIDExpr)
+		q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", sqliteIdent(t+sqliteIDIndexSuffix), sqliteIdent(t), sqliteIDExpr)
 		if _, err := sqlDB.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("index _id: table %s: %w", t, err)
 		}
 	}
 	return nil
+}
+
+// sqliteIdent quotes name as an SQLite identifier ("…", inner quotes
+// doubled).
+func sqliteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }

@@ -48,6 +48,10 @@ type Deps struct {
 	// most HashQueue wait, the rest get 503 (security.hash_concurrency,
 	// security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
+	// HashWait bounds how long a request waits for a slot before its 503
+	// (0: as long as the client waits); main gives half of
+	// server.write_timeout.
+	HashWait time.Duration
 	// Rates are counted in RateStore, shared by every instance (MongoDB).
 	Rates     Rates
 	RateStore limiter.Store
@@ -56,7 +60,7 @@ type Deps struct {
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 	// OpenAPI is the API description served at GET /openapi.yaml
-	// (docs.OpenAPI, YAML).
+	// (docs.OpenAPI(), YAML).
 	OpenAPI []byte
 	// Observer receives every finished request for the metrics (nil:
 	// none).
@@ -118,7 +122,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if slots <= 0 {
 		slots = services.DefaultHashConcurrency()
 	}
-	hashing := middleware.NewBulkhead(slots, d.HashQueue).Handler(r)
+	hashing := middleware.NewBulkhead(slots, d.HashQueue, d.HashWait).Handler(r)
 	var limitErr error
 	limit := func(rate, name string) gin.HandlerFunc {
 		lr, enabled, err := middleware.ParseRate(rate)

@@ -12,7 +12,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,6 +101,26 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		return nil, nil, err
 	}
 	return db, closeFn, nil
+}
+
+// corsOrigins is server.cors.allowed_origins plus, when that is not empty,
+// the origin of server.public_url: browsers send Origin on the site's own
+// POSTs too, and behind a reverse proxy the Host the server sees is not
+// the public one, so the site itself must be listed.
+func corsOrigins(s config.Server) []string {
+	origins := s.CORS.AllowedOrigins
+	if len(origins) == 0 || slices.Contains(origins, "*") {
+		return origins
+	}
+	u, err := url.Parse(s.PublicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return origins // validated by config; nothing to add
+	}
+	own := u.Scheme + "://" + u.Host
+	if slices.Contains(origins, own) {
+		return origins
+	}
+	return append(slices.Clip(origins), own)
 }
 
 // embeddedDir is where the embedded FerretDB keeps its SQLite files.
@@ -238,7 +260,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		Logger:         logger,
 		Policy:         models.StatusPolicy(cfg.Response.HTTPStatus),
 		TrustedProxies: cfg.Server.TrustedProxies,
-		CORSOrigins:    cfg.Server.CORS.AllowedOrigins,
+		CORSOrigins:    corsOrigins(cfg.Server),
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
 		SecureCookies:  strings.HasPrefix(cfg.Server.PublicURL, "https://"),
 		Signer:         signer,
@@ -248,6 +270,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		Captcha:        captchaSvc,
 		HashSlots:      cfg.Security.HashConcurrency,
 		HashQueue:      cfg.Security.HashQueue,
+		HashWait:       cfg.Server.WriteTimeout / 2,
 		Rates: routes.Rates{
 			Captcha: cfg.RateLimit.Captcha, CheckUsername: cfg.RateLimit.CheckUsername, Register: cfg.RateLimit.Register,
 			ForgotPassword: cfg.RateLimit.ForgotPassword, VerifyResend: cfg.RateLimit.VerifyResend,
@@ -255,7 +278,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		RateStore: rateStore,
 		Now:       now,
 		Ping:      func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
-		OpenAPI:   docs.OpenAPI,
+		OpenAPI:   docs.OpenAPI(),
 		Observer:  requests,
 		Metrics:   routerMetrics,
 	})

@@ -27,6 +27,8 @@ export function passwordDigest(plaintext: string): string;
 /** Storage keys of the tokens. */
 export const TOKEN_KEY: 'blogapi.token';
 export const REFRESH_TOKEN_KEY: 'blogapi.refreshToken';
+/** Name of the Web Lock held while renewing. */
+export const RENEWAL_LOCK: 'blogapi.renewal';
 
 /** Envelope codes (SPEC §2). */
 export const Codes: Readonly<{
@@ -126,6 +128,12 @@ export interface ClientOptions {
   storage?: TokenStorage;
   /** clock for `timestamp`, ms since the Unix epoch; default Date.now */
   now?: () => number;
+  /**
+   * Web Locks manager (default `navigator.locks` where it exists; `null` for none): renewals hold
+   * the lock RENEWAL_LOCK, so tabs sharing one localStorage never renew with the same refresh
+   * token at once (that would be reuse, which ends the session, SPEC §4).
+   */
+  locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } | null;
 }
 
 /**

@@ -81,6 +81,8 @@ export class MemoryStorage {
 /** Storage keys of the access and the refresh token. */
 export const TOKEN_KEY = 'blogapi.token';
 export const REFRESH_TOKEN_KEY = 'blogapi.refreshToken';
+/** Name of the Web Lock held while renewing (navigator.locks). */
+export const RENEWAL_LOCK = 'blogapi.renewal';
 
 /**
  * The password as SPEC §5 has clients send it: md5 of the plaintext, 32
@@ -110,11 +112,15 @@ export function passwordDigest(plaintext) {
  * @param {() => number} [opts.now] the clock for `timestamp`, ms since the
  *   Unix epoch (default Date.now).
  */
-export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, storage, now = Date.now }) {
+export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, storage, now = Date.now, locks }) {
   if (!baseURL) throw new TypeError('createClient: baseURL is required');
   if (!authKey || !authSecret) throw new TypeError('createClient: authKey and authSecret are required');
   const doFetch = fetchImpl ?? globalThis.fetch.bind(globalThis);
   const store = storage ?? new MemoryStorage();
+  // Web Locks (navigator.locks) serialise renewals across the tabs that
+  // share one localStorage: two tabs renewing with the same refresh token at
+  // once would be refresh-token reuse, which ends the session (SPEC §4).
+  const lockManager = locks === undefined ? globalThis.navigator?.locks : locks;
   const base = baseURL.replace(/\/+$/, '');
 
   const tokens = {
@@ -187,6 +193,9 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
    * Renews the token pair once for every caller that saw a 402 with the
    * same access token: the first starts POST /service/renewal, the others
    * wait for it; a caller whose token was already replaced just retries.
+   * With a lock manager the renewal holds the lock RENEWAL_LOCK, so clients
+   * sharing the storage in other tabs renew one at a time, and a client
+   * finding the pair already replaced does not renew again.
    * On failure the tokens are cleared and the renewal's error thrown.
    * @param {string | null} used the access token the failed call sent.
    * @param {ApiError} expired that call's 402.
@@ -195,7 +204,11 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
     const current = tokens.access;
     if (current && current !== used) return;
     if (!renewing) {
-      renewing = (async () => {
+      const renew = async () => {
+        // Another client on this storage (another tab) may have renewed
+        // while this one waited for the lock.
+        const stored = tokens.access;
+        if (stored && stored !== used) return;
         const refreshToken = tokens.refresh;
         if (!refreshToken) {
           tokens.clear();
@@ -207,7 +220,8 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
           tokens.clear();
           throw err;
         }
-      })().finally(() => {
+      };
+      renewing = (lockManager ? lockManager.request(RENEWAL_LOCK, renew) : renew()).finally(() => {
         renewing = null;
       });
     }

@@ -8,4 +8,5 @@ export {
   passwordDigest,
   TOKEN_KEY,
   REFRESH_TOKEN_KEY,
+  RENEWAL_LOCK,
 } from './client.js';

@@ -330,6 +330,67 @@ test('concurrent calls with an expired token share one renewal', async () => {
   assert.ok((await client.renewal()).token);
 });
 
+/**
+ * A lock manager with the Web Locks request(name, callback) contract
+ * (exclusive, first come first served), for node, which has no
+ * navigator.locks: what two browser tabs share.
+ */
+function sharedLocks() {
+  const tails = new Map();
+  return {
+    request(name, callback) {
+      const prev = tails.get(name) ?? Promise.resolve();
+      const run = prev.then(() => callback());
+      tails.set(name, run.catch(() => {}));
+      return run;
+    },
+  };
+}
+
+test('two tabs on one storage renew once with a shared lock; without it the second renewal is reuse and ends the session', async () => {
+  // With the lock: both "tabs" see the 402, one renews, the other finds the
+  // pair replaced and retries.
+  {
+    const { storage, res, account } = await loggedIn();
+    storage.setItem(TOKEN_KEY, await expiredToken(res.token));
+    const f = recordingFetch();
+    const locks = sharedLocks();
+    const tabA = newClient({ storage, fetch: f, locks });
+    const tabB = newClient({ storage, fetch: f, locks });
+    const [a, b] = await Promise.all([tabA.userCenter(), tabB.userCenter()]);
+    assert.equal(a.account, account);
+    assert.equal(b.account, account);
+    assert.equal(f.count('/blogapi/service/renewal'), 1, 'one renewal between the two tabs');
+    assert.ok((await tabB.renewal()).token, 'the stored refresh token is still good');
+  }
+  // Without it (locks: null): each tab renews with the same refresh token;
+  // the server treats the second as reuse (SPEC §4) and ends the session.
+  {
+    const { storage, res } = await loggedIn();
+    storage.setItem(TOKEN_KEY, await expiredToken(res.token));
+    const f = recordingFetch();
+    // Both 402s are handed over together, so neither tab can see the
+    // other's new pair before it decides to renew.
+    let arrived = 0;
+    let bothIn;
+    const both = new Promise((resolve) => { bothIn = resolve; });
+    const together = async (url, init) => {
+      const r = await f(url, init);
+      if (r.status === 402 && arrived < 2) {
+        arrived += 1;
+        if (arrived === 2) bothIn();
+        await both;
+      }
+      return r;
+    };
+    const tabA = newClient({ storage, fetch: together, locks: null });
+    const tabB = newClient({ storage, fetch: together, locks: null });
+    const results = await Promise.allSettled([tabA.userCenter(), tabB.userCenter()]);
+    assert.equal(f.count('/blogapi/service/renewal'), 2, 'each tab renewed');
+    assert.ok(results.some((r) => r.status === 'rejected'), 'reuse of the refresh token cost a tab its session');
+  }
+});
+
 test('a 402 that arrives after another call renewed is retried without a second renewal', async () => {
   const { storage: plain, res, account } = await loggedIn();
   plain.setItem(TOKEN_KEY, await expiredToken(res.token));

@@ -93,53 +93,17 @@ func TestBulkhead(t *testing.T) {
 	}
 }
 
-// TestBulkheadNoQueue: with no room to wait, a request finding every slot
-// taken is shed at once.
-func TestBulkheadNoQueue(t *testing.T) {
-	b := NewBulkhead(1, 0, 0)
+// heldSlot serves GET / behind b: "/?hold=1" takes the slot and keeps it
+// until release is called (which returns that request's status); other
+// requests answer 204 at once, after sending on ran. It returns once the
+// slot is held.
+func heldSlot(t *testing.T, b *Bulkhead) (e *gin.Engine, ran chan struct{}, release func() int) {
+	t.Helper()
 	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
-	e := gin.New()
+	e = gin.New()
 	hold := make(chan struct{})
 	in := make(chan struct{})
-	e.GET("/", b.Handler(r), func(c *gin.Context) {
-		if c.Query("hold") != "" {
-			in <- struct{}{}
-			<-hold
-		}
-		c.Status(http.StatusNoContent)
-	})
-	done := make(chan int)
-	go func() {
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/?hold=1", nil))
-		done <- w.Code
-	}()
-	<-in
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
-	if w.Code != 503 {
-		t.Fatalf("with the slot taken: %d", w.Code)
-	}
-	close(hold)
-	if code := <-done; code != http.StatusNoContent {
-		t.Fatalf("holder: %d", code)
-	}
-	w = httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
-	if w.Code != http.StatusNoContent {
-		t.Fatalf("with the slot free: %d", w.Code)
-	}
-}
-
-// TestBulkheadMaxWait: a waiter is shed with 503 once it has waited
-// maxWait, and the handler never runs for it.
-func TestBulkheadMaxWait(t *testing.T) {
-	b := NewBulkhead(1, 1, 20*time.Millisecond)
-	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
-	e := gin.New()
-	hold := make(chan struct{})
-	in := make(chan struct{})
-	ran := make(chan struct{}, 1)
+	ran = make(chan struct{}, 8)
 	e.GET("/", b.Handler(r), func(c *gin.Context) {
 		if c.Query("hold") != "" {
 			in <- struct{}{}
@@ -156,6 +120,33 @@ func TestBulkheadMaxWait(t *testing.T) {
 		done <- w.Code
 	}()
 	<-in
+	return e, ran, func() int { close(hold); return <-done }
+}
+
+// TestBulkheadNoQueue: with no room to wait, a request finding every slot
+// taken is shed at once.
+func TestBulkheadNoQueue(t *testing.T) {
+	e, _, release := heldSlot(t, NewBulkhead(1, 0, 0))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if w.Code != 503 {
+		t.Fatalf("with the slot taken: %d", w.Code)
+	}
+	if code := release(); code != http.StatusNoContent {
+		t.Fatalf("holder: %d", code)
+	}
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("with the slot free: %d", w.Code)
+	}
+}
+
+// TestBulkheadMaxWait: a waiter is shed with 503 once it has waited
+// maxWait, and the handler never runs for it.
+func TestBulkheadMaxWait(t *testing.T) {
+	b := NewBulkhead(1, 1, 20*time.Millisecond)
+	e, ran, release := heldSlot(t, b)
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil)) // returns once maxWait has passed
 	if w.Code != 503 || w.Header().Get("Retry-After") != "1" {
@@ -164,8 +155,7 @@ func TestBulkheadMaxWait(t *testing.T) {
 	if b.Waiting() != 0 {
 		t.Fatalf("waiting = %d after the waiter gave up", b.Waiting())
 	}
-	close(hold)
-	if code := <-done; code != http.StatusNoContent {
+	if code := release(); code != http.StatusNoContent {
 		t.Fatalf("holder: %d", code)
 	}
 	select {

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -111,18 +109,11 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 		return services.Principal{Claims: claims, User: u}, nil
 	}
 
-	q := url.Values{"auth_key": {t.key}, "timestamp": {strconv.FormatInt(time.Now().UnixMilli(), 10)}}
-	p, err := services.ParseSignParams(q.Encode(), "", nil)
-	if err != nil {
-		return nil, err
-	}
-	q.Set("token", p.Sign(t.secret))
-	signed := chainPath + "?" + q.Encode()
-	header := http.Header{"Access-Token": {pair.Access}}
+	signed := newSigner(t.key, t.secret).get("", chainPath, nil, http.Header{"Access-Token": {pair.Access}})
 	cases := []chainCase{
 		{name: "bare", what: "bare Gin engine, same handler", handler: bare, target: chainPath},
-		{name: "chain", what: "request id + log, recovery, errors, body limit + signature, JWT (session/user reads stubbed)", handler: withChain(parseOnly), target: signed, header: header},
-		{name: "chain+db", what: "the same with the JWT middleware's session and user reads (2 round trips)", handler: withChain(userSvc.Authenticate), target: signed, header: header},
+		{name: "chain", what: "request id + log, recovery, errors, body limit + signature, JWT (session/user reads stubbed)", handler: withChain(parseOnly), target: signed.url, header: signed.header},
+		{name: "chain+db", what: "the same with the JWT middleware's session and user reads (2 round trips)", handler: withChain(userSvc.Authenticate), target: signed.url, header: signed.header},
 	}
 	for _, c := range cases {
 		if code := c.serve(); code != http.StatusOK {

@@ -30,7 +30,6 @@ type profileSummary struct {
 	BySide  map[string]time.Duration // label side → time; "" for unlabelled
 	Flat    []profileRow             // top functions by flat time, server side
 	OursCum []profileRow             // this project's functions by cum time, server side
-	OursTop int                      // how many of this project's functions are in the top 5 by flat
 }
 
 // summarize reads a CPU profile (runtime/pprof's format) and keeps the
@@ -87,11 +86,6 @@ func summarize(data []byte, n int) (profileSummary, error) {
 	}
 	s.Flat = topRows(flat, server, n, func(string) bool { return true })
 	s.OursCum = topRows(cum, server, n, func(name string) bool { return strings.HasPrefix(name, ourPrefix) })
-	for _, r := range topRows(flat, server, 5, func(string) bool { return true }) {
-		if strings.HasPrefix(r.Func, ourPrefix) {
-			s.OursTop++
-		}
-	}
 	return s, nil
 }
 

@@ -187,3 +187,46 @@ func BenchmarkMiddlewareChain(b *testing.B) {
 		})
 	}
 }
+
+// TestParseFlags checks that -quick gives way to flags set explicitly and
+// that every invalid combination is refused before anything starts.
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-quick", "-users", "10", "-growth", "5, 50"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.users != 10 || o.concurrency != 4 || o.duration != 400*time.Millisecond || len(o.growth) != 2 || o.growth[0] != 5 || o.growth[1] != 50 {
+		t.Errorf("-quick with explicit flags: %+v", o)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-nosuchflag"}, "not defined"},
+		{[]string{"-growth", "10,10"}, "ascending"},
+		{[]string{"-growth", "10,x"}, "not a positive integer"},
+		{[]string{"-growth", "0"}, "not a positive integer"},
+		{[]string{"-duration", "0s"}, "durations must be positive"},
+		{[]string{"-chain-duration", "-1s"}, "durations must be positive"},
+		{[]string{"-warmup", "-1s"}, "-warmup"},
+		{[]string{"-flood-rounds", "0"}, "at least 1"},
+		{[]string{"-users", "3", "-concurrency", "4"}, "-users must be at least -concurrency (4)"},
+		{[]string{"-rate", "-1"}, "must not be negative"},
+		{[]string{"-hash-concurrency", "-1"}, "must not be negative"},
+		{[]string{"-center-load", "0"}, "-center-load"},
+		{[]string{"-center-load", "1.5"}, "-center-load"},
+	} {
+		if _, err := parseFlags(c.args, io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one containing %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestSummarizeRefusesNonProfile checks that a file that is not a CPU
+// profile is an error, not an empty summary.
+func TestSummarizeRefusesNonProfile(t *testing.T) {
+	if _, err := summarize([]byte("not a profile"), 10); err == nil {
+		t.Error("summarize accepted a non-profile")
+	}
+}

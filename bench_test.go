@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -34,26 +35,34 @@ func BenchmarkRouter(b *testing.B) {
 		name    string
 		handler http.Handler
 	}{{"signed-jwt", signed}, {"bare-gin", bare}} {
-		serve := func(b *testing.B) {
+		serve := func() error {
 			req := httptest.NewRequest(http.MethodGet, target, nil)
 			req.Header.Set("access-token", token)
 			w := httptest.NewRecorder()
 			h.handler.ServeHTTP(w, req)
 			if w.Code != 200 {
-				b.Fatalf("%s: %d %s", h.name, w.Code, w.Body)
+				return fmt.Errorf("%s: %d %s", h.name, w.Code, w.Body)
 			}
+			return nil
 		}
 		b.Run(h.name+"/serial", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				serve(b)
+				if err := serve(); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 		b.Run(h.name+"/parallel", func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					serve(b)
+					// b.Fatal may only be called from the benchmark's own
+					// goroutine, not RunParallel's.
+					if err := serve(); err != nil {
+						b.Error(err)
+						return
+					}
 				}
 			})
 		})

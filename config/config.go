@@ -666,14 +666,20 @@ func (c Config) Validate() error {
 }
 
 // sameListener reports two host:port addresses that would collide: the same port (not 0, which
-// picks a free one) on the same host, or on all interfaces on either side.
+// picks a free one) on the same host, or on all interfaces ("", 0.0.0.0 or ::) on either side.
 func sameListener(a, b string) bool {
 	ha, pa, errA := net.SplitHostPort(a)
 	hb, pb, errB := net.SplitHostPort(b)
 	if errA != nil || errB != nil || pa != pb || pa == "0" {
 		return false
 	}
-	return ha == hb || ha == "" || hb == ""
+	return ha == hb || isAllInterfaces(ha) || isAllInterfaces(hb)
+}
+
+// isAllInterfaces reports a listen host that binds every interface.
+func isAllInterfaces(host string) bool {
+	addr, err := netip.ParseAddr(host)
+	return host == "" || err == nil && addr.IsUnspecified()
 }
 
 // isExampleSecret reports a secret copied from config.yaml or the API document.

@@ -352,6 +352,14 @@ func TestValidate(t *testing.T) {
 		}, "metrics.addr: is set but metrics.enabled is false"},
 		{"metrics addr is server addr", func(c *Config) { c.Metrics.Addr = ":8080" }, "metrics.addr: must differ from server.addr"},
 		{"metrics addr on the API's port of all interfaces", func(c *Config) { c.Metrics.Addr = "127.0.0.1:8080" }, "metrics.addr: must differ from server.addr"},
+		{"metrics addr on the API's port of 0.0.0.0", func(c *Config) {
+			c.Server.Addr = "0.0.0.0:8080"
+			c.Metrics.Addr = "127.0.0.1:8080"
+		}, "metrics.addr: must differ from server.addr"},
+		{"metrics addr on all interfaces (::) at the API's port", func(c *Config) {
+			c.Server.Addr = "127.0.0.1:8080"
+			c.Metrics.Addr = "[::]:8080"
+		}, "metrics.addr: must differ from server.addr"},
 		{"pprof without metrics addr", func(c *Config) { c.Metrics.PProf = true }, "metrics.pprof: requires metrics.addr"},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,7 @@ type Bulkhead struct {
 	sem     *semaphore.Weighted
 	queue   int64
 	maxWait time.Duration
+	// waiting is the number of requests waiting for a slot now.
 	waiting atomic.Int64
 	// onWait, when set (tests only), runs when a request starts waiting.
 	onWait func()
@@ -41,9 +42,6 @@ type Bulkhead struct {
 func NewBulkhead(slots, queue int, maxWait time.Duration) *Bulkhead {
 	return &Bulkhead{sem: semaphore.NewWeighted(int64(max(slots, 1))), queue: int64(max(queue, 0)), maxWait: maxWait}
 }
-
-// Waiting is the number of requests waiting for a slot now.
-func (b *Bulkhead) Waiting() int { return int(b.waiting.Load()) }
 
 // errBusy sheds a request the bulkhead cannot take: 503 with Retry-After,
 // not logged (a flood would flood the log too).

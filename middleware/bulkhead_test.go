@@ -47,8 +47,8 @@ func TestBulkhead(t *testing.T) {
 	second := make(chan *httptest.ResponseRecorder)
 	go func() { second <- serve(ctx, "2") }()
 	<-waiting
-	if b.Waiting() != 1 {
-		t.Fatalf("waiting = %d", b.Waiting())
+	if b.waiting.Load() != 1 {
+		t.Fatalf("waiting = %d", b.waiting.Load())
 	}
 
 	w := serve(ctx, "3")
@@ -65,8 +65,8 @@ func TestBulkhead(t *testing.T) {
 	if got := <-entered; got != "2" {
 		t.Fatalf("entered %q, want the waiter", got)
 	}
-	if b.Waiting() != 0 {
-		t.Fatalf("waiting = %d after the waiter ran", b.Waiting())
+	if b.waiting.Load() != 0 {
+		t.Fatalf("waiting = %d after the waiter ran", b.waiting.Load())
 	}
 
 	// The slot is held by the second request: a waiter whose client gives
@@ -79,8 +79,8 @@ func TestBulkhead(t *testing.T) {
 	if w := <-third; w.Code != 503 {
 		t.Fatalf("abandoned waiter: %d %s", w.Code, w.Body)
 	}
-	if b.Waiting() != 0 {
-		t.Fatalf("waiting = %d after the waiter left", b.Waiting())
+	if b.waiting.Load() != 0 {
+		t.Fatalf("waiting = %d after the waiter left", b.waiting.Load())
 	}
 	release <- struct{}{}
 	if w := <-second; w.Code != 200 {
@@ -152,8 +152,8 @@ func TestBulkheadMaxWait(t *testing.T) {
 	if w.Code != 503 || w.Header().Get("Retry-After") != "1" {
 		t.Fatalf("waiter past maxWait: %d %s", w.Code, w.Body)
 	}
-	if b.Waiting() != 0 {
-		t.Fatalf("waiting = %d after the waiter gave up", b.Waiting())
+	if b.waiting.Load() != 0 {
+		t.Fatalf("waiting = %d after the waiter gave up", b.waiting.Load())
 	}
 	if code := release(); code != http.StatusNoContent {
 		t.Fatalf("holder: %d", code)

@@ -153,14 +153,9 @@ func TestSignBodyReachesHandlerUnchanged(t *testing.T) {
 	}
 }
 
-type signEnvelope struct {
-	Code int    `json:"code"`
-	Msg  string `json:"msg"`
-}
-
-func decodeSignEnvelope(t *testing.T, body []byte) signEnvelope {
+func decodeSignEnvelope(t *testing.T, body []byte) models.Envelope {
 	t.Helper()
-	var env signEnvelope
+	var env models.Envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		t.Fatalf("not an envelope: %q", body)
 	}

@@ -1,0 +1,47 @@
+package routes
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/models"
+)
+
+// TestNewRefusesBadDeps: routes.New reports every malformed rate and trusted
+// proxy by its config key instead of building a router that limits nothing.
+// (config.Validate refuses the same values first; this is routes.New's own
+// contract with any other caller.)
+func TestNewRefusesBadDeps(t *testing.T) {
+	tests := []struct {
+		name string
+		deps func(*Deps)
+		want []string
+	}{
+		{"malformed rate", func(d *Deps) { d.Rates.Captcha = "30-W" }, []string{"rate_limit.captcha: "}},
+		{"zero count", func(d *Deps) { d.Rates.Register = "0-H" }, []string{"rate_limit.register: ", "at least 1"}},
+		{"every bad rate named", func(d *Deps) {
+			d.Rates.CheckUsername = "many"
+			d.Rates.VerifyResend = "5-H-1"
+		}, []string{"rate_limit.check_username: ", "rate_limit.verify_resend: "}},
+		{"trusted proxy", func(d *Deps) { d.TrustedProxies = []string{"not-an-ip"} }, []string{"server.trusted_proxies: "}},
+	}
+	gin.SetMode(gin.TestMode)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Deps{Logger: slog.New(slog.DiscardHandler), Policy: models.StatusMirror}
+			tt.deps(&d)
+			e, err := New(d)
+			if err == nil || e != nil {
+				t.Fatalf("New = %v, %v; want an error", e, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

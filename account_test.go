@@ -1040,14 +1040,8 @@ func TestResetTokenInFormBody(t *testing.T) {
 	expect(t, h.c.call(http.MethodPost, "/blogapi/password/forgot", map[string]string{"email": "fiona@example.com", "captcha": answer, "captcha_id": id}), 200, "forgot")
 	resetTok := h.linkToken(h.latest("fiona@example.com", subjReset), resetPath)
 
-	params := map[string]string{"resetToken": resetTok, "password": md5hex("new"), "timestamp": h.c.timestamp()}
-	form := url.Values{"auth_key": {testKey}, "token": {sign(params, testSecret)}}
-	for k, v := range params {
-		form.Set(k, v)
-	}
-	req, _ := http.NewRequest(http.MethodPost, h.inst.srv.URL+"/blogapi/password/reset", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	expect(t, h.c.send(req), 200, "reset with everything in a form body")
+	form := h.c.signedForm(map[string]string{"resetToken": resetTok, "password": md5hex("new")})
+	expect(t, h.c.postForm("/blogapi/password/reset", form), 200, "reset with everything in a form body")
 	expect(t, h.loginReply("fiona", "new", false), 200, "login with the new password")
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -207,14 +206,8 @@ func TestSignedFormBody(t *testing.T) {
 	c := newClient(t, inst.srv.URL, clk)
 	expect(t, register(t, c, inst, "former", "former@example.com", "pw"), 200, "register")
 
-	params := map[string]string{"account": "former", "password": md5hex("pw"), "timestamp": c.timestamp()}
-	form := url.Values{"auth_key": {testKey}, "token": {sign(params, testSecret)}}
-	for k, v := range params {
-		form.Set(k, v)
-	}
-	req, _ := http.NewRequest(http.MethodPost, inst.srv.URL+"/blogapi/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r := c.send(req)
+	form := c.signedForm(map[string]string{"account": "former", "password": md5hex("pw")})
+	r := c.postForm("/blogapi/login", form)
 	expect(t, r, 200, "form login")
 	var d loginData
 	r.decode(t, &d)
@@ -224,9 +217,7 @@ func TestSignedFormBody(t *testing.T) {
 
 	// the same form with one value changed fails the signature
 	form.Set("account", "FORMER")
-	req, _ = http.NewRequest(http.MethodPost, inst.srv.URL+"/blogapi/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	expect(t, c.send(req), 514, "tampered form")
+	expect(t, c.postForm("/blogapi/login", form), 514, "tampered form")
 }
 
 // TestCORS: server.cors.allowed_origins lets listed browser origins call

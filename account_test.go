@@ -1044,14 +1044,24 @@ func TestResetTokenInFormBody(t *testing.T) {
 }
 
 // TestEmailCaseOnlyChange: changing only the case of the address is not a
-// new address: no password, no new verification, no mail.
+// new address: no password, no new verification (a verified address stays
+// verified, as written), no mail.
 func TestEmailCaseOnlyChange(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.register("gwen", "gwen@example.com", "pw")
+	expect(t, h.openLink(verifyPath, h.linkToken(h.latest("gwen@example.com", subjVerify), verifyPath)), 200, "verify")
 	s := login(t, h.c, "gwen", "pw")
 	before := len(h.mails("gwen@example.com"))
 	r := h.c.callWith(http.MethodPut, "/blogapi/user/update", map[string]string{"email": "GWEN@example.com"}, accessHdr(s.Token))
 	expect(t, r, 200, "case-only change without a password")
+	var answered models.User
+	r.decode(t, &answered)
+	stored := h.stored("gwen")
+	for what, u := range map[string]models.User{"answer": answered, "stored user": stored} {
+		if u.Email != "gwen@example.com" || !u.EmailVerified || u.Status != models.StatusNormal {
+			t.Fatalf("%s after a case-only change: email %q verified %v status %q", what, u.Email, u.EmailVerified, u.Status)
+		}
+	}
 	if n := len(h.mails("gwen@example.com")); n != before {
 		t.Fatalf("%d new mails for a case-only change", n-before)
 	}

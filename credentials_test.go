@@ -33,42 +33,60 @@ func TestCredentialRoutesBounded(t *testing.T) {
 				"account": "bulk", "password": md5hex("pw"), "email": "bulk@example.com",
 			}), 200, "register")
 
-			// Signed one by one (distinct timestamps), sent at once.
-			reqs := make([]*http.Request, logins)
-			for i := range reqs {
-				reqs[i] = c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":"bulk","password":"`+md5hex("pw")+`"}`)
-			}
-			codes := make([]int, logins)
-			errs := make([]error, logins)
-			var wg sync.WaitGroup
-			for i, req := range reqs {
-				wg.Go(func() {
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						errs[i] = err
-						return
-					}
-					defer resp.Body.Close()
-					_, _ = io.Copy(io.Discard, resp.Body)
-					codes[i] = resp.StatusCode
-					if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "1" {
-						codes[i] = -1 // shed without saying when to come back
-					}
-				})
-			}
-			wg.Wait()
-			counts := map[int]int{}
-			for i := range codes {
-				if errs[i] != nil {
-					t.Fatal(errs[i])
+			// burst signs the logins one by one (distinct timestamps), sends
+			// them at once and counts the answers by status; a 503 without
+			// Retry-After: 1 counts as -1.
+			burst := func() map[int]int {
+				reqs := make([]*http.Request, logins)
+				for i := range reqs {
+					reqs[i] = c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":"bulk","password":"`+md5hex("pw")+`"}`)
 				}
-				counts[codes[i]]++
+				codes := make([]int, logins)
+				errs := make([]error, logins)
+				var wg sync.WaitGroup
+				for i, req := range reqs {
+					wg.Go(func() {
+						resp, err := http.DefaultClient.Do(req)
+						if err != nil {
+							errs[i] = err
+							return
+						}
+						defer resp.Body.Close()
+						_, _ = io.Copy(io.Discard, resp.Body)
+						codes[i] = resp.StatusCode
+						if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "1" {
+							codes[i] = -1 // shed without saying when to come back
+						}
+					})
+				}
+				wg.Wait()
+				counts := map[int]int{}
+				for i := range codes {
+					if errs[i] != nil {
+						t.Fatal(errs[i])
+					}
+					counts[codes[i]]++
+				}
+				return counts
 			}
 			if tc.queue == 0 {
-				if counts[200] < 1 || counts[503] < 1 || counts[200]+counts[503] != logins {
-					t.Fatalf("logins at once, one slot, no queue: %v; want one or more 200, the rest 503 with Retry-After: 1", counts)
+				// One gets the slot and the rest are shed, as long as they
+				// arrive while it is held: that takes overlapping requests,
+				// which the scheduler does not promise in every burst, so
+				// up to rounds bursts are sent until one overlaps.
+				const rounds = 5
+				shed := false
+				for round := 0; round < rounds && !shed; round++ {
+					counts := burst()
+					if counts[200] < 1 || counts[200]+counts[503] != logins {
+						t.Fatalf("logins at once, one slot, no queue: %v; want one or more 200, the rest 503 with Retry-After: 1", counts)
+					}
+					shed = counts[503] > 0
 				}
-			} else if counts[200] != logins {
+				if !shed {
+					t.Fatalf("%d bursts of %d logins at once, one slot, no queue: none shed", rounds, logins)
+				}
+			} else if counts := burst(); counts[200] != logins {
 				t.Fatalf("logins at once, one slot, room to wait: %v; want all 200", counts)
 			}
 			// The slot is free again.

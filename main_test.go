@@ -226,6 +226,28 @@ func (c *client) send(req *http.Request) reply {
 	return r
 }
 
+// signedForm is params with auth_key, a fresh timestamp and the token over
+// them: a form body carrying the signature and the data together, as the
+// seed's clients send it.
+func (c *client) signedForm(params map[string]string) url.Values {
+	form := c.signedQuery(params)
+	for k, v := range params {
+		form.Set(k, v)
+	}
+	return form
+}
+
+// postForm sends form as an application/x-www-form-urlencoded POST body.
+func (c *client) postForm(path string, form url.Values) reply {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.send(req)
+}
+
 // signedRaw builds a request whose body (of contentType) and query are
 // signed over all of extra (which the caller also placed in body or query).
 func (c *client) signedRaw(method, path, contentType string, body []byte, signed map[string]string) *http.Request {

@@ -100,11 +100,8 @@ func TestMetrics(t *testing.T) {
 	// User data that must not reach a label.
 	const account, email = "Zq9Distinctive", "zq9-secret-mail@example.com"
 
-	id, answer := c.captcha(inst)
-	expect(t, c.call(http.MethodPost, "/blogapi/reg", map[string]string{
-		"account": account, "password": md5hex("pw"), "email": email, "captcha": answer, "captcha_id": id,
-	}), 200, "register")
-	id, _ = c.captcha(inst)
+	expect(t, register(t, c, inst, account, email, "pw"), 200, "register")
+	id, _ := c.captcha(inst)
 	expect(t, c.call(http.MethodPost, "/blogapi/reg", map[string]string{
 		"account": "other", "password": md5hex("pw"), "email": "o@example.com", "captcha": "wrong", "captcha_id": id,
 	}), 400, "register with a wrong captcha")

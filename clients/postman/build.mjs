@@ -376,26 +376,13 @@ pm.environment.unset('refreshToken');`),
   ]),
 
   folder('Signature errors', 'Each check of SPEC §3 in order. The X-Postman-Sign header tells the collection script which part to spoil.', [
-    item({
-      name: 'No token (511)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'omit-token',
-      doc: 'Signed, but the token parameter is left out.', test: tests(511),
-    }),
-    item({
-      name: 'Unknown auth_key (512)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'unknown-key',
-      doc: 'An auth_key that no app of sign.apps has.', test: tests(512),
-    }),
-    item({
-      name: 'No timestamp (400)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'omit-timestamp',
-      doc: 'timestamp missing.', test: tests(400, fieldTest('timestamp')),
-    }),
-    item({
-      name: 'Stale timestamp (513)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'stale-timestamp',
-      doc: 'Correctly signed with a timestamp a day old, outside sign.max_skew.', test: tests(513),
-    }),
-    item({
-      name: 'Wrong signature (514)', method: 'GET', path: '/blogapi/service/pubkey', sign: 'bad-token',
-      doc: 'Signed with another secret.', test: tests(514),
-    }),
+    ...[
+      ['No token (511)', 'omit-token', 'Signed, but the token parameter is left out.', tests(511)],
+      ['Unknown auth_key (512)', 'unknown-key', 'An auth_key that no app of sign.apps has.', tests(512)],
+      ['No timestamp (400)', 'omit-timestamp', 'timestamp missing.', tests(400, fieldTest('timestamp'))],
+      ['Stale timestamp (513)', 'stale-timestamp', 'Correctly signed with a timestamp a day old, outside sign.max_skew.', tests(513)],
+      ['Wrong signature (514)', 'bad-token', 'Signed with another secret.', tests(514)],
+    ].map(([name, sign, doc, test]) => item({ name, method: 'GET', path: '/blogapi/service/pubkey', sign, doc, test })),
     item({
       name: 'Wrong signature on a JSON body (514)', method: 'POST', path: '/blogapi/login', sign: 'bad-token',
       json: { account: '{{account}}', password: '{{newPassword}}' },

@@ -3,12 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/blogapi/blogapi/services"
 )
 
 // TestSignVectorSeed: the CLI's query signing reproduces the API
@@ -87,5 +93,59 @@ func TestCurlLine(t *testing.T) {
 	}
 	if err := run([]string{"GET", "/x", "novalue"}, &out, time.Now); err == nil {
 		t.Error("pair without = accepted")
+	}
+}
+
+// TestSend: -do sends the signed request as printed (method, headers,
+// body, a token the server's own check accepts) and prints the answer's
+// X-Captcha-Id and Retry-After headers before its body.
+func TestSend(t *testing.T) {
+	const secret = "cli-test-secret-0123456789"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		p, err := services.ParseSignParams(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
+		switch {
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		case r.Method != http.MethodPut || r.URL.Path != "/blogapi/user/update" || r.Header.Get("access-token") != "abc" ||
+			string(body) != `{"nick":"n"}`:
+			http.Error(w, fmt.Sprintf("%s %s access-token %q body %s", r.Method, r.URL.Path, r.Header.Get("access-token"), body), http.StatusBadRequest)
+		case r.URL.Query().Get("token") != p.Sign(secret):
+			http.Error(w, "bad token", http.StatusBadRequest)
+		default:
+			w.Header().Set("X-Captcha-Id", "cid")
+			w.Header().Set("Retry-After", "7")
+			fmt.Fprint(w, `{"code":200}`)
+		}
+	}))
+	defer srv.Close()
+	var out bytes.Buffer
+	err := run([]string{"-do", "-url", srv.URL, "-key", "k", "-secret", secret, "-access", "abc", "put", "/blogapi/user/update", "nick=n"}, &out, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "X-Captcha-Id: cid\nRetry-After: 7\n{\"code\":200}\n"; out.String() != want {
+		t.Fatalf("output %q, want %q", out.String(), want)
+	}
+
+	srv.Close()
+	if err := run([]string{"-do", "-url", srv.URL, "GET", "/healthz"}, io.Discard, time.Now); err == nil {
+		t.Error("a server that is gone: no error")
+	}
+}
+
+// TestJSONRefused: a -json body the server would refuse is refused before
+// anything is printed or sent.
+func TestJSONRefused(t *testing.T) {
+	for body, want := range map[string]string{
+		`[1]`:           "body must be a JSON object",
+		`{"a":1,"a":2}`: `duplicate JSON member "a"`,
+		`{"a":1,`:       "malformed JSON body",
+	} {
+		var out bytes.Buffer
+		err := run([]string{"-json", body, "POST", "/blogapi/login"}, &out, time.Now)
+		if err == nil || !strings.Contains(err.Error(), want) || out.Len() != 0 {
+			t.Errorf("-json %s: error %v, output %q; want an error about %q and no output", body, err, out.String(), want)
+		}
 	}
 }

@@ -253,18 +253,6 @@ func isDuplicateKey(err error) bool {
 	return errors.As(err, &ce) && strings.Contains(ce.Message, "UNIQUE constraint failed")
 }
 
-// Delete removes the user with id (ErrNotFound when absent).
-func (s *UserStore) Delete(ctx context.Context, id bson.ObjectID) error {
-	res, err := s.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return fmt.Errorf("delete user: %w", err)
-	}
-	if res.DeletedCount == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
 func (s *UserStore) findOne(ctx context.Context, filter bson.D) (User, error) {
 	return findOne[User](ctx, s.coll, filter)
 }

@@ -74,11 +74,9 @@ func IndexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls
 		}
 	}
 
-	file := filepath.Join(dir, db.Name()+".sqlite")
-	// busy_timeout: FerretDB's own connections may hold the write lock.
-	sqlDB, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_pragma=busy_timeout(10000)")
+	sqlDB, err := openEmbeddedSQLite(dir, db.Name())
 	if err != nil {
-		return fmt.Errorf("index _id: open %s: %w", file, err)
+		return fmt.Errorf("index _id: %w", err)
 	}
 	defer sqlDB.Close()
 	rows, err := sqlDB.QueryContext(ctx, "SELECT table_name FROM "+sqliteIdent(sqliteCollectionsTable))
@@ -105,6 +103,18 @@ func IndexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls
 		}
 	}
 	return nil
+}
+
+// openEmbeddedSQLite opens the SQLite file FerretDB keeps database in,
+// under dir. Nothing is read until the first query.
+func openEmbeddedSQLite(dir, database string) (*sql.DB, error) {
+	file := filepath.Join(dir, database+".sqlite")
+	// busy_timeout: FerretDB's own connections may hold the write lock.
+	sqlDB, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	return sqlDB, nil
 }
 
 // sqliteIdent quotes name as an SQLite identifier ("…", inner quotes

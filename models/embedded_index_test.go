@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,14 +15,9 @@ import (
 )
 
 // sqlitePlan is SQLite's plan for FerretDB's find by _id on table.
-func sqlitePlan(t *testing.T, file, table string) string {
+func sqlitePlan(t *testing.T, db *sql.DB, table string) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(fmt.Sprintf("EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE %s = ?", table, sqliteIDExpr), `"x"`)
+	rows, err := db.Query(fmt.Sprintf("EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %s WHERE %s = ?", sqliteIdent(table), sqliteIDExpr), `"x"`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,21 +59,20 @@ func TestEmbeddedIndexEmbeddedIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	file := filepath.Join(dir, "blogapi_idx.sqlite")
+	sqlDB, err := openEmbeddedSQLite(dir, db.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
 	table := func(coll string) string {
 		t.Helper()
-		sqlDB, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sqlDB.Close()
 		var name string
-		if err := sqlDB.QueryRow(fmt.Sprintf("SELECT table_name FROM %q WHERE name = ?", sqliteCollectionsTable), coll).Scan(&name); err != nil {
+		if err := sqlDB.QueryRow("SELECT table_name FROM "+sqliteIdent(sqliteCollectionsTable)+" WHERE name = ?", coll).Scan(&name); err != nil {
 			t.Fatalf("table of %s: %v", coll, err)
 		}
 		return name
 	}
-	if plan := sqlitePlan(t, file, table(CollUsers)); !strings.Contains(plan, "SCAN") {
+	if plan := sqlitePlan(t, sqlDB, table(CollUsers)); !strings.Contains(plan, "SCAN") {
 		t.Fatalf("before IndexEmbeddedIDs FerretDB's own find by _id no longer scans (%s): is the workaround still needed?", plan)
 	}
 
@@ -97,7 +90,7 @@ func TestEmbeddedIndexEmbeddedIDs(t *testing.T) {
 			t.Errorf("collection %s not created", coll)
 			continue
 		}
-		plan := sqlitePlan(t, file, table(coll))
+		plan := sqlitePlan(t, sqlDB, table(coll))
 		if !strings.Contains(plan, "USING INDEX") || !strings.Contains(plan, sqliteIDIndexSuffix) {
 			t.Errorf("%s: find by _id plan %q, want a search using the %s index", coll, plan, sqliteIDIndexSuffix)
 		}
@@ -105,5 +98,25 @@ func TestEmbeddedIndexEmbeddedIDs(t *testing.T) {
 	got, err := users.ByID(ctx, u.ID.Hex())
 	if err != nil || got.Account != "indexed" {
 		t.Fatalf("ByID after IndexEmbeddedIDs: %+v, %v", got, err)
+	}
+}
+
+// TestSQLiteIdent: a name with quotes, spaces or a keyword round-trips
+// through SQLite as the identifier it names.
+func TestSQLiteIdent(t *testing.T) {
+	db, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1) // one connection: one in-memory database
+	for _, name := range []string{`users_1`, `a"b`, `""`, `select`, `with space`, `x"; DROP TABLE t; --`} {
+		if _, err := db.Exec("CREATE TABLE " + sqliteIdent(name) + " (v)"); err != nil {
+			t.Fatalf("create %q: %v", name, err)
+		}
+		var got string
+		if err := db.QueryRow("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", name).Scan(&got); err != nil || got != name {
+			t.Fatalf("table %q: found %q (%v)", name, got, err)
+		}
 	}
 }

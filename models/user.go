@@ -84,10 +84,7 @@ func createIndexes(ctx context.Context, coll *mongo.Collection, idx ...mongo.Ind
 // Create inserts u (its ID is set) and returns ErrDuplicateAccount or
 // ErrDuplicateEmail when the account or email is taken, ignoring case.
 func (s *UserStore) Create(ctx context.Context, u *User) error {
-	u.AccountKey, u.EmailKey = AccountKey(u.Account), EmailKey(u.Email)
-	if u.ID.IsZero() {
-		u.ID = bson.NewObjectID()
-	}
+	u.prepareInsert()
 	_, err := s.coll.InsertOne(ctx, u)
 	if err == nil {
 		return nil
@@ -106,12 +103,8 @@ func (s *UserStore) Create(ctx context.Context, u *User) error {
 func (s *UserStore) CreateMany(ctx context.Context, users []User) error {
 	docs := make([]any, len(users))
 	for i := range users {
-		u := &users[i]
-		u.AccountKey, u.EmailKey = AccountKey(u.Account), EmailKey(u.Email)
-		if u.ID.IsZero() {
-			u.ID = bson.NewObjectID()
-		}
-		docs[i] = u
+		users[i].prepareInsert()
+		docs[i] = &users[i]
 	}
 	_, err := s.coll.InsertMany(ctx, docs)
 	switch {
@@ -121,6 +114,15 @@ func (s *UserStore) CreateMany(ctx context.Context, users []User) error {
 		return ErrDuplicate
 	}
 	return fmt.Errorf("insert users: %w", err)
+}
+
+// prepareInsert sets the lower-cased keys the unique indexes are on, and
+// an ID when u has none.
+func (u *User) prepareInsert() {
+	u.AccountKey, u.EmailKey = AccountKey(u.Account), EmailKey(u.Email)
+	if u.ID.IsZero() {
+		u.ID = bson.NewObjectID()
+	}
 }
 
 // duplicateOf tells which unique key an insert collided on. The server's
@@ -249,18 +251,6 @@ func isDuplicateKey(err error) bool {
 	}
 	var ce mongo.CommandError
 	return errors.As(err, &ce) && strings.Contains(ce.Message, "UNIQUE constraint failed")
-}
-
-// Delete removes the user with id (ErrNotFound when absent).
-func (s *UserStore) Delete(ctx context.Context, id bson.ObjectID) error {
-	res, err := s.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return fmt.Errorf("delete user: %w", err)
-	}
-	if res.DeletedCount == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 func (s *UserStore) findOne(ctx context.Context, filter bson.D) (User, error) {

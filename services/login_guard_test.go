@@ -196,6 +196,40 @@ func TestLoginGuardSuccessesDoNotCount(t *testing.T) {
 	}
 }
 
+// TestLoginGuardUncheckedTakesBack: attempts whose password was never
+// checked are taken back from the account and from the IP, so they push
+// neither towards a captcha or a lock; without an IP only the account's
+// is.
+func TestLoginGuardUncheckedTakesBack(t *testing.T) {
+	ctx := context.Background()
+	g, _ := newGuard(t)
+	const ip = "192.0.2.55"
+	for i := range 12 {
+		if _, err := g.Attempt(ctx, "user:hal", ip); err != nil {
+			t.Fatalf("attempt %d: %v (unchecked attempts must not lock)", i, err)
+		}
+		if err := g.Unchecked(ctx, "user:hal", ip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if captcha, err := g.Attempt(ctx, "user:hal", ip); err != nil || captcha {
+		t.Fatalf("account after unchecked attempts: captcha %v, %v; want false", captcha, err)
+	}
+	if captcha, err := g.Attempt(ctx, "user:ivy", ip); err != nil || captcha {
+		t.Fatalf("IP after unchecked attempts: captcha %v, %v; want false", captcha, err)
+	}
+
+	// hal's and ivy's last attempts stand: this is the IP's third, the
+	// captcha threshold, which taking it back would undo.
+	failN(t, g, 1, "user:jo", ip)
+	if err := g.Unchecked(ctx, "user:jo", ""); err != nil {
+		t.Fatal(err)
+	}
+	if captcha, err := g.Attempt(ctx, "user:kim", ip); err != nil || !captcha {
+		t.Fatalf("IP after an unchecked attempt without IP: captcha %v, %v; want still true", captcha, err)
+	}
+}
+
 func TestLoginGuardLongAccountInput(t *testing.T) {
 	long := strings.Repeat("x", 100_000)
 	k := services.GuardKeyTyped(long)
@@ -211,6 +245,7 @@ func TestLoginGuardStoreError(t *testing.T) {
 	calls := map[string]func() error{
 		"Attempt":   func() error { _, err := g.Attempt(ctx, "user:gina", "192.0.2.1"); return err },
 		"Succeeded": func() error { return g.Succeeded(ctx, "user:gina", "192.0.2.1") },
+		"Unchecked": func() error { return g.Unchecked(ctx, "user:gina", "192.0.2.1") },
 	}
 	for name, call := range calls {
 		err := call()

@@ -81,8 +81,7 @@ func loginOutcome(err error) LoginOutcome {
 		return LoginBadCredentials
 	case errors.Is(err, ErrCaptchaRequired):
 		return LoginCaptchaRequired
-	case errors.Is(err, ErrCaptchaWrong), errors.Is(err, ErrCaptchaExpired), errors.Is(err, ErrCaptchaUnknown),
-		errors.Is(err, ErrCaptchaNoID), errors.Is(err, ErrCaptchaMissing):
+	case captchaResult(err) != CaptchaError: // one of CaptchaService.Check's refusals
 		return LoginCaptchaFailed
 	case errors.Is(err, ErrTooManyFailedLogins):
 		return LoginLocked

@@ -82,8 +82,7 @@ func URI(t testing.TB) string {
 func New(t testing.TB) *mongo.Database {
 	t.Helper()
 	URI(t)
-	name := fmt.Sprintf("t%d_%d", os.Getpid()%100000, seq.Add(1))
-	db := client.Database(name)
+	db := client.Database(newName())
 	t.Cleanup(func() { _ = db.Drop(context.Background()) })
 	return db
 }
@@ -101,10 +100,13 @@ func NewObserved(t testing.TB, observe models.CommandObserver) *mongo.Database {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := c.Database(fmt.Sprintf("t%d_%d", os.Getpid()%100000, seq.Add(1)))
+	db := c.Database(newName())
 	t.Cleanup(func() {
 		_ = db.Drop(context.Background())
 		_ = c.Disconnect(context.Background())
 	})
 	return db
 }
+
+// newName is a database name no other test of this test binary has had.
+func newName() string { return fmt.Sprintf("t%d_%d", os.Getpid()%100000, seq.Add(1)) }

@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
 )
 
 // Rate limit headers set on every response RateLimit lets through or
@@ -23,10 +23,10 @@ const (
 
 // RateLimit limits requests per client IP with l (issue 3 item 7); its store
 // is shared by every instance (models.RateLimitStore). The key is name + ":"
-// + the client IP as gin's ClientIP gives it, which believes X-Forwarded-For
-// only from the engine's trusted proxies (server.trusted_proxies), masked
-// with l's IPv4/IPv6 masks (limiter.WithIPv6Mask(net.CIDRMask(64, 128))
-// counts a /64 as one client). Every answer carries X-RateLimit-Limit,
+// + the client's network (services.ClientNetwork: an IPv6 /64 is one
+// client, as for the login guard) of the IP gin's ClientIP gives, which
+// believes X-Forwarded-For only from the engine's trusted proxies
+// (server.trusted_proxies). Every answer carries X-RateLimit-Limit,
 // -Remaining and -Reset; past the limit the request is refused with 429 "too
 // many requests; retry later" and Retry-After (seconds until the window
 // ends, at least 1).
@@ -41,7 +41,7 @@ func RateLimit(r Renderer, l *limiter.Limiter, name string, now func() time.Time
 		return func(c *gin.Context) { c.Next() }
 	}
 	return func(c *gin.Context) {
-		key := name + ":" + clientKey(c.ClientIP(), l.Options)
+		key := name + ":" + services.ClientNetwork(c.ClientIP())
 		lctx, err := l.Get(c.Request.Context(), key)
 		if err != nil {
 			r.Logger.WarnContext(c.Request.Context(), "rate limit store failed; request let through",
@@ -62,21 +62,6 @@ func RateLimit(r Renderer, l *limiter.Limiter, name string, now func() time.Time
 		}
 		c.Next()
 	}
-}
-
-// clientKey masks ip with the limiter's masks; text that is not an IP is
-// used as it is.
-func clientKey(ip string, o limiter.Options) string {
-	parsed := net.ParseIP(ip)
-	switch {
-	case parsed == nil:
-		return ip
-	case parsed.To4() != nil && o.IPv4Mask != nil:
-		return parsed.Mask(o.IPv4Mask).String()
-	case parsed.To4() == nil && o.IPv6Mask != nil:
-		return parsed.Mask(o.IPv6Mask).String()
-	}
-	return parsed.String()
 }
 
 // ParseRate reads a rate_limit.* value: "<n>-<S|M|H|D>" is n requests per

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -131,7 +130,7 @@ func New(d Deps) (*gin.Engine, error) {
 		}
 		var l *limiter.Limiter
 		if enabled {
-			l = limiter.New(d.RateStore, lr, limiter.WithIPv6Mask(net.CIDRMask(64, 128)))
+			l = limiter.New(d.RateStore, lr)
 		}
 		return middleware.RateLimit(r, l, name, d.Now)
 	}

@@ -163,17 +163,22 @@ func GuardKeyTyped(account string) string {
 	return "acct:" + account
 }
 
-// ipKey is the counter key of a client IP. IPv6 addresses count by their
-// /64, the block one subscriber gets, so rotating addresses within it does
-// not reset the count.
-func ipKey(ip string) string {
+// ipKey is the counter key of a client IP (ClientNetwork).
+func ipKey(ip string) string { return "ip:" + ClientNetwork(ip) }
+
+// ClientNetwork is what counts as one client for per-IP budgets (the login
+// guard, the rate limits): an IPv4 address, or the /64 of an IPv6 address,
+// the block one subscriber gets, so rotating addresses within it does not
+// reset a count. IPv4-mapped IPv6 addresses count as their IPv4 address;
+// text that is not an IP address is used as it is.
+func ClientNetwork(ip string) string {
 	addr, err := netip.ParseAddr(ip)
 	if err != nil {
-		return "ip:" + ip
+		return ip
 	}
 	if addr.Is6() && !addr.Is4In6() {
 		p, _ := addr.Prefix(64)
-		return "ip:" + p.String()
+		return p.String()
 	}
-	return "ip:" + addr.Unmap().String()
+	return addr.Unmap().String()
 }

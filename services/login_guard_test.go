@@ -255,3 +255,18 @@ func TestLoginGuardStoreError(t *testing.T) {
 		}
 	}
 }
+
+func TestClientNetwork(t *testing.T) {
+	for _, tc := range []struct{ ip, want string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{"::ffff:203.0.113.7", "203.0.113.7"}, // IPv4-mapped: the IPv4 client
+		{"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"}, // same /64, same client
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"not-an-ip", "not-an-ip"},
+	} {
+		if got := services.ClientNetwork(tc.ip); got != tc.want {
+			t.Errorf("ClientNetwork(%q) = %q, want %q", tc.ip, got, tc.want)
+		}
+	}
+}

@@ -42,10 +42,9 @@ type Deps struct {
 	// HashSlots and HashQueue bound the credential routes (those that may
 	// hash a password: login, registration, profile update (an email
 	// change checks the password), password change and reset) as a whole:
-	// at most
-	// HashSlots run at once (≤ 0: services.DefaultHashConcurrency()), at
-	// most HashQueue wait, the rest get 503 (security.hash_concurrency,
-	// security.hash_queue; middleware.Bulkhead).
+	// at most HashSlots run at once (the hasher's own, Users' and
+	// Accounts' PasswordHasher.Concurrency; at least 1), at most HashQueue
+	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
 	// HashWait bounds how long a request waits for a slot before its 503
 	// (0: as long as the client waits); main gives half of
@@ -117,11 +116,7 @@ func New(d Deps) (*gin.Engine, error) {
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	auth := middleware.Auth(r, d.Users.Authenticate)
-	slots := d.HashSlots
-	if slots <= 0 {
-		slots = services.DefaultHashConcurrency()
-	}
-	hashing := middleware.NewBulkhead(slots, d.HashQueue, d.HashWait).Handler(r)
+	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
 	var limitErr error
 	limit := func(rate, name string) gin.HandlerFunc {
 		lr, enabled, err := middleware.ParseRate(rate)

@@ -62,6 +62,9 @@ func NewPasswordHasher(concurrency int) *PasswordHasher {
 	return NewPasswordHasherParams(concurrency, argonMemoryKiB, argonTime)
 }
 
+// Concurrency is how many hashes h runs at once (its slots).
+func (h *PasswordHasher) Concurrency() int { return cap(h.sem) }
+
 // NewPasswordHasherParams is NewPasswordHasher with the argon2id memory (KiB)
 // and time (passes) of new hashes given. Stored hashes are verified with the
 // parameters they carry whatever these are. Cheap values are for tests of

@@ -268,7 +268,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
-		HashSlots:      cfg.Security.HashConcurrency,
+		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
 		Rates: routes.Rates{

@@ -29,13 +29,13 @@ import (
 // A request without an Origin header (curl, Postman, server-to-server) is
 // not a CORS request and passes untouched.
 func CORS(r Renderer, origins []string, expose ...string) gin.HandlerFunc {
-	any := slices.Contains(origins, "*")
+	anyOrigin := slices.Contains(origins, "*")
 	apply := cors.New(cors.Config{
 		AllowOrigins:     origins,
 		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
 		AllowHeaders:     []string{"Origin", "Content-Type", "Accept", "access-token", "Authorization", HeaderRequestID},
 		ExposeHeaders:    append([]string{HeaderRequestID, "Retry-After", HeaderRateLimit, HeaderRateRemaining, HeaderRateReset}, expose...),
-		AllowCredentials: !any,
+		AllowCredentials: !anyOrigin,
 		MaxAge:           12 * time.Hour,
 	})
 	refused := models.NewError(models.CodeForbidden, "origin not allowed")
@@ -44,7 +44,7 @@ func CORS(r Renderer, origins []string, expose ...string) gin.HandlerFunc {
 		// origin's answer (or an answer without CORS headers) to another.
 		c.Header("Vary", "Origin")
 		origin := c.GetHeader("Origin")
-		if origin != "" && !any && !slices.Contains(origins, origin) &&
+		if origin != "" && !anyOrigin && !slices.Contains(origins, origin) &&
 			origin != "http://"+c.Request.Host && origin != "https://"+c.Request.Host {
 			r.Abort(c, refused)
 			return

@@ -73,15 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	errorLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	servers := []listener{{
 		key: "server.addr", addr: cfg.Server.Addr,
-		srv: &http.Server{
-			Handler:           a.Handler,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       cfg.Server.ReadTimeout,
-			WriteTimeout:      cfg.Server.WriteTimeout,
-			IdleTimeout:       2 * time.Minute,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          errorLog,
-		},
+		srv:     app.NewServer(cfg, a.Handler, errorLog),
 		logArgs: []any{"mode", cfg.Server.Mode},
 	}}
 	if a.Metrics != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
@@ -66,20 +67,14 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain: seeded user: %w", err)
 	}
-	tokens := services.NewTokenService(services.TokenConfig{
-		Secret: []byte(cfg.JWT.Secret), Issuer: cfg.JWT.Issuer, AccessTTL: cfg.JWT.AccessTTL, RefreshTTL: cfg.JWT.RefreshTTL,
-	})
+	tokens := services.NewTokenService(app.TokenConfig(cfg, time.Now))
 	sessions := services.NewSessionService(models.NewSessionStore(t.db), tokens, nil)
 	userSvc := services.NewUserService(services.UserDeps{Users: users, Sessions: sessions, Logger: t.logger, Now: time.Now, AccessTTL: cfg.JWT.AccessTTL})
 	pair, err := sessions.Start(ctx, u.ID.Hex(), "bench-chain", "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("chain: session: %w", err)
 	}
-	apps := make([]services.SignApp, len(cfg.Sign.Apps))
-	for i, a := range cfg.Sign.Apps {
-		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
-	}
-	signer := services.NewSigner(services.SignerConfig{Apps: apps, MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
+	signer := services.NewSigner(services.SignerConfig{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
 		models.NewReplayStore(t.db))
 	r := middleware.Renderer{Logger: t.logger, Policy: models.StatusPolicy(cfg.Response.HTTPStatus)}
 	answer := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(gin.H{"ok": true})) }

@@ -158,14 +158,7 @@ func (t *target) serve(ctx context.Context, db *mongo.Database) (*target, error)
 		a.Close()
 		return nil, err
 	}
-	srv := &http.Server{
-		Handler:           a.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       t.cfg.Server.ReadTimeout,
-		WriteTimeout:      t.cfg.Server.WriteTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
+	srv := app.NewServer(t.cfg, a.Handler, nil)
 	served := make(chan struct{})
 	go pprof.Do(context.WithoutCancel(ctx), pprof.Labels(labelSide, sideServer), func(context.Context) {
 		defer close(served)

@@ -89,6 +89,12 @@ func Connect(ctx context.Context, uri string, observe CommandObserver) (*mongo.C
 	return client, nil
 }
 
+// Ping asks db's server whether it answers (the primary, bounded by ctx):
+// the readiness check.
+func Ping(ctx context.Context, db *mongo.Database) error {
+	return db.Client().Ping(ctx, readpref.Primary())
+}
+
 // CommandObserver receives each database command a client from Connect
 // finished: ctx is the context the command ran with, command the
 // command's name as the driver reports it ("find", "insert",

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,7 +20,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/docs"
@@ -101,6 +101,38 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		return nil, nil, err
 	}
 	return db, closeFn, nil
+}
+
+// SignApps are sign.apps as the signer takes them.
+func SignApps(cfg config.Config) []services.SignApp {
+	apps := make([]services.SignApp, len(cfg.Sign.Apps))
+	for i, a := range cfg.Sign.Apps {
+		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
+	}
+	return apps
+}
+
+// TokenConfig is jwt.* as the token service takes it, on the clock now.
+func TokenConfig(cfg config.Config, now func() time.Time) services.TokenConfig {
+	return services.TokenConfig{
+		Secret: []byte(cfg.JWT.Secret), Issuer: cfg.JWT.Issuer,
+		AccessTTL: cfg.JWT.AccessTTL, RefreshTTL: cfg.JWT.RefreshTTL, Now: now,
+	}
+}
+
+// NewServer is the API's http.Server for h with server.*'s timeouts and a
+// 64 KiB header limit; errorLog (may be nil) receives net/http's own
+// errors. The caller serves it on its listener.
+func NewServer(cfg config.Config, h http.Handler, errorLog *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.Server.ReadTimeout,
+		WriteTimeout:      cfg.Server.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errorLog,
+	}
 }
 
 // corsOrigins is server.cors.allowed_origins plus, when that is not empty,
@@ -211,15 +243,8 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		return nil, err
 	}
 
-	apps := make([]services.SignApp, len(cfg.Sign.Apps))
-	for i, a := range cfg.Sign.Apps {
-		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
-	}
-	signer := services.NewSigner(services.SignerConfig{Apps: apps, MaxSkew: cfg.Sign.MaxSkew, Replay: cfg.Sign.Replay, Now: now}, replays)
-	tokens := services.NewTokenService(services.TokenConfig{
-		Secret: []byte(cfg.JWT.Secret), Issuer: cfg.JWT.Issuer,
-		AccessTTL: cfg.JWT.AccessTTL, RefreshTTL: cfg.JWT.RefreshTTL, Now: now,
-	})
+	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: cfg.Sign.Replay, Now: now}, replays)
+	tokens := services.NewTokenService(TokenConfig(cfg, now))
 	sessionSvc := services.NewSessionService(sessions, tokens, now)
 	renderer, err := services.NewCaptchaRenderer()
 	if err != nil {
@@ -277,7 +302,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		},
 		RateStore: rateStore,
 		Now:       now,
-		Ping:      func(ctx context.Context) error { return db.Client().Ping(ctx, readpref.Primary()) },
+		Ping:      func(ctx context.Context) error { return models.Ping(ctx, db) },
 		OpenAPI:   docs.OpenAPI(),
 		Observer:  requests,
 		Metrics:   routerMetrics,

@@ -995,11 +995,16 @@ func TestLoginBruteForceShared(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		c := newClient(t, h.inst.srv.URL, h.clk)
 		c.lastTS = h.clk.Now().UnixMilli() + int64(i)*10
+		req := c.request(http.MethodPost, "/blogapi/login", map[string]string{"account": "judy", "password": md5hex("wrong")}, nil)
 		wg.Go(func() {
-			r := c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": "judy", "password": md5hex("wrong")})
+			r, err := c.trySend(req)
 			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			codes[r.Code]++
-			mu.Unlock()
 		})
 	}
 	wg.Wait()

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -176,6 +177,13 @@ func (c *client) call(method, path string, params map[string]string) reply {
 
 func (c *client) callWith(method, path string, params map[string]string, hdr http.Header) reply {
 	c.t.Helper()
+	return c.send(c.request(method, path, params, hdr))
+}
+
+// request is the signed request call sends (see call), with hdr's headers
+// on top of the client's.
+func (c *client) request(method, path string, params map[string]string, hdr http.Header) *http.Request {
+	c.t.Helper()
 	q := c.signedQuery(params)
 	var body io.Reader
 	if method == http.MethodGet {
@@ -202,16 +210,28 @@ func (c *client) callWith(method, path string, params map[string]string, hdr htt
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	return c.send(req)
+	return req
 }
 
 // send sends a request as given (already signed or deliberately not) and
 // checks the response against docs/openapi.yaml (contract_test.go).
 func (c *client) send(req *http.Request) reply {
 	c.t.Helper()
-	resp, err := c.http.Do(req)
+	r, err := c.trySend(req)
 	if err != nil {
 		c.t.Fatal(err)
+	}
+	return r
+}
+
+// trySend is send for other goroutines than the test's (which must not
+// call Fatal): a request that cannot be sent or an answer that is no
+// envelope is an error; the contract check reports with Errorf as in send.
+func (c *client) trySend(req *http.Request) (reply, error) {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return reply{}, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -220,10 +240,10 @@ func (c *client) send(req *http.Request) reply {
 	r := reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(b, &r); err != nil {
-			c.t.Fatalf("%s %s: body is not an envelope: %q", req.Method, req.URL.Path, b)
+			return reply{}, fmt.Errorf("%s %s: body is not an envelope: %q", req.Method, req.URL.Path, b)
 		}
 	}
-	return r
+	return r, nil
 }
 
 // signedForm is params with auth_key, a fresh timestamp and the token over

@@ -58,14 +58,17 @@ func startRun(t *testing.T, vars map[string]string, keys ...string) *runningServ
 	t.Cleanup(cancel)
 	s := &runningServer{out: &syncBuffer{}, addrs: map[string]string{}, cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(vars), s.out) }()
+	lines := make(map[string]*regexp.Regexp, len(keys))
+	for _, key := range keys {
+		lines[key] = regexp.MustCompile(`msg=listening addr=(\S+) key=` + regexp.QuoteMeta(key))
+	}
 	for deadline := time.Now().Add(60 * time.Second); len(s.addrs) < len(keys) && time.Now().Before(deadline); {
 		select {
 		case err := <-s.done:
 			t.Fatalf("run returned early: %v\n%s", err, s.out.String())
 		case <-time.After(20 * time.Millisecond):
 		}
-		for _, key := range keys {
-			re := regexp.MustCompile(`msg=listening addr=(\S+) key=` + regexp.QuoteMeta(key))
+		for key, re := range lines {
 			if m := re.FindStringSubmatch(s.out.String()); m != nil {
 				s.addrs[key] = m[1]
 			}

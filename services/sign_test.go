@@ -629,7 +629,7 @@ func TestSignVerifyReplay(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("mode "+tc.mode, func(t *testing.T) {
-			_, _ = db.Collection("replays").DeleteMany(context.Background(), bson.D{})
+			_, _ = db.Collection(models.CollReplays).DeleteMany(context.Background(), bson.D{})
 			s := newSigner(tc.mode, store)
 			for i, c := range tc.calls {
 				p, err := services.ParseSignParams(c.query, "", nil)
@@ -650,12 +650,12 @@ func TestSignVerifyReplay(t *testing.T) {
 	var rec struct {
 		ExpiresAt time.Time `bson:"expiresAt"`
 	}
-	_, _ = db.Collection("replays").DeleteMany(context.Background(), bson.D{})
+	_, _ = db.Collection(models.CollReplays).DeleteMany(context.Background(), bson.D{})
 	p, _ := services.ParseSignParams(q3, "", nil)
 	if _, err := newSigner(services.ReplayMutating, store).Verify(context.Background(), "POST", p); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Collection("replays").FindOne(context.Background(), bson.D{{Key: "_id", Value: testKey + ":" + tok3}}).Decode(&rec); err != nil {
+	if err := db.Collection(models.CollReplays).FindOne(context.Background(), bson.D{{Key: "_id", Value: testKey + ":" + tok3}}).Decode(&rec); err != nil {
 		t.Fatal(err)
 	}
 	if want := testNow.Add(2 * services.DefaultMaxSkew); !rec.ExpiresAt.Equal(want) {

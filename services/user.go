@@ -225,12 +225,14 @@ func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip st
 	} else {
 		u, err = s.users.ByAccount(ctx, account)
 	}
-	key := GuardKeyUser(u)
+	var key string
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		key = GuardKeyTyped(account)
 	case err != nil:
 		return LoginResult{}, storeUnavailable(err)
+	default:
+		key = GuardKeyUser(u)
 	}
 	captchaRequired, err := s.guard.Attempt(ctx, key, ip)
 	if err != nil {

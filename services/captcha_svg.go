@@ -567,6 +567,43 @@ func (sc *captchaSVGScratch) addGlyph(o *captchaSVGOutline, index int, cell, W, 
 // image from the left edge to the right one; short ones are about a cell
 // long, anywhere. Every point is kept inside the W×H image.
 func (sc *captchaSVGScratch) addRibbon(long bool, cell, W, H float64) {
+	// A ribbon squeezed against an edge by the clamping can collapse to a
+	// sliver whose winding the encoder's whole pixels no longer keep: draw
+	// another, a few times at most, until it has some area.
+	pts := sc.ribbon(sc.pts[:0], long, cell, W, H)
+	for try := 1; try < captchaSVGRibbonTries && math.Abs(svgRoundedArea(pts)) < captchaSVGMinRibbonArea; try++ {
+		pts = sc.ribbon(pts[:0], long, cell, W, H)
+	}
+	if svgContourArea(pts) < 0 {
+		slices.Reverse(pts[1:])
+	}
+	sc.pts = pts
+	e := &sc.enc
+	e.reset()
+	e.contour(pts)
+	sc.addParts(0, 0)
+}
+
+// Ribbons drawn again at most captchaSVGRibbonTries times while their area
+// is below captchaSVGMinRibbonArea (px²).
+const (
+	captchaSVGRibbonTries   = 8
+	captchaSVGMinRibbonArea = 4
+)
+
+// svgRoundedArea is svgContourArea of pts at whole pixels, as the encoder
+// writes them.
+func svgRoundedArea(pts []svgPt) float64 {
+	a := 0.0
+	for i, p := range pts {
+		q := pts[(i+1)%len(pts)]
+		a += math.Round(p.x)*math.Round(q.y) - math.Round(q.x)*math.Round(p.y)
+	}
+	return a / 2
+}
+
+// ribbon appends to pts the outline of one random ribbon (see addRibbon).
+func (sc *captchaSVGScratch) ribbon(pts []svgPt, long bool, cell, W, H float64) []svgPt {
 	rng := sc.rng
 	var x0, y0, x1, y1 float64
 	samples := 12
@@ -583,8 +620,6 @@ func (sc *captchaSVGScratch) addRibbon(long bool, cell, W, H float64) {
 	// The control point bends the curve by up to half the height.
 	qx, qy := (x0+x1)/2+(rng.Float64()-0.5)*H/2, (y0+y1)/2+(rng.Float64()-0.5)*H
 	halfWidth := max(0.75, H*captchaSVGNoiseWidth*(0.5+0.5*rng.Float64())/2)
-
-	pts := sc.pts[:0]
 	for side := 1.0; side >= -1; side -= 2 {
 		for k := range samples + 1 {
 			i := k
@@ -604,14 +639,7 @@ func (sc *captchaSVGScratch) addRibbon(long bool, cell, W, H float64) {
 			pts = append(pts, svgPt{x: max(0, min(W, bx-dy/n*w)), y: max(0, min(H, by+dx/n*w)), on: true})
 		}
 	}
-	if svgContourArea(pts) < 0 {
-		slices.Reverse(pts[1:])
-	}
-	sc.pts = pts
-	e := &sc.enc
-	e.reset()
-	e.contour(pts)
-	sc.addParts(0, 0)
+	return pts
 }
 
 // captchaSVGPlace returns a random whole number in [lo, hi] (their middle

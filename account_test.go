@@ -198,7 +198,7 @@ func retryAfter(t *testing.T, r reply) int {
 // TestEmailVerification: the registration mail, verifying, reuse, junk and
 // expired tokens, resend and its rate limit (issue 3 item 4).
 func TestEmailVerification(t *testing.T) {
-	h := newHarness(t, nil, func(c *config.Config) { c.RateLimit.VerifyResend = "2-H" })
+	h := newHarness(t, nil, func(c *config.Config) { c.RateLimit.VerifyResend = config.Rate{Count: 2, Period: time.Hour} })
 
 	u := h.register("vera", "vera@example.com", "pw-vera")
 	if u.Status != models.StatusPending || u.EmailVerified {
@@ -851,10 +851,10 @@ func TestLoginBruteForcePerIP(t *testing.T) {
 func TestRateLimits(t *testing.T) {
 	clk := newClock()
 	h := newHarness(t, clk, func(c *config.Config) {
-		c.RateLimit.Captcha = "3-M"
-		c.RateLimit.CheckUsername = "2-M"
-		c.RateLimit.Register = "1-M"
-		c.RateLimit.ForgotPassword = "1-M"
+		c.RateLimit.Captcha = config.Rate{Count: 3, Period: time.Minute}
+		c.RateLimit.CheckUsername = config.Rate{Count: 2, Period: time.Minute}
+		c.RateLimit.Register = config.Rate{Count: 1, Period: time.Minute}
+		c.RateLimit.ForgotPassword = config.Rate{Count: 1, Period: time.Minute}
 	})
 	limited := func(r reply, what string, period int) {
 		t.Helper()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -104,7 +105,7 @@ func BenchmarkForgotPassword(b *testing.B) {
 	clk := newClock()
 	cfg := testConfig(b)
 	cfg.Captcha.Enabled = false
-	cfg.RateLimit.ForgotPassword = ""
+	cfg.RateLimit.ForgotPassword = config.Rate{}
 	db := dbtest.New(b)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(context.Background(), cfg, db, logger, clk.Now, app.NewMetrics(cfg, logger))

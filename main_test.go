@@ -54,8 +54,10 @@ func testConfig(t testing.TB) config.Config {
 	cfg.Log.Level = "error"
 	// Generous limits: the flows below come from one IP; TestRateLimits
 	// sets tight ones.
-	cfg.RateLimit.Captcha, cfg.RateLimit.CheckUsername, cfg.RateLimit.Register = "1000-M", "1000-M", "1000-M"
-	cfg.RateLimit.ForgotPassword, cfg.RateLimit.VerifyResend = "1000-M", "1000-M"
+	generous := config.Rate{Count: 1000, Period: time.Minute}
+	cfg.RateLimit = config.RateLimit{
+		Captcha: generous, CheckUsername: generous, Register: generous, ForgotPassword: generous, VerifyResend: generous,
+	}
 	return cfg
 }
 

@@ -81,7 +81,7 @@ func benchConfig(path, dataDir string, hashSlots int) (config.Config, error) {
 	cfg.Mongo.URI = ""
 	cfg.Mongo.EmbeddedListen = ""
 	cfg.Server.TrustedProxies = []string{"127.0.0.1"}
-	const never = "1000000000-S"
+	never := config.Rate{Count: 1_000_000_000, Period: time.Second}
 	cfg.RateLimit = config.RateLimit{Captcha: never, CheckUsername: never, Register: never, ForgotPassword: never, VerifyResend: never}
 	if hashSlots > 0 {
 		cfg.Security.HashConcurrency = hashSlots

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ulule/limiter/v3"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/blogapi/blogapi/config"
@@ -243,7 +244,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		return nil, err
 	}
 
-	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: cfg.Sign.Replay, Now: now}, replays)
+	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, replays)
 	tokens := services.NewTokenService(TokenConfig(cfg, now))
 	sessionSvc := services.NewSessionService(sessions, tokens, now)
 	renderer, err := services.NewCaptchaRenderer()
@@ -251,7 +252,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		return nil, err
 	}
 	captchaSvc := services.NewCaptchaService(services.CaptchaConfig{
-		Enabled: cfg.Captcha.Enabled, Driver: cfg.Captcha.Driver, Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
+		Enabled: cfg.Captcha.Enabled, Driver: string(cfg.Captcha.Driver), Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
 		Observer: observer,
 	}, captchas, renderer)
 	guard := services.NewLoginGuard(services.LoginGuardConfig{
@@ -297,8 +298,9 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
 		Rates: routes.Rates{
-			Captcha: cfg.RateLimit.Captcha, CheckUsername: cfg.RateLimit.CheckUsername, Register: cfg.RateLimit.Register,
-			ForgotPassword: cfg.RateLimit.ForgotPassword, VerifyResend: cfg.RateLimit.VerifyResend,
+			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
+			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
+			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend),
 		},
 		RateStore: rateStore,
 		Now:       now,
@@ -326,7 +328,7 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 // newMailer is the development log mailer (messages in the log and the
 // outbox collection) or SMTP, by mail.driver.
 func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (services.Mailer, error) {
-	if cfg.Mail.Driver != "smtp" {
+	if cfg.Mail.Driver == config.MailLog {
 		return services.NewLogMailer(logger, outbox, now), nil
 	}
 	m, err := services.NewSMTPMailer(services.SMTPConfig{
@@ -337,4 +339,21 @@ func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStor
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	return m, nil
+}
+
+// limiterRate is r as the rate limiter counts it; the zero Rate (no limit)
+// stays the zero limiter.Rate, which routes reads as no limit.
+func limiterRate(r config.Rate) limiter.Rate {
+	return limiter.Rate{Limit: r.Count, Period: r.Period}
+}
+
+// replayMode is sign.replay as the signer takes it.
+func replayMode(m config.ReplayMode) string {
+	switch m {
+	case config.ReplayAll:
+		return services.ReplayAll
+	case config.ReplayOff:
+		return services.ReplayOff
+	}
+	return services.ReplayMutating
 }

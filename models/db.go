@@ -161,11 +161,6 @@ func open(ctx context.Context, srv server, o Options) (*DB, error) {
 
 // prepare builds the stores over db and creates what they need.
 func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*DB, error) {
-	if srv.dir != "" {
-		if err := indexEmbeddedIDs(ctx, db, srv.dir, collectionNames()); err != nil {
-			return nil, err
-		}
-	}
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -202,6 +197,12 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		return nil, err
 	}
 	d.expiring = exp
+	// After the indexes, which created most collections on the way.
+	if srv.dir != "" {
+		if err := indexEmbeddedIDs(ctx, db, srv.dir, collectionNames()); err != nil {
+			return nil, err
+		}
+	}
 	interval := o.SweepInterval
 	if interval <= 0 {
 		interval = time.Minute

@@ -235,7 +235,7 @@ type Security struct {
 }
 
 // RateLimit is rate_limit.*: per-client-IP limits, each written "<count>-<S|M|H|D>" in the
-// file (see ParseRate); "" or the zero Rate disables that limit.
+// file: count per second, minute, hour or day ("30-M"); "" or the zero Rate disables that limit.
 type RateLimit struct {
 	Captcha        Rate `mapstructure:"captcha"`         // GET /service/captcha ("30-M")
 	CheckUsername  Rate `mapstructure:"check_username"`  // GET /reg/check/username ("60-M")
@@ -251,16 +251,13 @@ type Rate struct {
 	Period time.Duration
 }
 
-// Enabled reports whether r limits anything.
-func (r Rate) Enabled() bool { return r.Count > 0 }
-
-// errRateFormat is ParseRate's error: it never repeats the value.
+// errRateFormat is parseRate's error: it never repeats the value.
 var errRateFormat = errors.New(`must be "<count>-<S|M|H|D>" such as "30-M" (count at least 1; per second, minute, hour or day), or "" to disable`)
 
-// ParseRate reads a rate in github.com/ulule/limiter/v3's format, "<count>-<unit>": count a
+// parseRate reads a rate in github.com/ulule/limiter/v3's format, "<count>-<unit>": count a
 // decimal integer of at least 1, unit S, M, H or D (second, minute, hour, day; either case).
 // "" is the zero Rate (no limit). Anything else is an error saying the expected format.
-func ParseRate(s string) (Rate, error) {
+func parseRate(s string) (Rate, error) {
 	if s == "" {
 		return Rate{}, nil
 	}
@@ -280,9 +277,10 @@ func ParseRate(s string) (Rate, error) {
 	return Rate{Count: n, Period: period}, nil
 }
 
-// UnmarshalText is ParseRate: Load decodes rate_limit.* (file and environment) with it.
+// UnmarshalText reads "<count>-<S|M|H|D>" (parseRate): Load decodes rate_limit.* from the file
+// and the environment with it.
 func (r *Rate) UnmarshalText(text []byte) error {
-	v, err := ParseRate(string(text))
+	v, err := parseRate(string(text))
 	if err != nil {
 		return err
 	}

@@ -543,12 +543,25 @@ func TestParseRate(t *testing.T) {
 		{"99999999999999999999-M", Rate{}, true},
 	}
 	for _, tc := range cases {
-		got, err := ParseRate(tc.in)
+		got, err := parseRate(tc.in)
 		if (err != nil) != tc.wantErr || got != tc.want {
-			t.Errorf("ParseRate(%q) = %+v, %v; want %+v, error %v", tc.in, got, err, tc.want, tc.wantErr)
+			t.Errorf("parseRate(%q) = %+v, %v; want %+v, error %v", tc.in, got, err, tc.want, tc.wantErr)
 		}
-		if got.Enabled() != (tc.want.Count > 0) {
-			t.Errorf("ParseRate(%q).Enabled() = %v", tc.in, got.Enabled())
+	}
+}
+
+// TestLoadUnknownEnumFromEnv: an enum value the server does not know, from the environment too,
+// is a start-up error naming the key, never a silent default.
+func TestLoadUnknownEnumFromEnv(t *testing.T) {
+	for variable, want := range map[string]string{
+		"BLOGAPI_SIGN_REPLAY":          "sign.replay: must be one of all, mutating, off",
+		"BLOGAPI_RESPONSE_HTTP_STATUS": "response.http_status: must be one of mirror, standard",
+		"BLOGAPI_CAPTCHA_DRIVER":       "captcha.driver: must be one of string, math",
+		"BLOGAPI_MAIL_DRIVER":          "mail.driver: must be one of log, smtp",
+	} {
+		_, err := Load("../config.yaml", env(map[string]string{variable: "bogus"}))
+		if err == nil || !hasLine(err, want) {
+			t.Errorf("%s=bogus: error %v, want a line starting with %q", variable, err, want)
 		}
 	}
 }

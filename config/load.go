@@ -20,7 +20,7 @@ import (
 // it, then the environment overrides BLOGAPI_<KEY> read through getenv (key upper-cased, dots as
 // underscores: BLOGAPI_JWT_SECRET, BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS). An empty variable is
 // no override. Lists from the environment are comma-separated; sign.apps is a JSON array;
-// durations are Go duration strings ("5m", "360h"); rates are ParseRate's "<count>-<unit>".
+// durations are Go duration strings ("5m", "360h"); rates are "<count>-<S|M|H|D>".
 //
 // Errors: a missing or unreadable file, malformed YAML, an unknown key (named), an environment
 // value of the wrong type (the variable named), a value of the wrong type or a malformed rate

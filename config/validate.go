@@ -233,7 +233,7 @@ func (p *problems) security(s Security) {
 	p.between("security.login_window", s.LoginWindow, time.Minute, 24*time.Hour)
 }
 
-// rateLimit checks rate_limit.*: a Rate set in code (Load's come from ParseRate) is the zero
+// rateLimit checks rate_limit.*: a Rate set in code (Load's are parsed) is the zero
 // Rate or a count of at least 1 per a positive period.
 func (p *problems) rateLimit(r RateLimit) {
 	for _, k := range []struct {

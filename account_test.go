@@ -62,7 +62,7 @@ func newHarness(t *testing.T, clk *clock, edit func(*config.Config)) *harness {
 	if edit != nil {
 		edit(&cfg)
 	}
-	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	inst := startInstance(t, cfg, newDB(t, clk), clk)
 	return &harness{t: t, clk: clk, cfg: cfg, inst: inst, c: newClient(t, inst.srv.URL, clk)}
 }
 
@@ -107,7 +107,7 @@ func (h *harness) center(tok string) reply {
 func (h *harness) stored(account string) models.User {
 	h.t.Helper()
 	var u models.User
-	if err := h.inst.db.Collection("users").FindOne(context.Background(), bson.D{{Key: "account", Value: account}}).Decode(&u); err != nil {
+	if err := dbtest.Collection(h.t, h.inst.db, models.CollUsers).FindOne(context.Background(), bson.D{{Key: "account", Value: account}}).Decode(&u); err != nil {
 		h.t.Fatalf("user %s: %v", account, err)
 	}
 	return u
@@ -117,7 +117,7 @@ func (h *harness) stored(account string) models.User {
 // tool would.
 func (h *harness) setStatus(account, status string) {
 	h.t.Helper()
-	res, err := h.inst.db.Collection("users").UpdateOne(context.Background(),
+	res, err := dbtest.Collection(h.t, h.inst.db, models.CollUsers).UpdateOne(context.Background(),
 		bson.D{{Key: "account", Value: account}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: status}}}})
 	if err != nil || res.MatchedCount != 1 {
 		h.t.Fatalf("set status of %s: %v (matched %d)", account, err, res.MatchedCount)
@@ -129,7 +129,7 @@ func (h *harness) setStatus(account, status string) {
 func (h *harness) mails(addr string) []models.OutboxMessage {
 	h.t.Helper()
 	h.inst.app.Mail.Wait()
-	msgs, err := models.NewOutboxStore(h.inst.db).List(context.Background(), addr, 0)
+	msgs, err := h.inst.db.Outbox.List(context.Background(), addr, 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func retryAfter(t *testing.T, r reply) int {
 // TestEmailVerification: the registration mail, verifying, reuse, junk and
 // expired tokens, resend and its rate limit (issue 3 item 4).
 func TestEmailVerification(t *testing.T) {
-	h := newHarness(t, nil, func(c *config.Config) { c.RateLimit.VerifyResend = "2-H" })
+	h := newHarness(t, nil, func(c *config.Config) { c.RateLimit.VerifyResend = config.Rate{Count: 2, Period: time.Hour} })
 
 	u := h.register("vera", "vera@example.com", "pw-vera")
 	if u.Status != models.StatusPending || u.EmailVerified {
@@ -656,7 +656,7 @@ func TestForgotAndResetPassword(t *testing.T) {
 	// The user was deleted after the mail left: 404.
 	expect(t, forgot(map[string]string{"email": "gone@example.com"}, true), 200, "forgot for gone")
 	goneTok := h.linkToken(h.latest("gone@example.com", subjReset), resetPath)
-	if _, err := h.inst.db.Collection("users").DeleteOne(context.Background(), bson.D{{Key: "account", Value: "gone"}}); err != nil {
+	if _, err := dbtest.Collection(h.t, h.inst.db, models.CollUsers).DeleteOne(context.Background(), bson.D{{Key: "account", Value: "gone"}}); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, reset(goneTok, md5hex("x")), 404, "reset for a deleted user")
@@ -851,10 +851,10 @@ func TestLoginBruteForcePerIP(t *testing.T) {
 func TestRateLimits(t *testing.T) {
 	clk := newClock()
 	h := newHarness(t, clk, func(c *config.Config) {
-		c.RateLimit.Captcha = "3-M"
-		c.RateLimit.CheckUsername = "2-M"
-		c.RateLimit.Register = "1-M"
-		c.RateLimit.ForgotPassword = "1-M"
+		c.RateLimit.Captcha = config.Rate{Count: 3, Period: time.Minute}
+		c.RateLimit.CheckUsername = config.Rate{Count: 2, Period: time.Minute}
+		c.RateLimit.Register = config.Rate{Count: 1, Period: time.Minute}
+		c.RateLimit.ForgotPassword = config.Rate{Count: 1, Period: time.Minute}
 	})
 	limited := func(r reply, what string, period int) {
 		t.Helper()

@@ -14,9 +14,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/models"
-	"github.com/blogapi/blogapi/models/dbtest"
 )
 
 // BenchmarkRouter is GET /blogapi/user/center through the whole router —
@@ -79,7 +79,7 @@ func signedCenter(b *testing.B) (http.Handler, string, string) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Metrics on, as by default in production: the chain measured is the
 	// one served.
-	a, err := app.New(context.Background(), cfg, dbtest.New(b), logger, clk.Now, app.NewMetrics(cfg, logger))
+	a, err := app.New(context.Background(), cfg, newDB(b, clk), logger, clk.Now, app.NewMetrics(cfg, logger))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -104,8 +104,8 @@ func BenchmarkForgotPassword(b *testing.B) {
 	clk := newClock()
 	cfg := testConfig(b)
 	cfg.Captcha.Enabled = false
-	cfg.RateLimit.ForgotPassword = ""
-	db := dbtest.New(b)
+	cfg.RateLimit.ForgotPassword = config.Rate{}
+	db := newDB(b, clk)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(context.Background(), cfg, db, logger, clk.Now, app.NewMetrics(cfg, logger))
 	if err != nil {

@@ -25,7 +25,6 @@ import (
 	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/docs"
 	"github.com/blogapi/blogapi/models"
-	"github.com/blogapi/blogapi/models/dbtest"
 )
 
 // The contract tests hold docs/openapi.yaml to the code (issue 4): the
@@ -247,7 +246,7 @@ var signingParams = []string{"AuthKey", "Timestamp", "Token", "AuthKeyOrBody", "
 func TestContractSecurityAndSigning(t *testing.T) {
 	ct := mustContract(t)
 	clk := newClock()
-	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	inst := startInstance(t, testConfig(t), newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 	for path, item := range ct.doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -291,7 +290,8 @@ func TestContractSecurityAndSigning(t *testing.T) {
 // method, and every described operation is registered.
 func TestContractRoutes(t *testing.T) {
 	ct := mustContract(t)
-	inst := startInstance(t, testConfig(t), dbtest.New(t), newClock())
+	clk := newClock()
+	inst := startInstance(t, testConfig(t), newDB(t, clk), clk)
 	engine, ok := inst.app.Handler.(*gin.Engine)
 	if !ok {
 		t.Fatalf("the app's handler is a %T, not the Gin engine", inst.app.Handler)
@@ -390,7 +390,7 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := newClock()
-	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	inst := startInstance(t, testConfig(t), newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 
 	req, _ := http.NewRequest(http.MethodGet, inst.srv.URL+"/openapi.yaml", nil) // no auth_key, timestamp or token

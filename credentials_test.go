@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-
-	"github.com/blogapi/blogapi/models/dbtest"
 )
 
 // TestCredentialRoutesBounded: the credential routes run at most
@@ -26,7 +24,7 @@ func TestCredentialRoutesBounded(t *testing.T) {
 			cfg.Captcha.Enabled = false
 			cfg.Security.HashConcurrency = 1
 			cfg.Security.HashQueue = tc.queue
-			inst := startInstance(t, cfg, dbtest.New(t), clk)
+			inst := startInstance(t, cfg, newDB(t, clk), clk)
 			c := newClient(t, inst.srv.URL, clk)
 			expect(t, c.call(http.MethodPost, "/blogapi/reg", map[string]string{
 				"account": "bulk", "password": md5hex("pw"), "email": "bulk@example.com",

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -47,7 +46,7 @@ func accessHdr(tok string) http.Header { return http.Header{"Access-Token": {tok
 // TestSPAFlow walks the blog SPA's first screens against one instance.
 func TestSPAFlow(t *testing.T) {
 	clk := newClock()
-	db := dbtest.New(t)
+	db := newDB(t, clk)
 	inst := startInstance(t, testConfig(t), db, clk)
 	c := newClient(t, inst.srv.URL, clk)
 
@@ -149,9 +148,9 @@ func TestSPAFlow(t *testing.T) {
 // TestTwoInstances runs the flow across two routers sharing one database.
 func TestTwoInstances(t *testing.T) {
 	clk := newClock()
-	db := dbtest.New(t)
+	db := newDB(t, clk)
 	a := startInstance(t, testConfig(t), db, clk)
-	b := startInstance(t, testConfig(t), db, clk)
+	b := startInstance(t, testConfig(t), dbtest.Reopen(t, db, models.Options{Now: clk.Now}), clk)
 	ca, cb := newClient(t, a.srv.URL, clk), newClient(t, b.srv.URL, clk)
 
 	// captcha issued by A, verified by B
@@ -186,7 +185,7 @@ func TestTwoInstances(t *testing.T) {
 // TestRegisterBadInput: each bad input is a 4xx envelope and stores nothing.
 func TestRegisterBadInput(t *testing.T) {
 	clk := newClock()
-	db := dbtest.New(t)
+	db := newDB(t, clk)
 	inst := startInstance(t, testConfig(t), db, clk)
 	c := newClient(t, inst.srv.URL, clk)
 	expect(t, register(t, c, inst, "taken", "taken@example.com", "pw"), 200, "seed user")
@@ -306,7 +305,7 @@ func TestRegisterBadInput(t *testing.T) {
 		r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/reg", body))
 		expect(t, r, 200, "registration with extra fields")
 		var stored models.User
-		if err := db.Collection("users").FindOne(context.Background(), bson.D{{Key: "account", Value: "admin1"}}).Decode(&stored); err != nil {
+		if err := dbtest.Collection(t, db, models.CollUsers).FindOne(context.Background(), bson.D{{Key: "account", Value: "admin1"}}).Decode(&stored); err != nil {
 			t.Fatal(err)
 		}
 		if stored.Type != models.TypeClient || stored.Level != 0 || stored.Status != models.StatusPending || stored.EmailVerified ||
@@ -316,9 +315,9 @@ func TestRegisterBadInput(t *testing.T) {
 	})
 }
 
-func assertUsers(t *testing.T, db *mongo.Database, n int64) {
+func assertUsers(t *testing.T, db *models.DB, n int64) {
 	t.Helper()
-	got, err := db.Collection("users").CountDocuments(context.Background(), bson.D{})
+	got, err := dbtest.Collection(t, db, models.CollUsers).CountDocuments(context.Background(), bson.D{})
 	if err != nil {
 		t.Fatal(err)
 	}

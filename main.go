@@ -58,11 +58,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	routes.SetMode(cfg.Server.Mode)
 
 	m := app.NewMetrics(cfg, logger)
-	db, closeDB, err := app.OpenDatabase(ctx, cfg, logger, stdout, m)
+	db, err := app.OpenDatabase(ctx, cfg, logger, stdout, m)
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer db.Close()
 
 	a, err := app.New(ctx, cfg, db, logger, time.Now, m)
 	if err != nil {

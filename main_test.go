@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/internal/app"
@@ -54,26 +53,34 @@ func testConfig(t testing.TB) config.Config {
 	cfg.Log.Level = "error"
 	// Generous limits: the flows below come from one IP; TestRateLimits
 	// sets tight ones.
-	cfg.RateLimit.Captcha, cfg.RateLimit.CheckUsername, cfg.RateLimit.Register = "1000-M", "1000-M", "1000-M"
-	cfg.RateLimit.ForgotPassword, cfg.RateLimit.VerifyResend = "1000-M", "1000-M"
+	generous := config.Rate{Count: 1000, Period: time.Minute}
+	cfg.RateLimit = config.RateLimit{
+		Captcha: generous, CheckUsername: generous, Register: generous, ForgotPassword: generous, VerifyResend: generous,
+	}
 	return cfg
+}
+
+// newDB is a fresh database for this test whose stores read clk.
+func newDB(t testing.TB, clk *clock) *models.DB {
+	t.Helper()
+	return dbtest.Open(t, models.Options{Now: clk.Now})
 }
 
 // instance is one API server over a database, on a real listener.
 type instance struct {
 	app *app.App
 	srv *httptest.Server
-	db  *mongo.Database
+	db  *models.DB
 }
 
-func startInstance(t *testing.T, cfg config.Config, db *mongo.Database, clk *clock) *instance {
+func startInstance(t *testing.T, cfg config.Config, db *models.DB, clk *clock) *instance {
 	t.Helper()
 	return startInstanceWith(t, cfg, db, clk, app.NewMetrics(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
 }
 
 // startInstanceWith is startInstance with the metrics m (nil: none), e.g.
 // the ones db's client times its commands into.
-func startInstanceWith(t *testing.T, cfg config.Config, db *mongo.Database, clk *clock, m *metrics.Metrics) *instance {
+func startInstanceWith(t *testing.T, cfg config.Config, db *models.DB, clk *clock, m *metrics.Metrics) *instance {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(context.Background(), cfg, db, logger, clk.Now, m)
@@ -298,7 +305,7 @@ func (c *client) captcha(inst *instance) (id, answer string) {
 	if id == "" {
 		c.t.Fatal("no X-Captcha-Id")
 	}
-	got, err := models.NewCaptchaStore(inst.db).Peek(context.Background(), id)
+	got, err := inst.db.Captchas.Peek(context.Background(), id)
 	if err != nil {
 		c.t.Fatalf("captcha %s not in store: %v", id, err)
 	}

@@ -94,7 +94,7 @@ func TestMetrics(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t)
 	m := app.NewMetrics(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	inst := startInstanceWith(t, cfg, dbtest.NewObserved(t, m.ObserveCommand), clk, m)
+	inst := startInstanceWith(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: m.ObserveCommand}), clk, m)
 	c := newClient(t, inst.srv.URL, clk)
 
 	// User data that must not reach a label.
@@ -193,7 +193,7 @@ func TestMetricsDisabled(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t)
 	cfg.Metrics.Enabled = false
-	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	inst := startInstance(t, cfg, newDB(t, clk), clk)
 	if inst.app.Metrics != nil {
 		t.Fatal("a metrics listener handler with metrics disabled")
 	}
@@ -270,7 +270,7 @@ func TestMetricsListenerWithoutPProf(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t)
 	cfg.Metrics.Addr = "127.0.0.1:0"
-	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	inst := startInstance(t, cfg, newDB(t, clk), clk)
 	if inst.app.Metrics == nil {
 		t.Fatal("no metrics listener handler with metrics.addr set")
 	}

@@ -127,7 +127,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 			do: func(t *testing.T, c *client, inst *instance) reply {
 				r := c.call(http.MethodGet, "/blogapi/service/captcha", nil)
 				captchaID = r.Header.Get("X-Captcha-Id")
-				got, err := models.NewCaptchaStore(inst.db).Peek(context.Background(), captchaID)
+				got, err := inst.db.Captchas.Peek(context.Background(), captchaID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -215,7 +215,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				cfg.RateLimit = config.RateLimit{}
 				cfg.Sign.Replay = "off"
 			}
-			inst := startInstance(t, cfg, dbtest.NewObserved(t, log.observe), clk)
+			inst := startInstance(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: log.observe}), clk)
 			c := newClient(t, inst.srv.URL, clk)
 			perRoute := map[string]int{}
 			for _, st := range steps {

@@ -6,15 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/blogapi/blogapi/models/dbtest"
 )
 
 // TestEnvelopeEverywhere: unknown routes, wrong methods and the unsigned
 // operational routes all answer with the envelope.
 func TestEnvelopeEverywhere(t *testing.T) {
 	clk := newClock()
-	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	inst := startInstance(t, testConfig(t), newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 	for _, tc := range []struct {
 		method, path string
@@ -47,7 +45,7 @@ func TestStandardStatusPolicy(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t)
 	cfg.Response.HTTPStatus = "standard"
-	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	inst := startInstance(t, cfg, newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 	req, _ := http.NewRequest(http.MethodGet, inst.srv.URL+"/blogapi/service/captcha", nil)
 	r := c.send(req)
@@ -64,7 +62,7 @@ func TestStandardStatusPolicy(t *testing.T) {
 // size bounds.
 func TestCaptchaEndpoint(t *testing.T) {
 	clk := newClock()
-	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	inst := startInstance(t, testConfig(t), newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 
 	r := c.call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"width": "150", "height": "50"})
@@ -114,7 +112,7 @@ func mapPairs(m map[string]string) []string {
 // TestTokenAttacks: each forged or misused token is refused with its code.
 func TestTokenAttacks(t *testing.T) {
 	clk := newClock()
-	db := dbtest.New(t)
+	db := newDB(t, clk)
 	inst := startInstance(t, testConfig(t), db, clk)
 	c := newClient(t, inst.srv.URL, clk)
 	expect(t, register(t, c, inst, "victim", "victim@example.com", "pw"), 200, "register")
@@ -159,7 +157,7 @@ func TestRequestBodyAttacks(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t)
 	cfg.Server.MaxBodyBytes = 4096
-	db := dbtest.New(t)
+	db := newDB(t, clk)
 	inst := startInstance(t, cfg, db, clk)
 	c := newClient(t, inst.srv.URL, clk)
 
@@ -202,7 +200,7 @@ func TestRequestBodyAttacks(t *testing.T) {
 // in a form body, as the seed's clients send them.
 func TestSignedFormBody(t *testing.T) {
 	clk := newClock()
-	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	inst := startInstance(t, testConfig(t), newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 	expect(t, register(t, c, inst, "former", "former@example.com", "pw"), 200, "register")
 
@@ -227,7 +225,7 @@ func TestCORS(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t)
 	cfg.Server.CORS.AllowedOrigins = []string{listed, "https://blog.example.com"}
-	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	inst := startInstance(t, cfg, newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 
 	// preflight: answered before routing, no envelope (the contract check
@@ -318,7 +316,7 @@ func TestCORSAnyOrigin(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t)
 	cfg.Server.CORS.AllowedOrigins = []string{"*"}
-	inst := startInstance(t, cfg, dbtest.New(t), clk)
+	inst := startInstance(t, cfg, newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 	req, _ := http.NewRequest(http.MethodGet, inst.srv.URL+"/healthz", nil)
 	req.Header.Set("Origin", "https://anywhere.example.com")
@@ -337,7 +335,7 @@ func TestCORSAnyOrigin(t *testing.T) {
 // to the page.
 func TestNoCORSByDefault(t *testing.T) {
 	clk := newClock()
-	inst := startInstance(t, testConfig(t), dbtest.New(t), clk)
+	inst := startInstance(t, testConfig(t), newDB(t, clk), clk)
 	c := newClient(t, inst.srv.URL, clk)
 	r := c.callWith(http.MethodGet, "/blogapi/service/captcha", nil, http.Header{"Origin": {"http://localhost:5173"}})
 	expect(t, r, 200, "captcha without CORS configured")

@@ -62,20 +62,20 @@ func (c chainCase) serve() int {
 // be sent again while its timestamp is within sign.max_skew.
 func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	cfg := t.cfg
-	users := models.NewUserStore(t.db)
+	users := t.db.Users
 	u, err := users.ByAccount(ctx, accountName(t.seeded/2))
 	if err != nil {
 		return nil, fmt.Errorf("chain: seeded user: %w", err)
 	}
 	tokens := services.NewTokenService(app.TokenConfig(cfg, time.Now))
-	sessions := services.NewSessionService(models.NewSessionStore(t.db), tokens, nil)
+	sessions := services.NewSessionService(t.db.Sessions, tokens, nil)
 	userSvc := services.NewUserService(services.UserDeps{Users: users, Sessions: sessions, Logger: t.logger, Now: time.Now, AccessTTL: cfg.JWT.AccessTTL})
 	pair, err := sessions.Start(ctx, u.ID.Hex(), "bench-chain", "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("chain: session: %w", err)
 	}
 	signer := services.NewSigner(services.SignerConfig{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
-		models.NewReplayStore(t.db))
+		t.db.Replays)
 	r := middleware.Renderer{Logger: t.logger, Policy: models.StatusPolicy(cfg.Response.HTTPStatus)}
 	answer := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(gin.H{"ok": true})) }
 

@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -146,7 +147,20 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 		// A second instance over a database of its own, so that what the
 		// earlier phases left (sessions, captchas, the flood's counters)
 		// does not weigh on the curve.
-		g, err := t.serve(ctx, t.db.Client().Database(t.cfg.Mongo.Database+"_growth"))
+		growthDB := models.Options{Database: t.cfg.Mongo.Database + "_growth", Logger: t.logger}
+		if t.metrics != nil {
+			growthDB.Observe = t.metrics.ObserveCommand
+		}
+		var gdb *models.DB
+		var err error
+		pprof.Do(ctx, pprof.Labels(labelSide, sideDatabase), func(ctx context.Context) {
+			gdb, err = t.db.OpenDatabase(ctx, growthDB)
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer gdb.Close()
+		g, err := t.serve(ctx, gdb)
 		if err != nil {
 			return nil, err
 		}

@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/internal/metrics"
@@ -56,7 +54,7 @@ type target struct {
 	secret string
 	// In-process only (zero with -url).
 	cfg    config.Config
-	db     *mongo.Database
+	db     *models.DB
 	logger *slog.Logger
 	// metrics is the registry the server records into, as main.go's does
 	// (nil when metrics.enabled is false).
@@ -81,7 +79,7 @@ func benchConfig(path, dataDir string, hashSlots int) (config.Config, error) {
 	cfg.Mongo.URI = ""
 	cfg.Mongo.EmbeddedListen = ""
 	cfg.Server.TrustedProxies = []string{"127.0.0.1"}
-	const never = "1000000000-S"
+	never := config.Rate{Count: 1_000_000_000, Period: time.Second}
 	cfg.RateLimit = config.RateLimit{Captcha: never, CheckUsername: never, Register: never, ForgotPassword: never, VerifyResend: never}
 	if hashSlots > 0 {
 		cfg.Security.HashConcurrency = hashSlots
@@ -114,16 +112,15 @@ func startInProcess(ctx context.Context, o options) (*target, error) {
 	logger := app.NewLogger(io.Discard, cfg.Log)
 	m := app.NewMetrics(cfg, logger)
 
-	var db *mongo.Database
-	var closeDB func()
+	var db *models.DB
 	pprof.Do(ctx, pprof.Labels(labelSide, sideDatabase), func(ctx context.Context) {
-		db, closeDB, err = app.OpenDatabase(ctx, cfg, logger, io.Discard, m)
+		db, err = app.OpenDatabase(ctx, cfg, logger, io.Discard, m)
 	})
 	if err != nil {
 		undo()
 		return nil, err
 	}
-	cleanup = append(cleanup, closeDB)
+	cleanup = append(cleanup, db.Close)
 	hash, err := services.NewPasswordHasher(1).Hash(ctx, md5hex(benchPassword))
 	if err != nil {
 		undo()
@@ -143,12 +140,8 @@ func startInProcess(ctx context.Context, o options) (*target, error) {
 
 // serve starts another API instance over db (a database of the same
 // embedded FerretDB) on 127.0.0.1:0; its close stops the HTTP server and
-// the app.
-func (t *target) serve(ctx context.Context, db *mongo.Database) (*target, error) {
-	// As OpenDatabase prepares its own database (a no-op the second time).
-	if err := app.PrepareDatabase(ctx, t.cfg, db); err != nil {
-		return nil, err
-	}
+// the app (not db).
+func (t *target) serve(ctx context.Context, db *models.DB) (*target, error) {
 	a, err := app.New(ctx, t.cfg, db, t.logger, time.Now, t.metrics)
 	if err != nil {
 		return nil, err
@@ -186,13 +179,13 @@ func connectRemote(base, key, secret string) *target {
 func accountName(i int) string { return fmt.Sprintf("bench%06d", i) }
 
 // seedTo inserts users accountName(t.seeded) … accountName(n-1) straight
-// into `users` through models.UserStore (CreateMany, 1,000 at a time), all
+// into `users` through the database's UserStore (CreateMany, 1,000 at a time), all
 // with the one argon2id hash computed at start-up: hashing 50,000
 // passwords would take the run's whole budget, and what is measured is the
 // lookup, not the registration.
 func (t *target) seedTo(ctx context.Context, n int) error {
 	const batch = 1000
-	store := models.NewUserStore(t.db)
+	store := t.db.Users
 	now := time.Now().UnixMilli()
 	for from := t.seeded; from < n; from += batch {
 		users := make([]models.User, 0, batch)

@@ -91,7 +91,8 @@ func TestDefault(t *testing.T) {
 		Mail:     Mail{Driver: "log", Port: 587, From: "blogapi <no-reply@localhost>", TLSPolicy: "mandatory"},
 		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute},
 		RateLimit: RateLimit{
-			Captcha: "30-M", CheckUsername: "60-M", Register: "10-H", ForgotPassword: "5-H", VerifyResend: "5-H",
+			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
+			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour},
 		},
 		Metrics: Metrics{Enabled: true, Addr: "", PProf: false},
 	}
@@ -146,6 +147,10 @@ func TestLoadEnvOverrides(t *testing.T) {
 			[]App{{Name: "spa", Key: "k1", Secret: "0123456789abcdef"}, {Name: "admin", Key: "k2", Secret: "fedcba9876543210"}}},
 		{"metrics keys", map[string]string{"BLOGAPI_METRICS_ENABLED": "true", "BLOGAPI_METRICS_ADDR": "127.0.0.1:9090", "BLOGAPI_METRICS_PPROF": "true"},
 			func(c Config) any { return c.Metrics }, Metrics{Enabled: true, Addr: "127.0.0.1:9090", PProf: true}},
+		{"rate", map[string]string{"BLOGAPI_RATE_LIMIT_REGISTER": "3-d"},
+			func(c Config) any { return c.RateLimit.Register }, Rate{Count: 3, Period: 24 * time.Hour}},
+		{"enum", map[string]string{"BLOGAPI_SIGN_REPLAY": "all"},
+			func(c Config) any { return c.Sign.Replay }, ReplayAll},
 		{"empty variable is no override", map[string]string{"BLOGAPI_SERVER_ADDR": ""},
 			func(c Config) any { return c.Server.Addr }, ":8080"},
 		{"the wrong prefix is ignored", map[string]string{"SERVER_ADDR": ":9"},
@@ -175,6 +180,7 @@ func TestLoadEnvErrors(t *testing.T) {
 		{"apps not JSON", "BLOGAPI_SIGN_APPS", "spa:k1:secretsecretsecret"},
 		{"apps unknown field", "BLOGAPI_SIGN_APPS", `[{"name":"a","key":"k","secret":"secretsecretsecret","extra":1}]`},
 		{"apps trailing data", "BLOGAPI_SIGN_APPS", `[{"name":"a","key":"k","secret":"secretsecretsecret"}] []`},
+		{"rate without unit", "BLOGAPI_RATE_LIMIT_CAPTCHA", "45"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,6 +213,14 @@ func TestLoadFileErrors(t *testing.T) {
 		{"bad duration string", "jwt:\n  access_ttl: 2 hours\n", "jwt.access_ttl"},
 		{"malformed YAML", "server: [\n", "config: read "},
 		{"validation through Load", "server:\n  max_body_bytes: 10\n", "server.max_body_bytes: must be between 1 KiB and 64 MiB"},
+		{"rate without unit", "rate_limit:\n  captcha: \"30\"\n", "rate_limit.captcha: must be \"<count>-<S|M|H|D>\""},
+		{"rate as a number", "rate_limit:\n  register: 10\n", "rate_limit.register: must be a string"},
+		{"rate as a mapping", "rate_limit:\n  register: {count: 10}\n", `unknown key "rate_limit.register.count"`},
+		{"unknown sign.replay", "sign:\n  replay: post\n", `sign.replay: must be one of all, mutating, off (got "post")`},
+		{"empty sign.replay", "sign:\n  replay: \"\"\n", `sign.replay: must be one of all, mutating, off (got "")`},
+		{"unknown response.http_status", "response:\n  http_status: http\n", "response.http_status: must be one of mirror, standard"},
+		{"unknown captcha.driver", "captcha:\n  driver: audio\n", "captcha.driver: must be one of string, math"},
+		{"unknown mail.driver", "mail:\n  driver: sendmail\n", "mail.driver: must be one of log, smtp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,6 +250,11 @@ func TestLoadFileDetails(t *testing.T) {
 			func(c Config) any { return c.Server.Addr }, ":8080"},
 		{"a list from the file", "server:\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n",
 			func(c Config) any { return c.Server.TrustedProxies }, []string{"10.0.0.0/8", "::1"}},
+		{"rates from the file, lower-case unit and disabled", "rate_limit:\n  captcha: 100-s\n  register: \"\"\n  verify_resend: 1-D\n",
+			func(c Config) any { return c.RateLimit }, RateLimit{
+				Captcha: Rate{100, time.Second}, CheckUsername: Rate{60, time.Minute}, Register: Rate{},
+				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour},
+			}},
 		{"trailing slash of public_url removed", "server:\n  public_url: https://blog.example.com/\n",
 			func(c Config) any { return c.Server.PublicURL }, "https://blog.example.com"},
 	}
@@ -339,11 +358,9 @@ func TestValidate(t *testing.T) {
 		{"login_lock_after", func(c *Config) { c.Security.LoginLockAfter = 3 }, "security.login_lock_after: must be more than security.login_captcha_after"},
 		{"login_window small", func(c *Config) { c.Security.LoginWindow = 30 * time.Second }, "security.login_window: must be between 1m0s and 24h0m0s"},
 		{"login_window big", func(c *Config) { c.Security.LoginWindow = 25 * time.Hour }, "security.login_window: must be between 1m0s and 24h0m0s"},
-		{"rate no unit", func(c *Config) { c.RateLimit.Captcha = "30" }, "rate_limit.captcha: "},
-		{"rate zero", func(c *Config) { c.RateLimit.CheckUsername = "0-M" }, "rate_limit.check_username: "},
-		{"rate bad unit", func(c *Config) { c.RateLimit.Register = "10-W" }, "rate_limit.register: "},
-		{"rate signed count", func(c *Config) { c.RateLimit.ForgotPassword = "+5-H" }, "rate_limit.forgot_password: "},
-		{"rate extra part", func(c *Config) { c.RateLimit.VerifyResend = "5-H-1" }, "rate_limit.verify_resend: "},
+		{"rate without period", func(c *Config) { c.RateLimit.Captcha = Rate{Count: 30} }, "rate_limit.captcha: must be a count of at least 1"},
+		{"rate negative count", func(c *Config) { c.RateLimit.CheckUsername = Rate{Count: -1, Period: time.Minute} }, "rate_limit.check_username: "},
+		{"rate zero count", func(c *Config) { c.RateLimit.VerifyResend = Rate{Period: time.Minute} }, "rate_limit.verify_resend: "},
 		{"metrics addr malformed", func(c *Config) { c.Metrics.Addr = "9090" }, "metrics.addr: must be host:port"},
 		{"metrics addr bad port", func(c *Config) { c.Metrics.Addr = ":http" }, "metrics.addr: port must be a number"},
 		{"metrics addr while disabled", func(c *Config) {
@@ -411,11 +428,7 @@ func TestValidateAccepts(t *testing.T) {
 			c.Captcha.TTL = 30 * time.Second
 		}},
 		{"refresh 90 days", func(c *Config) { c.JWT.RefreshTTL = 90 * 24 * time.Hour }},
-		{"rate limits lower-case unit and disabled", func(c *Config) {
-			c.RateLimit.Captcha = "100-s"
-			c.RateLimit.Register = ""
-			c.RateLimit.VerifyResend = "1-D"
-		}},
+		{"rate limits disabled", func(c *Config) { c.RateLimit = RateLimit{} }},
 		{"metrics on their own listener with pprof", func(c *Config) {
 			c.Metrics.Addr = "127.0.0.1:9090"
 			c.Metrics.PProf = true
@@ -500,6 +513,55 @@ func TestRepoConfigRefusedInRelease(t *testing.T) {
 	for _, want := range []string{"jwt.secret: ", "sign.apps[0].secret: ", "mail.driver: "} {
 		if err == nil || !hasLine(err, want) {
 			t.Errorf("error %v, want a line starting with %q", err, want)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    Rate
+		wantErr bool
+	}{
+		{"", Rate{}, false},
+		{"30-M", Rate{30, time.Minute}, false},
+		{"5-H", Rate{5, time.Hour}, false},
+		{"10-S", Rate{10, time.Second}, false},
+		{"100-D", Rate{100, 24 * time.Hour}, false},
+		{"5-h", Rate{5, time.Hour}, false},
+		{"  ", Rate{}, true},
+		{" 7-M ", Rate{}, true},
+		{"0-M", Rate{}, true},
+		{"-1-M", Rate{}, true},
+		{"+5-H", Rate{}, true},
+		{"30", Rate{}, true},
+		{"30-W", Rate{}, true},
+		{"5-H-1", Rate{}, true},
+		{"x-M", Rate{}, true},
+		{"30/M", Rate{}, true},
+		{"1.5-M", Rate{}, true},
+		{"99999999999999999999-M", Rate{}, true},
+	}
+	for _, tc := range cases {
+		got, err := parseRate(tc.in)
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("parseRate(%q) = %+v, %v; want %+v, error %v", tc.in, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+// TestLoadUnknownEnumFromEnv: an enum value the server does not know, from the environment too,
+// is a start-up error naming the key, never a silent default.
+func TestLoadUnknownEnumFromEnv(t *testing.T) {
+	for variable, want := range map[string]string{
+		"BLOGAPI_SIGN_REPLAY":          "sign.replay: must be one of all, mutating, off",
+		"BLOGAPI_RESPONSE_HTTP_STATUS": "response.http_status: must be one of mirror, standard",
+		"BLOGAPI_CAPTCHA_DRIVER":       "captcha.driver: must be one of string, math",
+		"BLOGAPI_MAIL_DRIVER":          "mail.driver: must be one of log, smtp",
+	} {
+		_, err := Load("../config.yaml", env(map[string]string{variable: "bogus"}))
+		if err == nil || !hasLine(err, want) {
+			t.Errorf("%s=bogus: error %v, want a line starting with %q", variable, err, want)
 		}
 	}
 }

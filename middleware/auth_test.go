@@ -36,7 +36,7 @@ func newAuthFixture(t *testing.T) *authFixture {
 		Secret: []byte("middleware-test-secret-32-bytes!"), Issuer: "blogapi-test",
 		AccessTTL: 2 * time.Hour, RefreshTTL: 24 * time.Hour, Now: clock,
 	})
-	f.sessions = services.NewSessionService(models.NewSessionStore(dbtest.New(t)), f.tokens, clock)
+	f.sessions = services.NewSessionService(dbtest.New(t).Sessions, f.tokens, clock)
 	return f
 }
 

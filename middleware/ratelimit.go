@@ -1,9 +1,7 @@
 package middleware
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -62,23 +60,4 @@ func RateLimit(r Renderer, l *limiter.Limiter, name string, now func() time.Time
 		}
 		c.Next()
 	}
-}
-
-// ParseRate reads a rate_limit.* value: "<n>-<S|M|H|D>" is n requests per
-// second, minute, hour or day (github.com/ulule/limiter/v3's format, n ≥ 1);
-// "" (or blanks) is no limit, reported by enabled=false. Anything else is an
-// error naming the expected format.
-func ParseRate(s string) (rate limiter.Rate, enabled bool, err error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return limiter.Rate{}, false, nil
-	}
-	rate, err = limiter.NewRateFromFormatted(s)
-	if err != nil {
-		return limiter.Rate{}, false, fmt.Errorf("rate %q: want \"<count>-<S|M|H|D>\" such as \"30-M\": %w", s, err)
-	}
-	if rate.Limit < 1 {
-		return limiter.Rate{}, false, fmt.Errorf("rate %q: the count must be at least 1", s)
-	}
-	return rate, true, nil
 }

@@ -2,7 +2,6 @@ package middleware_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net"
@@ -56,7 +55,7 @@ func get(e *gin.Engine, path, remoteIP, forwardedFor string) *httptest.ResponseR
 
 func TestRateLimitAllowsThenRefuses(t *testing.T) {
 	start := time.Now()
-	store := models.NewRateLimitStore(dbtest.New(t), func() time.Time { return start })
+	store := dbtest.Open(t, models.Options{Now: func() time.Time { return start }}).RateLimits
 	e := limitedEngine(t, store, limiter.Rate{Limit: 3, Period: time.Minute}, nil, nil)
 	const ip = "192.0.2.1"
 
@@ -107,7 +106,7 @@ func TestRateLimitAllowsThenRefuses(t *testing.T) {
 func TestRateLimitNewWindow(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
-	e := limitedEngine(t, models.NewRateLimitStore(dbtest.New(t), clock), limiter.Rate{Limit: 1, Period: time.Minute}, nil, nil)
+	e := limitedEngine(t, dbtest.Open(t, models.Options{Now: clock}).RateLimits, limiter.Rate{Limit: 1, Period: time.Minute}, nil, nil)
 	if w := get(e, "/a", "192.0.2.3", ""); w.Code != http.StatusOK {
 		t.Fatalf("first: HTTP %d", w.Code)
 	}
@@ -134,7 +133,7 @@ func TestRateLimitClientIP(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			store := models.NewRateLimitStore(dbtest.New(t), nil)
+			store := dbtest.New(t).RateLimits
 			e := limitedEngine(t, store, limiter.Rate{Limit: 1, Period: time.Minute}, tc.proxies, nil)
 			if w := get(e, "/a", "127.0.0.1", tc.xff[0]); w.Code != http.StatusOK {
 				t.Fatalf("first: HTTP %d", w.Code)
@@ -147,7 +146,7 @@ func TestRateLimitClientIP(t *testing.T) {
 }
 
 func TestRateLimitIPv6Mask(t *testing.T) {
-	store := models.NewRateLimitStore(dbtest.New(t), nil)
+	store := dbtest.New(t).RateLimits
 	// No limiter masks: RateLimit counts a /64 as one client itself.
 	e := limitedEngine(t, store, limiter.Rate{Limit: 1, Period: time.Minute}, nil, nil)
 	if w := get(e, "/a", "2001:db8:1:2::1", ""); w.Code != http.StatusOK {
@@ -162,16 +161,10 @@ func TestRateLimitIPv6Mask(t *testing.T) {
 }
 
 func TestRateLimitFailsOpen(t *testing.T) {
-	ctx := context.Background()
-	client, err := models.Connect(ctx, dbtest.URI(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Disconnect(ctx); err != nil {
-		t.Fatal(err)
-	}
+	down := dbtest.New(t)
+	down.Close()
 	var logs bytes.Buffer
-	store := models.NewRateLimitStore(client.Database("gone"), nil)
+	store := down.RateLimits
 	e := limitedEngine(t, store, limiter.Rate{Limit: 1, Period: time.Minute}, nil, &logs)
 
 	for i := range 2 {
@@ -203,43 +196,6 @@ func TestRateLimitNilLimiter(t *testing.T) {
 	for range 3 {
 		if w := get(e, "/", "192.0.2.1", ""); w.Code != http.StatusNoContent {
 			t.Fatalf("no limiter: HTTP %d", w.Code)
-		}
-	}
-}
-
-func TestParseRate(t *testing.T) {
-	cases := []struct {
-		in      string
-		limit   int64
-		period  time.Duration
-		enabled bool
-		wantErr bool
-	}{
-		{"", 0, 0, false, false},
-		{"  ", 0, 0, false, false},
-		{"30-M", 30, time.Minute, true, false},
-		{"5-H", 5, time.Hour, true, false},
-		{"10-S", 10, time.Second, true, false},
-		{"100-D", 100, 24 * time.Hour, true, false},
-		{"5-h", 5, time.Hour, true, false},
-		{" 7-M ", 7, time.Minute, true, false},
-		{"0-M", 0, 0, false, true},
-		{"-1-M", 0, 0, false, true},
-		{"30", 0, 0, false, true},
-		{"30-W", 0, 0, false, true},
-		{"x-M", 0, 0, false, true},
-		{"30/M", 0, 0, false, true},
-		{"1.5-M", 0, 0, false, true},
-	}
-	for _, tc := range cases {
-		rate, enabled, err := middleware.ParseRate(tc.in)
-		if (err != nil) != tc.wantErr {
-			t.Errorf("ParseRate(%q): error %v, want error %v", tc.in, err, tc.wantErr)
-			continue
-		}
-		if enabled != tc.enabled || rate.Limit != tc.limit || rate.Period != tc.period {
-			t.Errorf("ParseRate(%q) = %d per %v enabled %v, want %d per %v enabled %v",
-				tc.in, rate.Limit, rate.Period, enabled, tc.limit, tc.period, tc.enabled)
 		}
 	}
 }

@@ -70,7 +70,7 @@ func signEngineMax(t *testing.T, policy models.StatusPolicy, maxBody int64) *gin
 // clock stopped at signNow, with replay records in a fresh database.
 func newTestSigner(t *testing.T, name string) *services.Signer {
 	t.Helper()
-	store := models.NewReplayStore(dbtest.New(t))
+	store := dbtest.New(t).Replays
 	store.Now = func() time.Time { return signNow }
 	return services.NewSigner(services.SignerConfig{
 		Apps: []services.SignApp{{Name: name, Key: signKey, Secret: signSecret}},

@@ -22,13 +22,10 @@ type Captcha struct {
 // verify a captcha another one issued.
 type CaptchaStore struct{ coll *mongo.Collection }
 
-// NewCaptchaStore uses the `captchas` collection of db.
-func NewCaptchaStore(db *mongo.Database) *CaptchaStore {
+// newCaptchaStore uses the `captchas` collection of db.
+func newCaptchaStore(db *mongo.Database) *CaptchaStore {
 	return &CaptchaStore{coll: db.Collection(CollCaptchas)}
 }
-
-// Collection is the underlying collection (for expiry set-up).
-func (s *CaptchaStore) Collection() *mongo.Collection { return s.coll }
 
 // Put stores a captcha; an existing id is overwritten.
 func (s *CaptchaStore) Put(ctx context.Context, c Captcha) error {

@@ -15,7 +15,7 @@ import (
 // TestCaptchaTakeOnce: of many concurrent takes of one captcha, exactly
 // one gets it (SPEC §6 single use), on the embedded FerretDB too.
 func TestCaptchaTakeOnce(t *testing.T) {
-	store := models.NewCaptchaStore(dbtest.New(t))
+	store := dbtest.New(t).Captchas
 	ctx := context.Background()
 	for round := 0; round < 5; round++ {
 		if err := store.Put(ctx, models.Captcha{ID: "c1", Answer: "ab12", ExpiresAt: time.Now().Add(time.Minute)}); err != nil {
@@ -49,7 +49,7 @@ func TestCaptchaTakeOnce(t *testing.T) {
 }
 
 func TestEmailTokenTakeOnceAndExpiry(t *testing.T) {
-	store := models.NewEmailTokenStore(dbtest.New(t))
+	store := dbtest.New(t).EmailTokens
 	ctx := context.Background()
 	now := time.Now()
 	tok := models.EmailToken{ID: "h1", Kind: models.TokenPasswordReset, UserID: "u1", Email: "a@example.com", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}

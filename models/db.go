@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -18,64 +17,262 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 )
 
-// Embedded is a running in-process FerretDB (SPEC §8): the MongoDB wire
-// protocol over SQLite files in a directory. It is meant for development and
-// single-node use.
-type Embedded struct {
-	uri    string
-	cancel context.CancelFunc
-	done   chan struct{}
+// The collections of the stores, one name each. Open creates every one of
+// them on the embedded database (see indexEmbeddedIDs).
+const (
+	CollUsers            = "users"
+	CollSessions         = "sessions"
+	CollSessionRotations = "session_rotations"
+	CollCaptchas         = "captchas"
+	CollReplays          = "replays"
+	CollLoginAttempts    = "login_attempts"
+	CollRateLimits       = "ratelimits"
+	CollEmailTokens      = "email_tokens"
+	CollOutbox           = "outbox"
+)
+
+// collectionNames lists every collection the stores use.
+func collectionNames() []string {
+	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox}
 }
 
-// StartEmbedded starts FerretDB with its SQLite backend under dir (created
-// when missing) and a TCP listener on listen ("127.0.0.1:0" picks a free
-// port). logger receives FerretDB's own logs; pass one at a quiet level.
-// Stop it with Close.
-func StartEmbedded(ctx context.Context, dir, listen string, logger *slog.Logger) (*Embedded, error) {
-	abs, err := filepath.Abs(dir)
+// Options say which database Open opens and how.
+type Options struct {
+	// URI is a mongodb:// or mongodb+srv:// address of a MongoDB server;
+	// "" starts the embedded FerretDB under Dir instead.
+	URI string
+	// Dir holds the embedded FerretDB's SQLite files (created, mode 0700).
+	Dir string
+	// Listen is the embedded FerretDB's TCP address; "" is 127.0.0.1 on a
+	// free port.
+	Listen string
+	// EngineLogger receives the embedded FerretDB's own logs (nil: none).
+	// FerretDB logs whole wire messages below error level: give it a
+	// logger at error level.
+	EngineLogger *slog.Logger
+
+	// Database is the database's name; required.
+	Database string
+	// Observe, when not nil, receives every finished command of the
+	// client (command latency for the metrics).
+	Observe CommandObserver
+	// Now is the stores' clock: replay and rate-limit expiry, the sweep
+	// (nil: time.Now).
+	Now func() time.Time
+	// Logger receives the expiry sweep's failures (nil: none).
+	Logger *slog.Logger
+	// SweepInterval is how often expired documents are deleted where the
+	// server has no TTL indexes (0: one minute).
+	SweepInterval time.Duration
+}
+
+// DB is one opened database: its stores, and the client, the embedded
+// server (when Open started it) and the expiry sweep behind them, which
+// Close stops. The stores are safe for concurrent use; share them.
+type DB struct {
+	Users         *UserStore
+	Sessions      *SessionStore
+	Captchas      *CaptchaStore
+	Replays       *ReplayStore
+	LoginAttempts *LoginAttemptStore
+	RateLimits    *RateLimitStore
+	EmailTokens   *EmailTokenStore
+	Outbox        *OutboxStore
+
+	srv      server
+	embedded *embedded // started by Open: stopped by Close; nil otherwise
+	client   *mongo.Client
+	db       *mongo.Database
+	expiring *expiring
+	stop     context.CancelFunc
+	swept    chan struct{}
+	close    sync.Once
+}
+
+// server is where a DB's client connects: a MongoDB URI, and for the
+// embedded FerretDB the directory of its SQLite files.
+type server struct {
+	uri string
+	dir string // "" for MongoDB
+}
+
+// Open opens o.Database: it connects to o.URI, or starts the embedded
+// FerretDB under o.Dir when o.URI is empty; on the embedded server it
+// creates every collection and indexes the expression FerretDB finds _id
+// with (indexEmbeddedIDs; BENCHMARKS.md, "Findings"); it creates the
+// stores' indexes, `expiresAt` TTL indexes where the server has them, and
+// starts the sweep that deletes expired documents where it has not. Setup
+// is bounded by ctx and at most 30 s. Errors: the embedded server's
+// directory or start, the connection or ping, an index. Call Close when
+// done.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.Database == "" {
+		return nil, errors.New("open database: no database name")
+	}
+	if o.URI != "" {
+		return open(ctx, server{uri: o.URI}, o)
+	}
+	e, err := startEmbedded(ctx, o.Dir, o.Listen, o.EngineLogger)
 	if err != nil {
-		return nil, fmt.Errorf("embedded database dir: %w", err)
+		return nil, err
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("embedded database dir: %w", err)
-	}
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listen},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + filepath.ToSlash(abs) + "/",
-		Logger:    logger,
-	})
+	d, err := open(ctx, server{uri: e.uri, dir: e.dir}, o)
 	if err != nil {
-		return nil, fmt.Errorf("start embedded database: %w", err)
+		e.close()
+		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	d.embedded = e
+	return d, nil
+}
+
+// OpenDatabase is Open for another database, o.Database, on the server d
+// runs or connects to, with a client of its own (observed by o.Observe):
+// e.g. a fresh database per test on one embedded server. o.URI, o.Dir,
+// o.Listen and o.EngineLogger must be empty: the server is d's. Close the
+// new DB before d when d started the embedded server.
+func (d *DB) OpenDatabase(ctx context.Context, o Options) (*DB, error) {
+	if o.URI != "" || o.Dir != "" || o.Listen != "" || o.EngineLogger != nil {
+		return nil, errors.New("open database: the server is the first database's; leave URI, Dir, Listen and EngineLogger empty")
+	}
+	if o.Database == "" {
+		return nil, errors.New("open database: no database name")
+	}
+	return open(ctx, d.srv, o)
+}
+
+// open connects a client to srv and readies o.Database on it.
+func open(ctx context.Context, srv server, o Options) (*DB, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	client, err := connect(ctx, srv.uri, o.Observe)
+	if err != nil {
+		return nil, err
+	}
+	db := client.Database(o.Database)
+	d, err := prepare(ctx, db, srv, o)
+	if err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	d.srv, d.client = srv, client
+	return d, nil
+}
+
+// prepare builds the stores over db and creates what they need.
+func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*DB, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	replays := newReplayStore(db)
+	replays.Now = now
+	d := &DB{
+		Users:         newUserStore(db),
+		Sessions:      newSessionStore(db),
+		Captchas:      newCaptchaStore(db),
+		Replays:       replays,
+		LoginAttempts: newLoginAttemptStore(db),
+		RateLimits:    newRateLimitStore(db, now),
+		EmailTokens:   newEmailTokenStore(db),
+		Outbox:        newOutboxStore(db),
+		db:            db,
+	}
+	for _, ensure := range []func(context.Context) error{
+		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
+	} {
+		if err := ensure(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// Every document of these collections carries expiresAt.
+	exp, err := ensureExpiry(ctx, logger, db.Collection(CollCaptchas), db.Collection(CollReplays),
+		db.Collection(CollLoginAttempts), db.Collection(CollRateLimits), db.Collection(CollEmailTokens),
+		db.Collection(CollSessions), db.Collection(CollSessionRotations))
+	if err != nil {
+		return nil, err
+	}
+	d.expiring = exp
+	// After the indexes, which created most collections on the way.
+	if srv.dir != "" {
+		if err := indexEmbeddedIDs(ctx, db, srv.dir, collectionNames()); err != nil {
+			return nil, err
+		}
+	}
+	interval := o.SweepInterval
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	sweepCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	d.stop, d.swept = stop, make(chan struct{})
 	go func() {
-		defer close(e.done)
-		_ = f.Run(runCtx)
+		defer close(d.swept)
+		exp.run(sweepCtx, interval, now)
 	}()
-	// MongoDBURI blocks until the listener is up.
-	e.uri = f.MongoDBURI()
-	return e, nil
+	return d, nil
 }
 
-// URI is the mongodb:// address of the embedded server.
-func (e *Embedded) URI() string { return e.uri }
+// Name is the database's name (Options.Database).
+func (d *DB) Name() string { return d.db.Name() }
 
-// Close stops the server and waits until its files are closed.
-func (e *Embedded) Close() {
-	e.cancel()
-	<-e.done
+// EmbeddedAddr is the host:port of the embedded FerretDB d uses, or "" on
+// MongoDB: for the start-up log, and for tools that connect to it.
+func (d *DB) EmbeddedAddr() string {
+	if d.srv.dir == "" {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(d.srv.uri, "mongodb://"), "/")
 }
 
-// Connect opens a client on uri and pings it (bounded by ctx). The client
+// Ping asks the server whether it answers (the primary, bounded by ctx):
+// the readiness check.
+func (d *DB) Ping(ctx context.Context) error {
+	return d.client.Ping(ctx, readpref.Primary())
+}
+
+// SweepExpired deletes the documents whose expiresAt is at or before now
+// from the collections the server cannot expire itself (no TTL indexes),
+// and returns how many: what the background sweep does every
+// Options.SweepInterval.
+func (d *DB) SweepExpired(ctx context.Context, now time.Time) (int64, error) {
+	return d.expiring.sweepOnce(ctx, now)
+}
+
+// Drop deletes the database with every document in it (tests drop their
+// own).
+func (d *DB) Drop(ctx context.Context) error {
+	if err := d.db.Drop(ctx); err != nil {
+		return fmt.Errorf("drop database %s: %w", d.db.Name(), err)
+	}
+	return nil
+}
+
+// Close stops the expiry sweep, disconnects the client (waiting at most
+// 5 s for commands in flight) and stops the embedded server when Open
+// started it. The stores fail afterwards as over a database that is down.
+// Safe to call more than once.
+func (d *DB) Close() {
+	d.close.Do(func() {
+		d.stop()
+		<-d.swept
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = d.client.Disconnect(ctx)
+		if d.embedded != nil {
+			d.embedded.close()
+		}
+	})
+}
+
+// connect opens a client on uri and pings it (bounded by ctx). The client
 // counts every command it starts in the CommandCounter of the command's
 // context (WithCommandCounter) and, when observe is not nil, reports every
-// finished command to it. The caller disconnects the client.
-func Connect(ctx context.Context, uri string, observe CommandObserver) (*mongo.Client, error) {
+// finished command to it.
+func connect(ctx context.Context, uri string, observe CommandObserver) (*mongo.Client, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(10 * time.Second).
 		SetMonitor(commandMonitor(observe)))
@@ -89,19 +286,12 @@ func Connect(ctx context.Context, uri string, observe CommandObserver) (*mongo.C
 	return client, nil
 }
 
-// Ping asks db's server whether it answers (the primary, bounded by ctx):
-// the readiness check.
-func Ping(ctx context.Context, db *mongo.Database) error {
-	return db.Client().Ping(ctx, readpref.Primary())
-}
-
-// CommandObserver receives each database command a client from Connect
-// finished: ctx is the context the command ran with, command the
-// command's name as the driver reports it ("find", "insert",
-// "findAndModify", "update", "delete"…), ok whether the server answered
-// it without error, elapsed the round trip. It never sees the command's
-// documents or filters. It is called on the caller's goroutine and must
-// be quick.
+// CommandObserver receives each database command a DB's client finished:
+// ctx is the context the command ran with, command the command's name as
+// the driver reports it ("find", "insert", "findAndModify", "update",
+// "delete"…), ok whether the server answered it without error, elapsed the
+// round trip. It never sees the command's documents or filters. It is
+// called on the caller's goroutine and must be quick.
 type CommandObserver func(ctx context.Context, command string, ok bool, elapsed time.Duration)
 
 // CommandCounter counts the database commands started with one context:
@@ -111,8 +301,9 @@ type CommandCounter struct{ n atomic.Int64 }
 type commandCounterKey struct{}
 
 // WithCommandCounter returns ctx carrying a new CommandCounter: every
-// command a client from Connect starts with ctx, or a context derived
-// from it, adds one (the round trips of a request, issue 5).
+// command a DB's client starts with ctx, or a context derived from it,
+// adds one (the round trips of a request, README "Database round trips per
+// request").
 func WithCommandCounter(ctx context.Context) (context.Context, *CommandCounter) {
 	c := new(CommandCounter)
 	return context.WithValue(ctx, commandCounterKey{}, c), c

@@ -14,11 +14,12 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 func TestEmbeddedRoundTrip(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
-	if _, err := db.Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 1}}); err != nil {
+	c := dbtest.Collection(t, db, "c")
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	var got struct{ N int }
-	if err := db.Collection("c").FindOne(ctx, bson.D{{Key: "_id", Value: "a"}}).Decode(&got); err != nil || got.N != 1 {
+	if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: "a"}}).Decode(&got); err != nil || got.N != 1 {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 }

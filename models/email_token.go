@@ -31,16 +31,13 @@ type EmailToken struct {
 // EmailTokenStore keeps mailed tokens in MongoDB.
 type EmailTokenStore struct{ coll *mongo.Collection }
 
-// NewEmailTokenStore uses the `email_tokens` collection of db.
-func NewEmailTokenStore(db *mongo.Database) *EmailTokenStore {
+// newEmailTokenStore uses the `email_tokens` collection of db.
+func newEmailTokenStore(db *mongo.Database) *EmailTokenStore {
 	return &EmailTokenStore{coll: db.Collection(CollEmailTokens)}
 }
 
-// Collection is the underlying collection (for expiry set-up).
-func (s *EmailTokenStore) Collection() *mongo.Collection { return s.coll }
-
-// EnsureIndexes creates the userId index used to revoke a user's tokens.
-func (s *EmailTokenStore) EnsureIndexes(ctx context.Context) error {
+// ensureIndexes creates the userId index used to revoke a user's tokens.
+func (s *EmailTokenStore) ensureIndexes(ctx context.Context) error {
 	_, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "kind", Value: 1}}})
 	if err != nil {
 		return fmt.Errorf("email_tokens indexes: %w", err)

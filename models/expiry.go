@@ -12,20 +12,20 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Expiring sets up expiry for collections whose documents carry
-// `expiresAt` (SPEC §8): a TTL index where the server has them (MongoDB),
+// expiring sets up expiry for collections whose documents carry
+// `expiresAt`: a TTL index where the server has them (MongoDB),
 // else a periodic sweep (FerretDB v1 answers NotImplemented). Reads filter
 // on expiresAt either way, so expiry is exact; this only reclaims space.
-type Expiring struct {
+type expiring struct {
 	sweep  []*mongo.Collection
 	logger *slog.Logger
 }
 
-// EnsureExpiry creates an `expiresAt` TTL index (expireAfterSeconds 0) on
+// ensureExpiry creates an `expiresAt` TTL index (expireAfterSeconds 0) on
 // each collection; those where the server refuses TTL indexes are swept by
-// Run instead. An `expiresAt` index is created in any case.
-func EnsureExpiry(ctx context.Context, logger *slog.Logger, colls ...*mongo.Collection) (*Expiring, error) {
-	e := &Expiring{logger: logger}
+// run instead. An `expiresAt` index is created in any case. Idempotent.
+func ensureExpiry(ctx context.Context, logger *slog.Logger, colls ...*mongo.Collection) (*expiring, error) {
+	e := &expiring{logger: logger}
 	for _, c := range colls {
 		_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{
 			Keys:    bson.D{{Key: "expiresAt", Value: 1}},
@@ -58,9 +58,9 @@ func isIndexConflict(err error) bool {
 	return errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86)
 }
 
-// SweepOnce deletes documents whose expiresAt is at or before now from the
+// sweepOnce deletes documents whose expiresAt is at or before now from the
 // swept collections and returns how many.
-func (e *Expiring) SweepOnce(ctx context.Context, now time.Time) (int64, error) {
+func (e *expiring) sweepOnce(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	for _, c := range e.sweep {
 		res, err := c.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
@@ -72,8 +72,8 @@ func (e *Expiring) SweepOnce(ctx context.Context, now time.Time) (int64, error) 
 	return total, nil
 }
 
-// Run sweeps every interval until ctx ends. Nothing to sweep: returns at once.
-func (e *Expiring) Run(ctx context.Context, interval time.Duration, now func() time.Time) {
+// run sweeps every interval until ctx ends. Nothing to sweep: returns at once.
+func (e *expiring) run(ctx context.Context, interval time.Duration, now func() time.Time) {
 	if len(e.sweep) == 0 {
 		return
 	}
@@ -84,7 +84,7 @@ func (e *Expiring) Run(ctx context.Context, interval time.Duration, now func() t
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := e.SweepOnce(ctx, now()); err != nil {
+			if n, err := e.sweepOnce(ctx, now()); err != nil {
 				e.logger.WarnContext(ctx, "expiry sweep failed", "err", err.Error())
 			} else if n > 0 {
 				e.logger.DebugContext(ctx, "expiry sweep", "deleted", n)

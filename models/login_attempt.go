@@ -14,19 +14,16 @@ import (
 // account, "ip:" + client IP). Each key has a fixed window that opens at its
 // first failure and lasts the window passed to Fail; failures after it ends
 // open a new one. Documents: `{_id: key, count, windowStart, expiresAt}`;
-// pass Collection to EnsureExpiry to reclaim ended ones.
+// the expiry of Open reclaims ended ones.
 //
 // Fail is exact across instances on MongoDB; on FerretDB v1.24 only within
-// one store (see RateLimitStore), so build one per process and share it.
+// one store (see RateLimitStore), so share the one of DB.LoginAttempts.
 type LoginAttemptStore struct{ counter windowCounter }
 
-// NewLoginAttemptStore uses the `login_attempts` collection of db.
-func NewLoginAttemptStore(db *mongo.Database) *LoginAttemptStore {
+// newLoginAttemptStore uses the `login_attempts` collection of db.
+func newLoginAttemptStore(db *mongo.Database) *LoginAttemptStore {
 	return &LoginAttemptStore{counter: newWindowCounter(db.Collection(CollLoginAttempts))}
 }
-
-// Collection is the underlying collection (for expiry set-up).
-func (s *LoginAttemptStore) Collection() *mongo.Collection { return s.counter.coll }
 
 // Fail counts one failure for key at now and returns the failures in the
 // key's window, this one included, and when that window opened. A key

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )
 
@@ -14,7 +13,7 @@ func TestLoginAttemptStoreWindow(t *testing.T) {
 	ctx := context.Background()
 	clock := newWindowClock()
 	start := clock.Now()
-	store := models.NewLoginAttemptStore(dbtest.New(t))
+	store := dbtest.New(t).LoginAttempts
 	const window = 15 * time.Minute
 
 	steps := []struct {
@@ -63,7 +62,7 @@ func TestLoginAttemptStoreClearAndForgive(t *testing.T) {
 	ctx := context.Background()
 	clock := newWindowClock()
 	now := clock.Now()
-	store := models.NewLoginAttemptStore(dbtest.New(t))
+	store := dbtest.New(t).LoginAttempts
 	for _, key := range []string{"acct:bob", "acct:bob", "ip:198.51.100.1", "ip:198.51.100.1", "ip:198.51.100.2"} {
 		if _, _, err := store.Fail(ctx, key, now, time.Minute); err != nil {
 			t.Fatal(err)
@@ -107,7 +106,7 @@ func TestLoginAttemptStoreClearAndForgive(t *testing.T) {
 func TestLoginAttemptStoreConcurrentFail(t *testing.T) {
 	ctx := context.Background()
 	now := newWindowClock().Now()
-	store := models.NewLoginAttemptStore(dbtest.New(t))
+	store := dbtest.New(t).LoginAttempts
 	const n = 20
 	seen := make([]bool, n+1)
 	var (

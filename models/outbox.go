@@ -33,13 +33,13 @@ type outboxDoc struct {
 // never used by the SMTP mailer; nothing expires it.
 type OutboxStore struct{ coll *mongo.Collection }
 
-// NewOutboxStore uses the `outbox` collection of db.
-func NewOutboxStore(db *mongo.Database) *OutboxStore {
+// newOutboxStore uses the `outbox` collection of db.
+func newOutboxStore(db *mongo.Database) *OutboxStore {
 	return &OutboxStore{coll: db.Collection(CollOutbox)}
 }
 
-// EnsureIndexes creates the index that Latest and List use. Idempotent.
-func (s *OutboxStore) EnsureIndexes(ctx context.Context) error {
+// ensureIndexes creates the index that Latest and List use. Idempotent.
+func (s *OutboxStore) ensureIndexes(ctx context.Context) error {
 	_, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "toKey", Value: 1}, {Key: "createdAt", Value: -1}},
 		Options: options.Index().SetName("toKey_createdAt"),

@@ -12,13 +12,7 @@ import (
 
 func TestOutboxLatestAndList(t *testing.T) {
 	ctx := context.Background()
-	s := models.NewOutboxStore(dbtest.New(t))
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatalf("second EnsureIndexes: %v", err)
-	}
+	s := dbtest.New(t).Outbox
 
 	if _, err := s.Latest(ctx, "nobody@example.com"); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("Latest on empty outbox: %v, want ErrNotFound", err)

@@ -20,29 +20,26 @@ import (
 // per-IP limits (SPEC §8). Each key is a fixed window: the first hit opens it
 // for rate.Period, later hits add to it, and the first hit after it ends
 // opens a new one. Documents: `{_id: "limiter:" + key, count, windowStart,
-// expiresAt}`. Expired documents are harmless (reads ignore them); pass
-// Collection to EnsureExpiry to reclaim them.
+// expiresAt}`. Expired documents are harmless (reads ignore them); the
+// expiry of Open reclaims them.
 //
 // Updates are single-document atomic operations, exact across instances on
 // MongoDB. FerretDB v1.24 runs findAndModify as an unisolated read and
 // write, so the store also serialises updates of a key within the process:
-// build one RateLimitStore per process and share it between limiters.
+// share the one of DB.RateLimits between limiters.
 type RateLimitStore struct {
 	counter windowCounter
 	now     func() time.Time
 }
 
-// NewRateLimitStore uses the `ratelimits` collection of db. now is the
+// newRateLimitStore uses the `ratelimits` collection of db. now is the
 // clock (nil: time.Now).
-func NewRateLimitStore(db *mongo.Database, now func() time.Time) *RateLimitStore {
+func newRateLimitStore(db *mongo.Database, now func() time.Time) *RateLimitStore {
 	if now == nil {
 		now = time.Now
 	}
 	return &RateLimitStore{counter: newWindowCounter(db.Collection(CollRateLimits)), now: now}
 }
-
-// Collection is the underlying collection (for expiry set-up).
-func (s *RateLimitStore) Collection() *mongo.Collection { return s.counter.coll }
 
 func rateLimitID(key string) string { return limiter.DefaultPrefix + ":" + key }
 

@@ -21,7 +21,7 @@ func TestRateLimitStoreWindow(t *testing.T) {
 	ctx := context.Background()
 	clock := newWindowClock()
 	start := clock.Now()
-	store := models.NewRateLimitStore(dbtest.New(t), clock.Now)
+	store := dbtest.Open(t, models.Options{Now: clock.Now}).RateLimits
 	rate := limiter.Rate{Limit: 3, Period: time.Minute}
 	lim := limiter.New(store, rate)
 
@@ -56,7 +56,7 @@ func TestRateLimitStoreWindow(t *testing.T) {
 func TestRateLimitStorePeekAndReset(t *testing.T) {
 	ctx := context.Background()
 	clock := newWindowClock()
-	store := models.NewRateLimitStore(dbtest.New(t), clock.Now)
+	store := dbtest.Open(t, models.Options{Now: clock.Now}).RateLimits
 	lim := limiter.New(store, limiter.Rate{Limit: 5, Period: time.Hour})
 
 	peek := func(key string) limiter.Context {
@@ -104,7 +104,7 @@ func TestRateLimitStorePeekAndReset(t *testing.T) {
 func TestRateLimitStoreIncrementBy(t *testing.T) {
 	ctx := context.Background()
 	clock := newWindowClock()
-	lim := limiter.New(models.NewRateLimitStore(dbtest.New(t), clock.Now), limiter.Rate{Limit: 10, Period: time.Minute})
+	lim := limiter.New(dbtest.Open(t, models.Options{Now: clock.Now}).RateLimits, limiter.Rate{Limit: 10, Period: time.Minute})
 	for _, tc := range []struct {
 		n         int64
 		remaining int64
@@ -123,7 +123,7 @@ func TestRateLimitStoreIncrementBy(t *testing.T) {
 func TestRateLimitStoreConcurrentIncrement(t *testing.T) {
 	ctx := context.Background()
 	clock := newWindowClock()
-	lim := limiter.New(models.NewRateLimitStore(dbtest.New(t), clock.Now), limiter.Rate{Limit: 100, Period: time.Minute})
+	lim := limiter.New(dbtest.Open(t, models.Options{Now: clock.Now}).RateLimits, limiter.Rate{Limit: 100, Period: time.Minute})
 
 	const n = 20
 	remaining := make([]int, n)
@@ -158,11 +158,11 @@ func TestRateLimitStoreConcurrentIncrement(t *testing.T) {
 // database: they count into the same windows.
 func TestRateLimitStoreSharedAcrossInstances(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.New(t)
 	clock := newWindowClock()
+	db := dbtest.Open(t, models.Options{Now: clock.Now})
 	rate := limiter.Rate{Limit: 4, Period: time.Minute}
-	a := limiter.New(models.NewRateLimitStore(db, clock.Now), rate)
-	b := limiter.New(models.NewRateLimitStore(db, clock.Now), rate)
+	a := limiter.New(db.RateLimits, rate)
+	b := limiter.New(dbtest.Reopen(t, db, models.Options{Now: clock.Now}).RateLimits, rate)
 
 	for i, lim := range []*limiter.Limiter{a, b, a, b} {
 		got, err := lim.Get(ctx, "reg:198.51.100.7")
@@ -188,7 +188,7 @@ func TestRateLimitStoreSharedAcrossInstances(t *testing.T) {
 func TestRateLimitStoreCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	lim := limiter.New(models.NewRateLimitStore(dbtest.New(t), nil), limiter.Rate{Limit: 1, Period: time.Minute})
+	lim := limiter.New(dbtest.New(t).RateLimits, limiter.Rate{Limit: 1, Period: time.Minute})
 	if _, err := lim.Get(ctx, "k"); err == nil {
 		t.Fatal("Get with a canceled context: want an error")
 	}

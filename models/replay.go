@@ -19,13 +19,10 @@ type ReplayStore struct {
 	Now func() time.Time
 }
 
-// NewReplayStore uses the `replays` collection of db.
-func NewReplayStore(db *mongo.Database) *ReplayStore {
+// newReplayStore uses the `replays` collection of db.
+func newReplayStore(db *mongo.Database) *ReplayStore {
 	return &ReplayStore{coll: db.Collection(CollReplays), Now: time.Now}
 }
-
-// Collection is the underlying collection (for EnsureExpiry).
-func (s *ReplayStore) Collection() *mongo.Collection { return s.coll }
 
 // Record stores key until expiresAt. It returns ErrDuplicate when key is
 // already stored with an expiresAt after now; an expired record of the same

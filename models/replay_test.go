@@ -3,8 +3,6 @@ package models_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -16,12 +14,8 @@ func TestReplayStoreRecord(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.UnixMilli(1_700_000_000_000).UTC()
 	now := t0
-	store := models.NewReplayStore(dbtest.New(t))
-	store.Now = func() time.Time { return now }
-	expiry, err := models.EnsureExpiry(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), store.Collection())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.Open(t, models.Options{Now: func() time.Time { return now }})
+	store := db.Replays
 	window := 10 * time.Minute
 
 	steps := []struct {
@@ -47,13 +41,13 @@ func TestReplayStoreRecord(t *testing.T) {
 
 	// app:bb expires at t0+1s+window, app:aa (taken over) at t0+2·window.
 	// The embedded FerretDB has no TTL indexes: the sweep reclaims them.
-	n, err := expiry.SweepOnce(ctx, t0.Add(window+time.Second))
+	n, err := db.SweepExpired(ctx, t0.Add(window+time.Second))
 	if err != nil || n != 1 {
-		t.Fatalf("SweepOnce = %d, %v; want 1", n, err)
+		t.Fatalf("SweepExpired = %d, %v; want 1", n, err)
 	}
-	n, err = expiry.SweepOnce(ctx, t0.Add(window+time.Second))
+	n, err = db.SweepExpired(ctx, t0.Add(window+time.Second))
 	if err != nil || n != 0 {
-		t.Fatalf("second SweepOnce = %d, %v; want 0", n, err)
+		t.Fatalf("second SweepExpired = %d, %v; want 0", n, err)
 	}
 	now = t0.Add(window + 2*time.Second)
 	if err := store.Record(ctx, "app:bb", now.Add(window)); err != nil {

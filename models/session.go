@@ -55,22 +55,16 @@ type SessionStore struct {
 	rotations *mongo.Collection
 }
 
-// NewSessionStore uses the `sessions` and `session_rotations` collections
+// newSessionStore uses the `sessions` and `session_rotations` collections
 // of db.
-func NewSessionStore(db *mongo.Database) *SessionStore {
+func newSessionStore(db *mongo.Database) *SessionStore {
 	return &SessionStore{coll: db.Collection(CollSessions), rotations: db.Collection(CollSessionRotations)}
 }
 
-// Collections are the store's collections, whose documents all carry
-// `expiresAt` (for EnsureExpiry).
-func (s *SessionStore) Collections() []*mongo.Collection {
-	return []*mongo.Collection{s.coll, s.rotations}
-}
-
-// EnsureIndexes creates the userId index (ending every session of a user).
-// The expiresAt indexes come from EnsureExpiry over Collections.
+// ensureIndexes creates the userId index (ending every session of a user).
+// The expiresAt indexes of both collections come from Open's expiry.
 // Idempotent.
-func (s *SessionStore) EnsureIndexes(ctx context.Context) error {
+func (s *SessionStore) ensureIndexes(ctx context.Context) error {
 	if _, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "userId", Value: 1}},
 		Options: options.Index().SetName("userId_1"),

@@ -3,7 +3,6 @@ package models_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -14,13 +13,7 @@ import (
 
 func newSessionStore(t *testing.T) *models.SessionStore {
 	t.Helper()
-	store := models.NewSessionStore(dbtest.New(t))
-	for range 2 { // idempotent
-		if err := store.EnsureIndexes(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return store
+	return dbtest.New(t).Sessions
 }
 
 var sessionT0 = time.UnixMilli(1_740_830_400_000).UTC()
@@ -203,7 +196,8 @@ func TestSessionStoreEnd(t *testing.T) {
 // and their rotation records, not live ones.
 func TestSessionStoreExpirySweep(t *testing.T) {
 	ctx := context.Background()
-	store := newSessionStore(t)
+	db := dbtest.New(t)
+	store := db.Sessions
 	short := newSession("short", "u1", "j1")
 	short.ExpiresAt = sessionT0.Add(time.Hour)
 	for _, s := range []*models.Session{short, newSession("long", "u1", "j2")} {
@@ -215,16 +209,12 @@ func TestSessionStoreExpirySweep(t *testing.T) {
 	if err := store.Rotate(ctx, "short", "j1", "j1b", short.ExpiresAt, sessionT0); err != nil {
 		t.Fatal(err)
 	}
-	expiry, err := models.EnsureExpiry(ctx, slog.New(slog.DiscardHandler), store.Collections()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := expiry.SweepOnce(ctx, short.ExpiresAt)
+	n, err := db.SweepExpired(ctx, short.ExpiresAt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != 2 {
-		t.Errorf("SweepOnce = %d, want 2 (the short session and its rotation record)", n)
+		t.Errorf("SweepExpired = %d, want 2 (the short session and its rotation record)", n)
 	}
 	if _, err := store.Get(ctx, "short"); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("expired session still there: %v", err)

@@ -57,12 +57,12 @@ func EmailKey(email string) string { return strings.ToLower(email) }
 // UserStore keeps users in MongoDB.
 type UserStore struct{ coll *mongo.Collection }
 
-// NewUserStore uses the `users` collection of db.
-func NewUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Collection(CollUsers)} }
+// newUserStore uses the `users` collection of db.
+func newUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Collection(CollUsers)} }
 
-// EnsureIndexes creates the unique indexes on accountKey and emailKey
+// ensureIndexes creates the unique indexes on accountKey and emailKey
 // (SPEC §8). Idempotent.
-func (s *UserStore) EnsureIndexes(ctx context.Context) error {
+func (s *UserStore) ensureIndexes(ctx context.Context) error {
 	return createIndexes(ctx, s.coll,
 		mongo.IndexModel{Keys: bson.D{{Key: "accountKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("accountKey_unique")},
 		mongo.IndexModel{Keys: bson.D{{Key: "emailKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("emailKey_unique")},

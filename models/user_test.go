@@ -15,10 +15,7 @@ import (
 // on insert and on update, reported as the store's sentinels.
 func TestUserUniqueIgnoringCase(t *testing.T) {
 	ctx := context.Background()
-	s := models.NewUserStore(dbtest.New(t))
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := dbtest.New(t).Users
 	a := &models.User{Account: "Alice", Email: "alice@example.com"}
 	b := &models.User{Account: "bob", Email: "bob@example.com"}
 	for _, u := range []*models.User{a, b} {
@@ -51,10 +48,7 @@ func TestUserUniqueIgnoringCase(t *testing.T) {
 // and stops at a taken account, keeping the users before it.
 func TestUserCreateMany(t *testing.T) {
 	ctx := context.Background()
-	s := models.NewUserStore(dbtest.New(t))
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := dbtest.New(t).Users
 	users := []models.User{{Account: "Dora", Email: "dora@example.com"}, {Account: "eve", Email: "Eve@Example.com"}}
 	if err := s.CreateMany(ctx, users); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ package routes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -79,10 +78,11 @@ func SetMode(mode string) {
 	}
 }
 
-// Rates are the per-IP rate limits of the abuse-prone routes (issue 3,
-// rate_limit.*): "<count>-<S|M|H|D>", "" for no limit.
+// Rates are the per-IP rate limits of the abuse-prone routes
+// (rate_limit.*): at most Limit requests per Period; a Limit of 0 is no
+// limit.
 type Rates struct {
-	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend string
+	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend limiter.Rate
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -117,15 +117,10 @@ func New(d Deps) (*gin.Engine, error) {
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	auth := middleware.Auth(r, d.Users.Authenticate)
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
-	var limitErr error
-	limit := func(rate, name string) gin.HandlerFunc {
-		lr, enabled, err := middleware.ParseRate(rate)
-		if err != nil {
-			limitErr = errors.Join(limitErr, fmt.Errorf("rate_limit.%s: %w", name, err))
-		}
+	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
 		var l *limiter.Limiter
-		if enabled {
-			l = limiter.New(d.RateStore, lr)
+		if rate.Limit > 0 {
+			l = limiter.New(d.RateStore, rate)
 		}
 		return middleware.RateLimit(r, l, name, d.Now)
 	}
@@ -152,8 +147,5 @@ func New(d Deps) (*gin.Engine, error) {
 	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	api.POST("/password/reset", hashing, accounts.ResetPassword)
 	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
-	if limitErr != nil {
-		return nil, limitErr
-	}
 	return e, nil
 }

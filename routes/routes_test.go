@@ -10,22 +10,15 @@ import (
 	"github.com/blogapi/blogapi/models"
 )
 
-// TestNewRefusesBadDeps: routes.New reports every malformed rate and trusted
-// proxy by its config key instead of building a router that limits nothing.
-// (config.Validate refuses the same values first; this is routes.New's own
-// contract with any other caller.)
+// TestNewRefusesBadDeps: routes.New reports a malformed trusted proxy by its
+// config key. (config.Validate refuses the same values first; this is
+// routes.New's own contract with any other caller.)
 func TestNewRefusesBadDeps(t *testing.T) {
 	tests := []struct {
 		name string
 		deps func(*Deps)
 		want []string
 	}{
-		{"malformed rate", func(d *Deps) { d.Rates.Captcha = "30-W" }, []string{"rate_limit.captcha: "}},
-		{"zero count", func(d *Deps) { d.Rates.Register = "0-H" }, []string{"rate_limit.register: ", "at least 1"}},
-		{"every bad rate named", func(d *Deps) {
-			d.Rates.CheckUsername = "many"
-			d.Rates.VerifyResend = "5-H-1"
-		}, []string{"rate_limit.check_username: ", "rate_limit.verify_resend: "}},
 		{"trusted proxy", func(d *Deps) { d.TrustedProxies = []string{"not-an-ip"} }, []string{"server.trusted_proxies: "}},
 	}
 	gin.SetMode(gin.TestMode)

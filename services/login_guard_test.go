@@ -20,7 +20,7 @@ func newGuard(t *testing.T) (*services.LoginGuard, *dbtest.Clock) {
 	clock := dbtest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	g := services.NewLoginGuard(services.LoginGuardConfig{
 		CaptchaAfter: 3, LockAfter: 10, Window: 15 * time.Minute, Now: clock.Now,
-	}, models.NewLoginAttemptStore(dbtest.New(t)))
+	}, dbtest.New(t).LoginAttempts)
 	return g, clock
 }
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )
 
@@ -19,7 +18,7 @@ import (
 func TestMailQueue(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	outbox := models.NewOutboxStore(dbtest.New(t))
+	outbox := dbtest.New(t).Outbox
 	q := NewMailQueue(NewLogMailer(logger, outbox, time.Now), logger)
 	ctx := context.Background()
 

@@ -25,7 +25,7 @@ import (
 
 func TestLogMailerLogsAndStoresInOutbox(t *testing.T) {
 	ctx := context.Background()
-	outbox := models.NewOutboxStore(dbtest.New(t))
+	outbox := dbtest.New(t).Outbox
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -16,10 +16,7 @@ import (
 func newTestSessions(t *testing.T) (*SessionService, *models.SessionStore, *testClock) {
 	t.Helper()
 	clock := newTestClock()
-	store := models.NewSessionStore(dbtest.New(t))
-	if err := store.EnsureIndexes(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	store := dbtest.New(t).Sessions
 	return NewSessionService(store, newTestTokens(clock), clock.Now), store, clock
 }
 
@@ -325,8 +322,8 @@ func TestSessionAcrossInstances(t *testing.T) {
 	ctx := context.Background()
 	clock := newTestClock()
 	db := dbtest.New(t)
-	one := NewSessionService(models.NewSessionStore(db), newTestTokens(clock), clock.Now)
-	two := NewSessionService(models.NewSessionStore(db), newTestTokens(clock), clock.Now)
+	one := NewSessionService(db.Sessions, newTestTokens(clock), clock.Now)
+	two := NewSessionService(dbtest.Reopen(t, db, models.Options{}).Sessions, newTestTokens(clock), clock.Now)
 
 	t.Run("rotation", func(t *testing.T) {
 		pair, err := one.Start(ctx, testUserID, "", "")
@@ -361,16 +358,11 @@ func TestSessionAcrossInstances(t *testing.T) {
 // A store whose client is disconnected fails like a database that is down.
 func TestSessionStoreDown(t *testing.T) {
 	ctx := context.Background()
-	client, err := models.Connect(ctx, dbtest.URI(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Disconnect(ctx); err != nil {
-		t.Fatal(err)
-	}
+	down := dbtest.New(t)
+	down.Close()
 	clock := newTestClock()
 	tokens := newTestTokens(clock)
-	svc := NewSessionService(models.NewSessionStore(client.Database("down")), tokens, clock.Now)
+	svc := NewSessionService(down.Sessions, tokens, clock.Now)
 	pair, err := tokens.Issue(testUserID, "sid-1")
 	if err != nil {
 		t.Fatal(err)

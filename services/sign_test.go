@@ -20,8 +20,6 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -601,7 +599,7 @@ func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
 
 func TestSignVerifyReplay(t *testing.T) {
 	db := dbtest.New(t)
-	store := models.NewReplayStore(db)
+	store := db.Replays
 	store.Now = func() time.Time { return testNow }
 	ts := strconv.FormatInt(testTS, 10)
 	query := func(v string) string {
@@ -629,7 +627,7 @@ func TestSignVerifyReplay(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("mode "+tc.mode, func(t *testing.T) {
-			_, _ = db.Collection(models.CollReplays).DeleteMany(context.Background(), bson.D{})
+			_, _ = dbtest.Collection(t, db, models.CollReplays).DeleteMany(context.Background(), bson.D{})
 			s := newSigner(tc.mode, store)
 			for i, c := range tc.calls {
 				p, err := services.ParseSignParams(c.query, "", nil)
@@ -650,12 +648,12 @@ func TestSignVerifyReplay(t *testing.T) {
 	var rec struct {
 		ExpiresAt time.Time `bson:"expiresAt"`
 	}
-	_, _ = db.Collection(models.CollReplays).DeleteMany(context.Background(), bson.D{})
+	_, _ = dbtest.Collection(t, db, models.CollReplays).DeleteMany(context.Background(), bson.D{})
 	p, _ := services.ParseSignParams(q3, "", nil)
 	if _, err := newSigner(services.ReplayMutating, store).Verify(context.Background(), "POST", p); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Collection(models.CollReplays).FindOne(context.Background(), bson.D{{Key: "_id", Value: testKey + ":" + tok3}}).Decode(&rec); err != nil {
+	if err := dbtest.Collection(t, db, models.CollReplays).FindOne(context.Background(), bson.D{{Key: "_id", Value: testKey + ":" + tok3}}).Decode(&rec); err != nil {
 		t.Fatal(err)
 	}
 	if want := testNow.Add(2 * services.DefaultMaxSkew); !rec.ExpiresAt.Equal(want) {
@@ -664,15 +662,11 @@ func TestSignVerifyReplay(t *testing.T) {
 }
 
 func TestSignVerifyReplayStoreDown(t *testing.T) {
-	// A real client on a port nothing listens on: every operation fails
-	// once server selection gives up.
-	client, err := mongo.Connect(options.Client().ApplyURI("mongodb://127.0.0.1:1/").
-		SetServerSelectionTimeout(200 * time.Millisecond).SetConnectTimeout(200 * time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	s := newSigner(services.ReplayMutating, models.NewReplayStore(client.Database("x")))
+	// A closed database: every operation fails as on a database that is
+	// down.
+	down := dbtest.New(t)
+	down.Close()
+	s := newSigner(services.ReplayMutating, down.Replays)
 	q := signQuery(t, testSecret, [2]string{"auth_key", testKey}, [2]string{"timestamp", strconv.FormatInt(testTS, 10)})
 	p, err := services.ParseSignParams(q, "", nil)
 	if err != nil {

@@ -1,9 +1,10 @@
 // Package app is the composition root shared by the server (main.go) and
-// the load harness (bench/): it opens the database (embedded FerretDB or
-// MongoDB) and builds stores → services → controllers → router from one
-// config.Config. It is main's wiring, not a layer: like main, it is the only
-// other importer of config (STYLE.md), and nothing but main and bench
-// imports it.
+// the load harness (bench/): it opens the database (models.Open: embedded
+// FerretDB or MongoDB, with its stores) and builds services → controllers →
+// router over the stores from one config.Config, converting config's typed
+// values into what each package takes. It is main's wiring, not a layer:
+// like main, it is the only importer of config, and nothing but main and
+// bench imports it.
 package app
 
 import (
@@ -19,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
+	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/docs"
@@ -52,55 +53,32 @@ func NewMetrics(cfg config.Config, logger *slog.Logger) *metrics.Metrics {
 	return metrics.New(logger)
 }
 
-// OpenDatabase connects to mongo.uri, or starts the embedded FerretDB
-// under data.dir/db when it is empty (SPEC §8). The client counts each
-// request's commands (models.WithCommandCounter) and, when m is not nil,
-// times every command into m. The returned func closes what was opened.
-func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, m *metrics.Metrics) (*mongo.Database, func(), error) {
-	uri := cfg.Mongo.URI
-	var embedded *models.Embedded
-	if uri == "" {
+// OpenDatabase opens mongo.database (models.Open): on mongo.uri, or on the
+// embedded FerretDB under data.dir/db when it is empty. Its client counts
+// each request's commands (models.WithCommandCounter) and, when m is not
+// nil, times every command into m; its stores run on the real clock. Close
+// it after the App built over it.
+func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, m *metrics.Metrics) (*models.DB, error) {
+	o := models.Options{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, Logger: logger}
+	if m != nil {
+		o.Observe = m.ObserveCommand
+	}
+	if o.URI == "" {
+		o.Dir, o.Listen = filepath.Join(cfg.Data.Dir, "db"), cfg.Mongo.EmbeddedListen
 		// FerretDB logs whole wire messages (documents: hashes, session ids,
 		// captcha answers) below error level, so it gets errors only,
-		// whatever log.level says (SPEC §10).
-		quiet := NewLogger(stdout, config.Log{Level: "error", Format: cfg.Log.Format}).WithGroup("ferretdb")
-		dir := embeddedDir(cfg)
-		e, err := models.StartEmbedded(ctx, dir, cfg.Mongo.EmbeddedListen, quiet)
-		if err != nil {
-			return nil, nil, err
-		}
-		embedded = e
-		uri = e.URI()
-		logger.Warn("using the embedded FerretDB database: for development and single-node use; set mongo.uri for production",
-			"dir", dir, "listen", strings.TrimPrefix(uri, "mongodb://"))
+		// whatever log.level says.
+		o.EngineLogger = NewLogger(stdout, config.Log{Level: "error", Format: cfg.Log.Format}).WithGroup("ferretdb")
 	}
-	connectCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var observe models.CommandObserver
-	if m != nil {
-		observe = m.ObserveCommand
-	}
-	client, err := models.Connect(connectCtx, uri, observe)
+	db, err := models.Open(ctx, o)
 	if err != nil {
-		if embedded != nil {
-			embedded.Close()
-		}
-		return nil, nil, err
+		return nil, err
 	}
-	closeFn := func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = client.Disconnect(dctx)
-		if embedded != nil {
-			embedded.Close()
-		}
+	if addr := db.EmbeddedAddr(); addr != "" {
+		logger.Warn("using the embedded FerretDB database: for development and single-node use; set mongo.uri for production",
+			"dir", o.Dir, "listen", addr)
 	}
-	db := client.Database(cfg.Mongo.Database)
-	if err := PrepareDatabase(connectCtx, cfg, db); err != nil {
-		closeFn()
-		return nil, nil, err
-	}
-	return db, closeFn, nil
+	return db, nil
 }
 
 // SignApps are sign.apps as the signer takes them.
@@ -155,24 +133,8 @@ func corsOrigins(s config.Server) []string {
 	return append(slices.Clip(origins), own)
 }
 
-// embeddedDir is where the embedded FerretDB keeps its SQLite files.
-func embeddedDir(cfg config.Config) string { return filepath.Join(cfg.Data.Dir, "db") }
-
-// PrepareDatabase readies db, a database of the server OpenDatabase
-// connected to, for the stores: on the embedded FerretDB it creates every
-// collection and indexes the expression FerretDB finds _id with
-// (models.IndexEmbeddedIDs); on MongoDB there is nothing to do (New
-// creates the indexes either way). OpenDatabase calls it for
-// mongo.database; call it for any other database an App is built over.
-func PrepareDatabase(ctx context.Context, cfg config.Config, db *mongo.Database) error {
-	if cfg.Mongo.URI != "" {
-		return nil
-	}
-	return models.IndexEmbeddedIDs(ctx, db, embeddedDir(cfg), models.CollectionNames())
-}
-
-// App is one API instance over a database: its handler and the background
-// work (the expiry sweep, the mail queue) that Close stops.
+// App is one API instance over a database: its handler and the mail queue
+// that Close drains.
 type App struct {
 	Handler http.Handler
 	// Metrics is the handler of the metrics listener (metrics.addr:
@@ -183,29 +145,25 @@ type App struct {
 	Mail *services.MailQueue
 	// drain bounds how long Close delivers queued mail.
 	drain time.Duration
-	stop  context.CancelFunc
-	done  chan struct{}
 }
 
-// Close stops the sweep and delivers the queued mail for at most
-// server.shutdown_timeout. Call it after the HTTP server has stopped.
+// Close delivers the queued mail for at most server.shutdown_timeout. Call
+// it after the HTTP server has stopped, and before closing the database.
 func (a *App) Close() {
-	a.stop()
-	<-a.done
 	ctx, cancel := context.WithTimeout(context.Background(), a.drain)
 	defer cancel()
 	_ = a.Mail.Close(ctx)
 }
 
-// New builds stores → services → controllers → router over db and starts
-// the expiry sweep; the caller serves App.Handler (and App.Metrics when
-// set) and calls Close after the HTTP servers have stopped. now is the
-// clock every rule reads (tests inject one). m is what NewMetrics returned:
-// nil serves no metrics; otherwise the router and the services report to
-// it, and it is served at GET /metrics on the router, or on App.Metrics
-// when metrics.addr is set. Errors: index set-up, the RSA key, the mailer
-// or an invalid rate.
-func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slog.Logger, now func() time.Time, m *metrics.Metrics) (*App, error) {
+// New builds services → controllers → router over db's stores; the caller
+// serves App.Handler (and App.Metrics when set) and calls Close after the
+// HTTP servers have stopped. now is the clock every rule reads (tests
+// inject one; db's stores read the clock db was opened with, which should
+// be the same). m is what NewMetrics returned: nil serves no metrics;
+// otherwise the router and the services report to it, and it is served at
+// GET /metrics on the router, or on App.Metrics when metrics.addr is set. Errors: the RSA key, the mailer, the captcha
+// renderer or the trusted proxies.
+func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Logger, now func() time.Time, m *metrics.Metrics) (*App, error) {
 	// A nil *metrics.Metrics must not become a non-nil interface value.
 	var observer services.Observer
 	var requests middleware.RequestObserver
@@ -219,50 +177,26 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		}
 	}
 
-	users := models.NewUserStore(db)
-	captchas := models.NewCaptchaStore(db)
-	sessions := models.NewSessionStore(db)
-	replays := models.NewReplayStore(db)
-	replays.Now = now
-	attempts := models.NewLoginAttemptStore(db)
-	rateStore := models.NewRateLimitStore(db, now)
-	emailTokens := models.NewEmailTokenStore(db)
-	outbox := models.NewOutboxStore(db)
-
-	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for _, ensure := range []func(context.Context) error{users.EnsureIndexes, sessions.EnsureIndexes, emailTokens.EnsureIndexes, outbox.EnsureIndexes} {
-		if err := ensure(setupCtx); err != nil {
-			return nil, err
-		}
-	}
-	expiringColls := append([]*mongo.Collection{captchas.Collection(), replays.Collection(), attempts.Collection(),
-		rateStore.Collection(), emailTokens.Collection()}, sessions.Collections()...)
-	expiring, err := models.EnsureExpiry(setupCtx, logger, expiringColls...)
-	if err != nil {
-		return nil, err
-	}
-
-	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: cfg.Sign.Replay, Now: now}, replays)
+	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, db.Replays)
 	tokens := services.NewTokenService(TokenConfig(cfg, now))
-	sessionSvc := services.NewSessionService(sessions, tokens, now)
+	sessionSvc := services.NewSessionService(db.Sessions, tokens, now)
 	renderer, err := services.NewCaptchaRenderer()
 	if err != nil {
 		return nil, err
 	}
 	captchaSvc := services.NewCaptchaService(services.CaptchaConfig{
-		Enabled: cfg.Captcha.Enabled, Driver: cfg.Captcha.Driver, Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
+		Enabled: cfg.Captcha.Enabled, Driver: string(cfg.Captcha.Driver), Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
 		Observer: observer,
-	}, captchas, renderer)
+	}, db.Captchas, renderer)
 	guard := services.NewLoginGuard(services.LoginGuardConfig{
 		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
 		Window: cfg.Security.LoginWindow, Now: now,
-	}, attempts)
+	}, db.LoginAttempts)
 	transport, err := services.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
 	if err != nil {
 		return nil, err
 	}
-	mailer, err := newMailer(cfg, logger, outbox, now)
+	mailer, err := newMailer(cfg, logger, db.Outbox, now)
 	if err != nil {
 		return nil, err
 	}
@@ -273,11 +207,11 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 	mailQueue := services.NewMailQueue(mailer, logger)
 	hasher := services.NewPasswordHasher(cfg.Security.HashConcurrency)
 	accountSvc := services.NewAccountService(services.AccountDeps{
-		Users: users, Tokens: emailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
 		Transport: transport, Mail: mailQueue, Templates: templates, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 	userSvc := services.NewUserService(services.UserDeps{
-		Users: users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
+		Users: db.Users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
 		Transport: transport, Verifier: accountSvc, Observer: observer, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 
@@ -297,12 +231,13 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
 		Rates: routes.Rates{
-			Captcha: cfg.RateLimit.Captcha, CheckUsername: cfg.RateLimit.CheckUsername, Register: cfg.RateLimit.Register,
-			ForgotPassword: cfg.RateLimit.ForgotPassword, VerifyResend: cfg.RateLimit.VerifyResend,
+			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
+			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
+			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend),
 		},
-		RateStore: rateStore,
+		RateStore: db.RateLimits,
 		Now:       now,
-		Ping:      func(ctx context.Context) error { return models.Ping(ctx, db) },
+		Ping:      db.Ping,
 		OpenAPI:   docs.OpenAPI(),
 		Observer:  requests,
 		Metrics:   routerMetrics,
@@ -314,19 +249,13 @@ func New(ctx context.Context, cfg config.Config, db *mongo.Database, logger *slo
 		return nil, err
 	}
 
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a := &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout, stop: stop, done: make(chan struct{})}
-	go func() {
-		defer close(a.done)
-		expiring.Run(runCtx, time.Minute, now)
-	}()
-	return a, nil
+	return &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout}, nil
 }
 
 // newMailer is the development log mailer (messages in the log and the
 // outbox collection) or SMTP, by mail.driver.
 func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (services.Mailer, error) {
-	if cfg.Mail.Driver != "smtp" {
+	if cfg.Mail.Driver == config.MailLog {
 		return services.NewLogMailer(logger, outbox, now), nil
 	}
 	m, err := services.NewSMTPMailer(services.SMTPConfig{
@@ -337,4 +266,21 @@ func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStor
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	return m, nil
+}
+
+// limiterRate is r as the rate limiter counts it; the zero Rate (no limit)
+// stays the zero limiter.Rate, which routes reads as no limit.
+func limiterRate(r config.Rate) limiter.Rate {
+	return limiter.Rate{Limit: r.Count, Period: r.Period}
+}
+
+// replayMode is sign.replay as the signer takes it.
+func replayMode(m config.ReplayMode) string {
+	switch m {
+	case config.ReplayAll:
+		return services.ReplayAll
+	case config.ReplayOff:
+		return services.ReplayOff
+	}
+	return services.ReplayMutating
 }

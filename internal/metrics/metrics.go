@@ -170,7 +170,7 @@ func (m *Metrics) CaptchaChecked(r services.CaptchaResult) {
 }
 
 // ObserveCommand records a finished database command's round trip
-// (models.CommandObserver; pass it to models.Connect).
+// (models.CommandObserver; pass it as models.Options.Observe).
 func (m *Metrics) ObserveCommand(_ context.Context, command string, ok bool, elapsed time.Duration) {
 	outcome := "ok"
 	if !ok {

@@ -13,25 +13,6 @@ import (
 	_ "modernc.org/sqlite" // the SQLite driver FerretDB itself uses ("sqlite")
 )
 
-// The collections of the stores, one name each.
-const (
-	CollUsers            = "users"
-	CollSessions         = "sessions"
-	CollSessionRotations = "session_rotations"
-	CollCaptchas         = "captchas"
-	CollReplays          = "replays"
-	CollLoginAttempts    = "login_attempts"
-	CollRateLimits       = "ratelimits"
-	CollEmailTokens      = "email_tokens"
-	CollOutbox           = "outbox"
-)
-
-// CollectionNames lists every collection the stores use.
-func CollectionNames() []string {
-	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox}
-}
-
 // FerretDB v1.24's SQLite layout (the version is pinned in go.mod, SPEC §8):
 // one file <dir>/<database>.sqlite per database, a table mapping collection
 // names to table names, every document in one JSON column, and finds by
@@ -42,8 +23,10 @@ const (
 	sqliteIDIndexSuffix    = "_blogapi_id"
 )
 
-// IndexEmbeddedIDs makes finds by _id on the embedded database use an
-// index.
+// indexEmbeddedIDs makes finds by _id on the embedded database use an
+// index: the workaround for FerretDB v1.24's SQLite backend, which Open
+// applies to every database of the embedded server.
+//
 // FerretDB v1.24's SQLite backend runs a find whose filter is {_id: v}
 // alone as `WHERE _ferretdb_sjson->'$._id' = ?`, but builds its own _id
 // index on `_ferretdb_sjson->"_id"`, an expression SQLite does not take
@@ -54,13 +37,13 @@ const (
 //
 // It creates the collections of colls that do not exist yet in db (a
 // database of the embedded server whose SQLite files are in dir, as given
-// to StartEmbedded), so that their tables exist, then adds to every
+// to startEmbedded), so that their tables exist, then adds to every
 // collection table of db's SQLite file an index on the expression FerretDB
 // queries with. Idempotent. FerretDB does not list these indexes (its
 // listIndexes reads its own metadata) and they are dropped with their
 // table. Finds on any other field still read the whole collection:
 // FerretDB v1 pushes no other filter down to SQL.
-func IndexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls []string) error {
+func indexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls []string) error {
 	have, err := db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("index _id: list collections: %w", err)

@@ -34,26 +34,26 @@ func sqlitePlan(t *testing.T, db *sql.DB, table string) string {
 	return strings.Join(plan, "; ")
 }
 
-// TestEmbeddedIndexEmbeddedIDs: FerretDB v1.24 alone scans a table to find a
-// document by _id; after IndexEmbeddedIDs SQLite searches an index, for every
+// TestIndexEmbeddedIDs: FerretDB v1.24 alone scans a table to find a
+// document by _id; after indexEmbeddedIDs SQLite searches an index, for every
 // collection of the stores, which all exist; documents are found as
 // before, and a second call changes nothing.
-func TestEmbeddedIndexEmbeddedIDs(t *testing.T) {
+func TestIndexEmbeddedIDs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	e, err := StartEmbedded(ctx, dir, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e, err := startEmbedded(ctx, dir, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
-	client, err := Connect(ctx, e.URI(), nil)
+	defer e.close()
+	client, err := connect(ctx, e.uri, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Disconnect(context.Background())
 	db := client.Database("blogapi_idx")
-	users := NewUserStore(db)
+	users := newUserStore(db)
 	u := User{Account: "indexed", Email: "indexed@example.com", PasswordHash: "x"}
 	if err := users.Create(ctx, &u); err != nil {
 		t.Fatal(err)
@@ -73,19 +73,19 @@ func TestEmbeddedIndexEmbeddedIDs(t *testing.T) {
 		return name
 	}
 	if plan := sqlitePlan(t, sqlDB, table(CollUsers)); !strings.Contains(plan, "SCAN") {
-		t.Fatalf("before IndexEmbeddedIDs FerretDB's own find by _id no longer scans (%s): is the workaround still needed?", plan)
+		t.Fatalf("before indexEmbeddedIDs FerretDB's own find by _id no longer scans (%s): is the workaround still needed?", plan)
 	}
 
 	for range 2 {
-		if err := IndexEmbeddedIDs(ctx, db, dir, CollectionNames()); err != nil {
-			t.Fatalf("IndexEmbeddedIDs: %v", err)
+		if err := indexEmbeddedIDs(ctx, db, dir, collectionNames()); err != nil {
+			t.Fatalf("indexEmbeddedIDs: %v", err)
 		}
 	}
 	have, err := db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, coll := range CollectionNames() {
+	for _, coll := range collectionNames() {
 		if !slices.Contains(have, coll) {
 			t.Errorf("collection %s not created", coll)
 			continue
@@ -97,7 +97,41 @@ func TestEmbeddedIndexEmbeddedIDs(t *testing.T) {
 	}
 	got, err := users.ByID(ctx, u.ID.Hex())
 	if err != nil || got.Account != "indexed" {
-		t.Fatalf("ByID after IndexEmbeddedIDs: %+v, %v", got, err)
+		t.Fatalf("ByID after indexEmbeddedIDs: %+v, %v", got, err)
+	}
+}
+
+// TestOpenIndexesEmbeddedIDs: Open on the embedded server applies the
+// workaround to the database it opens, and OpenDatabase to another one.
+func TestOpenIndexesEmbeddedIDs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	first, err := Open(ctx, Options{Dir: dir, Database: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := first.OpenDatabase(ctx, Options{Database: "second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	for _, d := range []*DB{first, second} {
+		sqlDB, err := openEmbeddedSQLite(first.srv.dir, d.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sqlDB.Close()
+		for _, coll := range collectionNames() {
+			var table string
+			if err := sqlDB.QueryRow("SELECT table_name FROM "+sqliteIdent(sqliteCollectionsTable)+" WHERE name = ?", coll).Scan(&table); err != nil {
+				t.Fatalf("%s: table of %s: %v", d.Name(), coll, err)
+			}
+			if plan := sqlitePlan(t, sqlDB, table); !strings.Contains(plan, sqliteIDIndexSuffix) {
+				t.Errorf("%s.%s: find by _id plan %q, want the %s index", d.Name(), coll, plan, sqliteIDIndexSuffix)
+			}
+		}
 	}
 }
 

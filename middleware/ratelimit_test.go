@@ -54,7 +54,7 @@ func get(e *gin.Engine, path, remoteIP, forwardedFor string) *httptest.ResponseR
 }
 
 func TestRateLimitAllowsThenRefuses(t *testing.T) {
-	start := time.Now()
+	start := time.Now().Truncate(time.Minute) // windows are aligned on the minute
 	store := dbtest.Open(t, models.Options{Now: func() time.Time { return start }}).RateLimits
 	e := limitedEngine(t, store, limiter.Rate{Limit: 3, Period: time.Minute}, nil, nil)
 	const ip = "192.0.2.1"

@@ -16,8 +16,8 @@ import (
 // that opens at the key's first failure.
 type LoginAttemptStore interface {
 	Fail(ctx context.Context, key string, now time.Time, window time.Duration) (count int, windowStart time.Time, err error)
-	Forgive(ctx context.Context, now time.Time, keys ...string) error
-	Clear(ctx context.Context, key string, now time.Time, forgive ...string) error
+	Forgive(ctx context.Context, now time.Time, window time.Duration, keys ...string) error
+	Clear(ctx context.Context, key string, now time.Time, window time.Duration, forgive ...string) error
 }
 
 // ErrTooManyFailedLogins is the 429 Attempt returns for a locked account
@@ -93,7 +93,7 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 	if before >= g.cfg.LockAfter {
 		// No password is checked: take the attempt back, so that a burst
 		// counted in advance cannot lock an account by itself.
-		if err := g.store.Forgive(ctx, now, account); err != nil {
+		if err := g.store.Forgive(ctx, now, g.cfg.Window, account); err != nil {
 			return false, storeUnavailable(err)
 		}
 		locked := *ErrTooManyFailedLogins
@@ -117,7 +117,7 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 // accounts). One database round trip. Errors: 503 "database unavailable"
 // when the store fails.
 func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
-	if err := g.store.Clear(ctx, account, g.cfg.Now(), ipKeys(ip)...); err != nil {
+	if err := g.store.Clear(ctx, account, g.cfg.Now(), g.cfg.Window, ipKeys(ip)...); err != nil {
 		return storeUnavailable(err)
 	}
 	return nil
@@ -128,7 +128,7 @@ func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
 // captcha cannot push an account towards its lock. One database round
 // trip. Errors: 503.
 func (g *LoginGuard) Unchecked(ctx context.Context, account, ip string) error {
-	if err := g.store.Forgive(ctx, g.cfg.Now(), append([]string{account}, ipKeys(ip)...)...); err != nil {
+	if err := g.store.Forgive(ctx, g.cfg.Now(), g.cfg.Window, append([]string{account}, ipKeys(ip)...)...); err != nil {
 		return storeUnavailable(err)
 	}
 	return nil

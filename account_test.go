@@ -847,10 +847,18 @@ func TestLoginBruteForcePerIP(t *testing.T) {
 }
 
 // TestRateLimits: per-IP limits of captcha, username check, registration
-// and forgot-password, each independent (issue 3 item 7).
+// and forgot-password, each independent (issue 3 item 7), with either
+// rate_limit.store.
 func TestRateLimits(t *testing.T) {
+	for _, store := range []config.RateStore{config.RateStoreMemory, config.RateStoreMongo} {
+		t.Run(string(store), func(t *testing.T) { testRateLimits(t, store) })
+	}
+}
+
+func testRateLimits(t *testing.T, store config.RateStore) {
 	clk := newClock()
 	h := newHarness(t, clk, func(c *config.Config) {
+		c.RateLimit.Store = store
 		c.RateLimit.Captcha = config.Rate{Count: 3, Period: time.Minute}
 		c.RateLimit.CheckUsername = config.Rate{Count: 2, Period: time.Minute}
 		c.RateLimit.Register = config.Rate{Count: 1, Period: time.Minute}

@@ -55,6 +55,7 @@ func testConfig(t testing.TB) config.Config {
 	// sets tight ones.
 	generous := config.Rate{Count: 1000, Period: time.Minute}
 	cfg.RateLimit = config.RateLimit{
+		Store:   config.RateStoreMemory,
 		Captcha: generous, CheckUsername: generous, Register: generous, ForgotPassword: generous, VerifyResend: generous,
 	}
 	return cfg

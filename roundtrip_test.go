@@ -73,16 +73,17 @@ func (l *commandLog) during(t *testing.T, f func()) []string {
 // own. The counts are exact for the state each step leaves behind (a
 // fresh database, a fixed clock, one client IP).
 //
-// Two configurations, side by side:
+// Three configurations, side by side:
 //
-//   - defaults: per-IP rate limits on (rate_limit.*) and replay records for
+//   - defaults: per-IP rate limits on (rate_limit.*) counted in memory
+//     (rate_limit.store: memory, no round trip) and replay records for
 //     mutating requests (sign.replay: mutating);
+//   - mongo rate limits: the defaults with rate_limit.store: mongo;
 //   - bare: no rate limits, sign.replay off.
 //
 // The targets are the route's own work: the per-IP limiter is
-// configurable and can be off, so it is not counted against them; it adds
-// exactly one findAndModify on the routes it guards (two on the first hit
-// after its window ended, as any fixed-window counter here). A signed
+// configurable and can be off, so it is not counted against them; in the
+// database it adds exactly one findAndModify on the routes it guards. A signed
 // mutating request adds exactly one insert, its replay record, shared
 // between instances (SPEC §3).
 //
@@ -203,16 +204,20 @@ func TestDatabaseRoundTrips(t *testing.T) {
 	}
 
 	for _, mode := range []struct {
-		name     string
-		defaults bool
-	}{{"defaults", true}, {"bare", false}} {
+		name        string
+		defaults    bool // replay records on
+		mongoLimits bool // rate_limit.store: mongo
+	}{{"defaults", true, false}, {"mongo rate limits", true, true}, {"bare", false, false}} {
 		t.Run(mode.name, func(t *testing.T) {
 			var log commandLog
 			clk := newClock()
 			cfg := testConfig(t)
 			if !mode.defaults {
-				cfg.RateLimit = config.RateLimit{}
+				cfg.RateLimit = config.RateLimit{Store: config.RateStoreMemory}
 				cfg.Sign.Replay = "off"
+			}
+			if mode.mongoLimits {
+				cfg.RateLimit.Store = config.RateStoreMongo
 			}
 			inst := startInstance(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: log.observe}), clk)
 			c := newClient(t, inst.srv.URL, clk)
@@ -222,7 +227,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				if mode.defaults && st.mutating {
 					want = append([]string{replay}, want...)
 				}
-				if mode.defaults && st.limited {
+				if mode.mongoLimits && st.limited {
 					// The limiter runs after the signature check, so after
 					// the replay record.
 					at := 0

@@ -237,12 +237,28 @@ type Security struct {
 // RateLimit is rate_limit.*: per-client-IP limits, each written "<count>-<S|M|H|D>" in the
 // file: count per second, minute, hour or day ("30-M"); "" or the zero Rate disables that limit.
 type RateLimit struct {
-	Captcha        Rate `mapstructure:"captcha"`         // GET /service/captcha ("30-M")
-	CheckUsername  Rate `mapstructure:"check_username"`  // GET /reg/check/username ("60-M")
-	Register       Rate `mapstructure:"register"`        // POST /reg ("10-H")
-	ForgotPassword Rate `mapstructure:"forgot_password"` // POST /password/forgot ("5-H")
-	VerifyResend   Rate `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
+	// Store is where the counts live: RateStoreMemory (the default) or RateStoreMongo.
+	Store          RateStore `mapstructure:"store"`
+	Captcha        Rate      `mapstructure:"captcha"`         // GET /service/captcha ("30-M")
+	CheckUsername  Rate      `mapstructure:"check_username"`  // GET /reg/check/username ("60-M")
+	Register       Rate      `mapstructure:"register"`        // POST /reg ("10-H")
+	ForgotPassword Rate      `mapstructure:"forgot_password"` // POST /password/forgot ("5-H")
+	VerifyResend   Rate      `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
 }
+
+// RateStore is rate_limit.store: where the per-client counts are kept.
+type RateStore string
+
+// The values of rate_limit.store.
+const (
+	// RateStoreMemory counts in each instance's memory (a bounded LRU of
+	// clients): no database write per request, but N instances allow N
+	// times the limit.
+	RateStoreMemory RateStore = "memory"
+	// RateStoreMongo counts in the database, shared and exact across
+	// instances: one database write per limited request.
+	RateStoreMongo RateStore = "mongo"
+)
 
 // Rate is one rate_limit.* value: at most Count requests per Period from one client. The zero
 // Rate is no limit.
@@ -334,6 +350,7 @@ func Default() Config {
 			LoginWindow:       15 * time.Minute,
 		},
 		RateLimit: RateLimit{
+			Store:          RateStoreMemory,
 			Captcha:        Rate{Count: 30, Period: time.Minute},
 			CheckUsername:  Rate{Count: 60, Period: time.Minute},
 			Register:       Rate{Count: 10, Period: time.Hour},

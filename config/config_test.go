@@ -91,6 +91,7 @@ func TestDefault(t *testing.T) {
 		Mail:     Mail{Driver: "log", Port: 587, From: "blogapi <no-reply@localhost>", TLSPolicy: "mandatory"},
 		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute},
 		RateLimit: RateLimit{
+			Store:   RateStoreMemory,
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
 			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour},
 		},
@@ -252,6 +253,7 @@ func TestLoadFileDetails(t *testing.T) {
 			func(c Config) any { return c.Server.TrustedProxies }, []string{"10.0.0.0/8", "::1"}},
 		{"rates from the file, lower-case unit and disabled", "rate_limit:\n  captcha: 100-s\n  register: \"\"\n  verify_resend: 1-D\n",
 			func(c Config) any { return c.RateLimit }, RateLimit{
+				Store:   RateStoreMemory,
 				Captcha: Rate{100, time.Second}, CheckUsername: Rate{60, time.Minute}, Register: Rate{},
 				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour},
 			}},
@@ -428,7 +430,8 @@ func TestValidateAccepts(t *testing.T) {
 			c.Captcha.TTL = 30 * time.Second
 		}},
 		{"refresh 90 days", func(c *Config) { c.JWT.RefreshTTL = 90 * 24 * time.Hour }},
-		{"rate limits disabled", func(c *Config) { c.RateLimit = RateLimit{} }},
+		{"rate limits disabled", func(c *Config) { c.RateLimit = RateLimit{Store: RateStoreMemory} }},
+		{"rate limits in mongo", func(c *Config) { c.RateLimit.Store = RateStoreMongo }},
 		{"metrics on their own listener with pprof", func(c *Config) {
 			c.Metrics.Addr = "127.0.0.1:9090"
 			c.Metrics.PProf = true
@@ -558,6 +561,7 @@ func TestLoadUnknownEnumFromEnv(t *testing.T) {
 		"BLOGAPI_RESPONSE_HTTP_STATUS": "response.http_status: must be one of mirror, standard",
 		"BLOGAPI_CAPTCHA_DRIVER":       "captcha.driver: must be one of string, math",
 		"BLOGAPI_MAIL_DRIVER":          "mail.driver: must be one of log, smtp",
+		"BLOGAPI_RATE_LIMIT_STORE":     "rate_limit.store: must be one of memory, mongo",
 	} {
 		_, err := Load("../config.yaml", env(map[string]string{variable: "bogus"}))
 		if err == nil || !hasLine(err, want) {

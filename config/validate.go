@@ -236,6 +236,7 @@ func (p *problems) security(s Security) {
 // rateLimit checks rate_limit.*: a Rate set in code (Load's are parsed) is the zero
 // Rate or a count of at least 1 per a positive period.
 func (p *problems) rateLimit(r RateLimit) {
+	oneOf(p, "rate_limit.store", r.Store, RateStoreMemory, RateStoreMongo)
 	for _, k := range []struct {
 		key  string
 		rate Rate

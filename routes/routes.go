@@ -49,7 +49,8 @@ type Deps struct {
 	// (0: as long as the client waits); main gives half of
 	// server.write_timeout.
 	HashWait time.Duration
-	// Rates are counted in RateStore, shared by every instance (MongoDB).
+	// Rates are counted in RateStore (rate_limit.store: this instance's
+	// memory, or the database shared by every instance).
 	Rates     Rates
 	RateStore limiter.Store
 	// Now is the clock the rate-limit store counts with.

@@ -235,7 +235,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
 			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend),
 		},
-		RateStore: db.RateLimits,
+		RateStore: rateStore(cfg.RateLimit.Store, db, now),
 		Now:       now,
 		Ping:      db.Ping,
 		OpenAPI:   docs.OpenAPI(),
@@ -272,6 +272,15 @@ func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStor
 // stays the zero limiter.Rate, which routes reads as no limit.
 func limiterRate(r config.Rate) limiter.Rate {
 	return limiter.Rate{Limit: r.Count, Period: r.Period}
+}
+
+// rateStore is where rate_limit.store keeps the per-client counts: this
+// instance's memory, or the database shared by every instance.
+func rateStore(store config.RateStore, db *models.DB, now func() time.Time) limiter.Store {
+	if store == config.RateStoreMongo {
+		return db.RateLimits
+	}
+	return middleware.NewMemoryRateStore(middleware.DefaultMemoryRateKeys, now)
 }
 
 // replayMode is sign.replay as the signer takes it.

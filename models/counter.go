@@ -17,7 +17,7 @@ import (
 // counterDoc is one key's count in one time window. The window number is
 // part of the _id ("<key>:<window>"), so every read and write of a counter
 // filters on exactly {_id: v}: the one filter the embedded FerretDB serves
-// from an index (README, "Production: a real MongoDB"). ExpiresAt is the window's end; the
+// from an index (docs/operations.md, "The embedded database"). ExpiresAt is the window's end; the
 // expiry sweep of Open deletes ended windows.
 type counterDoc struct {
 	ID        string    `bson:"_id"`
@@ -54,7 +54,7 @@ func (w window) id(key string) string { return key + ":" + strconv.FormatInt(w.n
 // process's updates of a key exact, and an upsert that loses the race to
 // another process's insert is retried once. Several processes sharing one
 // FerretDB can still lose counts under contention, which the single-node
-// embedded database accepts (README, "Production: a real MongoDB").
+// embedded database accepts (docs/operations.md, "The embedded database").
 type counter struct {
 	coll  *mongo.Collection
 	locks *keyLocks

@@ -29,12 +29,13 @@ const (
 	CollRateLimits       = "ratelimits"
 	CollEmailTokens      = "email_tokens"
 	CollOutbox           = "outbox"
+	CollAliases          = "aliases"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollAliases}
 }
 
 // Options say which database Open opens and how.
@@ -172,7 +173,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	replays := newReplayStore(db)
 	replays.Now = now
 	d := &DB{
-		Users:         newUserStore(db),
+		Users:         newUserStore(db, now),
 		Sessions:      newSessionStore(db),
 		Captchas:      newCaptchaStore(db),
 		Replays:       replays,

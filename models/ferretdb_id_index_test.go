@@ -53,7 +53,7 @@ func TestIndexEmbeddedIDs(t *testing.T) {
 	}
 	defer client.Disconnect(context.Background())
 	db := client.Database("blogapi_idx")
-	users := newUserStore(db)
+	users := newUserStore(db, time.Now)
 	u := User{Account: "indexed", Email: "indexed@example.com", PasswordHash: "x"}
 	if err := users.Create(ctx, &u); err != nil {
 		t.Fatal(err)

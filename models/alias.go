@@ -36,7 +36,7 @@ const aliasBackfilled = "meta:aliases-backfilled"
 // a new user may take its name: a registration that failed half-way (the
 // process died between the alias and the user insert) leaves such an
 // alias; a younger one may belong to a registration still in flight.
-const orphanAge = time.Minute
+const orphanAge = 30 * time.Second
 
 // aliases keeps the `aliases` collection for a UserStore.
 type aliases struct {

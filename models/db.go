@@ -58,6 +58,9 @@ type Options struct {
 	// Observe, when not nil, receives every finished command of the
 	// client (command latency for the metrics).
 	Observe CommandObserver
+	// Inspect, when not nil, receives the filters of every command the
+	// client starts (tests that hold hot paths to {_id} filters).
+	Inspect FilterInspector
 	// Now is the stores' clock: replay and rate-limit expiry, the sweep
 	// (nil: time.Now).
 	Now func() time.Time
@@ -146,7 +149,7 @@ func (d *DB) OpenDatabase(ctx context.Context, o Options) (*DB, error) {
 func open(ctx context.Context, srv server, o Options) (*DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	client, err := connect(ctx, srv.uri, o.Observe)
+	client, err := connect(ctx, srv.uri, o.Observe, o.Inspect)
 	if err != nil {
 		return nil, err
 	}
@@ -273,10 +276,10 @@ func (d *DB) Close() {
 // counts every command it starts in the CommandCounter of the command's
 // context (WithCommandCounter) and, when observe is not nil, reports every
 // finished command to it.
-func connect(ctx context.Context, uri string, observe CommandObserver) (*mongo.Client, error) {
+func connect(ctx context.Context, uri string, observe CommandObserver, inspect FilterInspector) (*mongo.Client, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(10 * time.Second).
-		SetMonitor(commandMonitor(observe)))
+		SetMonitor(commandMonitor(observe, inspect)))
 	if err != nil {
 		return nil, fmt.Errorf("connect to mongodb: %w", err)
 	}
@@ -324,11 +327,14 @@ func (c *CommandCounter) Count() int { return int(c.n.Load()) }
 // reports finished ones to observe (nil: none). The driver reports
 // application commands only: its heartbeats and connection handshakes are
 // not commands here.
-func commandMonitor(observe CommandObserver) *event.CommandMonitor {
+func commandMonitor(observe CommandObserver, inspect FilterInspector) *event.CommandMonitor {
 	m := &event.CommandMonitor{
 		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
 			if c := CommandCounterFrom(ctx); c != nil {
 				c.n.Add(1)
+			}
+			if inspect != nil {
+				inspect(ctx, commandFilters(e.CommandName, e.Command))
 			}
 		},
 	}

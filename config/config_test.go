@@ -78,7 +78,7 @@ func TestLoadRepoConfig(t *testing.T) {
 func TestDefault(t *testing.T) {
 	want := Config{
 		Server: Server{
-			Addr: ":8080", Mode: "release", MaxBodyBytes: 1048576, PublicURL: "http://localhost:8080",
+			Addr: "127.0.0.1:8080", Mode: "release", MaxBodyBytes: 1048576, PublicURL: "http://localhost:8080",
 			ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, ShutdownTimeout: 10 * time.Second,
 		},
 		Response: Response{HTTPStatus: "mirror"},
@@ -152,9 +152,9 @@ func TestLoadEnvOverrides(t *testing.T) {
 		{"enum", map[string]string{"BLOGAPI_SIGN_REPLAY": "all"},
 			func(c Config) any { return c.Sign.Replay }, ReplayAll},
 		{"empty variable is no override", map[string]string{"BLOGAPI_SERVER_ADDR": ""},
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 		{"the wrong prefix is ignored", map[string]string{"SERVER_ADDR": ":9"},
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,7 +247,7 @@ func TestLoadFileDetails(t *testing.T) {
 		{"a section with every key commented out keeps its defaults", "mail:\n#  port: 25\nserver:\n  addr: \":9090\"\n",
 			func(c Config) any { return c.Mail }, validRelease().Mail},
 		{"a key with no value keeps its default", "server:\n  addr:\n",
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 		{"a list from the file", "server:\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n",
 			func(c Config) any { return c.Server.TrustedProxies }, []string{"10.0.0.0/8", "::1"}},
 		{"rates from the file, lower-case unit and disabled", "rate_limit:\n  captcha: 100-s\n  register: \"\"\n  verify_resend: 1-D\n",
@@ -368,7 +368,10 @@ func TestValidate(t *testing.T) {
 			c.Metrics.Addr = "127.0.0.1:9090"
 		}, "metrics.addr: is set but metrics.enabled is false"},
 		{"metrics addr is server addr", func(c *Config) { c.Metrics.Addr = ":8080" }, "metrics.addr: must differ from server.addr"},
-		{"metrics addr on the API's port of all interfaces", func(c *Config) { c.Metrics.Addr = "127.0.0.1:8080" }, "metrics.addr: must differ from server.addr"},
+		{"metrics addr on the API's port of all interfaces", func(c *Config) {
+			c.Server.Addr = ":8080"
+			c.Metrics.Addr = "127.0.0.1:8080"
+		}, "metrics.addr: must differ from server.addr"},
 		{"metrics addr on the API's port of 0.0.0.0", func(c *Config) {
 			c.Server.Addr = "0.0.0.0:8080"
 			c.Metrics.Addr = "127.0.0.1:8080"

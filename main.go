@@ -1,7 +1,8 @@
 // Command blogapi serves the signed blog API (see README.md).
 //
 //	go run .                      # config.yaml, embedded database under ./data
-//	go run . -config prod.yaml    # another file; BLOGAPI_* variables override either
+//	go run . -config config.production.yaml   # a copy of config.production.example.yaml
+//	                                          # BLOGAPI_* variables override either file
 package main
 
 import (

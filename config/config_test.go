@@ -568,3 +568,31 @@ func TestLoadUnknownEnumFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestProductionExample: config.production.example.yaml, named by the
+// README's production section, starts in release mode once the secrets it
+// leaves out are set in the environment, and names each one missing.
+func TestProductionExample(t *testing.T) {
+	const path = "../config.production.example.yaml"
+	secrets := map[string]string{
+		"BLOGAPI_JWT_SECRET":    realJWTSecret,
+		"BLOGAPI_SIGN_APPS":     `[{"name":"blog-spa","key":"k1","secret":"` + realAppSecret + `"}]`,
+		"BLOGAPI_MAIL_PASSWORD": "smtp-password",
+		"BLOGAPI_MONGO_URI":     "mongodb://blogapi:pw@mongo-0.example.internal:27017/?replicaSet=rs0",
+	}
+	cfg, err := Load(path, env(secrets))
+	if err != nil {
+		t.Fatalf("Load(%s) with the secrets set: %v", path, err)
+	}
+	if cfg.Server.Mode != "release" || cfg.Mail.Driver != MailSMTP || cfg.Metrics.Addr == "" ||
+		len(cfg.Server.CORS.AllowedOrigins) == 0 || cfg.Mongo.URI != secrets["BLOGAPI_MONGO_URI"] || cfg.Mail.Password != "smtp-password" {
+		t.Errorf("production example loaded as %+v", cfg)
+	}
+
+	_, err = Load(path, noEnv)
+	for _, key := range []string{"jwt.secret", "sign.apps"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("Load(%s) with no secrets: error %v; want one naming %s", path, err, key)
+		}
+	}
+}

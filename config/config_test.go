@@ -596,3 +596,18 @@ func TestProductionExample(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownEnv(t *testing.T) {
+	environ := []string{
+		"PATH=/usr/bin", "BLOGAPI_JWT_SECRET=x", "BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS=", "BLOGAPI_SIGN_APPS=[]",
+		"BLOGAPI_JWT_SECRETS=x", "BLOGAPI_CAPTCHA_ENABLD=false", "BLOGAPI_SERVER=x", "BLOGAPI_=x", "blogapi_jwt_secret=x",
+	}
+	got := UnknownEnv(environ)
+	want := []string{"BLOGAPI_", "BLOGAPI_CAPTCHA_ENABLD", "BLOGAPI_JWT_SECRETS", "BLOGAPI_SERVER"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("UnknownEnv = %q, want %q", got, want)
+	}
+	if got := UnknownEnv([]string{"HOME=/root", "BLOGAPI_MONGO_URI=mongodb://x"}); got != nil {
+		t.Errorf("UnknownEnv of known names = %q, want none", got)
+	}
+}

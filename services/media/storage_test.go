@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -22,6 +23,8 @@ type driver struct {
 	// has reports whether an object exists under key, asked of the
 	// backend directly (not through the driver).
 	has func(t *testing.T, key string) bool
+	// count is the number of objects in the backend.
+	count func(t *testing.T) int
 }
 
 // drivers are both storage drivers: local on a temp dir and S3 against an
@@ -54,6 +57,18 @@ func drivers(t *testing.T) []driver {
 		{"local", local, func(t *testing.T, key string) bool {
 			_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(key)))
 			return err == nil
+		}, func(t *testing.T) int {
+			n := 0
+			err := filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
+				if err == nil && !e.IsDir() {
+					n++
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
 		}},
 		{"s3", s3, func(t *testing.T, key string) bool {
 			obj, err := backend.HeadObject("media", key)
@@ -61,6 +76,12 @@ func drivers(t *testing.T) []driver {
 				_ = obj.Contents.Close()
 			}
 			return err == nil
+		}, func(t *testing.T) int {
+			list, err := backend.ListBucket("media", nil, gofakes3.ListBucketPage{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list.Contents)
 		}},
 	}
 }

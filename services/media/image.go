@@ -170,14 +170,24 @@ func isOpaque(img image.Image) bool {
 	return ok && o.Opaque()
 }
 
-// encode writes img as typ.
+// asRGBA lets the JPEG encoder take its fast path (it reads *image.RGBA
+// rows directly, any other type pixel by pixel): an opaque NRGBA image,
+// what the resizer makes, has the same bytes as an RGBA one.
+func asRGBA(img image.Image) image.Image {
+	if n, ok := img.(*image.NRGBA); ok {
+		return &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
+	}
+	return img
+}
+
+// encode writes img as typ; JPEG only for opaque images.
 func encode(img image.Image, typ string) (Encoded, error) {
 	var buf bytes.Buffer
 	var err error
 	if typ == TypePNG {
 		err = (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&buf, img)
 	} else {
-		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: JPEGQuality})
+		err = jpeg.Encode(&buf, asRGBA(img), &jpeg.Options{Quality: JPEGQuality})
 	}
 	if err != nil {
 		return Encoded{}, fmt.Errorf("encode %s: %w", typ, err)

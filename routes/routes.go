@@ -13,8 +13,8 @@ import (
 	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/controllers"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -22,7 +22,7 @@ import (
 type Deps struct {
 	Logger *slog.Logger
 	// Policy is response.http_status.
-	Policy models.StatusPolicy
+	Policy response.StatusPolicy
 	// TrustedProxies (IPs or CIDRs) may set X-Forwarded-For; none trusted
 	// when empty (server.trusted_proxies).
 	TrustedProxies []string
@@ -89,19 +89,19 @@ type Rates struct {
 // 404 and 405 included, is the envelope, but GET /openapi.yaml's: the
 // description itself, as YAML.
 func New(d Deps) (*gin.Engine, error) {
-	r := middleware.Renderer{Logger: d.Logger, Policy: d.Policy}
+	r := response.Renderer{Logger: d.Logger, Policy: d.Policy}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), middleware.Errors(d.Logger, d.Policy))
+	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), r.Errors())
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}
-	e.NoRoute(middleware.NotFound)
-	e.NoMethod(middleware.MethodNotAllowed)
+	e.NoRoute(response.NotFound)
+	e.NoMethod(response.MethodNotAllowed)
 
 	health := &controllers.HealthController{Ping: d.Ping}
 	e.GET("/healthz", health.Live)

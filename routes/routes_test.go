@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 )
 
 // TestNewRefusesBadDeps: routes.New reports a malformed trusted proxy by its
@@ -24,7 +24,7 @@ func TestNewRefusesBadDeps(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := Deps{Logger: slog.New(slog.DiscardHandler), Policy: models.StatusMirror}
+			d := Deps{Logger: slog.New(slog.DiscardHandler), Policy: response.StatusMirror}
 			tt.deps(&d)
 			e, err := New(d)
 			if err == nil || e != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/docs"
 	"github.com/blogapi/blogapi/internal/metrics"
 	"github.com/blogapi/blogapi/middleware"
@@ -275,7 +276,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
-		Policy:         models.StatusPolicy(cfg.Response.HTTPStatus),
+		Policy:         response.StatusPolicy(cfg.Response.HTTPStatus),
 		TrustedProxies: cfg.Server.TrustedProxies,
 		CORSOrigins:    corsOrigins(cfg.Server),
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,

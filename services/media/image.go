@@ -2,7 +2,6 @@ package media
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -195,29 +194,3 @@ func encode(img image.Image, typ string) (Encoded, error) {
 	b := img.Bounds()
 	return Encoded{Data: buf.Bytes(), Type: typ, Width: b.Dx(), Height: b.Dy()}, nil
 }
-
-// Sentinels of the media service; the HTTP layer maps them to codes.
-var (
-	// ErrTooLarge: the file is over the size limit of its kind (413).
-	ErrTooLarge = errors.New("upload too large")
-	// ErrUnsupportedType: the content is not JPEG, PNG, GIF or WebP (415).
-	ErrUnsupportedType = errors.New("unsupported image type")
-	// ErrEmptyFile, ErrInvalidImage, ErrImageDimensions: the file is empty,
-	// unreadable or truncated, or too many pixels (400, field "file").
-	ErrEmptyFile       = errors.New("empty file")
-	ErrInvalidImage    = errors.New("invalid image")
-	ErrImageDimensions = errors.New("image dimensions over the limit")
-	// ErrBadDir: the `dir` field is not avatar or article (400).
-	ErrBadDir = errors.New("unknown upload dir")
-	// ErrQuotaExceeded: the owner's stored bytes would pass
-	// media.user_quota_bytes.
-	ErrQuotaExceeded = errors.New("upload quota exceeded")
-	// ErrUploadNotFound: no such upload, or another user's (a user cannot
-	// tell the two apart).
-	ErrUploadNotFound = errors.New("upload not found")
-	// ErrBusy: every processing slot is taken and the queue is full
-	// (503, wrapped in a services.RetryLater).
-	ErrBusy = errors.New("image processing busy")
-	// ErrObjectNotFound: a storage driver has no object under the key.
-	ErrObjectNotFound = errors.New("stored object not found")
-)

@@ -58,7 +58,7 @@ type Config struct {
 	BaseURL string
 	// Slots is how many images are processed at once (at least 1), Queue
 	// how many more may wait for a slot, each at most MaxWait (0: as long
-	// as its request lives); the rest are refused with ErrBusy
+	// as its request lives); the rest are refused with services.ErrBusy
 	// (media.process_concurrency, media.process_queue).
 	Slots, Queue int
 	MaxWait      time.Duration
@@ -126,7 +126,7 @@ func (s *Service) MaxBytes(kind Kind) int64 {
 // Upload reads one file (at most MaxBytes(kind), else ErrTooLarge),
 // checks the actor's quota (ErrQuotaExceeded), processes it (Process and
 // its refusals) in a processing slot (a services.RetryLater wrapping
-// ErrBusy when none is free in time), and stores the image, its
+// services.ErrBusy when none is free in time), and stores the image, its
 // thumbnail and its record, staged, under a new random name. Nothing is
 // stored when any step fails.
 func (s *Service) Upload(ctx context.Context, a Actor, kind Kind, file io.Reader) (Result, error) {
@@ -213,7 +213,7 @@ func (s *Service) process(ctx context.Context, data []byte, kind Kind) (Processe
 	return Process(data, kind)
 }
 
-func errBusy() error { return &services.RetryLater{Err: ErrBusy, RetryAfter: time.Second} }
+func errBusy() error { return &services.RetryLater{Err: services.ErrBusy, RetryAfter: time.Second} }
 
 // Delete removes the upload id, its files and its record, if the actor
 // owns it or is an admin; ErrUploadNotFound otherwise (another user's

@@ -308,7 +308,7 @@ func TestUploadBusy(t *testing.T) {
 		cancel() // with a queue, the upload waits until its request ends: at once
 		_, err := svc.Upload(waitCtx, alice, media.KindAvatar, bytes.NewReader(mediatest.JPEG(64, 64)))
 		var rl *services.RetryLater
-		if !errors.Is(err, media.ErrBusy) || !errors.As(err, &rl) || rl.RetryAfter <= 0 {
+		if !errors.Is(err, services.ErrBusy) || !errors.As(err, &rl) || rl.RetryAfter <= 0 {
 			t.Fatalf("queue %d: upload with every slot taken: %v", queue, err)
 		}
 		release()

@@ -65,6 +65,33 @@ func validDebug() Config {
 	return c
 }
 
+// validS3 is a complete media.s3 section.
+func validS3() S3 {
+	return S3{Endpoint: "https://s3.eu-west-1.amazonaws.com", Bucket: "blog-media", Region: "eu-west-1",
+		AccessKey: "AKIAEXAMPLE", SecretKey: "secret-from-the-environment", PathStyle: false}
+}
+
+// TestLoadMediaFromEnv: the s3 driver configured from the environment
+// alone, as the README shows for several instances.
+func TestLoadMediaFromEnv(t *testing.T) {
+	vars := maps.Clone(releaseEnv)
+	maps.Copy(vars, map[string]string{
+		"BLOGAPI_MEDIA_DRIVER": "s3", "BLOGAPI_MEDIA_S3_ENDPOINT": "http://127.0.0.1:9000", "BLOGAPI_MEDIA_S3_BUCKET": "media",
+		"BLOGAPI_MEDIA_S3_ACCESS_KEY": "ak", "BLOGAPI_MEDIA_S3_SECRET_KEY": "sk", "BLOGAPI_MEDIA_S3_PATH_STYLE": "true",
+		"BLOGAPI_MEDIA_MAX_BYTES": "8388608", "BLOGAPI_MEDIA_STAGED_TTL": "2h",
+	})
+	cfg, err := Load("", env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default().Media
+	want.Driver, want.MaxBytes, want.StagedTTL = MediaS3, 8<<20, 2*time.Hour
+	want.S3 = S3{Endpoint: "http://127.0.0.1:9000", Bucket: "media", Region: "us-east-1", AccessKey: "ak", SecretKey: "sk", PathStyle: true}
+	if !reflect.DeepEqual(cfg.Media, want) {
+		t.Errorf("media =\n%+v\nwant\n%+v", cfg.Media, want)
+	}
+}
+
 func TestLoadRepoConfig(t *testing.T) {
 	got, err := Load("../config.yaml", noEnv)
 	if err != nil {
@@ -92,9 +119,13 @@ func TestDefault(t *testing.T) {
 		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute},
 		RateLimit: RateLimit{
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
-			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour},
+			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour}, Upload: Rate{60, time.Hour},
 		},
 		Metrics: Metrics{Enabled: true, Addr: "", PProf: false},
+		Media: Media{
+			Driver: "local", MaxBytes: 5 << 20, AvatarMaxBytes: 2 << 20, UserQuotaBytes: 200 << 20,
+			StagedTTL: 24 * time.Hour, SweepInterval: time.Hour, ProcessQueue: 16, S3: S3{Region: "us-east-1"},
+		},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -253,7 +284,7 @@ func TestLoadFileDetails(t *testing.T) {
 		{"rates from the file, lower-case unit and disabled", "rate_limit:\n  captcha: 100-s\n  register: \"\"\n  verify_resend: 1-D\n",
 			func(c Config) any { return c.RateLimit }, RateLimit{
 				Captcha: Rate{100, time.Second}, CheckUsername: Rate{60, time.Minute}, Register: Rate{},
-				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour},
+				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour}, Upload: Rate{60, time.Hour},
 			}},
 		{"trailing slash of public_url removed", "server:\n  public_url: https://blog.example.com/\n",
 			func(c Config) any { return c.Server.PublicURL }, "https://blog.example.com"},
@@ -381,6 +412,30 @@ func TestValidate(t *testing.T) {
 			c.Metrics.Addr = "[::]:8080"
 		}, "metrics.addr: must differ from server.addr"},
 		{"pprof without metrics addr", func(c *Config) { c.Metrics.PProf = true }, "metrics.pprof: requires metrics.addr"},
+		{"media driver", func(c *Config) { c.Media.Driver = "gcs" }, "media.driver: must be one of local, s3"},
+		{"media public_url relative", func(c *Config) { c.Media.PublicURL = "/media" }, "media.public_url: "},
+		{"media public_url trailing slash", func(c *Config) { c.Media.PublicURL = "https://cdn.example.com/m/" }, "media.public_url: must not end with a slash"},
+		{"media max_bytes", func(c *Config) { c.Media.MaxBytes = 64<<20 + 1 }, "media.max_bytes: must be between 1 KiB and 64 MiB"},
+		{"media avatar over max", func(c *Config) { c.Media.AvatarMaxBytes = c.Media.MaxBytes + 1 }, "media.avatar_max_bytes: must be between 1 KiB and media.max_bytes"},
+		{"media quota negative", func(c *Config) { c.Media.UserQuotaBytes = -1 }, "media.user_quota_bytes: must not be negative"},
+		{"media staged_ttl", func(c *Config) { c.Media.StagedTTL = 31 * 24 * time.Hour }, "media.staged_ttl: must be between 1m0s and 720h0m0s"},
+		{"media sweep_interval", func(c *Config) { c.Media.SweepInterval = time.Second }, "media.sweep_interval: must be between"},
+		{"media process_concurrency", func(c *Config) { c.Media.ProcessConcurrency = -1 }, "media.process_concurrency: must not be negative"},
+		{"media process_queue", func(c *Config) { c.Media.ProcessQueue = 10001 }, "media.process_queue: must be between 0 and 10000"},
+		{"s3 without endpoint", func(c *Config) { c.Media.Driver = "s3" }, "media.s3.endpoint: must be http(s)://host[:port]"},
+		{"s3 endpoint with a path", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.S3.Endpoint = "https://s3.example.com/bucket"
+		}, "media.s3.endpoint: "},
+		{"s3 without bucket", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.S3.Bucket = ""
+		}, "media.s3.bucket: must be set for media.driver s3 (BLOGAPI_MEDIA_S3_BUCKET)"},
+		{"s3 without secret", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.S3.SecretKey = ""
+		}, "media.s3.secret_key: must be set for media.driver s3 (BLOGAPI_MEDIA_S3_SECRET_KEY)"},
+		{"upload rate", func(c *Config) { c.RateLimit.Upload = Rate{Count: 0, Period: time.Hour} }, "rate_limit.upload: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -432,6 +487,12 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 		{"refresh 90 days", func(c *Config) { c.JWT.RefreshTTL = 90 * 24 * time.Hour }},
 		{"rate limits disabled", func(c *Config) { c.RateLimit = RateLimit{} }},
+		{"media on s3 behind a CDN, no quota", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.PublicURL = "https://cdn.example.com/blog-media"
+			c.Media.UserQuotaBytes = 0
+		}},
+		{"s3 credentials ignored with the local driver", func(c *Config) { c.Media.S3 = S3{} }},
 		{"metrics on their own listener with pprof", func(c *Config) {
 			c.Metrics.Addr = "127.0.0.1:9090"
 			c.Metrics.PProf = true

@@ -8,6 +8,7 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // row is what a domain error is answered with: the envelope code, the
@@ -87,6 +88,17 @@ var table = []row{
 	{services.ErrCaptchaExpired, CodeBadRequest, "captcha has expired; fetch a new captcha", "captcha"},
 	{services.ErrCaptchaWrong, CodeBadRequest, "captcha is wrong; fetch a new captcha", "captcha"},
 	{services.ErrCaptchaRequired, CodeBadRequest, "captcha required", "captcha"},
+
+	// Uploads (docs/uploads.md).
+	{media.ErrTooLarge, CodeBodyTooLarge, "file is too large", "file"},
+	{media.ErrUnsupportedType, CodeUnsupported, "unsupported image type", "file"},
+	{media.ErrEmptyFile, CodeBadRequest, "file is empty", "file"},
+	{media.ErrInvalidImage, CodeBadRequest, "file is not a readable image", "file"},
+	{media.ErrImageDimensions, CodeBadRequest, "image is too large: at most 8000 pixels a side and 40 megapixels", "file"},
+	{media.ErrBadDir, CodeBadRequest, `dir must be "avatar" or "article"`, "dir"},
+	{media.ErrQuotaExceeded, CodeForbidden, "upload quota exceeded; delete some uploads first", ""},
+	{media.ErrUploadNotFound, CodeNotFound, "upload not found", ""},
+	{media.ErrObjectNotFound, CodeInternal, internal, ""},
 
 	// Routing, limits and availability.
 	{ErrNoRoute, CodeNotFound, "no such route", ""},

@@ -1079,3 +1079,34 @@ func TestEmailCaseOnlyChange(t *testing.T) {
 		t.Fatalf("%d new mails for a case-only change", n-before)
 	}
 }
+
+// TestLoginFlood: past security.login_flood_per_minute failed logins
+// across the site (each at another account, so no per-account budget
+// trips), every login needs a captcha: one without is refused before any
+// database work or password hash; one with the right captcha and password
+// gets through.
+func TestLoginFlood(t *testing.T) {
+	var log commandLog
+	clk := newClock()
+	cfg := testConfig(t)
+	cfg.Security.LoginFloodPerMinute = 5
+	cfg.Security.LoginCaptchaAfterIP = 100
+	inst := startInstance(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: log.observe}), clk)
+	h := &harness{t: t, c: newClient(t, inst.srv.URL, clk), inst: inst}
+	h.register("victim", "victim@example.com", "right")
+	for i := range 5 {
+		expect(t, h.loginReply("flood"+strconv.Itoa(i), "guess", false), 401, "flood "+strconv.Itoa(i))
+	}
+	var r reply
+	cmds := log.during(t, func() { r = h.loginReply("victim", "right", false) })
+	expect(t, r, 400, "a login without captcha during the flood")
+	if r.Msg != "captcha required" {
+		t.Fatalf("during the flood: %s", r.Body)
+	}
+	if len(cmds) != 1 || cmds[0] != "insert" { // the replay record of the signature check only
+		t.Fatalf("a refused login during the flood made %v round trips, want the replay record only", cmds)
+	}
+	expect(t, h.loginReply("victim", "right", true), 200, "captcha and the right password during the flood")
+	clk.Advance(2 * time.Minute)
+	expect(t, h.loginReply("victim", "right", false), 200, "after the flood, no captcha")
+}

@@ -234,6 +234,12 @@ type Security struct {
 	LoginLockAfter int `mapstructure:"login_lock_after"`
 	// LoginWindow is the period failed logins are counted over, 1m–24h (15m).
 	LoginWindow time.Duration `mapstructure:"login_window"`
+	// LoginCaptchaAfterIP is the number of failed logins from one client IP within
+	// LoginWindow after which login from it needs a captcha, at least 1 (20).
+	LoginCaptchaAfterIP int `mapstructure:"login_captcha_after_ip"`
+	// LoginFloodPerMinute is the number of failed logins across the whole site in a minute
+	// past which every login needs a captcha until the rate falls back, at least 1 (600).
+	LoginFloodPerMinute int `mapstructure:"login_flood_per_minute"`
 }
 
 // RateLimit is rate_limit.*: per-client-IP limits, each written "<count>-<S|M|H|D>" in the
@@ -405,10 +411,12 @@ func Default() Config {
 			TLSPolicy: "mandatory",
 		},
 		Security: Security{
-			HashQueue:         64,
-			LoginCaptchaAfter: 3,
-			LoginLockAfter:    10,
-			LoginWindow:       15 * time.Minute,
+			HashQueue:           64,
+			LoginCaptchaAfter:   3,
+			LoginLockAfter:      10,
+			LoginWindow:         15 * time.Minute,
+			LoginCaptchaAfterIP: 20,
+			LoginFloodPerMinute: 600,
 		},
 		RateLimit: RateLimit{
 			Store:          RateStoreMemory,

@@ -232,6 +232,12 @@ func (p *problems) security(s Security) {
 		p.bad("security.login_lock_after", "must be more than security.login_captcha_after (%d) (got %d)", s.LoginCaptchaAfter, s.LoginLockAfter)
 	}
 	p.between("security.login_window", s.LoginWindow, time.Minute, 24*time.Hour)
+	if s.LoginCaptchaAfterIP < 1 {
+		p.bad("security.login_captcha_after_ip", "must be at least 1 (got %d)", s.LoginCaptchaAfterIP)
+	}
+	if s.LoginFloodPerMinute < 1 {
+		p.bad("security.login_flood_per_minute", "must be at least 1 (got %d)", s.LoginFloodPerMinute)
+	}
 }
 
 // rateLimit checks rate_limit.*: a Rate set in code (Load's are parsed) is the zero

@@ -37,6 +37,17 @@ func (s *LoginAttemptStore) Fail(ctx context.Context, key string, now time.Time,
 	return int(n), w.Start, nil
 }
 
+// Add counts n attempts for key at now (several at once: an instance's
+// share of a site-wide count) and returns the count in the key's window of
+// length window, and when that window opened. One round trip.
+func (s *LoginAttemptStore) Add(ctx context.Context, key string, n int, now time.Time, window time.Duration) (count int, windowStart time.Time, err error) {
+	c, w, err := s.counter.add(ctx, key, int64(n), now, window)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count login attempts: %w", err)
+	}
+	return int(c), w.Start, nil
+}
+
 // Count returns the failures of key in its window of length window holding
 // now, and when that window opened.
 func (s *LoginAttemptStore) Count(ctx context.Context, key string, now time.Time, window time.Duration) (count int, windowStart time.Time, err error) {

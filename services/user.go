@@ -219,6 +219,19 @@ func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip st
 	if err != nil {
 		return LoginResult{}, err
 	}
+	// Under a site-wide flood of failed logins every login needs a
+	// captcha, checked before any other work: a flood without answers
+	// costs no database read and no password hash.
+	captchaChecked := false
+	if s.guard.Flood(ctx) {
+		if strings.TrimSpace(in.Captcha) == "" {
+			return LoginResult{}, ErrCaptchaRequired
+		}
+		if err := s.captcha.Check(ctx, in.CaptchaID, in.Captcha); err != nil {
+			return LoginResult{}, err
+		}
+		captchaChecked = true
+	}
 	var u models.User
 	if strings.Contains(account, "@") {
 		u, err = s.users.ByEmail(ctx, account)
@@ -238,7 +251,7 @@ func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip st
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if captchaRequired {
+	if captchaRequired && !captchaChecked {
 		var err error = ErrCaptchaRequired
 		if strings.TrimSpace(in.Captcha) != "" {
 			err = s.captcha.Check(ctx, in.CaptchaID, in.Captcha)

@@ -241,7 +241,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Observer: observer,
 	}, db.Captchas, renderer)
 	guard := services.NewLoginGuard(services.LoginGuardConfig{
-		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
+		CaptchaAfter: cfg.Security.LoginCaptchaAfter, CaptchaAfterIP: cfg.Security.LoginCaptchaAfterIP,
+		FloodPerMinute: cfg.Security.LoginFloodPerMinute, LockAfter: cfg.Security.LoginLockAfter,
 		Window: cfg.Security.LoginWindow, Now: now,
 	}, db.LoginAttempts)
 	transport, err := services.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)

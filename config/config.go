@@ -104,6 +104,9 @@ type Mongo struct {
 	// EmbeddedListen is the embedded FerretDB's TCP address; "" means 127.0.0.1:0 (loopback,
 	// random port).
 	EmbeddedListen string `mapstructure:"embedded_listen"`
+	// OpTimeout bounds every database operation, 100ms–1m (5s): a database that hangs or is
+	// unreachable answers 503 "database unavailable" after it.
+	OpTimeout time.Duration `mapstructure:"op_timeout"`
 }
 
 // Data is data.*.
@@ -398,7 +401,7 @@ func Default() Config {
 			ShutdownTimeout: 10 * time.Second,
 		},
 		Response: Response{HTTPStatus: StatusMirror},
-		Mongo:    Mongo{Database: "blogapi"},
+		Mongo:    Mongo{Database: "blogapi", OpTimeout: 5 * time.Second},
 		Data:     Data{Dir: "./data"},
 		Sign:     Sign{MaxSkew: 5 * time.Minute, Replay: ReplayMutating},
 		JWT:      JWT{Issuer: "blogapi", AccessTTL: 2 * time.Hour, RefreshTTL: 360 * time.Hour},

@@ -109,7 +109,7 @@ func TestDefault(t *testing.T) {
 			ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, ShutdownTimeout: 10 * time.Second,
 		},
 		Response: Response{HTTPStatus: "mirror"},
-		Mongo:    Mongo{URI: "", Database: "blogapi", EmbeddedListen: ""},
+		Mongo:    Mongo{URI: "", Database: "blogapi", EmbeddedListen: "", OpTimeout: 5 * time.Second},
 		Data:     Data{Dir: "./data"},
 		Sign:     Sign{MaxSkew: 5 * time.Minute, Replay: "mutating"},
 		JWT:      JWT{Issuer: "blogapi", AccessTTL: 2 * time.Hour, RefreshTTL: 360 * time.Hour},

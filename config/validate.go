@@ -116,6 +116,7 @@ func (p *problems) response(r Response) {
 
 // mongo checks mongo.* and data.*.
 func (p *problems) mongo(m Mongo, d Data) {
+	p.between("mongo.op_timeout", m.OpTimeout, 100*time.Millisecond, time.Minute)
 	if u := m.URI; u != "" && !strings.HasPrefix(u, "mongodb://") && !strings.HasPrefix(u, "mongodb+srv://") {
 		p.bad("mongo.uri", `must start with "mongodb://" or "mongodb+srv://", or be empty for the embedded database`)
 	}

@@ -57,6 +57,10 @@ type Options struct {
 
 	// Database is the database's name; required.
 	Database string
+	// OpTimeout bounds every database operation whose context has no
+	// deadline of its own (0: 5 s): a database that hangs makes the
+	// operation fail after it, so requests answer 503 instead of waiting.
+	OpTimeout time.Duration
 	// Observe, when not nil, receives every finished command of the
 	// client (command latency for the metrics).
 	Observe CommandObserver
@@ -153,7 +157,7 @@ func (d *DB) OpenDatabase(ctx context.Context, o Options) (*DB, error) {
 func open(ctx context.Context, srv server, o Options) (*DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	client, err := connect(ctx, srv.uri, o.Observe, o.Inspect)
+	client, err := connect(ctx, srv.uri, o.OpTimeout, o.Observe, o.Inspect)
 	if err != nil {
 		return nil, err
 	}
@@ -283,9 +287,15 @@ func (d *DB) Close() {
 // counts every command it starts in the CommandCounter of the command's
 // context (WithCommandCounter) and, when observe is not nil, reports every
 // finished command to it.
-func connect(ctx context.Context, uri string, observe CommandObserver, inspect FilterInspector) (*mongo.Client, error) {
+func connect(ctx context.Context, uri string, opTimeout time.Duration, observe CommandObserver, inspect FilterInspector) (*mongo.Client, error) {
+	if opTimeout <= 0 {
+		opTimeout = 5 * time.Second
+	}
+	// The operation timeout also bounds server selection, so an
+	// unreachable server fails as fast as a hung one.
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).
-		SetServerSelectionTimeout(10 * time.Second).
+		SetTimeout(opTimeout).
+		SetServerSelectionTimeout(min(10*time.Second, opTimeout)).
 		SetMonitor(commandMonitor(observe, inspect)))
 	if err != nil {
 		return nil, fmt.Errorf("connect to mongodb: %w", err)

@@ -47,7 +47,7 @@ func TestIndexEmbeddedIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.close()
-	client, err := connect(ctx, e.uri, nil, nil)
+	client, err := connect(ctx, e.uri, 0, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

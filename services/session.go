@@ -167,5 +167,9 @@ func (s *SessionService) EndAll(ctx context.Context, userID, exceptSessionID, re
 
 // storeUnavailable wraps a store failure as ErrUnavailable.
 func storeUnavailable(err error) error {
-	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	return &RetryLater{Err: fmt.Errorf("%w: %w", ErrUnavailable, err), RetryAfter: unavailableRetry}
 }
+
+// unavailableRetry is the Retry-After of a 503 "database unavailable": a
+// database that hung or restarted is usually back within seconds.
+const unavailableRetry = 5 * time.Second

@@ -61,7 +61,7 @@ func NewMetrics(cfg config.Config, logger *slog.Logger) *metrics.Metrics {
 // nil, times every command into m; its stores run on the real clock. Close
 // it after the App built over it.
 func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, m *metrics.Metrics) (*models.DB, error) {
-	o := models.Options{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, Logger: logger}
+	o := models.Options{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, OpTimeout: cfg.Mongo.OpTimeout, Logger: logger}
 	if m != nil {
 		o.Observe = m.ObserveCommand
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(childFerretDBEnv); dir != "" {
+		os.Exit(runChildFerretDB(dir))
+	}
 	gin.SetMode(gin.TestMode)
 	dbtest.Main(contractRun{m})
 }

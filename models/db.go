@@ -32,12 +32,13 @@ const (
 	CollUploads          = "uploads"
 	CollMediaUsage       = "media_usage"
 	CollAliases          = "aliases"
+	CollHealth           = "health"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage, CollAliases}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage, CollAliases, CollHealth}
 }
 
 // Options say which database Open opens and how.
@@ -247,6 +248,23 @@ func (d *DB) EmbeddedAddr() string {
 // the readiness check.
 func (d *DB) Ping(ctx context.Context) error {
 	return d.client.Ping(ctx, readpref.Primary())
+}
+
+// Ready checks that the database takes writes, not only pings: it pings
+// the primary, then upserts one document of the `health` collection
+// (`{_id: "readyz"}`, by _id: constant cost). A full disk, a read-only
+// replica set or a hung server fail it (bounded by ctx). The readiness
+// check, GET /readyz.
+func (d *DB) Ready(ctx context.Context) error {
+	if err := d.Ping(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	_, err := d.db.Collection(CollHealth).UpdateOne(ctx, bson.D{{Key: "_id", Value: "readyz"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: time.Now()}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }
 
 // SweepExpired deletes the documents whose expiresAt is at or before now

@@ -297,7 +297,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		},
 		RateStore: rateStore(cfg.RateLimit.Store, db, now),
 		Now:       now,
-		Ping:      db.Ping,
+		Ping:      db.Ready,
 		OpenAPI:   docs.OpenAPI(),
 		Observer:  requests,
 		Metrics:   routerMetrics,

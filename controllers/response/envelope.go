@@ -16,7 +16,8 @@ const (
 	CodeNotFound        = 404 // no such resource or route
 	CodeMethodNotAllow  = 405 // route exists, method does not
 	CodeConflict        = 409 // account or email already registered
-	CodeBodyTooLarge    = 413 // request body above server.max_body_bytes
+	CodeBodyTooLarge    = 413 // request body above server.max_body_bytes, an upload above media.max_bytes
+	CodeUnsupported     = 415 // an upload that is not a JPEG, PNG, GIF or WebP image
 	CodeTooManyRequests = 429 // rate limited; Retry-After says when to come back
 	CodeInternal        = 500 // internal error, details only in the log
 	CodeUnavailable     = 503 // dependency (MongoDB) unavailable

@@ -11,6 +11,7 @@ import (
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // row is what a domain error is answered with: the envelope code, the
@@ -90,6 +91,17 @@ var table = []row{
 	{captcha.ErrExpired, CodeBadRequest, "captcha has expired; fetch a new captcha", "captcha"},
 	{captcha.ErrWrong, CodeBadRequest, "captcha is wrong; fetch a new captcha", "captcha"},
 	{captcha.ErrRequired, CodeBadRequest, "captcha required", "captcha"},
+
+	// Uploads (docs/uploads.md).
+	{media.ErrTooLarge, CodeBodyTooLarge, "file is too large", "file"},
+	{media.ErrUnsupportedType, CodeUnsupported, "unsupported image type", "file"},
+	{media.ErrEmptyFile, CodeBadRequest, "file is empty", "file"},
+	{media.ErrInvalidImage, CodeBadRequest, "file is not a readable image", "file"},
+	{media.ErrImageDimensions, CodeBadRequest, "image is too large: at most 8000 pixels a side and 40 megapixels", "file"},
+	{media.ErrBadDir, CodeBadRequest, `dir must be "avatar" or "article"`, "dir"},
+	{media.ErrQuotaExceeded, CodeForbidden, "upload quota exceeded; delete some uploads first", ""},
+	{media.ErrUploadNotFound, CodeNotFound, "upload not found", ""},
+	{media.ErrObjectNotFound, CodeInternal, internal, ""},
 
 	// Routing, limits and availability.
 	{ErrNoRoute, CodeNotFound, "no such route", ""},

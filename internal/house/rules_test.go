@@ -37,8 +37,10 @@ var Layers = map[string]int{
 // HTTP lists the packages (by prefix) that may import gin.
 var HTTP = []string{"controllers", "middleware", "routes", "internal/metrics", "internal/app", "internal/apitest", "e2e", "bench"}
 
-// ConfigUsers lists the packages (by prefix) that may import config.
-var ConfigUsers = []string{"internal/app", "bench", ""}
+// ConfigUsers lists the packages (by prefix) that may import config: the
+// composition root, main, and the harnesses that build a configuration as
+// main does.
+var ConfigUsers = []string{"internal/app", "internal/apitest", "e2e", "bench", ""}
 
 // Lean lists the packages whose imports are confined to the standard library
 // plus the module packages named.

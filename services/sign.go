@@ -195,7 +195,7 @@ func (s *Signer) Verify(ctx context.Context, method string, p *SignParams) (Sign
 			return SignApp{}, ErrDuplicateSubmission
 		}
 		if err != nil {
-			return SignApp{}, storeUnavailable(fmt.Errorf("replay store: %w", err))
+			return SignApp{}, Unavailable(fmt.Errorf("replay store: %w", err))
 		}
 	}
 	return app, nil

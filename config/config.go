@@ -241,7 +241,7 @@ type Security struct {
 	// LoginWindow after which login from it needs a captcha, at least 1 (20).
 	LoginCaptchaAfterIP int `mapstructure:"login_captcha_after_ip"`
 	// LoginFloodPerMinute is the number of failed logins across the whole site in a minute
-	// past which every login needs a captcha until the rate falls back, at least 1 (600).
+	// past which every login needs a captcha until the rate falls back, at least 1 (60).
 	LoginFloodPerMinute int `mapstructure:"login_flood_per_minute"`
 }
 
@@ -419,7 +419,7 @@ func Default() Config {
 			LoginLockAfter:      10,
 			LoginWindow:         15 * time.Minute,
 			LoginCaptchaAfterIP: 20,
-			LoginFloodPerMinute: 600,
+			LoginFloodPerMinute: 60,
 		},
 		RateLimit: RateLimit{
 			Store:          RateStoreMemory,

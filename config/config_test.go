@@ -117,7 +117,7 @@ func TestDefault(t *testing.T) {
 		Log:      Log{Level: "info", Format: "text"},
 		Mail:     Mail{Driver: "log", Port: 587, From: "blogapi <no-reply@localhost>", TLSPolicy: "mandatory"},
 		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute,
-			LoginCaptchaAfterIP: 20, LoginFloodPerMinute: 600},
+			LoginCaptchaAfterIP: 20, LoginFloodPerMinute: 60},
 		RateLimit: RateLimit{
 			Store:   RateStoreMemory,
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},

@@ -94,13 +94,14 @@ func (s *SessionStore) Get(ctx context.Context, id string) (Session, error) {
 
 // Rotate replaces the session's refresh token jti oldJTI with newJTI and
 // its expiry with newExpiresAt, and sets lastUsedAt to now: a
-// compare-and-set that only applies while the session is alive at now and
-// oldJTI is its current jti. Otherwise nothing changes and ErrNotFound is
+// compare-and-set that only applies while the session is alive at now,
+// belongs to userID (the refresh token's sub) and oldJTI is its current
+// jti. Otherwise nothing changes and ErrNotFound is
 // returned. Of several concurrent rotations with the same oldJTI exactly
 // one succeeds: each first records oldJTI in `session_rotations`, whose
 // unique `_id` admits one of them (the update alone is atomic on MongoDB
 // but not on FerretDB v1).
-func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, newExpiresAt, now time.Time) error {
+func (s *SessionStore) Rotate(ctx context.Context, id, userID, oldJTI, newJTI string, newExpiresAt, now time.Time) error {
 	_, err := s.rotations.InsertOne(ctx, bson.D{
 		{Key: "_id", Value: oldJTI},
 		{Key: "sessionId", Value: id},
@@ -119,7 +120,7 @@ func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, ne
 	// (docs/operations.md). The rotation record above already admits one
 	// rotation per oldJTI.
 	sess, err := s.Get(ctx, id)
-	if err == nil && (sess.RefreshJTI != oldJTI || !sess.Alive(now)) {
+	if err == nil && (sess.UserID != userID || sess.RefreshJTI != oldJTI || !sess.Alive(now)) {
 		err = ErrNotFound
 	}
 	if errors.Is(err, ErrNotFound) {

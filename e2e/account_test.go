@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -1111,4 +1112,32 @@ func TestLoginFlood(t *testing.T) {
 	apitest.Expect(t, h.loginReply("victim", "right", true), 200, "captcha and the right password during the flood")
 	clk.Advance(2 * time.Minute)
 	apitest.Expect(t, h.loginReply("victim", "right", false), 200, "after the flood, no captcha")
+}
+
+// TestEmailChangeLimits: a logged-in user changes the e-mail at most 3
+// times an hour, and one address gets at most one verification mail per
+// 10 minutes, whoever asks (429 with Retry-After past either).
+func TestEmailChangeLimits(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.register("mover", "mover@example.com", "pw")
+	h.register("other", "other@example.com", "pw")
+	mover, other := login(t, h.c, "mover", "pw"), login(t, h.c, "other", "pw")
+	change := func(s loginData, email string) apitest.Reply {
+		t.Helper()
+		return h.c.CallWith(http.MethodPut, "/blogapi/user/update",
+			map[string]string{"email": email, "password": apitest.MD5Hex("pw")}, accessHdr(s.Token))
+	}
+	for i := 1; i <= 3; i++ {
+		apitest.Expect(t, change(mover, fmt.Sprintf("mover%d@example.com", i)), 200, "change "+strconv.Itoa(i))
+	}
+	r := change(mover, "mover4@example.com")
+	apitest.Expect(t, r, 429, "4th change within the hour")
+	if ra := retryAfter(t, r); ra > 3600 {
+		t.Fatalf("Retry-After %d beyond the hour", ra)
+	}
+	// mover2 is free again (mover moved on to mover3) but got a
+	// verification mail minutes ago.
+	apitest.Expect(t, change(other, "mover2@example.com"), 429, "an address mailed within 10 minutes")
+	h.clk.Advance(11 * time.Minute)
+	apitest.Expect(t, change(other, "mover2@example.com"), 200, "the same address 11 minutes later")
 }

@@ -69,6 +69,7 @@ var table = []row{
 	// Accounts, login and passwords.
 	{account.ErrAccountTaken, CodeConflict, "account is already registered", "account"},
 	{account.ErrEmailTaken, CodeConflict, "email is already registered", "email"},
+	{account.ErrEmailChangeLimited, CodeTooManyRequests, "too many email changes; retry later", "email"},
 	{account.ErrBadCredentials, CodeUnauthorized, "account or password is incorrect", ""},
 	{account.ErrPasswordIncorrect, CodeUnauthorized, "password is incorrect", "password"},
 	{account.ErrOldPasswordIncorrect, CodeUnauthorized, "oldPassword is incorrect", "oldPassword"},

@@ -265,7 +265,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	mailQueue := mail.NewQueue(mailer, logger)
 	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
 	accountSvc := account.New(account.Deps{
-		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Counters: db.LoginAttempts,
+		Users:    db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
 		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
 		AccessTTL: cfg.JWT.AccessTTL,
 	})

@@ -56,10 +56,28 @@ type Service struct {
 	mail      *mail.Queue
 	templates *mail.Templates
 	observer  Observer
+	counters  Counters
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
 }
+
+// Counters are windowed counters shared by every instance
+// (models.LoginAttemptStore): Add counts n for key in its window of length
+// window holding now and returns the count after it and the window's
+// start.
+type Counters interface {
+	Add(ctx context.Context, key string, n int, now time.Time, window time.Duration) (count int, windowStart time.Time, err error)
+}
+
+// Limits on e-mail changes through UpdateProfile: a logged-in user can
+// neither probe many addresses in seconds (is it registered?) nor flood a
+// third party's mailbox with verification mails.
+const (
+	emailChangesPerUser   = 3 // per user per emailChangeUserWindow
+	emailChangeUserWindow = time.Hour
+	emailChangeToWindow   = 10 * time.Minute // one verification mail per address per window
+)
 
 // Deps are the collaborators of Service. Transport may be nil (no RSA
 // password transport); Mail nil sends no mail (then Tokens and Templates
@@ -76,6 +94,8 @@ type Deps struct {
 	Templates *mail.Templates
 	// Observer counts login outcomes.
 	Observer Observer
+	// Counters limit e-mail changes (nil: no limit).
+	Counters Counters
 	Logger   *slog.Logger
 	Now      func() time.Time
 	// AccessTTL is reported to clients as expiresIn (seconds).
@@ -85,7 +105,7 @@ type Deps struct {
 // New returns the account service.
 func New(d Deps) *Service {
 	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
-		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), logger: d.Logger, now: d.Now,
+		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), counters: d.Counters, logger: d.Logger, now: d.Now,
 		accessTTL: d.AccessTTL}
 }
 
@@ -233,6 +253,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password, ip); err != nil {
 				return models.User{}, err
 			}
+			if err := s.limitEmailChange(ctx, p.User, email); err != nil {
+				return models.User{}, err
+			}
 			verified := false
 			up.Email, up.EmailVerified = &email, &verified
 		}
@@ -251,6 +274,35 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 		s.afterEmailChange(ctx, p.User.Email, u)
 	}
 	return u, nil
+}
+
+// limitEmailChange counts an e-mail change of u to email: at most
+// emailChangesPerUser per user per hour, and one per address per
+// emailChangeToWindow. Over either it refuses with ErrEmailChangeLimited
+// inside a RetryLater (the rest of the window). Two round trips, on the
+// e-mail change path only.
+func (s *Service) limitEmailChange(ctx context.Context, u models.User, email string) error {
+	if s.counters == nil {
+		return nil
+	}
+	now := s.now()
+	for _, l := range []struct {
+		key    string
+		limit  int
+		window time.Duration
+	}{
+		{"email-change:user:" + u.ID.Hex(), emailChangesPerUser, emailChangeUserWindow},
+		{"email-change:to:" + models.EmailKey(email), 1, emailChangeToWindow},
+	} {
+		n, start, err := s.counters.Add(ctx, l.key, 1, now, l.window)
+		if err != nil {
+			return services.Unavailable(err)
+		}
+		if n > l.limit {
+			return &services.RetryLater{Err: ErrEmailChangeLimited, RetryAfter: max(start.Add(l.window).Sub(now), time.Second)}
+		}
+	}
+	return nil
 }
 
 // afterEmailChange runs once the new address is stored: it revokes the

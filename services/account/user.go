@@ -299,6 +299,9 @@ var (
 	ErrAccountRejected = errors.New("account rejected")
 	ErrAccountTaken    = errors.New("account already registered")
 	ErrEmailTaken      = errors.New("email already registered")
+	// ErrEmailChangeLimited refuses an e-mail change past its limits
+	// (inside a RetryLater).
+	ErrEmailChangeLimited = errors.New("too many email changes")
 )
 
 // checkStatus refuses reject and freeze users (403) and ends their sessions.

@@ -14,6 +14,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // chainPath is the route of the middleware-chain comparison.
@@ -74,8 +75,8 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain: session: %w", err)
 	}
-	signer := services.NewSigner(services.SignerConfig{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
-		t.db.Replays)
+	signer := signing.NewSigner(signing.Config{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: signing.ReplayMutating},
+		app.ReplayStore(t.db.Replays))
 	r := middleware.Renderer{Logger: t.logger, Policy: models.StatusPolicy(cfg.Response.HTTPStatus)}
 	answer := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(gin.H{"ok": true})) }
 

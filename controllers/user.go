@@ -86,14 +86,14 @@ func (uc *UserController) Renew(c *gin.Context) {
 // Logout serves POST|GET /blogapi/logout; all=true ends every session.
 func (uc *UserController) Logout(c *gin.Context) {
 	var in struct {
-		All flag `json:"all" form:"all"`
+		All bool `json:"all"`
 	}
 	if err := bind(c, &in); err != nil {
 		_ = c.Error(err)
 		return
 	}
 	p, _ := services.PrincipalFrom(c.Request.Context())
-	if err := uc.Users.Logout(c.Request.Context(), p, bool(in.All)); err != nil {
+	if err := uc.Users.Logout(c.Request.Context(), p, in.All); err != nil {
 		_ = c.Error(err)
 		return
 	}

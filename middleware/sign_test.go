@@ -2,7 +2,9 @@ package middleware_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -19,7 +21,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 const (
@@ -68,14 +70,26 @@ func signEngineMax(t *testing.T, policy models.StatusPolicy, maxBody int64) *gin
 
 // newTestSigner knows one app, name, with signKey and signSecret, on a
 // clock stopped at signNow, with replay records in a fresh database.
-func newTestSigner(t *testing.T, name string) *services.Signer {
+func newTestSigner(t *testing.T, name string) *signing.Signer {
 	t.Helper()
 	store := dbtest.New(t).Replays
 	store.Now = func() time.Time { return signNow }
-	return services.NewSigner(services.SignerConfig{
-		Apps: []services.SignApp{{Name: name, Key: signKey, Secret: signSecret}},
+	return signing.NewSigner(signing.Config{
+		Apps: []signing.App{{Name: name, Key: signKey, Secret: signSecret}},
 		Now:  func() time.Time { return signNow },
-	}, store)
+	}, replayStore{store})
+}
+
+// replayStore is the database's replay records as the signer takes them
+// (as internal/app wires them).
+type replayStore struct{ store *models.ReplayStore }
+
+func (r replayStore) Record(ctx context.Context, key string, expiresAt time.Time) error {
+	err := r.store.Record(ctx, key, expiresAt)
+	if errors.Is(err, models.ErrDuplicate) {
+		return signing.ErrReplayed
+	}
+	return err
 }
 
 // signQuery signs a request the way a client does: the token is the md5 of
@@ -87,7 +101,7 @@ func signQuery(t *testing.T, pairs [][2]string, contentType string, body []byte)
 		v[i] = url.QueryEscape(kv[0]) + "=" + url.QueryEscape(kv[1])
 	}
 	q := strings.Join(v, "&")
-	p, err := services.ParseSignParams(q, contentType, body)
+	p, err := signing.Parse(q, contentType, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +197,7 @@ func TestSignErrorsAsEnvelope(t *testing.T) {
 		{"malformed JSON", "POST", good, "application/json", `{"a":`, 400, "malformed JSON body", 400},
 		{"JSON not an object", "POST", good, "application/json", `[1]`, 400, "body must be a JSON object", 400},
 		{"invalid UTF-8 query", "GET", good + "&x=%ff", "", "", 400, "request is not valid UTF-8", 400},
-		{"too many parameters", "GET", good + strings.Repeat("&a=1", services.MaxSignParams), "", "", 400, "too many parameters", 400},
+		{"too many parameters", "GET", good + strings.Repeat("&a=1", signing.MaxParams), "", "", 400, "too many parameters", 400},
 		{"body too large", "POST", good, "text/plain", strings.Repeat("x", signMax+1), 413, "request body is too large", 413},
 	}
 	for _, policy := range []models.StatusPolicy{models.StatusMirror, models.StatusStandard} {
@@ -299,18 +313,18 @@ func TestSignBodyLimit(t *testing.T) {
 // TestSignParameterFlood sends unsigned bodies that are cheap to send and
 // were costly to parse (a 1 MiB "a&a&…" form is half a million
 // parameters): each is a 400 from Sign, before any signature check, with
-// bodies up to the default server.max_body_bytes (1 MiB, SPEC §3).
+// bodies up to the default server.max_body_bytes (1 MiB, the README).
 func TestSignParameterFlood(t *testing.T) {
 	const maxBody = 1 << 20
 	e := signEngineMax(t, models.StatusMirror, maxBody)
 
 	var mp bytes.Buffer
 	w := multipart.NewWriter(&mp)
-	for i := range services.MaxSignParams + 1 {
+	for i := range signing.MaxParams + 1 {
 		_ = w.WriteField("f"+strconv.Itoa(i), "1")
 	}
 	_ = w.Close()
-	members := make([]string, services.MaxSignParams+1)
+	members := make([]string, signing.MaxParams+1)
 	for i := range members {
 		members[i] = `"m` + strconv.Itoa(i) + `":1`
 	}

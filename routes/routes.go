@@ -16,6 +16,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // Deps are what the router needs, built by main (or a test).
@@ -33,7 +34,7 @@ type Deps struct {
 	// SecureCookies marks cookies Secure (server.public_url is https).
 	SecureCookies bool
 
-	Signer    *services.Signer
+	Signer    *signing.Signer
 	Users     *services.UserService
 	Accounts  *services.AccountService
 	Captcha   *services.CaptchaService

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // TestSignVectorSeed: the CLI's query signing reproduces the API
@@ -103,7 +103,7 @@ func TestSend(t *testing.T) {
 	const secret = "cli-test-secret-0123456789"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		p, err := services.ParseSignParams(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
+		p, err := signing.Parse(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
 		switch {
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)

@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -29,6 +30,7 @@ import (
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // NewLogger is the slog logger log.level and log.format ask for, writing to w.
@@ -82,12 +84,26 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 }
 
 // SignApps are sign.apps as the signer takes them.
-func SignApps(cfg config.Config) []services.SignApp {
-	apps := make([]services.SignApp, len(cfg.Sign.Apps))
+func SignApps(cfg config.Config) []signing.App {
+	apps := make([]signing.App, len(cfg.Sign.Apps))
 	for i, a := range cfg.Sign.Apps {
-		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
+		apps[i] = signing.App{Name: a.Name, Key: a.Key, Secret: a.Secret}
 	}
 	return apps
+}
+
+// ReplayStore is the database's replay records as the signer takes them:
+// a key already recorded is signing.ErrReplayed.
+func ReplayStore(s *models.ReplayStore) signing.ReplayStore { return replayStore{s} }
+
+type replayStore struct{ store *models.ReplayStore }
+
+func (r replayStore) Record(ctx context.Context, key string, expiresAt time.Time) error {
+	err := r.store.Record(ctx, key, expiresAt)
+	if errors.Is(err, models.ErrDuplicate) {
+		return signing.ErrReplayed
+	}
+	return err
 }
 
 // TokenConfig is jwt.* as the token service takes it, on the clock now.
@@ -177,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		}
 	}
 
-	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, db.Replays)
+	signer := signing.NewSigner(signing.Config{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, ReplayStore(db.Replays))
 	tokens := services.NewTokenService(TokenConfig(cfg, now))
 	sessionSvc := services.NewSessionService(db.Sessions, tokens, now)
 	renderer, err := services.NewCaptchaRenderer()
@@ -278,9 +294,9 @@ func limiterRate(r config.Rate) limiter.Rate {
 func replayMode(m config.ReplayMode) string {
 	switch m {
 	case config.ReplayAll:
-		return services.ReplayAll
+		return signing.ReplayAll
 	case config.ReplayOff:
-		return services.ReplayOff
+		return signing.ReplayOff
 	}
-	return services.ReplayMutating
+	return signing.ReplayMutating
 }

@@ -1,4 +1,4 @@
-package services_test
+package signing_test
 
 import (
 	"bytes"
@@ -19,11 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/blogapi/blogapi/models"
-	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 type signVector struct {
@@ -40,7 +36,7 @@ type signVector struct {
 
 func loadVectors(tb testing.TB) []signVector {
 	tb.Helper()
-	raw, err := os.ReadFile("../testdata/sign_vectors.json")
+	raw, err := os.ReadFile("../../testdata/sign_vectors.json")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -112,7 +108,7 @@ func TestSignVectors(t *testing.T) {
 	}
 	for _, v := range vectors {
 		t.Run(v.Name, func(t *testing.T) {
-			p, err := services.ParseSignParams(v.request())
+			p, err := signing.Parse(v.request())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,14 +120,14 @@ func TestSignVectors(t *testing.T) {
 			}
 			// The vector's request with its token verifies.
 			q, ct, body := v.request()
-			p, err = services.ParseSignParams(q+"&token="+v.Token, ct, body)
+			p, err = signing.Parse(q+"&token="+v.Token, ct, body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ts := v.timestamp(t)
-			s := services.NewSigner(services.SignerConfig{
-				Apps:   []services.SignApp{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
-				Replay: services.ReplayOff,
+			s := signing.NewSigner(signing.Config{
+				Apps:   []signing.App{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
+				Replay: signing.ReplayOff,
 				Now:    func() time.Time { return ts },
 			}, nil)
 			app, err := s.Verify(context.Background(), v.Method, p)
@@ -154,35 +150,56 @@ var testNow = time.UnixMilli(testTS)
 func signQuery(t testing.TB, secret string, pairs ...[2]string) string {
 	t.Helper()
 	q := rawQuery(pairs)
-	p, err := services.ParseSignParams(q, "", nil)
+	p, err := signing.Parse(q, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return q + "&token=" + p.Sign(secret)
 }
 
-func newSigner(replay string, store services.ReplayStore) *services.Signer {
-	return services.NewSigner(services.SignerConfig{
-		Apps:   []services.SignApp{{Name: "web", Key: testKey, Secret: testSecret}, {Name: "other", Key: "k2", Secret: "s2"}},
+func newSigner(replay string, store signing.ReplayStore) *signing.Signer {
+	return signing.NewSigner(signing.Config{
+		Apps:   []signing.App{{Name: "web", Key: testKey, Secret: testSecret}, {Name: "other", Key: "k2", Secret: "s2"}},
 		Replay: replay,
 		Now:    func() time.Time { return testNow },
 	}, store)
 }
 
-func wantCode(t *testing.T, err error, code int, msg string) {
+// wantErr fails unless err is want (nil: no error) and reads as it.
+func wantErr(t *testing.T, err, want error) {
 	t.Helper()
-	if code == models.CodeOK {
+	if want == nil {
 		if err != nil {
 			t.Fatalf("err = %v, want success", err)
 		}
 		return
 	}
-	ae, ok := models.AsAppError(err)
-	if !ok {
-		t.Fatalf("err = %v, want AppError %d", err, code)
+	if !errors.Is(err, want) {
+		t.Fatalf("err = %v, want %v", err, want)
 	}
-	if ae.Code != code || (msg != "" && ae.Msg != msg) {
-		t.Fatalf("err = %d %q, want %d %q", ae.Code, ae.Msg, code, msg)
+}
+
+// parseErrors are the sentinels Parse returns.
+var parseErrors = []error{signing.ErrQuerySemicolon, signing.ErrQueryEscape, signing.ErrFormSemicolon, signing.ErrFormEscape,
+	signing.ErrMultipartBoundary, signing.ErrMultipart, signing.ErrNotUTF8, signing.ErrMalformedJSON, signing.ErrNotObject,
+	signing.ErrTooManyParams, signing.ErrTooDeep, signing.ErrDuplicateMember}
+
+// isParseError reports whether err is one of parseErrors.
+func isParseError(err error) bool {
+	for _, e := range parseErrors {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// wantParseErr fails unless err is a Parse error whose text is msg: the
+// envelope message the HTTP layer answers with.
+func wantParseErr(t *testing.T, err error, msg string) {
+	t.Helper()
+	if !isParseError(err) || err.Error() != msg {
+		t.Fatalf("err = %v, want the Parse error %q", err, msg)
 	}
 }
 
@@ -191,53 +208,52 @@ func TestSignVerifyChecks(t *testing.T) {
 	key := [2]string{"auth_key", testKey}
 	good := signQuery(t, testSecret, [2]string{"a", "1"}, key, [2]string{"timestamp", ts})
 	tok := good[strings.LastIndex(good, "=")+1:]
-	skew := services.DefaultMaxSkew.Milliseconds()
+	skew := signing.DefaultMaxSkew.Milliseconds()
 	at := func(ms int64) string {
 		return signQuery(t, testSecret, key, [2]string{"timestamp", strconv.FormatInt(ms, 10)})
 	}
 	cases := []struct {
 		name, query string
-		code        int
-		msg         string
+		want        error
 	}{
-		{"valid", good, 200, ""},
-		{"uppercase token", strings.Replace(good, tok, strings.ToUpper(tok), 1), 200, ""},
-		{"token missing", "a=1&auth_key=" + testKey + "&timestamp=" + ts, 511, "signature token is missing"},
-		{"token empty", "a=1&auth_key=" + testKey + "&timestamp=" + ts + "&token=", 511, ""},
-		{"token missing before unknown key", "auth_key=nope&timestamp=x", 511, ""},
-		{"auth_key missing", "a=1&timestamp=" + ts + "&token=" + tok, 512, "auth_key is missing"},
-		{"auth_key unknown", "a=1&auth_key=nope&timestamp=" + ts + "&token=" + tok, 512, "auth_key is unknown"},
-		{"unknown key before bad timestamp", "auth_key=nope&timestamp=x&token=" + tok, 512, ""},
-		{"timestamp missing", "a=1&auth_key=" + testKey + "&token=" + tok, 400, "timestamp is missing"},
-		{"timestamp not a number", "auth_key=" + testKey + "&timestamp=soon&token=" + tok, 400, "timestamp must be an integer (ms since the Unix epoch)"},
-		{"timestamp fractional", "auth_key=" + testKey + "&timestamp=1700000000000.5&token=" + tok, 400, ""},
-		{"timestamp exponent", "auth_key=" + testKey + "&timestamp=1.7e12&token=" + tok, 400, ""},
-		{"timestamp plus sign", "auth_key=" + testKey + "&timestamp=%2B1700000000000&token=" + tok, 400, ""},
-		{"timestamp overflow", "auth_key=" + testKey + "&timestamp=99999999999999999999&token=" + tok, 400, ""},
-		{"bad timestamp before bad token", "auth_key=" + testKey + "&timestamp=x&token=zz", 400, ""},
-		{"at the past edge", at(testTS - skew), 200, ""},
-		{"at the future edge", at(testTS + skew), 200, ""},
-		{"too old", at(testTS - skew - 1), 513, "signature has expired: timestamp is outside the allowed window"},
-		{"too new", at(testTS + skew + 1), 513, ""},
-		{"far past, negative", at(-9_000_000_000_000_000_000), 513, ""},
-		{"expired before bad token", "auth_key=" + testKey + "&timestamp=1&token=zz", 513, ""},
-		{"value changed", strings.Replace(good, "a=1", "a=2", 1), 514, "signature verification failed"},
-		{"other app's secret", signQuery(t, "s2", [2]string{"a", "1"}, key, [2]string{"timestamp", ts}), 514, ""},
-		{"token not hex", strings.Replace(good, tok, "z"+tok[1:], 1), 514, ""},
-		{"token short", strings.Replace(good, tok, tok[1:], 1), 514, ""},
-		{"token long", strings.Replace(good, tok, tok+"0", 1), 514, ""},
-		{"first token wins", good + "&token=" + strings.Repeat("0", 32), 200, ""},
-		{"second token ignored", strings.Replace(good, "token=", "token=00000000000000000000000000000000&token=", 1), 514, ""},
+		{"valid", good, nil},
+		{"uppercase token", strings.Replace(good, tok, strings.ToUpper(tok), 1), nil},
+		{"token missing", "a=1&auth_key=" + testKey + "&timestamp=" + ts, signing.ErrTokenMissing},
+		{"token empty", "a=1&auth_key=" + testKey + "&timestamp=" + ts + "&token=", signing.ErrTokenMissing},
+		{"token missing before unknown key", "auth_key=nope&timestamp=x", signing.ErrTokenMissing},
+		{"auth_key missing", "a=1&timestamp=" + ts + "&token=" + tok, signing.ErrAuthKeyMissing},
+		{"auth_key unknown", "a=1&auth_key=nope&timestamp=" + ts + "&token=" + tok, signing.ErrAuthKeyUnknown},
+		{"unknown key before bad timestamp", "auth_key=nope&timestamp=x&token=" + tok, signing.ErrAuthKeyUnknown},
+		{"timestamp missing", "a=1&auth_key=" + testKey + "&token=" + tok, signing.ErrTimestampMissing},
+		{"timestamp not a number", "auth_key=" + testKey + "&timestamp=soon&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp fractional", "auth_key=" + testKey + "&timestamp=1700000000000.5&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp exponent", "auth_key=" + testKey + "&timestamp=1.7e12&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp plus sign", "auth_key=" + testKey + "&timestamp=%2B1700000000000&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp overflow", "auth_key=" + testKey + "&timestamp=99999999999999999999&token=" + tok, signing.ErrTimestampInvalid},
+		{"bad timestamp before bad token", "auth_key=" + testKey + "&timestamp=x&token=zz", signing.ErrTimestampInvalid},
+		{"at the past edge", at(testTS - skew), nil},
+		{"at the future edge", at(testTS + skew), nil},
+		{"too old", at(testTS - skew - 1), signing.ErrExpired},
+		{"too new", at(testTS + skew + 1), signing.ErrExpired},
+		{"far past, negative", at(-9_000_000_000_000_000_000), signing.ErrExpired},
+		{"expired before bad token", "auth_key=" + testKey + "&timestamp=1&token=zz", signing.ErrExpired},
+		{"value changed", strings.Replace(good, "a=1", "a=2", 1), signing.ErrSignatureInvalid},
+		{"other app's secret", signQuery(t, "s2", [2]string{"a", "1"}, key, [2]string{"timestamp", ts}), signing.ErrSignatureInvalid},
+		{"token not hex", strings.Replace(good, tok, "z"+tok[1:], 1), signing.ErrSignatureInvalid},
+		{"token short", strings.Replace(good, tok, tok[1:], 1), signing.ErrSignatureInvalid},
+		{"token long", strings.Replace(good, tok, tok+"0", 1), signing.ErrSignatureInvalid},
+		{"first token wins", good + "&token=" + strings.Repeat("0", 32), nil},
+		{"second token ignored", strings.Replace(good, "token=", "token=00000000000000000000000000000000&token=", 1), signing.ErrSignatureInvalid},
 	}
-	s := newSigner(services.ReplayOff, nil)
+	s := newSigner(signing.ReplayOff, nil)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, "", nil)
+			p, err := signing.Parse(tc.query, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			app, err := s.Verify(context.Background(), "GET", p)
-			wantCode(t, err, tc.code, tc.msg)
+			wantErr(t, err, tc.want)
 			if err == nil && app.Key != testKey {
 				t.Fatalf("app = %+v", app)
 			}
@@ -283,10 +299,10 @@ func TestSignVerifyFieldsInBody(t *testing.T) {
 	cases[len(cases)-1].contentType = w.FormDataContentType()
 	cases[len(cases)-1].body = mp.String()
 
-	s := newSigner(services.ReplayOff, nil)
+	s := newSigner(signing.ReplayOff, nil)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			p, err := signing.Parse(tc.query, tc.contentType, []byte(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,7 +313,7 @@ func TestSignVerifyFieldsInBody(t *testing.T) {
 	}
 }
 
-func TestParseSignParamsErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	const js = "application/json"
 	cases := []struct {
 		name, query, contentType, body, msg string
@@ -339,11 +355,11 @@ func TestParseSignParamsErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			p, err := signing.Parse(tc.query, tc.contentType, []byte(tc.body))
 			if p != nil {
 				t.Fatalf("params %v returned with error %v", p, err)
 			}
-			wantCode(t, err, models.CodeBadRequest, tc.msg)
+			wantParseErr(t, err, tc.msg)
 		})
 	}
 }
@@ -390,18 +406,18 @@ func multipartForm(t *testing.T, fields, files int) (string, string) {
 	return w.FormDataContentType(), buf.String()
 }
 
-// TestParseSignParamsLimits checks MaxSignParams (query and body together)
+// TestParseLimits checks MaxParams (query and body together)
 // and MaxJSONDepth, at and just past each, and the floods they are there
 // for.
-func TestParseSignParamsLimits(t *testing.T) {
+func TestParseLimits(t *testing.T) {
 	const (
 		js      = "application/json"
 		form    = "application/x-www-form-urlencoded"
 		tooMany = "too many parameters"
 		deep    = "JSON body is nested too deeply"
 	)
-	if services.MaxSignParams != 256 || services.MaxJSONDepth != 64 {
-		t.Fatalf("limits %d, %d: the cases below assume 256 and 64", services.MaxSignParams, services.MaxJSONDepth)
+	if signing.MaxParams != 256 || signing.MaxJSONDepth != 64 {
+		t.Fatalf("limits %d, %d: the cases below assume 256 and 64", signing.MaxParams, signing.MaxJSONDepth)
 	}
 	mpCT, mpAtLimit := multipartForm(t, 256, 0)
 	mpCT2, mpOver := multipartForm(t, 257, 0)
@@ -438,12 +454,12 @@ func TestParseSignParamsLimits(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			p, err := signing.Parse(tc.query, tc.contentType, []byte(tc.body))
 			if tc.msg != "" {
 				if p != nil {
 					t.Fatal("params returned with an error")
 				}
-				wantCode(t, err, models.CodeBadRequest, tc.msg)
+				wantParseErr(t, err, tc.msg)
 				return
 			}
 			if err != nil {
@@ -456,10 +472,10 @@ func TestParseSignParamsLimits(t *testing.T) {
 	}
 }
 
-// TestParseSignParamsValues checks the rendering of values (SPEC §3)
-// through the canonical string, mostly one parameter per case so that the
-// string is that parameter's value.
-func TestParseSignParamsValues(t *testing.T) {
+// TestParseValues checks the rendering of values (the README, "Signing a
+// request by hand") through the canonical string, mostly one parameter per
+// case so that the string is that parameter's value.
+func TestParseValues(t *testing.T) {
 	const js = "application/json"
 	cases := []struct {
 		name, contentType, body string
@@ -493,7 +509,7 @@ func TestParseSignParamsValues(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams("", tc.contentType, []byte(tc.body))
+			p, err := signing.Parse("", tc.contentType, []byte(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -570,7 +586,7 @@ func TestSignCanonicalMatchesReference(t *testing.T) {
 		case 2:
 			ct, body = "application/json", "{"+strings.Join(members, ",")+"}"
 		}
-		p, err := services.ParseSignParams(strings.Join(query, "&"), ct, []byte(body))
+		p, err := signing.Parse(strings.Join(query, "&"), ct, []byte(body))
 		if err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
@@ -580,7 +596,7 @@ func TestSignCanonicalMatchesReference(t *testing.T) {
 	}
 }
 
-func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
+func TestParseMultipartFilesNotSigned(t *testing.T) {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	_ = w.WriteField("b", "2")
@@ -588,7 +604,7 @@ func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
 	_, _ = fw.Write([]byte("file"))
 	_ = w.WriteField("a", "1")
 	_ = w.Close()
-	p, err := services.ParseSignParams("a=0", w.FormDataContentType(), buf.Bytes())
+	p, err := signing.Parse("a=0", w.FormDataContentType(), buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,17 +613,35 @@ func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
 	}
 }
 
+// memStore is a ReplayStore in memory, on the test clock; err, when set,
+// is its answer to everything, as a store that is down.
+type memStore struct {
+	records map[string]time.Time
+	err     error
+}
+
+func (m *memStore) Record(_ context.Context, key string, expiresAt time.Time) error {
+	if m.err != nil {
+		return m.err
+	}
+	if exp, ok := m.records[key]; ok && exp.After(testNow) {
+		return signing.ErrReplayed
+	}
+	if m.records == nil {
+		m.records = map[string]time.Time{}
+	}
+	m.records[key] = expiresAt
+	return nil
+}
+
 func TestSignVerifyReplay(t *testing.T) {
-	db := dbtest.New(t)
-	store := db.Replays
-	store.Now = func() time.Time { return testNow }
 	ts := strconv.FormatInt(testTS, 10)
 	query := func(v string) string {
 		return signQuery(t, testSecret, [2]string{"v", v}, [2]string{"auth_key", testKey}, [2]string{"timestamp", ts})
 	}
 	type call struct {
 		method, query string
-		code          int
+		replayed      bool
 	}
 	q1, q2, q3 := query("1"), query("2"), query("3")
 	tok3 := q3[strings.LastIndex(q3, "=")+1:]
@@ -615,28 +649,27 @@ func TestSignVerifyReplay(t *testing.T) {
 		mode  string
 		calls []call
 	}{
-		{services.ReplayMutating, []call{
-			{"POST", q1, 200}, {"POST", q1, 201}, {"PUT", q1, 201}, {"DELETE", q1, 201}, {"PATCH", q1, 201},
-			{"GET", q2, 200}, {"GET", q2, 200}, {"POST", q2, 200}, {"POST", q2, 201},
+		{signing.ReplayMutating, []call{
+			{"POST", q1, false}, {"POST", q1, true}, {"PUT", q1, true}, {"DELETE", q1, true}, {"PATCH", q1, true},
+			{"GET", q2, false}, {"GET", q2, false}, {"POST", q2, false}, {"POST", q2, true},
 			// The pair is recorded lowercased: the uppercase spelling is the same token.
-			{"POST", q3, 200}, {"POST", strings.Replace(q3, tok3, strings.ToUpper(tok3), 1), 201},
+			{"POST", q3, false}, {"POST", strings.Replace(q3, tok3, strings.ToUpper(tok3), 1), true},
 		}},
-		{services.ReplayAll, []call{{"GET", q1, 200}, {"GET", q1, 201}, {"HEAD", q1, 201}}},
-		{services.ReplayOff, []call{{"POST", q1, 200}, {"POST", q1, 200}}},
-		{"", []call{{"GET", q1, 200}, {"POST", q1, 200}, {"POST", q1, 201}}},
+		{signing.ReplayAll, []call{{"GET", q1, false}, {"GET", q1, true}, {"HEAD", q1, true}}},
+		{signing.ReplayOff, []call{{"POST", q1, false}, {"POST", q1, false}}},
+		{"", []call{{"GET", q1, false}, {"POST", q1, false}, {"POST", q1, true}}},
 	}
 	for _, tc := range cases {
 		t.Run("mode "+tc.mode, func(t *testing.T) {
-			_, _ = dbtest.Collection(t, db, models.CollReplays).DeleteMany(context.Background(), bson.D{})
-			s := newSigner(tc.mode, store)
+			s := newSigner(tc.mode, &memStore{})
 			for i, c := range tc.calls {
-				p, err := services.ParseSignParams(c.query, "", nil)
+				p, err := signing.Parse(c.query, "", nil)
 				if err != nil {
 					t.Fatal(err)
 				}
 				_, err = s.Verify(context.Background(), c.method, p)
-				if c.code == 201 {
-					wantCode(t, err, 201, "duplicate submission")
+				if c.replayed {
+					wantErr(t, err, signing.ErrReplayed)
 				} else if err != nil {
 					t.Fatalf("call %d %s: %v", i, c.method, err)
 				}
@@ -645,37 +678,28 @@ func TestSignVerifyReplay(t *testing.T) {
 	}
 
 	// The record's key and lifetime: auth_key:token, now + 2×max_skew.
-	var rec struct {
-		ExpiresAt time.Time `bson:"expiresAt"`
-	}
-	_, _ = dbtest.Collection(t, db, models.CollReplays).DeleteMany(context.Background(), bson.D{})
-	p, _ := services.ParseSignParams(q3, "", nil)
-	if _, err := newSigner(services.ReplayMutating, store).Verify(context.Background(), "POST", p); err != nil {
+	store := &memStore{}
+	p, _ := signing.Parse(q3, "", nil)
+	if _, err := newSigner(signing.ReplayMutating, store).Verify(context.Background(), "POST", p); err != nil {
 		t.Fatal(err)
 	}
-	if err := dbtest.Collection(t, db, models.CollReplays).FindOne(context.Background(), bson.D{{Key: "_id", Value: testKey + ":" + tok3}}).Decode(&rec); err != nil {
-		t.Fatal(err)
-	}
-	if want := testNow.Add(2 * services.DefaultMaxSkew); !rec.ExpiresAt.Equal(want) {
-		t.Fatalf("expiresAt = %v, want %v", rec.ExpiresAt, want)
+	exp, ok := store.records[testKey+":"+tok3]
+	if want := testNow.Add(2 * signing.DefaultMaxSkew); !ok || !exp.Equal(want) {
+		t.Fatalf("records %v, want %s:%s until %v", store.records, testKey, tok3, want)
 	}
 }
 
 func TestSignVerifyReplayStoreDown(t *testing.T) {
-	// A closed database: every operation fails as on a database that is
-	// down.
-	down := dbtest.New(t)
-	down.Close()
-	s := newSigner(services.ReplayMutating, down.Replays)
+	down := errors.New("connection refused")
+	s := newSigner(signing.ReplayMutating, &memStore{err: down})
 	q := signQuery(t, testSecret, [2]string{"auth_key", testKey}, [2]string{"timestamp", strconv.FormatInt(testTS, 10)})
-	p, err := services.ParseSignParams(q, "", nil)
+	p, err := signing.Parse(q, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Verify(context.Background(), "POST", p)
-	wantCode(t, err, models.CodeUnavailable, "database unavailable")
-	if ae, _ := models.AsAppError(err); ae.Cause == nil || errors.Is(err, models.ErrDuplicate) {
-		t.Fatalf("cause = %v", ae.Cause)
+	if !errors.Is(err, signing.ErrReplayStore) || !errors.Is(err, down) || errors.Is(err, signing.ErrReplayed) {
+		t.Fatalf("err = %v, want ErrReplayStore wrapping the store's error", err)
 	}
 	// A GET is not replay-checked in mutating mode, so it does not need the store.
 	if _, err := s.Verify(context.Background(), "GET", p); err != nil {
@@ -689,7 +713,7 @@ func TestNewSignerNeedsStore(t *testing.T) {
 			t.Fatal("NewSigner without a store in mutating mode did not panic")
 		}
 	}()
-	services.NewSigner(services.SignerConfig{Replay: services.ReplayMutating}, nil)
+	signing.NewSigner(signing.Config{Replay: signing.ReplayMutating}, nil)
 }
 
 func registerJSON(b *testing.B) (signVector, string, string, []byte) {
@@ -704,19 +728,19 @@ func registerJSON(b *testing.B) (signVector, string, string, []byte) {
 }
 
 // BenchmarkVerifyRegisterJSON is the server's whole signing cost for a
-// typical signed POST: ParseSignParams and Verify, replay off.
+// typical signed POST: Parse and Verify, replay off.
 func BenchmarkVerifyRegisterJSON(b *testing.B) {
 	v, q, ct, body := registerJSON(b)
 	ts := v.timestamp(b)
-	s := services.NewSigner(services.SignerConfig{
-		Apps:   []services.SignApp{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
-		Replay: services.ReplayOff,
+	s := signing.NewSigner(signing.Config{
+		Apps:   []signing.App{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
+		Replay: signing.ReplayOff,
 		Now:    func() time.Time { return ts },
 	}, nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := services.ParseSignParams(q, ct, body)
+		p, err := signing.Parse(q, ct, body)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -742,11 +766,11 @@ func BenchmarkMD5Baseline(b *testing.B) {
 	}
 }
 
-// FuzzParseSignParams checks ParseSignParams on JSON bodies against
+// FuzzParse checks Parse on JSON bodies against
 // encoding/json: it never panics, accepts exactly the valid JSON objects
-// without duplicate members within MaxSignParams and MaxJSONDepth (or
-// whitespace-only bodies), and renders the members as SPEC §3 says.
-func FuzzParseSignParams(f *testing.F) {
+// without duplicate members within MaxParams and MaxJSONDepth (or
+// whitespace-only bodies), and renders the members as the README says.
+func FuzzParse(f *testing.F) {
 	for _, v := range loadVectors(f) {
 		if v.Body != nil {
 			f.Add([]byte(*v.Body))
@@ -756,16 +780,16 @@ func FuzzParseSignParams(f *testing.F) {
 		`{"a":-0.5e-3}`, `{"a":"x`, `{"a":[}`, "{\"a\":\"\xff\"}", `{"a":1}  `, `{"":null}`} {
 		f.Add([]byte(s))
 	}
-	f.Add([]byte(jsonNested(services.MaxJSONDepth)))
-	f.Add([]byte(jsonNested(services.MaxJSONDepth + 1)))
-	f.Add([]byte(jsonObject(services.MaxSignParams)))
-	f.Add([]byte(jsonObject(services.MaxSignParams + 1)))
+	f.Add([]byte(jsonNested(signing.MaxJSONDepth)))
+	f.Add([]byte(jsonNested(signing.MaxJSONDepth + 1)))
+	f.Add([]byte(jsonObject(signing.MaxParams)))
+	f.Add([]byte(jsonObject(signing.MaxParams + 1)))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := services.ParseSignParams("", "application/json", body)
+		p, err := signing.Parse("", "application/json", body)
 		members, oracleOK := jsonMembers(body)
 		if err != nil {
-			if _, ok := models.AsAppError(err); !ok {
-				t.Fatalf("error is not an AppError: %v", err)
+			if !isParseError(err) {
+				t.Fatalf("error is not a Parse error: %v", err)
 			}
 			if oracleOK {
 				t.Fatalf("rejected a valid body %q: %v", body, err)
@@ -794,7 +818,7 @@ func jsonMembers(body []byte) ([][2]string, bool) {
 	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
 		return nil, true
 	}
-	if !utf8.Valid(body) || !json.Valid(body) || jsonDepth(body) > services.MaxJSONDepth {
+	if !utf8.Valid(body) || !json.Valid(body) || jsonDepth(body) > signing.MaxJSONDepth {
 		return nil, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -835,7 +859,7 @@ func jsonMembers(body []byte) ([][2]string, bool) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, false
 	}
-	return out, len(out) <= services.MaxSignParams
+	return out, len(out) <= signing.MaxParams
 }
 
 // jsonDepth is the deepest nesting of objects and arrays in a valid JSON

@@ -5,13 +5,12 @@ package controllers
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -55,7 +54,7 @@ func bind(c *gin.Context, dst any) error {
 			s := p.Value
 			field.Set(reflect.ValueOf(&s))
 		case f.Type.Kind() == reflect.String || f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.String:
-			return models.FieldErr(name, name+" must be a string")
+			return services.Invalid(name, "must be a string")
 		case f.Type.Kind() == reflect.Bool:
 			field.SetBool(p.Value == "true" || p.Value == "1")
 		default:
@@ -64,6 +63,3 @@ func bind(c *gin.Context, dst any) error {
 	}
 	return nil
 }
-
-// ok answers with the success envelope.
-func ok(c *gin.Context, data any) { c.JSON(http.StatusOK, models.OK(data)) }

@@ -1,13 +1,14 @@
 package controllers
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -61,9 +62,8 @@ func TestBind(t *testing.T) {
 			var got bindInput
 			err := bind(signedContext(t, tc.query, tc.contentType, tc.body), &got)
 			if tc.field != "" {
-				ae, ok := models.AsAppError(err)
-				if !ok || ae.Code != models.CodeBadRequest || ae.Msg != tc.field+" must be a string" ||
-					len(ae.Fields) != 1 || ae.Fields[0].Field != tc.field {
+				var fe *services.FieldError
+				if !errors.As(err, &fe) || fe.Field != tc.field || fe.Reason != "must be a string" {
 					t.Fatalf("err = %v, want a 400 about %s", err, tc.field)
 				}
 				return

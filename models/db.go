@@ -29,12 +29,14 @@ const (
 	CollRateLimits       = "ratelimits"
 	CollEmailTokens      = "email_tokens"
 	CollOutbox           = "outbox"
+	CollUploads          = "uploads"
+	CollMediaUsage       = "media_usage"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage}
 }
 
 // Options say which database Open opens and how.
@@ -79,6 +81,8 @@ type DB struct {
 	RateLimits    *RateLimitStore
 	EmailTokens   *EmailTokenStore
 	Outbox        *OutboxStore
+	Uploads       *UploadStore
+	MediaUsage    *MediaUsageStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -180,10 +184,13 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		RateLimits:    newRateLimitStore(db, now),
 		EmailTokens:   newEmailTokenStore(db),
 		Outbox:        newOutboxStore(db),
+		Uploads:       newUploadStore(db),
+		MediaUsage:    newMediaUsageStore(db),
 		db:            db,
 	}
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
+		d.Uploads.ensureIndexes,
 	} {
 		if err := ensure(ctx); err != nil {
 			return nil, err

@@ -3,11 +3,11 @@ package signing
 import (
 	"errors"
 	"strconv"
-	"unicode/utf8"
 )
 
-// Errors of Parse: a request whose parameters cannot be read. The HTTP layer
-// answers each with a 400.
+// Errors of Parse: a request whose parameters cannot be read (a 400, as is
+// a *DuplicateMemberError). controllers/response maps each to its code and
+// message.
 var (
 	ErrQuerySemicolon    = errors.New("malformed query string: ';' is not a separator")
 	ErrQueryEscape       = errors.New("malformed query string: invalid percent-encoding")
@@ -20,8 +20,6 @@ var (
 	ErrNotObject         = errors.New("body must be a JSON object")
 	ErrTooManyParams     = errors.New("too many parameters")
 	ErrTooDeep           = errors.New("JSON body is nested too deeply")
-	// ErrDuplicateMember is what a *DuplicateMemberError wraps.
-	ErrDuplicateMember = errors.New("duplicate JSON member")
 )
 
 // Errors of Signer.Verify, in the order it checks.
@@ -35,27 +33,14 @@ var (
 	ErrSignatureInvalid = errors.New("signature verification failed")
 	// ErrReplayed is a signed request already accepted (sign.replay).
 	ErrReplayed = errors.New("duplicate submission")
-	// ErrReplayStore wraps the replay store's own error when it did not
-	// answer.
-	ErrReplayStore = errors.New("replay store unavailable")
 )
 
 // DuplicateMemberError is a JSON body with two members of one name (after
-// unescaping): the signature would cover both, a handler would bind one.
+// unescaping): JSON readers disagree on which one counts (RFC 8259, 4), so
+// the request is refused rather than read one way here and another
+// elsewhere.
 type DuplicateMemberError struct{ Name string }
 
-// Error is `duplicate JSON member "name"`, the name cut to 64 bytes.
 func (e *DuplicateMemberError) Error() string {
-	name := e.Name
-	if len(name) > 64 {
-		cut := 64
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		name = name[:cut] + "…"
-	}
-	return ErrDuplicateMember.Error() + " " + strconv.Quote(name)
+	return "duplicate JSON member " + strconv.Quote(e.Name)
 }
-
-// Unwrap returns ErrDuplicateMember.
-func (e *DuplicateMemberError) Unwrap() error { return ErrDuplicateMember }

@@ -84,7 +84,7 @@ type Params struct {
 // ErrQueryEscape, ErrNotUTF8 or ErrTooManyParams for the query; then for
 // the body ErrFormSemicolon, ErrFormEscape, ErrMultipartBoundary,
 // ErrMultipart, ErrNotUTF8, ErrMalformedJSON, ErrNotObject, ErrTooDeep,
-// ErrTooManyParams; last a *DuplicateMemberError (ErrDuplicateMember).
+// ErrTooManyParams; last a *DuplicateMemberError.
 func Parse(rawQuery, contentType string, body []byte) (*Params, error) {
 	p := &Params{list: make([]Param, 0, 16)}
 	if err := p.addPairs(rawQuery, false, ErrQuerySemicolon, ErrQueryEscape); err != nil {

@@ -102,8 +102,8 @@ func NewSigner(cfg Config, store ReplayStore) *Signer {
 //   - token ≠ md5(canonical string), compared in constant time (hex of
 //     either case; anything but 32 hex digits fails): ErrSignatureInvalid;
 //   - for the methods the replay mode covers, the pair (auth_key, token)
-//     already accepted within 2×MaxSkew: ErrReplayed; a store that does not
-//     answer: ErrReplayStore wrapping its error.
+//     already accepted within 2×MaxSkew: ErrReplayed; any other error of
+//     the store, wrapped.
 //
 // A parameter sent several times is read at its first occurrence.
 func (s *Signer) Verify(ctx context.Context, method string, p *Params) (App, error) {
@@ -154,7 +154,7 @@ func (s *Signer) Verify(ctx context.Context, method string, p *Params) (App, err
 			return App{}, ErrReplayed
 		}
 		if err != nil {
-			return App{}, fmt.Errorf("%w: %w", ErrReplayStore, err)
+			return App{}, fmt.Errorf("signing: replay record: %w", err)
 		}
 	}
 	return app, nil

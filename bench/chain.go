@@ -94,7 +94,7 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 		e.ContextWithFallback = true
 		e.Use(middleware.RequestLog(t.logger, observer), middleware.Recovery(r), r.Errors())
 		api := e.Group("/blogapi", middleware.Sign(r, signer, cfg.Server.MaxBodyBytes))
-		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), answer)
+		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), middleware.Replay(r, signer), answer)
 		return e
 	}
 	parseOnly := func(_ context.Context, token string) (services.Principal, error) {

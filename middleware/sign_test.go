@@ -22,6 +22,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
+	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -34,7 +35,7 @@ const (
 var signNow = time.UnixMilli(1_700_000_000_000)
 
 // signEngine is a real gin engine with the error renderer, Sign (bodies of
-// at most signMax bytes) and a handler that echoes the body it received
+// at most signMax bytes), Replay and a handler that echoes the body it received
 // (and checks GetBody agrees).
 func signEngine(t *testing.T, policy response.StatusPolicy) *gin.Engine {
 	t.Helper()
@@ -49,7 +50,8 @@ func signEngineMax(t *testing.T, policy response.StatusPolicy, maxBody int64) *g
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
 	e.Use(response.Renderer{Logger: logger, Policy: policy}.Errors())
-	g := e.Group("/blogapi", middleware.Sign(response.Renderer{Logger: logger, Policy: policy}, signer, maxBody))
+	r := response.Renderer{Logger: logger, Policy: policy}
+	g := e.Group("/blogapi", middleware.Sign(r, signer, maxBody), middleware.Replay(r, signer))
 	echo := func(c *gin.Context) {
 		body, err := io.ReadAll(c.Request.Body)
 		if err != nil {
@@ -394,5 +396,72 @@ func TestSignAppLogged(t *testing.T) {
 		if *line.App != tc.app {
 			t.Errorf("%s: app %q, want %q", tc.name, *line.App, tc.app)
 		}
+	}
+}
+
+// TestReplayNamesTheSession: Replay after Auth records the signature for
+// the caller's session, so one signed request is accepted once per session
+// and never for a caller whose access token failed.
+func TestReplayNamesTheSession(t *testing.T) {
+	signer := newTestSigner(t, "web")
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := response.Renderer{Logger: logger, Policy: response.StatusMirror}
+	// Access token "good-X" is session X; anything else fails.
+	authenticate := func(_ context.Context, token string) (services.Principal, error) {
+		sid, ok := strings.CutPrefix(token, "good-")
+		if !ok {
+			return services.Principal{}, services.ErrTokenInvalid
+		}
+		return services.Principal{Claims: &services.Claims{SessionID: sid}}, nil
+	}
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.Use(r.Errors())
+	signed := e.Group("/blogapi", middleware.Sign(r, signer, signMax))
+	signed.POST("/logout", middleware.Auth(r, authenticate), middleware.Replay(r, signer), func(c *gin.Context) { c.Status(http.StatusOK) })
+	signed.POST("/login", middleware.Replay(r, signer), func(c *gin.Context) { c.Status(http.StatusOK) })
+
+	// One signature, parameterless: every caller in this millisecond signs alike.
+	q := signQuery(t, signFields(), "", nil)
+	send := func(path, token string) int {
+		req := httptest.NewRequest(http.MethodPost, path+"?"+q, nil)
+		if token != "" {
+			req.Header.Set("access-token", token)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i, step := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/blogapi/logout", "bad", 521},    // fails Auth: nothing recorded
+		{"/blogapi/logout", "", 401},       // no access token: nothing recorded
+		{"/blogapi/logout", "good-a", 200}, // session a
+		{"/blogapi/logout", "good-b", 200}, // session b, same signature
+		{"/blogapi/logout", "good-a", 201}, // session a again: a replay
+		{"/blogapi/login", "good-c", 200},  // another route: another request
+		{"/blogapi/login", "good-d", 201},  // no Auth there: the session is not read
+	} {
+		if got := send(step.path, step.token); got != step.want {
+			t.Fatalf("step %d (%s, %q): status %d, want %d", i, step.path, step.token, got, step.want)
+		}
+	}
+}
+
+// TestReplayWithoutSign: Replay on a route Sign did not verify is a wiring
+// mistake, answered 500 rather than let through unchecked.
+func TestReplayWithoutSign(t *testing.T) {
+	signer := newTestSigner(t, "web")
+	r := response.Renderer{Logger: slog.New(slog.DiscardHandler), Policy: response.StatusMirror}
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.Use(r.Errors())
+	e.POST("/x", middleware.Replay(r, signer), func(c *gin.Context) { c.Status(http.StatusOK) })
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/x", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", rec.Code)
 	}
 }

@@ -89,9 +89,29 @@ func NewSigner(cfg Config, store ReplayStore) *Signer {
 	return s
 }
 
-// Verify checks the signature of a request with the given HTTP method and
-// parameters p and returns the calling app. The checks, in order (the
-// README, "Signing a request by hand"):
+// Signature is a request signature Verify accepted.
+type Signature struct {
+	// App is the calling app.
+	App App
+	sum [md5.Size]byte
+}
+
+// Request names a signed request for the replay check: the same signature
+// of another request (another route, another user's session) is another
+// request.
+type Request struct {
+	// Method is the HTTP method.
+	Method string
+	// Route is the route's path pattern, e.g. "/blogapi/logout" (gin's
+	// FullPath), not the path with its parameters filled in.
+	Route string
+	// Session is the caller's session, the sid of an access token that
+	// verified; "" on a route without one.
+	Session string
+}
+
+// Verify checks the signature of a request with parameters p and returns
+// it. The checks, in order (docs/signing.md, "Checks, in order"):
 //
 //   - `token` missing or empty: ErrTokenMissing;
 //   - `auth_key` missing or empty: ErrAuthKeyMissing; unknown:
@@ -100,37 +120,35 @@ func NewSigner(cfg Config, store ReplayStore) *Signer {
 //     not a decimal integer: ErrTimestampInvalid;
 //   - |now − timestamp| > MaxSkew: ErrExpired;
 //   - token ≠ md5(canonical string), compared in constant time (hex of
-//     either case; anything but 32 hex digits fails): ErrSignatureInvalid;
-//   - for the methods the replay mode covers, the pair (auth_key, token)
-//     already accepted within 2×MaxSkew: ErrReplayed; any other error of
-//     the store, wrapped.
+//     either case; anything but 32 hex digits fails): ErrSignatureInvalid.
 //
-// A parameter sent several times is read at its first occurrence.
-func (s *Signer) Verify(ctx context.Context, method string, p *Params) (App, error) {
+// A parameter sent several times is read at its first occurrence. Verify
+// does not check replays: Replay does, once the caller is known.
+func (s *Signer) Verify(p *Params) (Signature, error) {
 	token, ok := p.first("token")
 	if !ok || token == "" {
-		return App{}, ErrTokenMissing
+		return Signature{}, ErrTokenMissing
 	}
 	key, ok := p.first("auth_key")
 	if !ok || key == "" {
-		return App{}, ErrAuthKeyMissing
+		return Signature{}, ErrAuthKeyMissing
 	}
 	app, ok := s.apps[key]
 	if !ok {
-		return App{}, ErrAuthKeyUnknown
+		return Signature{}, ErrAuthKeyUnknown
 	}
 	tsText, ok := p.first("timestamp")
 	if !ok || tsText == "" {
-		return App{}, ErrTimestampMissing
+		return Signature{}, ErrTimestampMissing
 	}
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil || tsText[0] == '+' {
-		return App{}, ErrTimestampInvalid
+		return Signature{}, ErrTimestampInvalid
 	}
 	now := s.now()
 	nowMs, skewMs := now.UnixMilli(), s.maxSkew.Milliseconds()
 	if ts < nowMs-skewMs || ts > nowMs+skewMs {
-		return App{}, ErrExpired
+		return Signature{}, ErrExpired
 	}
 
 	var buf [256]byte
@@ -139,25 +157,40 @@ func (s *Signer) Verify(ctx context.Context, method string, p *Params) (App, err
 	// comparison with it is constant-time.
 	var got [md5.Size]byte
 	if len(token) != hex.EncodedLen(md5.Size) {
-		return App{}, ErrSignatureInvalid
+		return Signature{}, ErrSignatureInvalid
 	}
 	if _, err := hex.Decode(got[:], []byte(token)); err != nil {
-		return App{}, ErrSignatureInvalid
+		return Signature{}, ErrSignatureInvalid
 	}
 	if subtle.ConstantTimeCompare(sum[:], got[:]) != 1 {
-		return App{}, ErrSignatureInvalid
+		return Signature{}, ErrSignatureInvalid
 	}
 
-	if s.replayChecked(method) {
-		err := s.store.Record(ctx, key+":"+hex.EncodeToString(sum[:]), now.Add(2*s.maxSkew))
-		if errors.Is(err, ErrReplayed) {
-			return App{}, ErrReplayed
-		}
-		if err != nil {
-			return App{}, fmt.Errorf("signing: replay record: %w", err)
-		}
+	return Signature{App: app, sum: sum}, nil
+}
+
+// Replay records that sig was used for req, for 2×MaxSkew (a signature
+// older than MaxSkew is refused as expired anyway), and fails with
+// ErrReplayed when it already was within that time; any other error of the
+// store is returned wrapped. The record is keyed by auth_key, token,
+// method, route and session: the token covers only the parameter values
+// and the timestamp, so two users sending the same parameterless POST in
+// one millisecond sign alike and must still be two requests
+// (docs/signing.md, "Replays"). Methods the replay mode does not cover are
+// not recorded.
+func (s *Signer) Replay(ctx context.Context, sig Signature, req Request) error {
+	if !s.replayChecked(req.Method) {
+		return nil
 	}
-	return app, nil
+	key := sig.App.Key + ":" + hex.EncodeToString(sig.sum[:]) + ":" + req.Method + ":" + req.Session + ":" + req.Route
+	err := s.store.Record(ctx, key, s.now().Add(2*s.maxSkew))
+	if errors.Is(err, ErrReplayed) {
+		return ErrReplayed
+	}
+	if err != nil {
+		return fmt.Errorf("signing: replay record: %w", err)
+	}
+	return nil
 }
 
 func (s *Signer) replayChecked(method string) bool {

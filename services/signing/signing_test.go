@@ -130,9 +130,9 @@ func TestSignVectors(t *testing.T) {
 				Replay: signing.ReplayOff,
 				Now:    func() time.Time { return ts },
 			}, nil)
-			app, err := s.Verify(context.Background(), v.Method, p)
-			if err != nil || app.Name != "web" {
-				t.Fatalf("Verify = %+v, %v", app, err)
+			sig, err := s.Verify(p)
+			if err != nil || sig.App.Name != "web" {
+				t.Fatalf("Verify = %+v, %v", sig, err)
 			}
 		})
 	}
@@ -257,10 +257,10 @@ func TestSignVerifyChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			app, err := s.Verify(context.Background(), "GET", p)
+			sig, err := s.Verify(p)
 			wantErr(t, err, tc.want)
-			if err == nil && app.Key != testKey {
-				t.Fatalf("app = %+v", app)
+			if err == nil && sig.App.Key != testKey {
+				t.Fatalf("app = %+v", sig.App)
 			}
 		})
 	}
@@ -311,7 +311,7 @@ func TestSignVerifyFieldsInBody(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Verify(context.Background(), "POST", p); err != nil {
+			if _, err := s.Verify(p); err != nil {
 				t.Fatalf("Verify: %v (canonical %q)", err, p.AppendCanonical(nil, ""))
 			}
 		})
@@ -639,30 +639,45 @@ func (m *memStore) Record(_ context.Context, key string, expiresAt time.Time) er
 	return nil
 }
 
-func TestSignVerifyReplay(t *testing.T) {
+// TestSignReplay: a signature is recorded for the methods the replay mode
+// covers, keyed by auth_key, token, method, route and session.
+func TestSignReplay(t *testing.T) {
 	ts := strconv.FormatInt(testTS, 10)
 	query := func(v string) string {
 		return signQuery(t, testSecret, [2]string{"v", v}, [2]string{"auth_key", testKey}, [2]string{"timestamp", ts})
 	}
 	type call struct {
-		method, query string
-		replayed      bool
+		query    string
+		req      signing.Request
+		replayed bool
 	}
 	q1, q2, q3 := query("1"), query("2"), query("3")
 	tok3 := q3[strings.LastIndex(q3, "=")+1:]
+	post := signing.Request{Method: "POST", Route: "/blogapi/logout", Session: "s1"}
+	with := func(f func(*signing.Request)) signing.Request { r := post; f(&r); return r }
+	otherSession := with(func(r *signing.Request) { r.Session = "s2" })
+	noSession := with(func(r *signing.Request) { r.Session = "" })
+	otherRoute := with(func(r *signing.Request) { r.Route = "/blogapi/user/update" })
+	put := with(func(r *signing.Request) { r.Method = "PUT" })
+	get := with(func(r *signing.Request) { r.Method = "GET" })
+	head := with(func(r *signing.Request) { r.Method = "HEAD" })
 	cases := []struct {
 		mode  string
 		calls []call
 	}{
 		{signing.ReplayMutating, []call{
-			{"POST", q1, false}, {"POST", q1, true}, {"PUT", q1, true}, {"DELETE", q1, true}, {"PATCH", q1, true},
-			{"GET", q2, false}, {"GET", q2, false}, {"POST", q2, false}, {"POST", q2, true},
-			// The pair is recorded lowercased: the uppercase spelling is the same token.
-			{"POST", q3, false}, {"POST", strings.Replace(q3, tok3, strings.ToUpper(tok3), 1), true},
+			{q1, post, false}, {q1, post, true},
+			// The same signature for another caller, route or method is
+			// another request.
+			{q1, otherSession, false}, {q1, otherSession, true}, {q1, noSession, false}, {q1, noSession, true},
+			{q1, otherRoute, false}, {q1, put, false}, {q1, put, true},
+			{q2, get, false}, {q2, get, false}, {q2, post, false}, {q2, post, true},
+			// The token is recorded lowercased: the uppercase spelling is the same token.
+			{q3, post, false}, {strings.Replace(q3, tok3, strings.ToUpper(tok3), 1), post, true},
 		}},
-		{signing.ReplayAll, []call{{"GET", q1, false}, {"GET", q1, true}, {"HEAD", q1, true}}},
-		{signing.ReplayOff, []call{{"POST", q1, false}, {"POST", q1, false}}},
-		{"", []call{{"GET", q1, false}, {"POST", q1, false}, {"POST", q1, true}}},
+		{signing.ReplayAll, []call{{q1, get, false}, {q1, get, true}, {q1, head, false}, {q1, head, true}}},
+		{signing.ReplayOff, []call{{q1, post, false}, {q1, post, false}}},
+		{"", []call{{q1, get, false}, {q1, post, false}, {q1, post, true}}},
 	}
 	for _, tc := range cases {
 		t.Run("mode "+tc.mode, func(t *testing.T) {
@@ -672,29 +687,40 @@ func TestSignVerifyReplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = s.Verify(context.Background(), c.method, p)
+				sig, err := s.Verify(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = s.Replay(context.Background(), sig, c.req)
 				if c.replayed {
 					wantErr(t, err, signing.ErrReplayed)
 				} else if err != nil {
-					t.Fatalf("call %d %s: %v", i, c.method, err)
+					t.Fatalf("call %d %+v: %v", i, c.req, err)
 				}
 			}
 		})
 	}
 
-	// The record's key and lifetime: auth_key:token, now + 2×max_skew.
+	// The record's key and lifetime: auth_key:token:method:session:route,
+	// now + 2×max_skew.
 	store := &memStore{}
+	s := newSigner(signing.ReplayMutating, store)
 	p, _ := signing.Parse(q3, "", nil)
-	if _, err := newSigner(signing.ReplayMutating, store).Verify(context.Background(), "POST", p); err != nil {
+	sig, err := s.Verify(p)
+	if err != nil {
 		t.Fatal(err)
 	}
-	exp, ok := store.records[testKey+":"+tok3]
-	if want := testNow.Add(2 * signing.DefaultMaxSkew); !ok || !exp.Equal(want) {
-		t.Fatalf("records %v, want %s:%s until %v", store.records, testKey, tok3, want)
+	if err := s.Replay(context.Background(), sig, post); err != nil {
+		t.Fatal(err)
+	}
+	key := testKey + ":" + tok3 + ":POST:s1:/blogapi/logout"
+	exp, ok := store.records[key]
+	if want := testNow.Add(2 * signing.DefaultMaxSkew); !ok || !exp.Equal(want) || len(store.records) != 1 {
+		t.Fatalf("records %v, want %s until %v", store.records, key, want)
 	}
 }
 
-func TestSignVerifyReplayStoreDown(t *testing.T) {
+func TestSignReplayStoreDown(t *testing.T) {
 	down := errors.New("connection refused")
 	s := newSigner(signing.ReplayMutating, &memStore{err: down})
 	q := signQuery(t, testSecret, [2]string{"auth_key", testKey}, [2]string{"timestamp", strconv.FormatInt(testTS, 10)})
@@ -702,12 +728,16 @@ func TestSignVerifyReplayStoreDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Verify(context.Background(), "POST", p)
+	sig, err := s.Verify(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Replay(context.Background(), sig, signing.Request{Method: "POST", Route: "/x"})
 	if !errors.Is(err, down) || errors.Is(err, signing.ErrReplayed) {
 		t.Fatalf("err = %v, want the store's error", err)
 	}
 	// A GET is not replay-checked in mutating mode, so it does not need the store.
-	if _, err := s.Verify(context.Background(), "GET", p); err != nil {
+	if err := s.Replay(context.Background(), sig, signing.Request{Method: "GET", Route: "/x"}); err != nil {
 		t.Fatalf("GET: %v", err)
 	}
 }
@@ -733,7 +763,8 @@ func registerJSON(b *testing.B) (signVector, string, string, []byte) {
 }
 
 // BenchmarkVerifyRegisterJSON is the server's whole signing cost for a
-// typical signed POST: Parse and Verify, replay off.
+// typical signed POST: Parse and Verify (the replay record is a database
+// write of its own).
 func BenchmarkVerifyRegisterJSON(b *testing.B) {
 	v, q, ct, body := registerJSON(b)
 	ts := v.timestamp(b)
@@ -742,14 +773,13 @@ func BenchmarkVerifyRegisterJSON(b *testing.B) {
 		Replay: signing.ReplayOff,
 		Now:    func() time.Time { return ts },
 	}, nil)
-	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
 		p, err := signing.Parse(q, ct, body)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Verify(ctx, "POST", p); err != nil {
+		if _, err := s.Verify(p); err != nil {
 			b.Fatal(err)
 		}
 	}

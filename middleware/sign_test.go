@@ -22,7 +22,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -367,7 +367,7 @@ func TestSignAppLogged(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	e.Use(middleware.RequestLog(logger, nil), response.Renderer{Logger: logger, Policy: response.StatusMirror}.Errors())
+	e.Use(middleware.RequestLog(logger, nil, nil), response.Renderer{Logger: logger, Policy: response.StatusMirror}.Errors())
 	e.Group("/blogapi", middleware.Sign(response.Renderer{Logger: logger, Policy: response.StatusMirror}, signer, signMax)).
 		GET("/echo", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 
@@ -407,12 +407,12 @@ func TestReplayNamesTheSession(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := response.Renderer{Logger: logger, Policy: response.StatusMirror}
 	// Access token "good-X" is session X; anything else fails.
-	authenticate := func(_ context.Context, token string) (services.Principal, error) {
+	authenticate := func(_ context.Context, token string) (auth.Principal, error) {
 		sid, ok := strings.CutPrefix(token, "good-")
 		if !ok {
-			return services.Principal{}, services.ErrTokenInvalid
+			return auth.Principal{}, auth.ErrTokenInvalid
 		}
-		return services.Principal{Claims: &services.Claims{SessionID: sid}}, nil
+		return auth.Principal{Claims: &auth.Claims{SessionID: sid}}, nil
 	}
 	gin.SetMode(gin.TestMode)
 	e := gin.New()

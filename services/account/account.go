@@ -148,9 +148,9 @@ var (
 )
 
 // VerifyEmail uses a verification token: the user's email becomes
-// verified and a pending user becomes normal. 400 for an invalid, used or
-// expired token or one sent to an address the user no longer has; 404
-// when the user is gone.
+// verified and a pending user becomes normal. Errors: ErrMailTokenInvalid
+// (unknown, used or expired), ErrMailTokenStale (sent to an address the
+// user no longer has), ErrUserGone.
 func (s *Service) VerifyEmail(ctx context.Context, token string) (User, error) {
 	if !validMailToken(token) {
 		return User{}, ErrMailTokenInvalid
@@ -182,8 +182,8 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (User, error) {
 	return userOf(u), nil
 }
 
-// ResendVerification mails the caller a new verification link. 400 when
-// the email is already verified.
+// ResendVerification mails the caller a new verification link. Errors:
+// ErrEmailVerified.
 func (s *Service) ResendVerification(ctx context.Context, p auth.Principal) error {
 	if p.User.EmailVerified {
 		return ErrEmailVerified
@@ -203,9 +203,10 @@ type ProfileInput struct {
 
 // UpdateProfile changes nick, email and avatar (an http(s) URL of at most
 // 512 characters, or "" to clear it). A new email needs the current
-// password (401 when wrong), becomes unverified, gets a verification mail,
-// and the old address is told; links mailed to the old address
-// (verification, password reset) stop working. 409 when the email is taken.
+// password (ErrPasswordIncorrect when wrong), becomes unverified, gets a
+// verification mail, and the old address is told; links mailed to the old
+// address (verification, password reset) stop working. ErrEmailTaken when
+// the email is another user's.
 func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in ProfileInput, ip string) (User, error) {
 	var up models.UserUpdate
 	if in.Nick != nil {
@@ -297,7 +298,8 @@ type PasswordChangeInput struct {
 	PasswordEnc string
 }
 
-// ChangePassword checks oldPassword (401 when wrong), stores the new hash,
+// ChangePassword checks oldPassword (ErrOldPasswordIncorrect when wrong),
+// stores the new hash,
 // ends every session of the user, the caller's included, and starts a new
 // one whose pair it returns (seed 003: 修改成功后需要分配新的token). The
 // user is told by mail.
@@ -334,7 +336,7 @@ type ForgotInput struct {
 // or account names a user. Whether it does is not told: after the input
 // and captcha checks, the lookup, the token and the mail all happen in the
 // mail queue, so the answer and its cost are the same either way. Errors
-// only for the input (400) and the captcha.
+// only for the input and the captcha.
 func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 	email, account := strings.TrimSpace(in.Email), strings.TrimSpace(in.Account)
 	if email == "" && account == "" {
@@ -419,8 +421,8 @@ type ResetInput struct {
 	PasswordEnc string
 }
 
-// ResetPassword uses a reset token to set a new password: 400 when the
-// token is invalid, used or expired, 404 when the user is gone. Every
+// ResetPassword uses a reset token to set a new password: ErrMailTokenInvalid
+// when the token is unknown, used or expired, ErrUserGone. Every
 // session of the user ends, the user's other reset links stop working and
 // the user is told by mail. Nobody is logged in.
 func (s *Service) ResetPassword(ctx context.Context, in ResetInput) error {
@@ -483,10 +485,11 @@ func (s *Service) tellPasswordChanged(ctx context.Context, u models.User) {
 }
 
 // checkPassword verifies the user's current password sent in field from
-// the client ip: 400 when malformed, 401 "<field> is incorrect" when wrong.
-// The check counts against the user's brute-force budget, shared with
-// login, so a stolen access token cannot guess the password without limit:
-// 429 once the account is locked.
+// the client ip: a FieldError when malformed, ErrPasswordIncorrect or
+// ErrOldPasswordIncorrect when wrong. The check counts against the user's
+// brute-force budget, shared with login, so a stolen access token cannot
+// guess the password without limit: auth.ErrTooManyFailedLogins once the
+// account is locked.
 func (s *Service) checkPassword(ctx context.Context, u models.User, enc, field, value, ip string) error {
 	pw, err := decodePassword(s.transport, enc, field, value)
 	if err != nil {

@@ -75,9 +75,9 @@ type RegisterInput struct {
 }
 
 // Register validates in, consumes the captcha, stores a new pending user
-// with an argon2id hash of the md5 password and returns it. Errors: 400
-// for a field (named in Fields) or the captcha, 409 "account is already
-// registered" / "email is already registered" (ignoring case).
+// with an argon2id hash of the md5 password and returns it. Errors: a
+// services.FieldError for a field, the captcha's, ErrAccountTaken and
+// ErrEmailTaken (ignoring case).
 func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
 	if err := ValidateAccount(in.Account); err != nil {
 		return User{}, err
@@ -135,7 +135,7 @@ type Availability struct {
 }
 
 // CheckAccount says whether account is valid and free (ignoring case). An
-// invalid account is a 400, so the SPA can show the rule.
+// invalid account is a FieldError, so the SPA can show the rule.
 func (s *Service) CheckAccount(ctx context.Context, account string) (Availability, error) {
 	if err := ValidateAccount(account); err != nil {
 		return Availability{}, err
@@ -173,9 +173,10 @@ var ErrBadCredentials = errors.New("bad credentials")
 // (keyed by the user, so an account name and an email share one count),
 // checks the captcha when the guard asks for one, then the password (the
 // same argon2id cost for an unknown account), then the account status
-// (reject/freeze → 403 and their sessions end), and starts a session.
-// Errors: 400 input or captcha, 401 ErrBadCredentials, 403, 429 with
-// RetryAfter. The outcome is reported to the Observer.
+// (reject/freeze: ErrAccountRejected, ErrAccountFrozen, and their sessions
+// end), and starts a session. Errors: a FieldError, the captcha's,
+// ErrBadCredentials, auth.ErrTooManyFailedLogins in a RetryLater. The
+// outcome is reported to the Observer.
 func (s *Service) Login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
 	res, err := s.login(ctx, in, userAgent, ip)
 	s.observer.LoginAttempted(loginOutcome(err))
@@ -275,8 +276,8 @@ func (s *Service) Renew(ctx context.Context, refreshToken string) (LoginResult, 
 }
 
 // Authenticate verifies an access token and its session, then the user:
-// gone → 401 "session has ended"; reject/freeze → 403 and every session of
-// the user ends (SPEC §4).
+// gone → auth.ErrSessionEnded; reject/freeze → ErrAccountRejected,
+// ErrAccountFrozen, and every session of the user ends (SPEC §4).
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (auth.Principal, error) {
 	claims, err := s.sessions.Authenticate(ctx, accessToken)
 	if err != nil {
@@ -312,7 +313,7 @@ var (
 	ErrEmailTaken      = errors.New("email already registered")
 )
 
-// checkStatus refuses reject and freeze users (403) and ends their sessions.
+// checkStatus refuses reject and freeze users and ends their sessions.
 func (s *Service) checkStatus(ctx context.Context, u models.User) error {
 	reason, refusal := models.EndAccountFreeze, ErrAccountFrozen
 	switch u.Status {
@@ -334,8 +335,8 @@ func (s *Service) password(enc, field, value string) (string, error) {
 }
 
 // decodePassword returns the md5 hex a client sent in field, decrypting it
-// first when enc is auth.PasswordEncRSA. 400 when missing, not md5 hex, not
-// decryptable, or for an unknown enc.
+// first when enc is auth.PasswordEncRSA. A FieldError when missing, not
+// md5 hex or of an unknown enc; auth.ErrPasswordUndecryptable.
 func decodePassword(transport *auth.PasswordTransport, enc, field, value string) (string, error) {
 	if value == "" {
 		return "", services.Invalid(field, "is required")

@@ -22,7 +22,7 @@ import (
 	"github.com/blogapi/blogapi/services/signing"
 )
 
-// Deps are what the router needs, built by main (or a test).
+// Deps are what the router needs, built by internal/app (or a test harness).
 type Deps struct {
 	Logger *slog.Logger
 	// Policy is response.http_status.
@@ -49,7 +49,7 @@ type Deps struct {
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
 	// HashWait bounds how long a request waits for a slot before its 503
-	// (0: as long as the client waits); main gives half of
+	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
 	HashWait time.Duration
 	// Rates are counted in RateStore, shared by every instance (MongoDB).

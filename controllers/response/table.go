@@ -44,6 +44,8 @@ var table = []row{
 	// Request bodies and parameters (a *signing.DuplicateMemberError is
 	// answered in lookup).
 	{ErrBodyTooLarge, CodeBodyTooLarge, "request body is too large", ""},
+	{ErrURITooLong, CodeURITooLong, "request URI is too long", ""},
+	{ErrHeadersTooLarge, CodeHeadersTooLarge, "request headers are too large", ""},
 	{ErrBodyUnreadable, CodeBadRequest, "request body could not be read", ""},
 	{signing.ErrNotUTF8, CodeBadRequest, "request is not valid UTF-8", ""},
 	{signing.ErrTooManyParams, CodeBadRequest, "too many parameters", ""},

@@ -52,6 +52,10 @@ type Deps struct {
 	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
 	HashWait time.Duration
+	// RequestTimeout ends each request's context after it (0: never),
+	// below server.write_timeout, so a request stuck on a hung dependency
+	// releases what it holds (middleware.Deadline).
+	RequestTimeout time.Duration
 	// Rates are counted in RateStore (rate_limit.store: this instance's
 	// memory, or the database shared by every instance).
 	Rates     Rates
@@ -189,7 +193,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors(), middleware.HeaderLimits(r))
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors(), middleware.HeaderLimits(r), middleware.Deadline(d.RequestTimeout))
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}

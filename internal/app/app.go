@@ -312,6 +312,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
+		// A second under the write timeout: the 503 can still be written.
+		RequestTimeout: max(cfg.Server.WriteTimeout-time.Second, cfg.Server.WriteTimeout/2),
 		Rates: routes.Rates{
 			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
 			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),

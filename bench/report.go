@@ -152,6 +152,50 @@ func (r *report) targets(p printer) {
 		p("| nothing of ours in the top 5 of the user-centre CPU profile but the request's own work | %s | %s |\n", measured, passMiss(len(ours) == 0))
 	}
 	p("\n")
+	r.flatTargets(p)
+}
+
+// flatTargets are the targets of "flat under real traffic": the public
+// routes' req/s against the user centre's in the same run (from many
+// client IPs, rate limits on), and the growth curve's p50 ratios.
+func (r *report) flatTargets(p printer) {
+	p("## Targets (flat under real traffic)\n\n| target | measured | result |\n|---|---|---|\n")
+	rps := map[string]float64{}
+	for _, row := range r.Rows {
+		rps[row.Name] = row.Figures.RPS
+	}
+	store := r.RateStore
+	if store == "" {
+		store = "the server's"
+	}
+	want := map[string]float64{"check-username": 0.8, "captcha": 0.5}
+	if store == "mongo" {
+		want = map[string]float64{"check-username": 0.3, "captcha": 0.3}
+	}
+	if center := rps["user-center"]; center > 0 {
+		for _, name := range []string{"check-username", "captcha"} {
+			share := rps[name] / center
+			p("| %s req/s ≥ %.0f%% of the user centre's (`rate_limit.store` %s) | %.0f ÷ %.0f = %.0f%% | %s |\n",
+				name, want[name]*100, store, rps[name], center, share*100, passMiss(share >= want[name]))
+		}
+	}
+	if len(r.Growth) >= 2 {
+		first := r.Growth[0]
+		for _, g := range r.Growth[1:] {
+			if g.Users < 50_000 {
+				continue
+			}
+			for _, c := range []struct {
+				name       string
+				at, origin figures
+			}{{"check-username", g.Check, first.Check}, {"login", g.Login, first.Login}} {
+				ratio := ratioOf(c.at.P50, c.origin.P50)
+				p("| %s p50 at %d users ≤ 1.5× at %d | %s vs %s = %.2f× | %s |\n",
+					c.name, g.Users, first.Users, ms(c.at.P50), ms(c.origin.P50), ratio, passMiss(ratio <= 1.5))
+			}
+		}
+	}
+	p("\n")
 }
 
 func (r *report) table(p printer) {

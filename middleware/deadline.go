@@ -2,18 +2,15 @@ package middleware
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/blogapi/blogapi/controllers/response"
 )
 
-// ErrRequestDeadline is the cause of a request context that Deadline
-// ended.
-var ErrRequestDeadline = errors.New("request ran past its deadline")
-
 // Deadline ends the context of each request d after it started (d <= 0:
-// never), so a request that waits on a hung dependency lets go of what it
+// never; its cause is response.ErrRequestDeadline), so a request that waits on a hung dependency lets go of what it
 // holds (a hashing slot, a database connection) before the server's write
 // timeout cuts the connection. The context is cancelled by a timer rather
 // than given a deadline: the database driver applies its own per-operation
@@ -25,7 +22,7 @@ func Deadline(d time.Duration) gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithCancelCause(c.Request.Context())
-		t := time.AfterFunc(d, func() { cancel(ErrRequestDeadline) })
+		t := time.AfterFunc(d, func() { cancel(response.ErrRequestDeadline) })
 		defer func() {
 			t.Stop()
 			cancel(nil)

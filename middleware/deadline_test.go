@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
 )
 
@@ -42,7 +43,7 @@ func TestDeadline(t *testing.T) {
 	if hasDeadline {
 		t.Error("the request context has a deadline: it would replace the driver's operation timeout")
 	}
-	if !errors.Is(cause, middleware.ErrRequestDeadline) {
+	if !errors.Is(cause, response.ErrRequestDeadline) {
 		t.Errorf("cause %v, want ErrRequestDeadline", cause)
 	}
 	if waited > time.Second {

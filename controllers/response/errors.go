@@ -23,6 +23,10 @@ var (
 	// plain-text 431.
 	ErrURITooLong      = errors.New("request uri too long")
 	ErrHeadersTooLarge = errors.New("request headers too large")
+	// ErrRequestDeadline is the cause of a request context that
+	// middleware.Deadline ended, a second before the server's write
+	// timeout.
+	ErrRequestDeadline = errors.New("request ran past its deadline")
 	// ErrPanic is a handler that panicked; the panic is logged where it
 	// was recovered.
 	ErrPanic = errors.New("handler panicked")

@@ -46,6 +46,7 @@ var table = []row{
 	{ErrBodyTooLarge, CodeBodyTooLarge, "request body is too large", ""},
 	{ErrURITooLong, CodeURITooLong, "request URI is too long", ""},
 	{ErrHeadersTooLarge, CodeHeadersTooLarge, "request headers are too large", ""},
+	{ErrRequestDeadline, CodeUnavailable, "request took too long; try again later", ""},
 	{ErrBodyUnreadable, CodeBadRequest, "request body could not be read", ""},
 	{signing.ErrNotUTF8, CodeBadRequest, "request is not valid UTF-8", ""},
 	{signing.ErrTooManyParams, CodeBadRequest, "too many parameters", ""},

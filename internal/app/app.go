@@ -313,6 +313,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
 		// A second under the write timeout: the 503 can still be written.
+		LoginFlood:     guard.Flood,
 		RequestTimeout: max(cfg.Server.WriteTimeout-time.Second, cfg.Server.WriteTimeout/2),
 		Rates: routes.Rates{
 			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),

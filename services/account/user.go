@@ -196,10 +196,12 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 		return LoginResult{}, err
 	}
 	// Under a site-wide flood of failed logins every login needs a
-	// captcha, checked before any other work: a flood without answers
-	// costs no database read and no password hash.
+	// captcha, checked before any other work. The attempt was counted by
+	// the route's flood gate (middleware.LoginFlood), which also refused it
+	// if it carried no captcha: a flood without answers costs no database
+	// read and no password hash.
 	captchaChecked := false
-	if s.guard.Flood(ctx) {
+	if s.guard.FloodFor(ctx) {
 		if strings.TrimSpace(in.Captcha) == "" {
 			return LoginResult{}, captcha.ErrRequired
 		}

@@ -134,6 +134,23 @@ func (g *LoginGuard) Flood(ctx context.Context) bool {
 	return max(m.total-1, m.previous) >= g.cfg.FloodPerMinute
 }
 
+type floodCtxKey struct{}
+
+// WithFlood returns ctx carrying the answer Flood gave for this login
+// attempt, counted already (the login route's gate, middleware.LoginFlood).
+func WithFlood(ctx context.Context, flooded bool) context.Context {
+	return context.WithValue(ctx, floodCtxKey{}, flooded)
+}
+
+// FloodFor is Flood for the login attempt of ctx: the answer WithFlood put
+// in ctx, else Flood's (which counts the attempt).
+func (g *LoginGuard) FloodFor(ctx context.Context) bool {
+	if flooded, ok := ctx.Value(floodCtxKey{}).(bool); ok {
+		return flooded
+	}
+	return g.Flood(ctx)
+}
+
 // roll moves the meter to the minute holding now. The caller holds mu.
 func (m *floodMeter) roll(now time.Time) {
 	start := now.Truncate(time.Minute)

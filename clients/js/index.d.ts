@@ -42,7 +42,15 @@ export const Codes: Readonly<{
 export interface FieldError {
   field: string;
   msg: string;
+  /** Set on a refusal to act on: see Reasons. */
+  reason?: string;
 }
+
+/** The errors[].reason values (docs/openapi.yaml, FieldError). */
+export const Reasons: Readonly<{
+  /** Login needs a captcha: fetch one, show it, log in again with captcha and captchaId. */
+  CAPTCHA_REQUIRED: 'captcha_required';
+}>;
 
 /**
  * Thrown for every envelope whose code is not 200, and for an answer that is
@@ -64,6 +72,8 @@ export class ApiError extends Error {
   requestId: string | null;
   /** Seconds to wait (Retry-After, with 429), or null. */
   retryAfter: number | null;
+  /** Login answered "captcha required" (errors[].reason captcha_required): send a captcha with the next login. */
+  readonly captchaRequired: boolean;
 }
 
 /** localStorage-shaped token storage. */
@@ -170,7 +180,7 @@ export interface Client {
   checkUsername(account: string): Promise<{ account: string; available: boolean }>;
   /** POST /blogapi/reg: the new (pending) user; 400 field or captcha, 409 taken. Stores no token: log in next. */
   register(input: { account: string; password: string; email: string; nick?: string; captcha: string; captchaId: string }): Promise<User>;
-  /** POST /blogapi/login (account name or email): stores the pair; 401 wrong account or password, 400 captcha required, 403, 429 */
+  /** POST /blogapi/login (account name or email): stores the pair; 401 wrong account or password, 400 captcha required (ApiError.captchaRequired: send captcha and captchaId), 403, 429 */
   login(input: { account: string; password: string; captcha?: string; captchaId?: string }): Promise<LoginResult>;
   /** POST /blogapi/logout (JWT): ends this session (all: every session), then clears the tokens */
   logout(opts?: { all?: boolean }): Promise<void>;

@@ -1,5 +1,6 @@
-// The demo page: captcha, registration, login, user centre and logout with
-// the blogapi JS client, loaded unbundled through the page's import map.
+// The demo page: captcha, registration, login (with a captcha when the
+// server asks for one), user centre and logout with the blogapi JS client,
+// loaded unbundled through the page's import map.
 //
 // Query parameters (all optional):
 //   api     the API's base URL (default http://127.0.0.1:8080, `go run .`);
@@ -24,8 +25,15 @@ const $ = (id) => document.getElementById(id);
 $('api-url').textContent = baseURL;
 $('app-key').textContent = authKey;
 
-let captchaId = '';
-let captchaURL = '';
+/**
+ * A captcha shown in a form: the image element, the answer input, and the
+ * id the answer goes with.
+ */
+function captchaBox(imageId, answerId) {
+  return { imageId, answerId, id: '', url: '' };
+}
+const regCaptcha = captchaBox('captcha-image', 'reg-captcha');
+const loginCaptcha = captchaBox('login-captcha-image', 'login-captcha');
 
 function say(message) {
   $('error').replaceChildren();
@@ -53,7 +61,9 @@ async function fail(err) {
   const box = $('error');
   if (err instanceof ApiError) {
     const head = document.createElement('p');
-    head.textContent = `${err.msg} (code ${err.code})`;
+    head.textContent = err.captchaRequired
+      ? `${err.msg} (code ${err.code}): too many failed logins; type the captcha below and log in again.`
+      : `${err.msg} (code ${err.code})`;
     box.replaceChildren(head);
     const details = err.errors.filter((e) => e.msg !== err.msg);
     if (details.length > 0) {
@@ -88,14 +98,15 @@ async function busy(button, action) {
   }
 }
 
-async function loadCaptcha() {
+/** Shows a new captcha in box (a captcha works once, right or wrong). */
+async function loadCaptcha(box) {
   const { id, svg } = await client.captcha({ width: 150, height: 50 });
-  captchaId = id;
+  box.id = id;
   // An <img> renders the SVG without running anything inside it.
-  if (captchaURL) URL.revokeObjectURL(captchaURL);
-  captchaURL = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
-  $('captcha-image').src = captchaURL;
-  $('reg-captcha').value = '';
+  if (box.url) URL.revokeObjectURL(box.url);
+  box.url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  $(box.imageId).src = box.url;
+  $(box.answerId).value = '';
 }
 
 function showUser(user) {
@@ -123,7 +134,8 @@ function setLoggedIn(yes) {
   document.body.dataset.state = yes ? 'logged-in' : 'logged-out';
 }
 
-$('captcha-refresh').addEventListener('click', (ev) => busy(ev.currentTarget, loadCaptcha));
+$('captcha-refresh').addEventListener('click', (ev) => busy(ev.currentTarget, () => loadCaptcha(regCaptcha)));
+$('login-captcha-refresh').addEventListener('click', (ev) => busy(ev.currentTarget, () => loadCaptcha(loginCaptcha)));
 
 $('register-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
@@ -137,14 +149,14 @@ $('register-form').addEventListener('submit', (ev) => {
         email: f.get('email'),
         nick: f.get('nick') || undefined,
         captcha: f.get('captcha'),
-        captchaId,
+        captchaId: regCaptcha.id,
       });
       say(`Registered ${user.account}. You can log in now.`);
       $('login-account').value = user.account;
       form.reset();
     } finally {
       // A captcha works once, right or wrong (SPEC §6).
-      await loadCaptcha().catch(fail);
+      await loadCaptcha(regCaptcha).catch(fail);
     }
   });
 });
@@ -154,8 +166,26 @@ $('login-form').addEventListener('submit', (ev) => {
   const form = ev.currentTarget;
   busy(form.querySelector('button[type=submit]'), async () => {
     const f = new FormData(form);
-    const { user } = await client.login({ account: f.get('account'), password: f.get('password') });
+    const group = $('login-captcha-group');
+    const withCaptcha = !group.hidden;
+    let user;
+    try {
+      ({ user } = await client.login({
+        account: f.get('account'),
+        password: f.get('password'),
+        ...(withCaptcha ? { captcha: f.get('captcha'), captchaId: loginCaptcha.id } : {}),
+      }));
+    } catch (err) {
+      // After repeated failures the server wants a captcha with the login
+      // (errors[].reason captcha_required); one that was sent is used up.
+      if ((err instanceof ApiError && err.captchaRequired) || withCaptcha) {
+        group.hidden = false;
+        await loadCaptcha(loginCaptcha);
+      }
+      throw err;
+    }
     form.reset();
+    group.hidden = true;
     showUser(await client.userCenter());
     say(`Logged in as ${user.account}.`);
   });
@@ -179,7 +209,7 @@ async function start() {
       await fail(err);
     }
   }
-  await loadCaptcha();
+  await loadCaptcha(regCaptcha);
   document.body.dataset.ready = 'true';
 }
 

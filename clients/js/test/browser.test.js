@@ -219,3 +219,64 @@ test('the demo page tells a CORS refusal from a server that is down', async () =
   assert.doesNotMatch(await alert.textContent(), /refused this origin/);
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
+
+/** The answer of the captcha issued last (the page's newest). */
+async function newestCaptchaAnswer() {
+  const [doc] = await mongo.db('blogapi').collection('captchas').find().sort({ expiresAt: -1 }).limit(1).toArray();
+  assert.ok(doc, 'a captcha is in the database');
+  return doc.answer;
+}
+
+/** Waits until the <img> id shows a picture other than the one at src before. */
+function pictureLoaded(id, before = '') {
+  return page.waitForFunction(
+    ([id, before]) => {
+      const el = document.getElementById(id);
+      return el.src.startsWith('blob:') && el.src !== before && el.complete && el.naturalWidth > 0;
+    },
+    [id, before],
+  );
+}
+
+test('after failed logins the demo shows a captcha on the login form and logs in with it', async () => {
+  const account = `guard_${process.pid}`;
+  const password = 'right password';
+  const client = createClient({ baseURL: srv.baseURL, authKey, authSecret });
+  const { id } = await client.captcha();
+  await client.register({ account, password, email: `${account}@example.com`, captcha: await captchaAnswer(id), captchaId: id });
+
+  await page.goto(`${demo.url}?api=${encodeURIComponent(srv.baseURL)}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const login = page.getByRole('region', { name: 'Log in' });
+  const group = page.locator('#login-captcha-group');
+  const submit = async (pw) => {
+    await login.getByLabel('Account or email').fill(account);
+    await login.getByLabel('Password').fill(pw);
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/blogapi/login');
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await answered;
+    await page.waitForFunction(() => !document.querySelector('#login-form button[type=submit]').disabled);
+  };
+  assert.equal(await group.isVisible(), false, 'no captcha on the login form at first');
+  for (let i = 0; i < 5 && !(await group.isVisible()); i++) await submit('wrong password');
+  assert.equal(await group.isVisible(), true, 'the login form shows a captcha after repeated failures');
+  assert.match(await page.getByRole('alert').textContent(), /captcha required \(code 400\): too many failed logins/);
+  await pictureLoaded('login-captcha-image');
+  await page.screenshot({ path: join(resultsDir, 'login-captcha.png'), fullPage: true });
+
+  // A wrong answer is refused and replaced by a new captcha.
+  const src = await page.locator('#login-captcha-image').getAttribute('src');
+  await login.getByLabel('Captcha answer').fill(`${await newestCaptchaAnswer()}x`);
+  await submit(password);
+  assert.match(await page.getByRole('alert').textContent(), /captcha is wrong/);
+  await pictureLoaded('login-captcha-image', src);
+
+  await login.getByLabel('Captcha answer').fill(await newestCaptchaAnswer());
+  await submit(password);
+  await page.locator('#user-center').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#uc-account').textContent(), account);
+  assert.equal(await group.isVisible(), false, 'the captcha is gone once logged in');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForSelector('body[data-state="logged-out"]');
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});

@@ -170,7 +170,7 @@ export interface Client {
   metrics(): Promise<string>;
   /** GET /openapi.yaml (unsigned): the OpenAPI 3.0.3 description as YAML text */
   openAPI(): Promise<string>;
-  /** GET /blogapi/service/captcha; width 40–600, height 20–200 (defaults 120×44); 429 when rate-limited; a plain Error when the X-Captcha-Id header cannot be read */
+  /** GET /blogapi/service/captcha; width 40–600, height 20–200 (defaults 150×50); 429 when rate-limited; a plain Error when the X-Captcha-Id header cannot be read */
   captcha(opts?: { width?: number; height?: number }): Promise<Captcha>;
   /** POST /blogapi/service/renewal: rotates the pair (default the stored refresh token) and stores the new one; 402 expired, 521 invalid, 401 reused/ended */
   renewal(refreshToken?: string): Promise<LoginResult>;

@@ -2,7 +2,7 @@
 // server asks for one), user centre and logout with the blogapi JS client,
 // loaded unbundled through the page's import map.
 //
-// Query parameters (all optional):
+// Query parameters (all optional, remembered for the next visit):
 //   api     the API's base URL (default http://127.0.0.1:8080, `go run .`);
 //   key     the app's auth_key;
 //   secret  the app's auth_secret.
@@ -14,9 +14,22 @@
 import { ApiError, createClient } from '@blogapi/client';
 
 const query = new URLSearchParams(location.search);
-const baseURL = query.get('api') ?? 'http://127.0.0.1:8080';
-const authKey = query.get('key') ?? 'fwCWYMqmRINlRtMp';
-const authSecret = query.get('secret') ?? 'G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh';
+// api, key and secret are remembered (localStorage), so that a mail link,
+// which carries only its token, opens the page against the same API.
+const SETTINGS = 'blogapi-demo:settings';
+const settings = JSON.parse(localStorage.getItem(SETTINGS) ?? '{}');
+for (const name of ['api', 'key', 'secret']) {
+  if (query.has(name)) settings[name] = query.get(name);
+}
+localStorage.setItem(SETTINGS, JSON.stringify(settings));
+const baseURL = settings.api ?? 'http://127.0.0.1:8080';
+const authKey = settings.key ?? 'fwCWYMqmRINlRtMp';
+const authSecret = settings.secret ?? 'G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh';
+
+// The mail links open this page when server.frontend_url is its address
+// (`npm run demo` sets it): {frontend_url}/verify-email?token=… and
+// {frontend_url}/reset-password?token=… (mail.verify_link, mail.reset_link).
+const mailLink = { page: location.pathname.split('/').pop(), token: query.get('token') ?? '' };
 
 // sessionStorage: the tokens survive a reload but not the tab.
 const client = createClient({ baseURL, authKey, authSecret, storage: sessionStorage });
@@ -38,6 +51,12 @@ const loginCaptcha = captchaBox('login-captcha-image', 'login-captcha');
 function say(message) {
   $('error').replaceChildren();
   $('status').textContent = message;
+}
+
+/** Shows an error message of the page's own. */
+function complain(message) {
+  $('status').textContent = '';
+  $('error').textContent = message;
 }
 
 /**
@@ -191,6 +210,36 @@ $('login-form').addEventListener('submit', (ev) => {
   });
 });
 
+$('reset-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  busy(form.querySelector('button[type=submit]'), async () => {
+    const f = new FormData(form);
+    if (!f.get('password')) return complain('Type the new password.');
+    if (f.get('password') !== f.get('confirm')) return complain('The two passwords differ.');
+    await client.resetPassword({ token: mailLink.token, password: f.get('password') });
+    form.reset();
+    $('reset').hidden = true;
+    say('Your password is changed and every session has ended: log in with the new password.');
+  });
+});
+
+/** Follows the mail link the page was opened with, if any. */
+async function openMailLink() {
+  if (!mailLink.token || !['verify-email', 'reset-password'].includes(mailLink.page)) return;
+  // The token is in memory now: keep it out of the address bar and history.
+  history.replaceState(null, '', './');
+  if (mailLink.page === 'verify-email') {
+    const user = await client.verifyEmail(mailLink.token);
+    say(`Your e-mail address ${user.email} is verified.`);
+    return;
+  }
+  const { valid } = await client.checkResetToken(mailLink.token);
+  if (!valid) return complain('This password-reset link is invalid, used or expired: ask for a new one.');
+  $('reset').hidden = false;
+  say('Choose a new password.');
+}
+
 $('logout').addEventListener('click', (ev) =>
   busy(ev.currentTarget, async () => {
     await client.logout();
@@ -209,6 +258,7 @@ async function start() {
       await fail(err);
     }
   }
+  await openMailLink().catch(fail);
   await loadCaptcha(regCaptcha);
   document.body.dataset.ready = 'true';
 }

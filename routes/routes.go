@@ -16,6 +16,7 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // Deps are what the router needs, built by main (or a test).
@@ -45,6 +46,11 @@ type Deps struct {
 	// Accounts' PasswordHasher.Concurrency; at least 1), at most HashQueue
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
+	// Media is the uploads service; UploadBodyBytes bounds the body of
+	// POST /blogapi/upload instead of MaxBodyBytes (media.max_bytes plus
+	// room for the multipart framing).
+	Media           *media.Service
+	UploadBodyBytes int64
 	// HashWait bounds how long a request waits for a slot before its 503
 	// (0: as long as the client waits); main gives half of
 	// server.write_timeout.
@@ -83,6 +89,8 @@ func SetMode(mode string) {
 // limit.
 type Rates struct {
 	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend limiter.Rate
+	// Upload is counted per user (middleware.UserKey), not per IP.
+	Upload limiter.Rate
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -117,13 +125,19 @@ func New(d Deps) (*gin.Engine, error) {
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	auth := middleware.Auth(r, d.Users.Authenticate)
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
-	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
+	limitBy := func(rate limiter.Rate, name string, key func(*gin.Context) string) gin.HandlerFunc {
 		var l *limiter.Limiter
 		if rate.Limit > 0 {
 			l = limiter.New(d.RateStore, rate)
 		}
-		return middleware.RateLimit(r, l, name, d.Now)
+		return middleware.RateLimitBy(r, l, name, d.Now, key)
 	}
+	limit := func(rate limiter.Rate, name string) gin.HandlerFunc { return limitBy(rate, name, middleware.ClientKey) }
+	uploads := &controllers.UploadController{Media: d.Media}
+
+	// The stored images, unsigned (an <img> cannot sign): only keys the
+	// media service made are served (docs/uploads.md).
+	e.GET("/media/:dir/:file", uploads.Serve)
 
 	// Links in mails cannot be signed: these two GETs carry their own
 	// credential (a 32-byte single-use token) and are the only unsigned
@@ -147,5 +161,11 @@ func New(d Deps) (*gin.Engine, error) {
 	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	api.POST("/password/reset", hashing, accounts.ResetPassword)
 	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	api.DELETE("/upload/:id", auth, uploads.Delete)
+
+	// Uploads carry a file: their own body limit, checked before the
+	// signature as every other's is.
+	upload := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.UploadBodyBytes))
+	upload.POST("/upload", auth, limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
 	return e, nil
 }

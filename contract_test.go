@@ -48,6 +48,9 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 	if err := doc.Validate(loader.Context); err != nil {
 		return nil, fmt.Errorf("docs/openapi.yaml is not a valid OpenAPI description: %w", err)
 	}
+	// The tests' servers listen on random loopback ports, not at the
+	// documented servers: operations are found by path alone.
+	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("docs/openapi.yaml: %w", err)

@@ -50,7 +50,8 @@ type Config struct {
 
 // Server is server.*: the HTTP listener and request limits.
 type Server struct {
-	// Addr is the listen address, host:port (":8080").
+	// Addr is the listen address, host:port ("127.0.0.1:8080": this machine only); an empty host
+	// (":8080") listens on every interface.
 	Addr string `mapstructure:"addr"`
 	// Mode is "debug" or "release" (release). Release refuses example secrets and development
 	// switches (SPEC §9).
@@ -366,7 +367,7 @@ type S3 struct {
 func Default() Config {
 	return Config{
 		Server: Server{
-			Addr:            ":8080",
+			Addr:            "127.0.0.1:8080",
 			Mode:            "release",
 			MaxBodyBytes:    1 << 20,
 			PublicURL:       "http://localhost:8080",

@@ -105,7 +105,7 @@ func TestLoadRepoConfig(t *testing.T) {
 func TestDefault(t *testing.T) {
 	want := Config{
 		Server: Server{
-			Addr: ":8080", Mode: "release", MaxBodyBytes: 1048576, PublicURL: "http://localhost:8080",
+			Addr: "127.0.0.1:8080", Mode: "release", MaxBodyBytes: 1048576, PublicURL: "http://localhost:8080",
 			ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, ShutdownTimeout: 10 * time.Second,
 		},
 		Response: Response{HTTPStatus: "mirror"},
@@ -183,9 +183,9 @@ func TestLoadEnvOverrides(t *testing.T) {
 		{"enum", map[string]string{"BLOGAPI_SIGN_REPLAY": "all"},
 			func(c Config) any { return c.Sign.Replay }, ReplayAll},
 		{"empty variable is no override", map[string]string{"BLOGAPI_SERVER_ADDR": ""},
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 		{"the wrong prefix is ignored", map[string]string{"SERVER_ADDR": ":9"},
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,7 +278,7 @@ func TestLoadFileDetails(t *testing.T) {
 		{"a section with every key commented out keeps its defaults", "mail:\n#  port: 25\nserver:\n  addr: \":9090\"\n",
 			func(c Config) any { return c.Mail }, validRelease().Mail},
 		{"a key with no value keeps its default", "server:\n  addr:\n",
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 		{"a list from the file", "server:\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n",
 			func(c Config) any { return c.Server.TrustedProxies }, []string{"10.0.0.0/8", "::1"}},
 		{"rates from the file, lower-case unit and disabled", "rate_limit:\n  captcha: 100-s\n  register: \"\"\n  verify_resend: 1-D\n",
@@ -399,7 +399,10 @@ func TestValidate(t *testing.T) {
 			c.Metrics.Addr = "127.0.0.1:9090"
 		}, "metrics.addr: is set but metrics.enabled is false"},
 		{"metrics addr is server addr", func(c *Config) { c.Metrics.Addr = ":8080" }, "metrics.addr: must differ from server.addr"},
-		{"metrics addr on the API's port of all interfaces", func(c *Config) { c.Metrics.Addr = "127.0.0.1:8080" }, "metrics.addr: must differ from server.addr"},
+		{"metrics addr on the API's port of all interfaces", func(c *Config) {
+			c.Server.Addr = ":8080"
+			c.Metrics.Addr = "127.0.0.1:8080"
+		}, "metrics.addr: must differ from server.addr"},
 		{"metrics addr on the API's port of 0.0.0.0", func(c *Config) {
 			c.Server.Addr = "0.0.0.0:8080"
 			c.Metrics.Addr = "127.0.0.1:8080"
@@ -624,5 +627,48 @@ func TestLoadUnknownEnumFromEnv(t *testing.T) {
 		if err == nil || !hasLine(err, want) {
 			t.Errorf("%s=bogus: error %v, want a line starting with %q", variable, err, want)
 		}
+	}
+}
+
+// TestProductionExample: config.production.example.yaml, named by the
+// README's production section, starts in release mode once the secrets it
+// leaves out are set in the environment, and names each one missing.
+func TestProductionExample(t *testing.T) {
+	const path = "../config.production.example.yaml"
+	secrets := map[string]string{
+		"BLOGAPI_JWT_SECRET":    realJWTSecret,
+		"BLOGAPI_SIGN_APPS":     `[{"name":"blog-spa","key":"k1","secret":"` + realAppSecret + `"}]`,
+		"BLOGAPI_MAIL_PASSWORD": "smtp-password",
+		"BLOGAPI_MONGO_URI":     "mongodb://blogapi:pw@mongo-0.example.internal:27017/?replicaSet=rs0",
+	}
+	cfg, err := Load(path, env(secrets))
+	if err != nil {
+		t.Fatalf("Load(%s) with the secrets set: %v", path, err)
+	}
+	if cfg.Server.Mode != "release" || cfg.Mail.Driver != MailSMTP || cfg.Metrics.Addr == "" ||
+		len(cfg.Server.CORS.AllowedOrigins) == 0 || cfg.Mongo.URI != secrets["BLOGAPI_MONGO_URI"] || cfg.Mail.Password != "smtp-password" {
+		t.Errorf("production example loaded as %+v", cfg)
+	}
+
+	_, err = Load(path, noEnv)
+	for _, key := range []string{"jwt.secret", "sign.apps"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("Load(%s) with no secrets: error %v; want one naming %s", path, err, key)
+		}
+	}
+}
+
+func TestUnknownEnv(t *testing.T) {
+	environ := []string{
+		"PATH=/usr/bin", "BLOGAPI_JWT_SECRET=x", "BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS=", "BLOGAPI_SIGN_APPS=[]",
+		"BLOGAPI_JWT_SECRETS=x", "BLOGAPI_CAPTCHA_ENABLD=false", "BLOGAPI_SERVER=x", "BLOGAPI_=x", "blogapi_jwt_secret=x",
+	}
+	got := UnknownEnv(environ)
+	want := []string{"BLOGAPI_", "BLOGAPI_CAPTCHA_ENABLD", "BLOGAPI_JWT_SECRETS", "BLOGAPI_SERVER"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("UnknownEnv = %q, want %q", got, want)
+	}
+	if got := UnknownEnv([]string{"HOME=/root", "BLOGAPI_MONGO_URI=mongodb://x"}); got != nil {
+		t.Errorf("UnknownEnv of known names = %q, want none", got)
 	}
 }

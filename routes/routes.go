@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -75,13 +76,35 @@ type Deps struct {
 
 // SetMode puts Gin in debug mode for server.mode "debug" (route listing
 // and warnings on stdout) and in release mode otherwise. Gin's mode is
-// process-wide: call it once, before New.
+// process-wide: call it once, before New. This project's switch is
+// server.mode, not GIN_MODE: in debug mode Gin's own start-up warning,
+// which tells the user to export GIN_MODE, is replaced by one naming
+// server.mode.
 func SetMode(mode string) {
-	if mode == "debug" {
-		gin.SetMode(gin.DebugMode)
-	} else {
+	if mode != "debug" {
 		gin.SetMode(gin.ReleaseMode)
+		return
 	}
+	gin.SetMode(gin.DebugMode)
+	gin.DebugPrintFunc = debugPrint
+}
+
+// debugModeWarning replaces Gin's warning that names GIN_MODE.
+const debugModeWarning = `[WARNING] Running in "debug" mode (server.mode: debug). In production set server.mode: release
+(or BLOGAPI_SERVER_MODE=release); release mode refuses the example secrets of config.yaml.
+
+`
+
+// debugPrint writes Gin's debug lines as Gin does, but for the warning
+// that names GIN_MODE, which is replaced by debugModeWarning.
+func debugPrint(format string, values ...any) {
+	if strings.Contains(format, gin.EnvGinMode) {
+		format, values = debugModeWarning, nil
+	}
+	if !strings.HasSuffix(format, "\n") {
+		format += "\n"
+	}
+	fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] "+format, values...)
 }
 
 // Rates are the per-IP rate limits of the abuse-prone routes

@@ -38,3 +38,32 @@ func TestNewRefusesBadDeps(t *testing.T) {
 		})
 	}
 }
+
+// TestSetModeDebugBanner: in debug mode the engine's start-up warning names
+// server.mode, the project's switch, never GIN_MODE, which it ignores.
+func TestSetModeDebugBanner(t *testing.T) {
+	var out strings.Builder
+	w := gin.DefaultWriter
+	gin.DefaultWriter = &out
+	t.Cleanup(func() {
+		gin.DefaultWriter = w
+		gin.DebugPrintFunc = nil
+		gin.SetMode(gin.TestMode)
+	})
+	SetMode("debug")
+	gin.New().GET("/x", func(*gin.Context) {})
+	got := out.String()
+	if strings.Contains(got, "GIN_MODE") || !strings.Contains(got, "server.mode: release") {
+		t.Errorf("debug banner:\n%s\nwant server.mode named and no GIN_MODE", got)
+	}
+	if !strings.Contains(got, "GET    /x") {
+		t.Errorf("debug banner lacks the route listing:\n%s", got)
+	}
+
+	out.Reset()
+	SetMode("release")
+	gin.New().GET("/y", func(*gin.Context) {})
+	if out.Len() != 0 {
+		t.Errorf("release mode printed:\n%s", out.String())
+	}
+}

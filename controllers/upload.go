@@ -94,25 +94,25 @@ func readUpload(r *http.Request) (dir, file string, err error) {
 			break
 		}
 		if err != nil {
-			return "", "", services.Invalid("file", "malformed multipart body")
+			return "", "", services.Invalid("file", "must be a well-formed multipart part")
 		}
 		switch {
 		case part.FileName() != "" || part.FormName() == "file":
 			if part.FormName() != "file" {
-				return "", "", services.Invalid("file", "the file must be sent in the field file")
+				return "", "", services.Invalid("file", "must be sent in the part named file")
 			}
 			if files++; files > 1 {
 				return "", "", services.Invalid("file", "must be exactly one file")
 			}
 			b, err := io.ReadAll(part)
 			if err != nil {
-				return "", "", services.Invalid("file", "malformed multipart body")
+				return "", "", services.Invalid("file", "must be a well-formed multipart part")
 			}
 			file = string(b)
 		case part.FormName() == "dir":
 			b, err := io.ReadAll(io.LimitReader(part, maxDirField+1))
 			if err != nil {
-				return "", "", services.Invalid("file", "malformed multipart body")
+				return "", "", services.Invalid("file", "must be a well-formed multipart part")
 			}
 			dir = string(b)
 		}

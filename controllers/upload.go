@@ -12,6 +12,7 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/media"
 )
 
@@ -41,7 +42,7 @@ type Upload struct {
 
 // actor is who the request's principal is for the media service.
 func actor(c *gin.Context) media.Actor {
-	p, _ := services.PrincipalFrom(c.Request.Context())
+	p, _ := auth.PrincipalFrom(c.Request.Context())
 	return media.Actor{ID: p.User.ID.Hex(), Admin: p.User.Type == models.TypeAdmin}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // Rate limit headers set on every response RateLimit lets through or
@@ -21,7 +22,7 @@ const (
 
 // RateLimit limits requests per client IP with l (issue 3 item 7); its store
 // is shared by every instance (models.RateLimitStore). The key is name + ":"
-// + the client's network (services.ClientNetwork: an IPv6 /64 is one
+// + the client's network (auth.ClientNetwork: an IPv6 /64 is one
 // client, as for the login guard) of the IP gin's ClientIP gives, which
 // believes X-Forwarded-For only from the engine's trusted proxies
 // (server.trusted_proxies). Every answer carries X-RateLimit-Limit,
@@ -39,13 +40,13 @@ func RateLimit(r response.Renderer, l *limiter.Limiter, name string, now func() 
 }
 
 // ClientKey is RateLimit's key: the client's network
-// (services.ClientNetwork) of the IP gin's ClientIP gives.
-func ClientKey(c *gin.Context) string { return services.ClientNetwork(c.ClientIP()) }
+// (auth.ClientNetwork) of the IP gin's ClientIP gives.
+func ClientKey(c *gin.Context) string { return auth.ClientNetwork(c.ClientIP()) }
 
 // UserKey counts per user: "user:" + the id of the principal Auth
 // authenticated, or ClientKey on a route without Auth before it.
 func UserKey(c *gin.Context) string {
-	if p, ok := services.PrincipalFrom(c.Request.Context()); ok {
+	if p, ok := auth.PrincipalFrom(c.Request.Context()); ok {
 		return "user:" + p.User.ID.Hex()
 	}
 	return ClientKey(c)

@@ -17,6 +17,9 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/media"
 )
 
@@ -36,15 +39,14 @@ type Deps struct {
 	SecureCookies bool
 
 	Signer    *services.Signer
-	Users     *services.UserService
-	Accounts  *services.AccountService
-	Captcha   *services.CaptchaService
-	Transport *services.PasswordTransport
+	Accounts  *account.Service
+	Captcha   *captcha.Service
+	Transport *auth.PasswordTransport
 	// HashSlots and HashQueue bound the credential routes (those that may
 	// hash a password: login, registration, profile update (an email
 	// change checks the password), password change and reset) as a whole:
-	// at most HashSlots run at once (the hasher's own, Users' and
-	// Accounts' PasswordHasher.Concurrency; at least 1), at most HashQueue
+	// at most HashSlots run at once (the hasher's own
+	// PasswordHasher.Concurrency; at least 1), at most HashQueue
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
 	// Media is the uploads service; UploadBodyBytes bounds the body of
@@ -69,6 +71,9 @@ type Deps struct {
 	// Observer receives every finished request for the metrics (nil:
 	// none).
 	Observer middleware.RequestObserver
+	// Commands counts each request's database commands for its log line
+	// and the metrics (nil: not counted).
+	Commands middleware.CommandCounter
 	// Metrics, when not nil, is served at GET /metrics (unsigned, issue 5):
 	// Prometheus text format.
 	Metrics http.Handler
@@ -127,7 +132,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), r.Errors())
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}
@@ -142,11 +147,11 @@ func New(d Deps) (*gin.Engine, error) {
 		e.GET("/metrics", gin.WrapH(d.Metrics))
 	}
 
-	users := &controllers.UserController{Users: d.Users}
+	users := &controllers.UserController{Accounts: d.Accounts}
 	accounts := &controllers.AccountController{Accounts: d.Accounts}
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
-	auth := middleware.Auth(r, d.Users.Authenticate)
+	auth := middleware.Auth(r, d.Accounts.Authenticate)
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
 	limitBy := func(rate limiter.Rate, name string, key func(*gin.Context) string) gin.HandlerFunc {
 		var l *limiter.Limiter

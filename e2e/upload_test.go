@@ -364,6 +364,32 @@ func TestUploadAvatarFlow(t *testing.T) {
 	if again := env.get(t, d.URL, http.Header{"If-None-Match": {etag}}); again.Status != http.StatusNotModified || len(again.Body) != 0 {
 		t.Fatalf("If-None-Match %s: %d", etag, again.Status)
 	}
+	// The profile takes the upload as the avatar: it becomes used, and the
+	// sweep keeps it. Another user cannot take it; other http(s) URLs stay
+	// accepted.
+	r = env.c.CallWith(http.MethodPut, "/blogapi/user/update", map[string]string{"avatar": d.URL}, accessHdr(env.bob))
+	apitest.Expect(t, r, 400, "bob takes alice's upload as his avatar")
+	r = env.c.CallWith(http.MethodPut, "/blogapi/user/update", map[string]string{"avatar": d.URL}, accessHdr(env.alice))
+	apitest.Expect(t, r, 200, "alice sets her avatar")
+	var u models.User
+	r.Decode(t, &u)
+	if u.Avatar != d.URL {
+		t.Fatalf("avatar %q, want %q", u.Avatar, d.URL)
+	}
+	rec, err := env.inst.DB.Uploads.ByID(context.Background(), d.ID)
+	if err != nil || rec.State != models.UploadUsed {
+		t.Fatalf("upload after the profile update: %+v, %v", rec, err)
+	}
+	r = env.c.CallWith(http.MethodPut, "/blogapi/user/update", map[string]string{"avatar": "https://elsewhere.example/a.png"}, accessHdr(env.bob))
+	apitest.Expect(t, r, 200, "bob sets an avatar hosted elsewhere")
+	env.clk.Advance(48 * time.Hour)
+	if n, err := env.inst.App.Media.Sweep(context.Background()); err != nil || n != 0 {
+		t.Fatalf("sweep swept %d (%v): the used avatar must stay", n, err)
+	}
+	if got := env.get(t, d.URL, nil); got.Status != 200 {
+		t.Fatalf("avatar after the sweep: %d", got.Status)
+	}
+
 	for _, path := range []string{"/media/avatar/" + d.ID + ".png", "/media/avatar/..%2f..%2fconfig.yaml", "/media/article/" + d.ID + ".jpg",
 		"/media/avatar/" + strings.Repeat("0", 20) + ".jpg"} {
 		req, _ := http.NewRequest(http.MethodGet, env.inst.Srv.URL+path, nil)

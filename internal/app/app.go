@@ -272,20 +272,19 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	mailQueue := mail.NewQueue(mailer, logger)
-	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
-	accountSvc := account.New(account.Deps{
-		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
-		AccessTTL: cfg.JWT.AccessTTL,
-	})
-
 	storage, closeStorage, err := MediaStorage(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	mediaSvc := media.New(media.Deps{Uploads: db.Uploads, Usage: db.MediaUsage, Storage: storage,
 		Config: MediaConfig(cfg), Now: now, Logger: logger})
+	mailQueue := mail.NewQueue(mailer, logger)
+	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
+	accountSvc := account.New(account.Deps{
+		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
+		AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
+	})
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,

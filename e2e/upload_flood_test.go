@@ -49,7 +49,9 @@ func TestUploadFloodLatency(t *testing.T) {
 		return build()
 	}
 	center := func() (time.Duration, bool) {
-		req := signed(func() *http.Request { return env.c.Request(http.MethodGet, "/blogapi/user/center", nil, accessHdr(env.bob)) })
+		req := signed(func() *http.Request {
+			return env.c.Request(http.MethodGet, "/blogapi/user/center", nil, accessHdr(env.bob))
+		})
 		start := time.Now()
 		r, err := env.c.TrySend(req)
 		return time.Since(start), err == nil && r.Code == 200

@@ -13,9 +13,9 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // chainPath is the route of the middleware-chain comparison.
@@ -76,8 +76,8 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain: session: %w", err)
 	}
-	signer := services.NewSigner(services.SignerConfig{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
-		t.db.Replays)
+	signer := signing.NewSigner(signing.Config{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: signing.ReplayMutating},
+		app.ReplayStore(t.db.Replays))
 	r := response.Renderer{Logger: t.logger, Policy: response.StatusPolicy(cfg.Response.HTTPStatus)}
 	answer := func(c *gin.Context) { response.OK(c, gin.H{"ok": true}) }
 
@@ -95,7 +95,7 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 		e.ContextWithFallback = true
 		e.Use(middleware.RequestLog(t.logger, observer, nil), middleware.Recovery(r), r.Errors())
 		api := e.Group("/blogapi", middleware.Sign(r, signer, cfg.Server.MaxBodyBytes))
-		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), answer)
+		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), middleware.Replay(r, signer), answer)
 		return e
 	}
 	parseOnly := func(_ context.Context, token string) (auth.Principal, error) {

@@ -87,14 +87,14 @@ func (uc *UserController) Renew(c *gin.Context) {
 // Logout serves POST|GET /blogapi/logout; all=true ends every session.
 func (uc *UserController) Logout(c *gin.Context) {
 	var in struct {
-		All flag `json:"all" form:"all"`
+		All bool `json:"all"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
 	p, _ := auth.PrincipalFrom(c.Request.Context())
-	if err := uc.Accounts.Logout(c.Request.Context(), p, bool(in.All)); err != nil {
+	if err := uc.Accounts.Logout(c.Request.Context(), p, in.All); err != nil {
 		response.Error(c, err)
 		return
 	}

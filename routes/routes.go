@@ -16,11 +16,11 @@ import (
 	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/media"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // Deps are what the router needs, built by main (or a test).
@@ -38,7 +38,7 @@ type Deps struct {
 	// SecureCookies marks cookies Secure (server.public_url is https).
 	SecureCookies bool
 
-	Signer    *services.Signer
+	Signer    *signing.Signer
 	Accounts  *account.Service
 	Captcha   *captcha.Service
 	Transport *auth.PasswordTransport
@@ -174,26 +174,36 @@ func New(d Deps) (*gin.Engine, error) {
 	mailLinks.GET("/email/verify", accounts.VerifyEmail)
 	mailLinks.GET("/password/reset/check", accounts.CheckResetToken)
 
-	api := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
-	api.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
-	api.POST("/service/renewal", users.Renew)
-	api.GET("/service/pubkey", keys.PublicKey)
-	api.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
-	api.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
-	api.POST("/login", hashing, users.Login)
-	api.POST("/logout", auth, users.Logout)
-	api.GET("/logout", auth, users.Logout)
-	api.GET("/user/center", auth, users.Center)
-	api.PUT("/user/update", auth, hashing, accounts.UpdateProfile)
-	api.PUT("/user/reset", auth, hashing, accounts.ChangePassword)
-	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
-	api.POST("/password/reset", hashing, accounts.ResetPassword)
-	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
-	api.DELETE("/upload/:id", auth, uploads.Delete)
+	// Every other route is signed. The replay check runs after the access
+	// token's: its record names the caller's session, and a request that
+	// fails authentication records nothing (docs/signing.md, "Replays").
+	// Every signed route is in one of the groups below.
+	signed := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
+	replay := middleware.Replay(r, d.Signer)
+	open := signed.Group("", replay)       // no access token
+	user := signed.Group("", auth, replay) // an access token required
+
+	open.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
+	open.POST("/service/renewal", users.Renew)
+	open.GET("/service/pubkey", keys.PublicKey)
+	open.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
+	open.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
+	open.POST("/login", hashing, users.Login)
+	open.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
+	open.POST("/password/reset", hashing, accounts.ResetPassword)
+
+	user.POST("/logout", users.Logout)
+	user.GET("/logout", users.Logout)
+	user.GET("/user/center", users.Center)
+	user.PUT("/user/update", hashing, accounts.UpdateProfile)
+	user.PUT("/user/reset", hashing, accounts.ChangePassword)
+	user.POST("/email/verify/resend", limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	user.DELETE("/upload/:id", uploads.Delete)
 
 	// Uploads carry a file: their own body limit, checked before the
-	// signature as every other's is.
-	upload := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.UploadBodyBytes))
-	upload.POST("/upload", auth, limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
+	// signature as every other's is; then the same checks as the user
+	// group's.
+	upload := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.UploadBodyBytes), auth, replay)
+	upload.POST("/upload", limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
 	return e, nil
 }

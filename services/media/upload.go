@@ -14,11 +14,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/rs/xid"
+	"golang.org/x/net/html"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/blogapi/blogapi/models"
@@ -395,4 +397,42 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 // not answer (503), keeping the cause.
 func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+}
+
+// UseAll is Use for every url that is one of this server's uploads
+// (others are skipped): an article's cover and the images of its content
+// (ImageURLs). It stops at the first refusal: ErrUploadNotFound for a
+// missing upload or another user's.
+func (s *Service) UseAll(ctx context.Context, a Actor, urls ...string) error {
+	for _, u := range urls {
+		if _, err := s.Use(ctx, a, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ImageURLs lists the src of every <img> of an HTML fragment (an
+// article's rendered and sanitised content), in order, without repeats.
+func ImageURLs(fragment string) []string {
+	var out []string
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "img" {
+				continue
+			}
+			for hasAttr {
+				var key, val []byte
+				key, val, hasAttr = z.TagAttr()
+				if string(key) == "src" && !slices.Contains(out, string(val)) {
+					out = append(out, string(val))
+				}
+			}
+		}
+	}
 }

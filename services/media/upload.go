@@ -399,13 +399,14 @@ func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
 }
 
-// UseAll is Use for every url that is one of this server's uploads
-// (others are skipped): an article's cover and the images of its content
-// (ImageURLs). It stops at the first refusal: ErrUploadNotFound for a
-// missing upload or another user's.
+// UseAll marks used every url that is one of the actor's uploads (any
+// user's for an admin): an article's cover and the images of its content
+// (ImageURLs), so the sweep keeps them. Other URLs, missing uploads and
+// other users' are skipped: an article may show any image, it only keeps
+// its author's alive. Errors: the store's, as services.ErrUnavailable.
 func (s *Service) UseAll(ctx context.Context, a Actor, urls ...string) error {
 	for _, u := range urls {
-		if _, err := s.Use(ctx, a, u); err != nil {
+		if _, err := s.Use(ctx, a, u); err != nil && !errors.Is(err, ErrUploadNotFound) {
 			return err
 		}
 	}

@@ -330,8 +330,9 @@ func TestImageURLs(t *testing.T) {
 	}
 }
 
-// TestUseAll: an article's own images are marked used, foreign URLs are
-// skipped, another user's upload is refused.
+// TestUseAll: an article's own images are marked used; foreign URLs,
+// missing uploads and another user's are skipped (an admin's article
+// keeps anyone's).
 func TestUseAll(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, drivers(t)[0], media.Config{})
@@ -349,10 +350,16 @@ func TestUseAll(t *testing.T) {
 	if rec, _ := f.db.Uploads.ByID(ctx, mine.ID); rec.State != models.UploadUsed {
 		t.Fatalf("own image after UseAll: %s", rec.State)
 	}
-	if err := f.svc.UseAll(ctx, alice, theirs.URL); !errors.Is(err, media.ErrUploadNotFound) {
-		t.Fatalf("another user's image: %v", err)
+	if err := f.svc.UseAll(ctx, alice, theirs.URL, baseURL+"/article/cnv0h0ud0000000000a0.jpg"); err != nil {
+		t.Fatalf("another user's image, a missing one: %v", err)
+	}
+	if rec, _ := f.db.Uploads.ByID(ctx, theirs.ID); rec.State != models.UploadStaged {
+		t.Fatalf("bob's image after alice's article: %s", rec.State)
 	}
 	if err := f.svc.UseAll(ctx, admin, theirs.URL); err != nil {
 		t.Fatalf("an admin's article with a user's image: %v", err)
+	}
+	if rec, _ := f.db.Uploads.ByID(ctx, theirs.ID); rec.State != models.UploadUsed {
+		t.Fatalf("bob's image after the admin's article: %s", rec.State)
 	}
 }

@@ -36,7 +36,7 @@ func Auth(r response.Renderer, authenticate func(ctx context.Context, token stri
 			r.Abort(c, err)
 			return
 		}
-		c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), principalKey{}, p))
 		c.Next()
 	}
 }
@@ -64,4 +64,13 @@ func accessToken(c *gin.Context) (string, error) {
 		return bearer, nil
 	}
 	return "", auth.ErrTokenMissing
+}
+
+type principalKey struct{}
+
+// PrincipalFrom returns the caller Auth verified for this request's
+// context; false on a route without Auth.
+func PrincipalFrom(ctx context.Context) (auth.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(auth.Principal)
+	return p, ok
 }

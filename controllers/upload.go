@@ -10,9 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services"
-	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/media"
 )
 
@@ -42,8 +41,8 @@ type Upload struct {
 
 // actor is who the request's principal is for the media service.
 func actor(c *gin.Context) media.Actor {
-	p, _ := auth.PrincipalFrom(c.Request.Context())
-	return media.Actor{ID: p.User.ID.Hex(), Admin: p.User.Type == models.TypeAdmin}
+	p, _ := middleware.PrincipalFrom(c.Request.Context())
+	return media.ActorOf(p.User)
 }
 
 // Upload serves POST /blogapi/upload: a multipart/form-data body with

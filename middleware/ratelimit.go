@@ -46,7 +46,7 @@ func ClientKey(c *gin.Context) string { return auth.ClientNetwork(c.ClientIP()) 
 // UserKey counts per user: "user:" + the id of the principal Auth
 // authenticated, or ClientKey on a route without Auth before it.
 func UserKey(c *gin.Context) string {
-	if p, ok := auth.PrincipalFrom(c.Request.Context()); ok {
+	if p, ok := PrincipalFrom(c.Request.Context()); ok {
 		return "user:" + p.User.ID.Hex()
 	}
 	return ClientKey(c)

@@ -237,7 +237,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 			return User{}, err
 		}
 		if err := s.useAvatar(ctx, p.User, *in.Avatar); err != nil {
-			return models.User{}, err
+			return User{}, err
 		}
 		up.Avatar = in.Avatar
 	}
@@ -298,7 +298,7 @@ func (s *Service) useAvatar(ctx context.Context, u models.User, avatar string) e
 	if s.uploads == nil || avatar == "" {
 		return nil
 	}
-	_, err := s.uploads.Use(ctx, media.Actor{ID: u.ID.Hex(), Admin: u.Type == models.TypeAdmin}, avatar)
+	_, err := s.uploads.Use(ctx, media.ActorOf(u), avatar)
 	if errors.Is(err, media.ErrUploadNotFound) {
 		return services.Invalid("avatar", "must be one of your uploads or another http(s) URL")
 	}

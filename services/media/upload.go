@@ -110,6 +110,11 @@ type Actor struct {
 	Admin bool
 }
 
+// ActorOf is the actor a logged-in user is.
+func ActorOf(u models.User) Actor {
+	return Actor{ID: u.ID.Hex(), Admin: u.Type == models.TypeAdmin}
+}
+
 // Result is a stored upload with the URLs it is served at (ThumbURL ""
 // for avatars).
 type Result struct {

@@ -17,10 +17,10 @@ const (
 )
 
 // Auth requires a valid access token from the `access-token` header (the
-// document's name) or `Authorization: Bearer <jwt>` (SPEC §4), checked by
-// authenticate (typically SessionService.Authenticate wrapped with the
-// user-status check). On success the claims are available to handlers as
-// Claims(c). Failures are answered at once: no token → 401; an
+// document's name) or `Authorization: Bearer <jwt>` (docs/security.md),
+// checked by authenticate (account.Service.Authenticate: the token, the
+// session and the user's status). On success the principal is available to
+// handlers as PrincipalFrom(c.Request.Context()). Failures are answered at once: no token → 401; an
 // Authorization scheme other than Bearer → 401; both headers present with
 // different tokens → 400; otherwise whatever authenticate returned (402
 // expired, 521 invalid, 401 session ended, 403 frozen...).

@@ -19,6 +19,7 @@ import (
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/media"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -48,6 +49,11 @@ type Deps struct {
 	// PasswordHasher.Concurrency; at least 1), at most HashQueue
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
+	// Media is the uploads service; UploadBodyBytes bounds the body of
+	// POST /blogapi/upload instead of MaxBodyBytes (media.max_bytes plus
+	// room for the multipart framing).
+	Media           *media.Service
+	UploadBodyBytes int64
 	// HashWait bounds how long a request waits for a slot before its 503
 	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
@@ -119,6 +125,8 @@ func debugPrint(format string, values ...any) {
 // limit.
 type Rates struct {
 	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend limiter.Rate
+	// Upload is counted per user (middleware.UserKey), not per IP.
+	Upload limiter.Rate
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -144,25 +152,33 @@ func New(d Deps) (*gin.Engine, error) {
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
-	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
+	limitBy := func(rate limiter.Rate, name string, key func(*gin.Context) string) gin.HandlerFunc {
 		var l *limiter.Limiter
 		if rate.Limit > 0 {
 			l = limiter.New(d.RateStore, rate)
 		}
-		return middleware.RateLimit(r, l, name, d.Now)
+		return middleware.RateLimitBy(r, l, name, d.Now, key)
 	}
+	limit := func(rate limiter.Rate, name string) gin.HandlerFunc { return limitBy(rate, name, middleware.ClientKey) }
+	uploads := &controllers.UploadController{Media: d.Media}
+
+	// The stored images, unsigned (an <img> cannot sign): only keys the
+	// media service made are served (docs/uploads.md).
+	e.GET("/media/:dir/:file", uploads.Serve)
 
 	// Links in mails cannot be signed: these two GETs carry their own
-	// credential (a 32-byte single-use token) and are the only unsigned
+	// credential (a 32-byte single-use token), as does the reset page's
+	// form that the second one shows a browser; they are the only unsigned
 	// routes under /blogapi.
 	mailLinks := e.Group("/blogapi")
 	mailLinks.GET("/email/verify", accounts.VerifyEmail)
 	mailLinks.GET("/password/reset/check", accounts.CheckResetToken)
+	mailLinks.POST("/password/reset/form", accounts.ResetPasswordForm)
 
 	// Every other route is signed. The replay check runs after the access
 	// token's: its record names the caller's session, and a request that
 	// fails authentication records nothing (docs/signing.md, "Replays").
-	// Every signed route is in one of the two groups below, but the login,
+	// Every signed route is in one of the groups below, but the login,
 	// which puts its flood gate before the replay check.
 	signed := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
 	open := signed.Group("", middleware.Replay(r, d.Signer))              // no access token
@@ -185,6 +201,14 @@ func New(d Deps) (*gin.Engine, error) {
 	user.PUT("/user/update", hashing, accounts.UpdateProfile)
 	user.PUT("/user/reset", hashing, accounts.ChangePassword)
 	user.POST("/email/verify/resend", limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	user.DELETE("/upload/:id", uploads.Delete)
+
+	// Uploads carry a file: their own body limit, checked before the
+	// signature as every other's is; then the same checks as the user
+	// group's.
+	upload := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.UploadBodyBytes),
+		middleware.Auth(r, d.Accounts.Authenticate), middleware.Replay(r, d.Signer))
+	upload.POST("/upload", limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
 	return e, nil
 }
 

@@ -72,7 +72,8 @@ pm.environment.set('refreshToken', d.refreshToken);`;
  * @param {object} r
  * @param {string} r.name
  * @param {string} r.method
- * @param {string} r.path e.g. /blogapi/login
+ * @param {string} r.path e.g. /blogapi/login, or /blogapi/upload/:id with r.vars
+ * @param {[string,string][]} [r.vars] values of the path's :variables
  * @param {string} r.doc the description shown in Postman
  * @param {[string,string][]} [r.query]
  * @param {object} [r.json] a JSON body (written as text; {{variables}} allowed in strings)
@@ -93,7 +94,11 @@ function item(r) {
   }
   const query = (r.query ?? []).map(([key, value]) => ({ key, value }));
   const raw = `{{baseURL}}${r.path}` + (query.length ? '?' + query.map((q) => `${q.key}=${q.value}`).join('&') : '');
-  request.url = { raw, host: ['{{baseURL}}'], path: r.path.split('/').filter(Boolean), ...(query.length ? { query } : {}) };
+  const variable = (r.vars ?? []).map(([key, value]) => ({ key, value }));
+  request.url = {
+    raw, host: ['{{baseURL}}'], path: r.path.split('/').filter(Boolean),
+    ...(query.length ? { query } : {}), ...(variable.length ? { variable } : {}),
+  };
   request.description = r.doc;
   return {
     name: r.name,
@@ -321,6 +326,27 @@ pm.environment.set('email', u.email);`),
     }),
   ]),
 
+  folder('Uploads', 'Avatars and article images (docs/uploads.md). Files go as multipart/form-data; these requests check the refusals that need no file.', [
+    item({
+      name: 'Upload without a multipart body (400)', method: 'POST', path: '/blogapi/upload',
+      json: { dir: 'avatar' },
+      doc: 'An upload is multipart/form-data: the file part file and the text field dir (avatar or article). Anything else is a 400 about file.',
+      test: tests(400, fieldTest('file')),
+    }),
+    item({
+      name: 'Delete an upload that does not exist (404)', method: 'DELETE', path: '/blogapi/upload/:id',
+      vars: [['id', 'cnv0h0ud0000000000a0']],
+      doc: 'Only the owner or an admin may delete an upload; for anyone else, as for a missing one, the answer is 404.',
+      test: tests(404),
+    }),
+    item({
+      name: 'A stored image that does not exist (404)', method: 'GET', path: '/media/:dir/:file',
+      vars: [['dir', 'avatar'], ['file', 'cnv0h0ud0000000000a0.jpg']],
+      doc: 'Uploaded images are served unsigned at the url an upload answers; a key the server did not make, or of a deleted upload, is a 404 envelope.',
+      test: tests(404),
+    }),
+  ]),
+
   folder('Email', 'Email verification (issue 3). The link in the mail is unsigned.', [
     item({
       name: 'Resend the verification mail', method: 'POST', path: '/blogapi/email/verify/resend',
@@ -384,6 +410,26 @@ ${fieldTest('token')}`),
   var d = pm.response.json().data;
   pm.expect(d.valid).to.equal(false);
   pm.expect(d.expiresAt).to.equal(0);
+});`),
+    }),
+    item({
+      name: 'The reset link in a browser (HTML page)', method: 'GET', path: '/blogapi/password/reset/check',
+      query: [['token', 'bogus-{{$randomUUID}}']], sign: 'skip', headers: [['Accept', 'text/html']],
+      doc: 'A browser opening the link (Accept: text/html) gets a page: the form choosing a new password while the token works, else a 400 page.',
+      test: tests(null, `pm.test('HTTP 400, an HTML page', function () {
+  pm.response.to.have.status(400);
+  pm.expect(pm.response.headers.get('Content-Type')).to.include('text/html');
+  pm.expect(pm.response.text()).to.include('This link is invalid, used or expired');
+});`),
+    }),
+    item({
+      name: 'The reset page form with a bogus token (HTML page)', method: 'POST', path: '/blogapi/password/reset/form',
+      form: [['token', 'bogus-{{$randomUUID}}'], ['password', 'new password'], ['password_confirm', 'new password']], sign: 'skip',
+      doc: 'What the reset page posts (unsigned: the token is the credential; the password in plain text, twice). Answers a page.',
+      test: tests(null, `pm.test('HTTP 400, an HTML page', function () {
+  pm.response.to.have.status(400);
+  pm.expect(pm.response.headers.get('Content-Type')).to.include('text/html');
+  pm.expect(pm.response.text()).to.include('link is invalid or has expired');
 });`),
     }),
     item({

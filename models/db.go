@@ -29,12 +29,15 @@ const (
 	CollRateLimits       = "ratelimits"
 	CollEmailTokens      = "email_tokens"
 	CollOutbox           = "outbox"
+	CollLeases           = "leases"
+	CollAuditLog         = "audit_log"
+	CollUserDeletions    = "user_deletions"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollLeases, CollAuditLog, CollUserDeletions}
 }
 
 // Options say which database Open opens and how.
@@ -79,6 +82,8 @@ type DB struct {
 	RateLimits    *RateLimitStore
 	EmailTokens   *EmailTokenStore
 	Outbox        *OutboxStore
+	Leases        *LeaseStore
+	Audit         *AuditStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -180,10 +185,14 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		RateLimits:    newRateLimitStore(db, now),
 		EmailTokens:   newEmailTokenStore(db),
 		Outbox:        newOutboxStore(db),
+		Leases:        newLeaseStore(db, now),
+		Audit:         newAuditStore(db),
 		db:            db,
 	}
+	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
+		d.Audit.ensureIndexes,
 	} {
 		if err := ensure(ctx); err != nil {
 			return nil, err
@@ -192,10 +201,11 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	// Every document of these collections carries expiresAt.
 	exp, err := ensureExpiry(ctx, logger, db.Collection(CollCaptchas), db.Collection(CollReplays),
 		db.Collection(CollLoginAttempts), db.Collection(CollRateLimits), db.Collection(CollEmailTokens),
-		db.Collection(CollSessions), db.Collection(CollSessionRotations))
+		db.Collection(CollSessions), db.Collection(CollSessionRotations), db.Collection(CollLeases))
 	if err != nil {
 		return nil, err
 	}
+	exp.also = append(exp.also, d.Users.ReleaseDue)
 	d.expiring = exp
 	// After the indexes, which created most collections on the way.
 	if srv.dir != "" {

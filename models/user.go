@@ -22,7 +22,8 @@ const (
 // User types (seed 004 注册 返回参数 type).
 const (
 	TypeClient = "client"
-	TypeAdmin  = "admin"
+	TypeAuthor = "author" // publishes articles
+	TypeAdmin  = "admin"  // uses the admin API (docs/admin.md)
 )
 
 // User is a document of the `users` collection (SPEC §5). AccountKey and
@@ -46,6 +47,19 @@ type User struct {
 	PasswordHash string `bson:"passwordHash" json:"-"`
 	// LastLoginAt is the last successful login in ms since the Unix epoch (0: never).
 	LastLoginAt int64 `bson:"lastLoginAt" json:"lastLoginAt"`
+
+	// The admin's side (docs/admin.md; models/user_admin.go).
+
+	// StatusReason is why an admin set Status (shown to the user on login).
+	StatusReason string `bson:"statusReason,omitempty" json:"-"`
+	// DeletedAt is when an admin deleted the account, ms since the Unix
+	// epoch (0: not deleted); a deleted account cannot log in.
+	DeletedAt int64 `bson:"deletedAt,omitempty" json:"-"`
+	// ReleasedAt is when the deleted account's name and email were
+	// released for others to register, ms (0: not yet).
+	ReleasedAt int64 `bson:"releasedAt,omitempty" json:"-"`
+	// Version counts the admin's changes (UserStore.Change compares it).
+	Version int64 `bson:"version,omitempty" json:"-"`
 }
 
 // AccountKey is the form of an account name the unique index compares.
@@ -55,7 +69,12 @@ func AccountKey(account string) string { return strings.ToLower(account) }
 func EmailKey(email string) string { return strings.ToLower(email) }
 
 // UserStore keeps users in MongoDB.
-type UserStore struct{ coll *mongo.Collection }
+type UserStore struct {
+	coll *mongo.Collection
+	// leases serialise Change; deletions is `user_deletions` (ReleaseDue).
+	leases    *LeaseStore
+	deletions *mongo.Collection
+}
 
 // newUserStore uses the `users` collection of db.
 func newUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Collection(CollUsers)} }

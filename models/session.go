@@ -20,6 +20,7 @@ const (
 	EndUserDeleted    = "user_deleted"
 	EndAccountFreeze  = "account_freeze" // the user's status became freeze
 	EndAccountReject  = "account_reject" // the user's status became reject
+	EndByAdmin        = "admin"          // an admin ended the user's sessions
 )
 
 // Session is a document of the `sessions` collection: one login on one

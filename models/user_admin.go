@@ -297,3 +297,26 @@ func (s *UserStore) ReleaseDue(ctx context.Context, now time.Time) (int, error) 
 	}
 	return n, nil
 }
+
+// With is u after ch: what Change would store (Version aside).
+func (u User) With(ch UserChange) User {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&u.Status, ch.Status)
+	set(&u.StatusReason, ch.StatusReason)
+	set(&u.Type, ch.Type)
+	set(&u.Nick, ch.Nick)
+	if ch.Level != nil {
+		u.Level = *ch.Level
+	}
+	if ch.EmailVerified != nil {
+		u.EmailVerified = *ch.EmailVerified
+	}
+	if ch.DeletedAt != nil {
+		u.DeletedAt = *ch.DeletedAt
+	}
+	return u
+}

@@ -57,7 +57,9 @@ func startRun(t *testing.T, vars map[string]string, keys ...string) *runningServ
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	s := &runningServer{out: &syncBuffer{}, addrs: map[string]string{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(vars), strings.NewReader(""), s.out) }()
+	go func() {
+		s.done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(vars), strings.NewReader(""), s.out)
+	}()
 	lines := make(map[string]*regexp.Regexp, len(keys))
 	for _, key := range keys {
 		lines[key] = regexp.MustCompile(`msg=listening addr=(\S+) key=` + regexp.QuoteMeta(key))

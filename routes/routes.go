@@ -16,6 +16,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/admin"
 )
 
 // Deps are what the router needs, built by main (or a test).
@@ -38,6 +39,8 @@ type Deps struct {
 	Accounts  *services.AccountService
 	Captcha   *services.CaptchaService
 	Transport *services.PasswordTransport
+	// Admin serves /blogapi/admin (docs/admin.md).
+	Admin *admin.Service
 	// HashSlots and HashQueue bound the credential routes (those that may
 	// hash a password: login, registration, profile update (an email
 	// change checks the password), password change and reset) as a whole:
@@ -147,5 +150,20 @@ func New(d Deps) (*gin.Engine, error) {
 	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	api.POST("/password/reset", hashing, accounts.ResetPassword)
 	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+
+	// The admin API: the caller's type is read from the database on every
+	// request (Auth reads the user; Admin checks it). The routes that
+	// re-check the admin's password share the hashing bulkhead.
+	adm := &controllers.AdminController{Admin: d.Admin, Now: d.Now}
+	admins := api.Group("/admin", middleware.NoStore, auth,
+		middleware.Admin(r, func(u models.User) error { return controllers.AdminError(admin.Authorize(u)) }))
+	admins.GET("/users", adm.ListUsers)
+	admins.GET("/users/:id", adm.User)
+	admins.PUT("/users/:id/status", adm.SetStatus)
+	admins.PUT("/users/:id/level", adm.SetLevel)
+	admins.PUT("/users/:id/type", hashing, adm.SetType)
+	admins.DELETE("/users/:id/sessions", adm.EndSessions)
+	admins.POST("/users/:id/delete", hashing, adm.DeleteUser)
+	admins.GET("/audit", adm.Audit)
 	return e, nil
 }

@@ -260,6 +260,9 @@ func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip st
 	if err := s.guard.Succeeded(ctx, key, ip); err != nil {
 		return LoginResult{}, err
 	}
+	if u.DeletedAt != 0 {
+		return LoginResult{}, ErrBadCredentials // deleted by an admin (docs/admin.md)
+	}
 	if err := s.checkStatus(ctx, u); err != nil {
 		return LoginResult{}, err
 	}
@@ -334,8 +337,15 @@ var (
 	errAccountRejected = models.NewError(models.CodeForbidden, "account was rejected")
 )
 
-// checkStatus refuses reject and freeze users (403) and ends their sessions.
+// checkStatus refuses reject and freeze users (403) and ends their
+// sessions; a user an admin deleted is gone (401 session ended).
 func (s *UserService) checkStatus(ctx context.Context, u models.User) error {
+	if u.DeletedAt != 0 {
+		if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", models.EndUserDeleted); err != nil {
+			return err
+		}
+		return ErrSessionEnded
+	}
 	reason, refusal := models.EndAccountFreeze, errAccountFrozen
 	switch u.Status {
 	case models.StatusFreeze:

@@ -227,6 +227,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
+		Admin:          newAdminService(cfg, db, logger, now, hasher, guard),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,

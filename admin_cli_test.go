@@ -38,7 +38,7 @@ func TestAdminCommand(t *testing.T) {
 		{"short\n", []string{"create", "-account", "new", "-email", "new@example.com"}, "-password must be at least 8"},
 		{"", []string{"create", "-account", "new2", "-email", "n2@example.com"}, "no line on standard input"},
 		{"long enough\n", []string{"create", "-account", "x", "-email", "x@example.com"}, "-account"},
-		{"long enough\n", []string{"create", "-account", "new3", "-email", "boss@example.com"}, "another account"},
+		{"long enough\n", []string{"create", "-account", "new3", "-email", "boss@example.com"}, "email already registered"},
 		{"", []string{"create", "-email", "a@example.com"}, "-account is required"},
 		{"", []string{"drop"}, "unknown command"},
 		{"", nil, "usage"},

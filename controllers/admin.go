@@ -2,12 +2,12 @@ package controllers
 
 import (
 	"encoding/json"
-	"errors"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/admin"
@@ -21,54 +21,13 @@ type AdminController struct {
 	Now func() time.Time
 }
 
-// adminErrors are the admin side's answers.
-var adminErrors = []struct {
-	err        error
-	code       int
-	msg, field string
-}{
-	{admin.ErrNotAdmin, models.CodeForbidden, "admin access required", ""},
-	{admin.ErrUserNotFound, models.CodeNotFound, "user not found", ""},
-	{admin.ErrLastAdmin, models.CodeConflict, "the last admin cannot be demoted, frozen or deleted", ""},
-	{admin.ErrWrongPassword, models.CodeUnauthorized, "password is incorrect", "password"},
-	{admin.ErrUserDeleted, models.CodeConflict, "user is deleted", ""},
-	{admin.ErrBusy, models.CodeConflict, "another admin change of this user is in progress; retry", ""},
-	{admin.ErrAccountTaken, models.CodeConflict, "email belongs to another account", "email"},
-}
-
-// AdminError is err as the envelope answers it.
-func AdminError(err error) error {
-	if err == nil {
-		return nil
-	}
-	for _, r := range adminErrors {
-		if errors.Is(err, r.err) {
-			if r.field != "" {
-				return &models.AppError{Code: r.code, Msg: r.msg, Fields: []models.FieldError{{Field: r.field, Msg: r.msg}}}
-			}
-			return models.NewError(r.code, r.msg)
-		}
-	}
-	var fe *services.FieldError
-	switch {
-	case errors.As(err, &fe):
-		return models.FieldErr(fe.Field, fe.Field+" "+fe.Reason)
-	case errors.Is(err, services.ErrUnavailable):
-		return &models.AppError{Code: models.CodeUnavailable, Msg: "database unavailable", Cause: err}
-	}
-	return err
-}
-
-func (ac *AdminController) fail(c *gin.Context, err error) { _ = c.Error(AdminError(err)) }
+func (ac *AdminController) fail(c *gin.Context, err error) { response.Error(c, err) }
 
 // actor is the admin calling, as the auth middleware read them.
 func actor(c *gin.Context) admin.Actor {
 	p, _ := services.PrincipalFrom(c.Request.Context())
-	return admin.Actor{User: p.User, RequestID: c.GetString(ctxRequestIDKey), IP: c.ClientIP()}
+	return admin.Actor{User: p.User, RequestID: response.RequestID(c), IP: c.ClientIP()}
 }
-
-// ctxRequestIDKey is where middleware.RequestLog keeps the request id.
-const ctxRequestIDKey = "blogapi.request_id"
 
 // pageObject is the blog's page object (the original's paginate labels).
 type pageObject[T any] struct {
@@ -189,7 +148,7 @@ func (ac *AdminController) ListUsers(c *gin.Context) {
 		PageSize      string `form:"pageSize" json:"pageSize"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	q := admin.UserQuery{Status: in.Status, Type: in.Type, Q: in.Q, Sort: in.Sort}
@@ -228,7 +187,7 @@ func (ac *AdminController) ListUsers(c *gin.Context) {
 		ac.fail(c, err)
 		return
 	}
-	ok(c, newPage(page, newAdminUser))
+	response.OK(c, newPage(page, newAdminUser))
 }
 
 func deref(p *int64) int64 {
@@ -256,7 +215,7 @@ func (ac *AdminController) User(c *gin.Context) {
 		}
 		out.Sessions[i] = as
 	}
-	ok(c, out)
+	response.OK(c, out)
 }
 
 // SetStatus serves PUT /blogapi/admin/users/:id/status {status, reason}.
@@ -266,7 +225,7 @@ func (ac *AdminController) SetStatus(c *gin.Context) {
 		Reason string `form:"reason" json:"reason"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	ac.answerUser(c)(ac.Admin.SetStatus(c.Request.Context(), actor(c), c.Param("id"), in.Status, in.Reason))
@@ -278,7 +237,7 @@ func (ac *AdminController) SetLevel(c *gin.Context) {
 		Level json.Number `form:"level" json:"level"` // a JSON number or its text
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	level, err := strconv.Atoi(in.Level.String())
@@ -296,7 +255,7 @@ func (ac *AdminController) SetType(c *gin.Context) {
 		Password string `form:"password" json:"password"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	ac.answerUser(c)(ac.Admin.SetType(c.Request.Context(), actor(c), c.Param("id"), in.Type, in.Password))
@@ -309,7 +268,7 @@ func (ac *AdminController) EndSessions(c *gin.Context) {
 		ac.fail(c, err)
 		return
 	}
-	ok(c, gin.H{"ended": n})
+	response.OK(c, gin.H{"ended": n})
 }
 
 // DeleteUser serves POST /blogapi/admin/users/:id/delete {password}.
@@ -318,7 +277,7 @@ func (ac *AdminController) DeleteUser(c *gin.Context) {
 		Password string `form:"password" json:"password"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	ac.answerUser(c)(ac.Admin.DeleteUser(c.Request.Context(), actor(c), c.Param("id"), in.Password))
@@ -331,7 +290,7 @@ func (ac *AdminController) answerUser(c *gin.Context) func(models.User, error) {
 			ac.fail(c, err)
 			return
 		}
-		ok(c, newAdminUser(u))
+		response.OK(c, newAdminUser(u))
 	}
 }
 
@@ -377,7 +336,7 @@ func (ac *AdminController) Audit(c *gin.Context) {
 		PageSize   string `form:"pageSize" json:"pageSize"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	q := admin.AuditQuery{Who: in.Who, Action: in.Action, TargetType: in.TargetType, Target: in.Target}
@@ -408,5 +367,5 @@ func (ac *AdminController) Audit(c *gin.Context) {
 		ac.fail(c, err)
 		return
 	}
-	ok(c, newPage(page, newAuditEntry))
+	response.OK(c, newPage(page, newAuditEntry))
 }

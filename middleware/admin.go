@@ -3,6 +3,7 @@ package middleware
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 )
@@ -12,11 +13,11 @@ import (
 // service's rule: type admin, status normal, not deleted) sees a demotion,
 // a freeze or a deletion on the very next request, on every instance.
 // Refusals are whatever authorize returns (403).
-func Admin(r Renderer, authorize func(models.User) error) gin.HandlerFunc {
+func Admin(r response.Renderer, authorize func(models.User) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, ok := services.PrincipalFrom(c.Request.Context())
 		if !ok {
-			r.Abort(c, errNoAccessToken)
+			r.Abort(c, services.ErrTokenMissing)
 			return
 		}
 		if err := authorize(p.User); err != nil {

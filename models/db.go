@@ -29,6 +29,8 @@ const (
 	CollRateLimits       = "ratelimits"
 	CollEmailTokens      = "email_tokens"
 	CollOutbox           = "outbox"
+	CollUploads          = "uploads"
+	CollMediaUsage       = "media_usage"
 	CollLeases           = "leases"
 	CollAuditLog         = "audit_log"
 	CollUserDeletions    = "user_deletions"
@@ -37,7 +39,8 @@ const (
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollLeases, CollAuditLog, CollUserDeletions}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage,
+		CollLeases, CollAuditLog, CollUserDeletions}
 }
 
 // Options say which database Open opens and how.
@@ -82,6 +85,8 @@ type DB struct {
 	RateLimits    *RateLimitStore
 	EmailTokens   *EmailTokenStore
 	Outbox        *OutboxStore
+	Uploads       *UploadStore
+	MediaUsage    *MediaUsageStore
 	Leases        *LeaseStore
 	Audit         *AuditStore
 
@@ -185,6 +190,8 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		RateLimits:    newRateLimitStore(db, now),
 		EmailTokens:   newEmailTokenStore(db),
 		Outbox:        newOutboxStore(db),
+		Uploads:       newUploadStore(db),
+		MediaUsage:    newMediaUsageStore(db),
 		Leases:        newLeaseStore(db, now),
 		Audit:         newAuditStore(db),
 		db:            db,
@@ -192,6 +199,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
+		d.Uploads.ensureIndexes,
 		d.Audit.ensureIndexes,
 	} {
 		if err := ensure(ctx); err != nil {

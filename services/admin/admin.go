@@ -23,15 +23,11 @@ var (
 	ErrUserNotFound = errors.New("admin: user not found")
 	// ErrLastAdmin: the change would leave no active admin (409).
 	ErrLastAdmin = errors.New("admin: the last admin cannot be removed")
-	// ErrWrongPassword: the admin's own password re-check failed (401).
-	ErrWrongPassword = errors.New("admin: password is incorrect")
 	// ErrUserDeleted: the user was deleted; only reading is allowed (409).
 	ErrUserDeleted = errors.New("admin: user is deleted")
 	// ErrBusy: another admin change held the same user (or the admins) for
 	// too long; retry (409).
 	ErrBusy = errors.New("admin: another change is in progress")
-	// ErrAccountTaken: the bootstrap's email belongs to another account (409).
-	ErrAccountTaken = errors.New("admin: email belongs to another account")
 )
 
 // Users is what the admin service needs from the `users` collection
@@ -145,11 +141,11 @@ func Authorize(u models.User) error {
 // CheckPassword re-checks the admin's current password (md5hex as at
 // login) for a sensitive action. It counts against the admin's login
 // budget (the guard's lock applies; a captcha is not asked: the admin has
-// a session). Errors: a FieldError on `password` carrying ErrWrongPassword;
-// the guard's refusal; ErrUnavailable.
+// a session). Errors: services.ErrPasswordFormat, services.ErrPasswordIncorrect
+// (the field `password`); the guard's refusal; ErrUnavailable.
 func (s *Service) CheckPassword(ctx context.Context, a Actor, md5hex string) error {
 	if !services.ValidMD5Hex(md5hex) {
-		return &services.FieldError{Field: "password", Reason: "must be the md5 of your current password in hex", Err: ErrWrongPassword}
+		return services.ErrPasswordFormat
 	}
 	key := s.d.GuardKey(a.User)
 	if _, err := s.d.Guard.Attempt(ctx, key, a.IP); err != nil {
@@ -160,7 +156,7 @@ func (s *Service) CheckPassword(ctx context.Context, a Actor, md5hex string) err
 		return err
 	}
 	if !ok {
-		return &services.FieldError{Field: "password", Reason: "is incorrect", Err: ErrWrongPassword}
+		return services.ErrPasswordIncorrect
 	}
 	return s.d.Guard.Succeeded(ctx, key, a.IP)
 }

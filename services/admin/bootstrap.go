@@ -26,8 +26,8 @@ var cli = Actor{User: models.User{Account: "cli"}}
 // normal and the email verified, its password the one password returns
 // (the plain text an operator typed; hashed as a login's md5 hex is). The
 // action is recorded in the audit log. created says which happened.
-// Errors: FieldError (account, email, password); ErrAccountTaken when
-// email is another account's; ErrUserDeleted; ErrUnavailable.
+// Errors: FieldError (account, email, password); services.ErrEmailTaken
+// when email is another account's; ErrUserDeleted; ErrUnavailable.
 func (s *Service) Bootstrap(ctx context.Context, account, email string, password func() (string, error)) (u models.User, created bool, err error) {
 	account = strings.TrimSpace(account)
 	if account == "" {
@@ -37,7 +37,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, email string, password
 	switch {
 	case err == nil:
 		if email != "" && !strings.EqualFold(strings.TrimSpace(email), u.Email) {
-			return models.User{}, false, ErrAccountTaken
+			return models.User{}, false, services.ErrEmailTaken
 		}
 		typ, status := models.TypeAdmin, models.StatusNormal
 		u, err = s.change(ctx, cli, u.ID.Hex(), ActionAdminCreate, "", func(u models.User) (models.UserChange, fields) {
@@ -75,7 +75,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, email string, password
 	}
 	switch err := s.d.Users.Create(ctx, &u); {
 	case errors.Is(err, models.ErrDuplicateEmail):
-		return models.User{}, false, ErrAccountTaken
+		return models.User{}, false, services.ErrEmailTaken
 	case errors.Is(err, models.ErrDuplicateAccount):
 		return models.User{}, false, services.Invalid("account", "was registered meanwhile; run the command again")
 	case err != nil:

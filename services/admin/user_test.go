@@ -189,11 +189,11 @@ func TestPasswordRecheck(t *testing.T) {
 	f := newFixture(t)
 	a, c := f.user(t, "root", models.TypeAdmin), f.user(t, "carl", models.TypeClient)
 	for range 5 {
-		if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("wrong")); !errors.Is(err, admin.ErrWrongPassword) {
+		if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("wrong")); !errors.Is(err, services.ErrPasswordIncorrect) {
 			t.Fatalf("wrong password: %v", err)
 		}
 	}
-	if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("pw-root")); err == nil || errors.Is(err, admin.ErrWrongPassword) {
+	if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("pw-root")); err == nil || errors.Is(err, services.ErrPasswordIncorrect) {
 		t.Fatalf("after 5 failures the guard locks even the right password: %v", err)
 	}
 	if n := len(f.audit(t, admin.ActionUserType)); n != 0 {
@@ -289,7 +289,7 @@ func TestBootstrap(t *testing.T) {
 	if err != nil || created || asked || u.ID != c.User.ID || !u.ActiveAdmin() {
 		t.Fatalf("promote: %+v created=%v asked=%v %v", u, created, asked, err)
 	}
-	if _, _, err := f.svc.Bootstrap(ctx, "carl", "other@example.com", nil); !errors.Is(err, admin.ErrAccountTaken) {
+	if _, _, err := f.svc.Bootstrap(ctx, "carl", "other@example.com", nil); !errors.Is(err, services.ErrEmailTaken) {
 		t.Fatalf("promote with another email: %v", err)
 	}
 	if n := len(f.audit(t, admin.ActionAdminCreate)); n != 2 {

@@ -91,7 +91,7 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 		e := gin.New()
 		e.HandleMethodNotAllowed = true
 		e.ContextWithFallback = true
-		e.Use(middleware.RequestLog(t.logger, observer), middleware.Recovery(r), r.Errors())
+		e.Use(middleware.RequestLog(t.logger, observer, nil), middleware.Recovery(r), r.Errors())
 		api := e.Group("/blogapi", middleware.Sign(r, signer, cfg.Server.MaxBodyBytes))
 		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), answer)
 		return e

@@ -350,7 +350,7 @@ func TestSignAppLogged(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	e.Use(middleware.RequestLog(logger, nil), response.Renderer{Logger: logger, Policy: response.StatusMirror}.Errors())
+	e.Use(middleware.RequestLog(logger, nil, nil), response.Renderer{Logger: logger, Policy: response.StatusMirror}.Errors())
 	e.Group("/blogapi", middleware.Sign(response.Renderer{Logger: logger, Policy: response.StatusMirror}, signer, signMax)).
 		GET("/echo", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 

@@ -66,6 +66,9 @@ type Deps struct {
 	// Observer receives every finished request for the metrics (nil:
 	// none).
 	Observer middleware.RequestObserver
+	// Commands counts each request's database commands for its log line
+	// and the metrics (nil: not counted).
+	Commands middleware.CommandCounter
 	// Metrics, when not nil, is served at GET /metrics (unsigned, issue 5):
 	// Prometheus text format.
 	Metrics http.Handler
@@ -122,7 +125,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), r.Errors())
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}

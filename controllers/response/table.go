@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/media"
@@ -116,15 +115,6 @@ var table = []row{
 	{services.ErrBusy, CodeUnavailable, "server is busy; try again later", ""},
 	{services.ErrUnavailable, CodeUnavailable, "database unavailable", ""},
 	{ErrPanic, CodeInternal, internal, ""},
-
-	// Store errors a service should have turned into its own: a bug, so
-	// logged and answered as internal.
-	{models.ErrNotFound, CodeInternal, internal, ""},
-	{models.ErrDuplicate, CodeInternal, internal, ""},
-	{models.ErrDuplicateAccount, CodeInternal, internal, ""},
-	{models.ErrDuplicateEmail, CodeInternal, internal, ""},
-	{models.ErrBusy, CodeInternal, internal, ""},
-	{models.ErrStale, CodeInternal, internal, ""},
 }
 
 // Of is the envelope err is answered with.

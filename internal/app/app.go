@@ -300,7 +300,11 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Ping:      db.Ping,
 		OpenAPI:   docs.OpenAPI(),
 		Observer:  requests,
-		Metrics:   routerMetrics,
+		Commands: func(ctx context.Context) (context.Context, func() int) {
+			ctx, n := models.WithCommandCounter(ctx)
+			return ctx, n.Count
+		},
+		Metrics: routerMetrics,
 	})
 	if err != nil {
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)

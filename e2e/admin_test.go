@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )
@@ -20,7 +21,7 @@ import (
 func (h *harness) makeUser(account, typ string) models.User {
 	h.t.Helper()
 	u := h.register(account, account+"@example.com", "pw-"+account)
-	_, err := dbtest.Collection(h.t, h.inst.db, models.CollUsers).UpdateOne(context.Background(),
+	_, err := dbtest.Collection(h.t, h.inst.DB, models.CollUsers).UpdateOne(context.Background(),
 		bson.D{{Key: "_id", Value: u.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "type", Value: typ}, {Key: "status", Value: models.StatusNormal}}}})
 	if err != nil {
 		h.t.Fatal(err)
@@ -35,9 +36,9 @@ type adminUserData struct {
 	DeletedAt                                     int64
 }
 
-func (h *harness) as(tok string, method, path string, params map[string]string) reply {
+func (h *harness) as(tok string, method, path string, params map[string]string) apitest.Reply {
 	h.t.Helper()
-	return h.c.callWith(method, path, params, accessHdr(tok))
+	return h.c.CallWith(method, path, params, accessHdr(tok))
 }
 
 // TestAdminAccess: every admin route answers an admin, refuses an author
@@ -64,21 +65,21 @@ func TestAdminAccess(t *testing.T) {
 		{http.MethodGet, "/blogapi/admin/users/" + id, nil},
 		{http.MethodPut, "/blogapi/admin/users/" + id + "/status", map[string]string{"status": "normal", "reason": "checked"}},
 		{http.MethodPut, "/blogapi/admin/users/" + id + "/level", map[string]string{"level": "3"}},
-		{http.MethodPut, "/blogapi/admin/users/" + id + "/type", map[string]string{"type": "author", "password": md5hex("pw-root")}},
+		{http.MethodPut, "/blogapi/admin/users/" + id + "/type", map[string]string{"type": "author", "password": apitest.MD5Hex("pw-root")}},
 		{http.MethodDelete, "/blogapi/admin/users/" + id + "/sessions", nil},
 		{http.MethodGet, "/blogapi/admin/audit", map[string]string{"action": "user.level"}},
-		{http.MethodPost, "/blogapi/admin/users/" + id + "/delete", map[string]string{"password": md5hex("pw-root")}},
+		{http.MethodPost, "/blogapi/admin/users/" + id + "/delete", map[string]string{"password": apitest.MD5Hex("pw-root")}},
 	}
 	for _, rt := range routes {
 		for _, who := range []string{"anonymous", "client", "author", "admin"} {
-			var r reply
+			var r apitest.Reply
 			if who == "anonymous" {
-				r = h.c.call(rt.method, rt.path, rt.params)
+				r = h.c.Call(rt.method, rt.path, rt.params)
 			} else {
 				r = h.as(tokens[who], rt.method, rt.path, rt.params)
 			}
 			want := map[string]int{"anonymous": 401, "client": 403, "author": 403, "admin": 200}[who]
-			expect(t, r, want, who+" "+rt.method+" "+rt.path)
+			apitest.Expect(t, r, want, who+" "+rt.method+" "+rt.path)
 			if cc := r.Header.Get("Cache-Control"); cc != "private, no-store" {
 				t.Errorf("%s %s as %s: Cache-Control %q", rt.method, rt.path, who, cc)
 			}
@@ -94,29 +95,29 @@ func TestAdminDemotionTakesEffectAtOnce(t *testing.T) {
 	root := h.makeUser("root", models.TypeAdmin)
 	bob := h.makeUser("bob", models.TypeAdmin)
 	eve := h.makeUser("eve", models.TypeAdmin)
-	other := startInstance(t, h.cfg, dbtest.Reopen(t, h.inst.db, models.Options{Now: h.clk.Now}), h.clk)
-	oc := newClient(t, other.srv.URL, h.clk)
+	other := apitest.Start(t, h.cfg, dbtest.Reopen(t, h.inst.DB, models.Options{Now: h.clk.Now}), h.clk)
+	oc := apitest.NewClient(t, other.Srv.URL, h.clk)
 	rootTok := login(t, h.c, "root", "pw-root").Token
 	bobTok := login(t, oc, "bob", "pw-bob").Token
 	eveTok := login(t, oc, "eve", "pw-eve").Token
 	for _, tok := range []string{bobTok, eveTok} {
-		expect(t, oc.callWith(http.MethodGet, "/blogapi/admin/users", nil, accessHdr(tok)), 200, "admin before")
+		apitest.Expect(t, oc.CallWith(http.MethodGet, "/blogapi/admin/users", nil, accessHdr(tok)), 200, "admin before")
 	}
 	r := h.as(rootTok, http.MethodPut, "/blogapi/admin/users/"+bob.ID.Hex()+"/type",
-		map[string]string{"type": "client", "password": md5hex("pw-root")})
-	expect(t, r, 200, "demote bob")
-	expect(t, oc.callWith(http.MethodGet, "/blogapi/admin/users", nil, accessHdr(bobTok)), 403, "demoted bob on the other instance")
-	expect(t, oc.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(bobTok)), 200, "demoted bob is still a user")
+		map[string]string{"type": "client", "password": apitest.MD5Hex("pw-root")})
+	apitest.Expect(t, r, 200, "demote bob")
+	apitest.Expect(t, oc.CallWith(http.MethodGet, "/blogapi/admin/users", nil, accessHdr(bobTok)), 403, "demoted bob on the other instance")
+	apitest.Expect(t, oc.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(bobTok)), 200, "demoted bob is still a user")
 
 	r = h.as(rootTok, http.MethodPut, "/blogapi/admin/users/"+eve.ID.Hex()+"/status",
 		map[string]string{"status": "freeze", "reason": "compromised"})
-	expect(t, r, 200, "freeze eve")
+	apitest.Expect(t, r, 200, "freeze eve")
 	var u adminUserData
-	r.decode(t, &u)
+	r.Decode(t, &u)
 	if u.Status != models.StatusFreeze || u.StatusReason != "compromised" {
 		t.Fatalf("frozen eve: %+v", u)
 	}
-	if r := oc.callWith(http.MethodGet, "/blogapi/admin/users", nil, accessHdr(eveTok)); r.Code != 401 && r.Code != 403 {
+	if r := oc.CallWith(http.MethodGet, "/blogapi/admin/users", nil, accessHdr(eveTok)); r.Code != 401 && r.Code != 403 {
 		t.Fatalf("frozen eve on the other instance: %d %s", r.Code, r.Msg)
 	}
 	if r := login(t, h.c, "root", "pw-root"); r.Token == "" {
@@ -132,19 +133,19 @@ func TestAdminLastAdmin(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	a := h.makeUser("alice", models.TypeAdmin)
 	b := h.makeUser("bob", models.TypeAdmin)
-	other := startInstance(t, h.cfg, dbtest.Reopen(t, h.inst.db, models.Options{Now: h.clk.Now}), h.clk)
-	oc := newClient(t, other.srv.URL, h.clk)
+	other := apitest.Start(t, h.cfg, dbtest.Reopen(t, h.inst.DB, models.Options{Now: h.clk.Now}), h.clk)
+	oc := apitest.NewClient(t, other.Srv.URL, h.clk)
 	aTok, bTok := login(t, h.c, "alice", "pw-alice").Token, login(t, oc, "bob", "pw-bob").Token
 	var wg sync.WaitGroup
-	var ra, rb reply
-	ac, bc := newClient(t, h.inst.srv.URL, h.clk), newClient(t, other.srv.URL, h.clk)
+	var ra, rb apitest.Reply
+	ac, bc := apitest.NewClient(t, h.inst.Srv.URL, h.clk), apitest.NewClient(t, other.Srv.URL, h.clk)
 	wg.Go(func() {
-		ra = ac.callWith(http.MethodPut, "/blogapi/admin/users/"+b.ID.Hex()+"/type",
-			map[string]string{"type": "client", "password": md5hex("pw-alice")}, accessHdr(aTok))
+		ra = ac.CallWith(http.MethodPut, "/blogapi/admin/users/"+b.ID.Hex()+"/type",
+			map[string]string{"type": "client", "password": apitest.MD5Hex("pw-alice")}, accessHdr(aTok))
 	})
 	wg.Go(func() {
-		rb = bc.callWith(http.MethodPut, "/blogapi/admin/users/"+a.ID.Hex()+"/type",
-			map[string]string{"type": "author", "password": md5hex("pw-bob")}, accessHdr(bTok))
+		rb = bc.CallWith(http.MethodPut, "/blogapi/admin/users/"+a.ID.Hex()+"/type",
+			map[string]string{"type": "author", "password": apitest.MD5Hex("pw-bob")}, accessHdr(bTok))
 	})
 	wg.Wait()
 	codes := map[int]int{ra.Code: 1}
@@ -162,15 +163,15 @@ func TestAdminLastAdmin(t *testing.T) {
 		method, path string
 		params       map[string]string
 	}{
-		{http.MethodPut, "/type", map[string]string{"type": "client", "password": md5hex("pw-alice")}},
+		{http.MethodPut, "/type", map[string]string{"type": "client", "password": apitest.MD5Hex("pw-alice")}},
 		{http.MethodPut, "/status", map[string]string{"status": "freeze", "reason": "x"}},
 	} {
 		params := tc.params
 		if winnerID == b.ID.Hex() && params["password"] != "" {
-			params = map[string]string{"type": "client", "password": md5hex("pw-bob")}
+			params = map[string]string{"type": "client", "password": apitest.MD5Hex("pw-bob")}
 		}
 		r := h.as(winner, tc.method, "/blogapi/admin/users/"+winnerID+tc.path, params)
-		expect(t, r, 409, "last admin "+tc.path)
+		apitest.Expect(t, r, 409, "last admin "+tc.path)
 	}
 }
 
@@ -184,33 +185,33 @@ func TestAdminPasswordAndAudit(t *testing.T) {
 	tok := login(t, h.c, "root", "pw-root").Token
 	carlTok := login(t, h.c, "carl", "pw-carl").Token
 	id := carl.ID.Hex()
-	r := h.as(tok, http.MethodPut, "/blogapi/admin/users/"+id+"/type", map[string]string{"type": "author", "password": md5hex("nope")})
-	expect(t, r, 401, "wrong password")
+	r := h.as(tok, http.MethodPut, "/blogapi/admin/users/"+id+"/type", map[string]string{"type": "author", "password": apitest.MD5Hex("nope")})
+	apitest.Expect(t, r, 401, "wrong password")
 	if len(r.Errors) != 1 || r.Errors[0].Field != "password" {
 		t.Fatalf("wrong password errors: %+v", r.Errors)
 	}
-	expect(t, h.as(tok, http.MethodPut, "/blogapi/admin/users/"+id+"/status", map[string]string{"status": "banned"}), 400, "unknown status")
-	expect(t, h.as(tok, http.MethodGet, "/blogapi/admin/users", map[string]string{"status": "x"}), 400, "unknown status filter")
-	expect(t, h.as(tok, http.MethodGet, "/blogapi/admin/users/0123456789abcdef01234567", nil), 404, "missing user")
+	apitest.Expect(t, h.as(tok, http.MethodPut, "/blogapi/admin/users/"+id+"/status", map[string]string{"status": "banned"}), 400, "unknown status")
+	apitest.Expect(t, h.as(tok, http.MethodGet, "/blogapi/admin/users", map[string]string{"status": "x"}), 400, "unknown status filter")
+	apitest.Expect(t, h.as(tok, http.MethodGet, "/blogapi/admin/users/0123456789abcdef01234567", nil), 404, "missing user")
 	steps := []struct {
 		method, path string
 		params       map[string]string
 	}{
 		{http.MethodPut, "/level", map[string]string{"level": "7"}},
-		{http.MethodPut, "/type", map[string]string{"type": "author", "password": md5hex("pw-root")}},
+		{http.MethodPut, "/type", map[string]string{"type": "author", "password": apitest.MD5Hex("pw-root")}},
 		{http.MethodPut, "/status", map[string]string{"status": "reject", "reason": "fake profile"}},
 		{http.MethodDelete, "/sessions", nil},
-		{http.MethodPost, "/delete", map[string]string{"password": md5hex("pw-root")}},
+		{http.MethodPost, "/delete", map[string]string{"password": apitest.MD5Hex("pw-root")}},
 	}
 	for _, s := range steps {
-		expect(t, h.as(tok, s.method, "/blogapi/admin/users/"+id+s.path, s.params), 200, s.path)
+		apitest.Expect(t, h.as(tok, s.method, "/blogapi/admin/users/"+id+s.path, s.params), 200, s.path)
 	}
 	// The rejected user's session ended with the status change.
 	if r := h.center(carlTok); r.Code != 401 && r.Code != 403 {
 		t.Fatalf("rejected user's token: %d %s", r.Code, r.Msg)
 	}
 	r = h.as(tok, http.MethodGet, "/blogapi/admin/audit", map[string]string{"target": id})
-	expect(t, r, 200, "audit")
+	apitest.Expect(t, r, 200, "audit")
 	var page struct {
 		Items []struct {
 			Action, Who, WhoAccount, Reason, RequestID, IP string
@@ -218,7 +219,7 @@ func TestAdminPasswordAndAudit(t *testing.T) {
 		}
 		Total int
 	}
-	r.decode(t, &page)
+	r.Decode(t, &page)
 	want := []string{"user.delete", "user.sessions.end", "user.status", "user.type", "user.level"}
 	if page.Total != len(want) {
 		t.Fatalf("%d audit entries, want %d: %+v", page.Total, len(want), page.Items)
@@ -233,15 +234,15 @@ func TestAdminPasswordAndAudit(t *testing.T) {
 	}
 	var u adminUserData
 	r = h.as(tok, http.MethodGet, "/blogapi/admin/users/"+id, nil)
-	expect(t, r, 200, "detail")
+	apitest.Expect(t, r, 200, "detail")
 	var d struct {
 		User     adminUserData
 		Sessions []struct{ Alive bool }
 	}
-	r.decode(t, &d)
+	r.Decode(t, &d)
 	u = d.User
 	if u.Level != 7 || u.Type != models.TypeAuthor || u.DeletedAt == 0 || len(d.Sessions) == 0 || d.Sessions[0].Alive {
 		t.Fatalf("detail after the steps: %+v", d)
 	}
-	expect(t, h.loginReply("carl", "pw-carl", false), 401, "deleted user's login")
+	apitest.Expect(t, h.loginReply("carl", "pw-carl", false), 401, "deleted user's login")
 }

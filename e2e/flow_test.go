@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/blogapi/blogapi/internal/apitest"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -20,20 +22,20 @@ type loginData struct {
 	User         models.User `json:"user"`
 }
 
-func register(t *testing.T, c *client, inst *instance, account, email, password string) reply {
+func register(t *testing.T, c *apitest.Client, inst *apitest.Instance, account, email, password string) apitest.Reply {
 	t.Helper()
-	id, answer := c.captcha(inst)
-	return c.call(http.MethodPost, "/blogapi/reg", map[string]string{
-		"account": account, "password": md5hex(password), "email": email, "captcha": answer, "captcha_id": id,
+	id, answer := c.Captcha(inst)
+	return c.Call(http.MethodPost, "/blogapi/reg", map[string]string{
+		"account": account, "password": apitest.MD5Hex(password), "email": email, "captcha": answer, "captcha_id": id,
 	})
 }
 
-func login(t testing.TB, c *client, account, password string) loginData {
+func login(t testing.TB, c *apitest.Client, account, password string) loginData {
 	t.Helper()
-	r := c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": account, "password": md5hex(password)})
-	expect(t, r, 200, "login "+account)
+	r := c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": account, "password": apitest.MD5Hex(password)})
+	apitest.Expect(t, r, 200, "login "+account)
 	var d loginData
-	r.decode(t, &d)
+	r.Decode(t, &d)
 	if d.Token == "" || d.RefreshToken == "" || d.ExpiresIn != 7200 || d.User.Account == "" {
 		t.Fatalf("login data incomplete: %s", r.Data)
 	}
@@ -45,28 +47,28 @@ func accessHdr(tok string) http.Header { return http.Header{"Access-Token": {tok
 
 // TestSPAFlow walks the blog SPA's first screens against one instance.
 func TestSPAFlow(t *testing.T) {
-	clk := newClock()
-	db := newDB(t, clk)
-	inst := startInstance(t, testConfig(t), db, clk)
-	c := newClient(t, inst.srv.URL, clk)
+	clk := apitest.NewClock()
+	db := apitest.NewDB(t, clk)
+	inst := apitest.Start(t, apitest.Config(t), db, clk)
+	c := apitest.NewClient(t, inst.Srv.URL, clk)
 
 	// check username → available
-	r := c.call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "test"})
-	expect(t, r, 200, "check username")
+	r := c.Call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "test"})
+	apitest.Expect(t, r, 200, "check username")
 	var avail struct {
 		Account   string `json:"account"`
 		Available bool   `json:"available"`
 	}
-	r.decode(t, &avail)
+	r.Decode(t, &avail)
 	if !avail.Available || avail.Account != "test" {
 		t.Fatalf("availability %+v", avail)
 	}
 
 	// register (captcha answer read from the store)
 	r = register(t, c, inst, "test", "468768678@qq.com", "111111")
-	expect(t, r, 200, "register")
+	apitest.Expect(t, r, 200, "register")
 	var u map[string]any
-	r.decode(t, &u)
+	r.Decode(t, &u)
 	for _, k := range []string{"id", "account", "email", "emailVerified", "status", "nick", "created", "type", "level"} {
 		if _, ok := u[k]; !ok {
 			t.Errorf("register data lacks %q: %s", k, r.Data)
@@ -86,9 +88,9 @@ func TestSPAFlow(t *testing.T) {
 	}
 
 	// check username → taken, ignoring case
-	r = c.call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "TEST"})
-	expect(t, r, 200, "check taken")
-	r.decode(t, &avail)
+	r = c.Call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "TEST"})
+	apitest.Expect(t, r, 200, "check taken")
+	r.Decode(t, &avail)
 	if avail.Available {
 		t.Fatal("TEST should be taken")
 	}
@@ -99,100 +101,100 @@ func TestSPAFlow(t *testing.T) {
 
 	// user centre with either header
 	for name, h := range map[string]http.Header{"access-token": accessHdr(phone.Token), "bearer": bearer(phone.Token)} {
-		r = c.callWith(http.MethodGet, "/blogapi/user/center", nil, h)
-		expect(t, r, 200, "center via "+name)
+		r = c.CallWith(http.MethodGet, "/blogapi/user/center", nil, h)
+		apitest.Expect(t, r, 200, "center via "+name)
 		var me models.User
-		r.decode(t, &me)
+		r.Decode(t, &me)
 		if me.Account != "test" || me.Email != "468768678@qq.com" || me.LastLoginAt == 0 {
 			t.Fatalf("center %s", r.Data)
 		}
 	}
-	r = c.call(http.MethodGet, "/blogapi/user/center", nil)
-	expect(t, r, 401, "center without token")
+	r = c.Call(http.MethodGet, "/blogapi/user/center", nil)
+	apitest.Expect(t, r, 401, "center without token")
 
 	// renewal rotates; the old refresh token is refused and its reuse ends the session
 	clk.Advance(time.Second)
-	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": phone.RefreshToken})
-	expect(t, r, 200, "renewal")
+	r = c.Call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": phone.RefreshToken})
+	apitest.Expect(t, r, 200, "renewal")
 	var renewed loginData
-	r.decode(t, &renewed)
+	r.Decode(t, &renewed)
 	if renewed.Token == "" || renewed.RefreshToken == phone.RefreshToken {
 		t.Fatalf("renewal did not rotate: %s", r.Data)
 	}
-	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(renewed.Token)), 200, "center with renewed token")
-	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": phone.RefreshToken})
-	expect(t, r, 401, "reuse of rotated refresh token")
-	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(renewed.Token)), 401, "session ended by reuse")
-	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": renewed.RefreshToken})
-	expect(t, r, 401, "renewal on ended session")
+	apitest.Expect(t, c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(renewed.Token)), 200, "center with renewed token")
+	r = c.Call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": phone.RefreshToken})
+	apitest.Expect(t, r, 401, "reuse of rotated refresh token")
+	apitest.Expect(t, c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(renewed.Token)), 401, "session ended by reuse")
+	r = c.Call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": renewed.RefreshToken})
+	apitest.Expect(t, r, 401, "renewal on ended session")
 
 	// logout ends the laptop session only
 	other := login(t, c, "test", "111111")
-	expect(t, c.callWith(http.MethodPost, "/blogapi/logout", nil, accessHdr(laptop.Token)), 200, "logout")
-	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(laptop.Token)), 401, "token after logout")
-	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(other.Token)), 200, "other device alive")
-	r = c.call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": laptop.RefreshToken})
-	expect(t, r, 401, "refresh after logout")
+	apitest.Expect(t, c.CallWith(http.MethodPost, "/blogapi/logout", nil, accessHdr(laptop.Token)), 200, "logout")
+	apitest.Expect(t, c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(laptop.Token)), 401, "token after logout")
+	apitest.Expect(t, c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(other.Token)), 200, "other device alive")
+	r = c.Call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": laptop.RefreshToken})
+	apitest.Expect(t, r, 401, "refresh after logout")
 
 	// GET logout with all=true ends every session
 	third := login(t, c, "test", "111111")
-	expect(t, c.callWith(http.MethodGet, "/blogapi/logout", map[string]string{"all": "true"}, accessHdr(other.Token)), 200, "logout all")
-	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(third.Token)), 401, "all sessions ended")
+	apitest.Expect(t, c.CallWith(http.MethodGet, "/blogapi/logout", map[string]string{"all": "true"}, accessHdr(other.Token)), 200, "logout all")
+	apitest.Expect(t, c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(third.Token)), 401, "all sessions ended")
 
 	// POST logout with a JSON boolean all: true does the same
 	fourth, fifth := login(t, c, "test", "111111"), login(t, c, "test", "111111")
-	expect(t, c.send(withHeader(c.signedRawJSON(http.MethodPost, "/blogapi/logout", `{"all":true}`), accessHdr(fourth.Token))), 200, "logout all (JSON true)")
-	expect(t, c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(fifth.Token)), 401, "all sessions ended (JSON true)")
+	apitest.Expect(t, c.Send(apitest.WithHeader(c.SignedRawJSON(http.MethodPost, "/blogapi/logout", `{"all":true}`), accessHdr(fourth.Token))), 200, "logout all (JSON true)")
+	apitest.Expect(t, c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(fifth.Token)), 401, "all sessions ended (JSON true)")
 }
 
 // TestTwoInstances runs the flow across two routers sharing one database.
 func TestTwoInstances(t *testing.T) {
-	clk := newClock()
-	db := newDB(t, clk)
-	a := startInstance(t, testConfig(t), db, clk)
-	b := startInstance(t, testConfig(t), dbtest.Reopen(t, db, models.Options{Now: clk.Now}), clk)
-	ca, cb := newClient(t, a.srv.URL, clk), newClient(t, b.srv.URL, clk)
+	clk := apitest.NewClock()
+	db := apitest.NewDB(t, clk)
+	a := apitest.Start(t, apitest.Config(t), db, clk)
+	b := apitest.Start(t, apitest.Config(t), dbtest.Reopen(t, db, models.Options{Now: clk.Now}), clk)
+	ca, cb := apitest.NewClient(t, a.Srv.URL, clk), apitest.NewClient(t, b.Srv.URL, clk)
 
 	// captcha issued by A, verified by B
-	id, answer := ca.captcha(a)
-	r := cb.call(http.MethodPost, "/blogapi/reg", map[string]string{
-		"account": "shared", "password": md5hex("pw"), "email": "shared@example.com", "captcha": answer, "captcha_id": id,
+	id, answer := ca.Captcha(a)
+	r := cb.Call(http.MethodPost, "/blogapi/reg", map[string]string{
+		"account": "shared", "password": apitest.MD5Hex("pw"), "email": "shared@example.com", "captcha": answer, "captcha_id": id,
 	})
-	expect(t, r, 200, "register on B with A's captcha")
+	apitest.Expect(t, r, 200, "register on B with A's captcha")
 	// the captcha is spent everywhere
-	r = ca.call(http.MethodPost, "/blogapi/reg", map[string]string{
-		"account": "shared2", "password": md5hex("pw"), "email": "shared2@example.com", "captcha": answer, "captcha_id": id,
+	r = ca.Call(http.MethodPost, "/blogapi/reg", map[string]string{
+		"account": "shared2", "password": apitest.MD5Hex("pw"), "email": "shared2@example.com", "captcha": answer, "captcha_id": id,
 	})
-	expect(t, r, 400, "captcha reused on A")
+	apitest.Expect(t, r, 400, "captcha reused on A")
 
 	// login on A, logout on B, refused on A
 	s := login(t, ca, "shared", "pw")
-	expect(t, cb.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(s.Token)), 200, "A's token on B")
-	expect(t, cb.callWith(http.MethodPost, "/blogapi/logout", nil, accessHdr(s.Token)), 200, "logout on B")
-	expect(t, ca.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(s.Token)), 401, "ended on A")
+	apitest.Expect(t, cb.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(s.Token)), 200, "A's token on B")
+	apitest.Expect(t, cb.CallWith(http.MethodPost, "/blogapi/logout", nil, accessHdr(s.Token)), 200, "logout on B")
+	apitest.Expect(t, ca.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(s.Token)), 401, "ended on A")
 
 	// a signed request replayed on the other instance is refused
-	req := ca.signedRaw(http.MethodPost, "/blogapi/login", "application/json",
-		[]byte(`{"account":"shared","password":"`+md5hex("pw")+`"}`),
-		map[string]string{"account": "shared", "password": md5hex("pw")})
-	expect(t, ca.send(req), 200, "first login")
-	replay, _ := http.NewRequest(http.MethodPost, strings.Replace(req.URL.String(), a.srv.URL, b.srv.URL, 1),
-		strings.NewReader(`{"account":"shared","password":"`+md5hex("pw")+`"}`))
+	req := ca.SignedRaw(http.MethodPost, "/blogapi/login", "application/json",
+		[]byte(`{"account":"shared","password":"`+apitest.MD5Hex("pw")+`"}`),
+		map[string]string{"account": "shared", "password": apitest.MD5Hex("pw")})
+	apitest.Expect(t, ca.Send(req), 200, "first login")
+	replay, _ := http.NewRequest(http.MethodPost, strings.Replace(req.URL.String(), a.Srv.URL, b.Srv.URL, 1),
+		strings.NewReader(`{"account":"shared","password":"`+apitest.MD5Hex("pw")+`"}`))
 	replay.Header.Set("Content-Type", "application/json")
-	expect(t, cb.send(replay), 201, "replay on B")
+	apitest.Expect(t, cb.Send(replay), 201, "replay on B")
 }
 
 // TestRegisterBadInput: each bad input is a 4xx envelope and stores nothing.
 func TestRegisterBadInput(t *testing.T) {
-	clk := newClock()
-	db := newDB(t, clk)
-	inst := startInstance(t, testConfig(t), db, clk)
-	c := newClient(t, inst.srv.URL, clk)
-	expect(t, register(t, c, inst, "taken", "taken@example.com", "pw"), 200, "seed user")
+	clk := apitest.NewClock()
+	db := apitest.NewDB(t, clk)
+	inst := apitest.Start(t, apitest.Config(t), db, clk)
+	c := apitest.NewClient(t, inst.Srv.URL, clk)
+	apitest.Expect(t, register(t, c, inst, "taken", "taken@example.com", "pw"), 200, "seed user")
 
 	good := func() map[string]string {
-		id, answer := c.captcha(inst)
-		return map[string]string{"account": "newbie", "password": md5hex("pw"), "email": "newbie@example.com", "captcha": answer, "captcha_id": id}
+		id, answer := c.Captcha(inst)
+		return map[string]string{"account": "newbie", "password": apitest.MD5Hex("pw"), "email": "newbie@example.com", "captcha": answer, "captcha_id": id}
 	}
 	cases := []struct {
 		name  string
@@ -222,8 +224,8 @@ func TestRegisterBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := good()
 			tc.edit(p)
-			r := c.call(http.MethodPost, "/blogapi/reg", p)
-			expect(t, r, tc.code, tc.name)
+			r := c.Call(http.MethodPost, "/blogapi/reg", p)
+			apitest.Expect(t, r, tc.code, tc.name)
 			if len(r.Errors) == 0 || r.Errors[0].Field != tc.field {
 				t.Fatalf("errors %+v, want field %q", r.Errors, tc.field)
 			}
@@ -238,23 +240,23 @@ func TestRegisterBadInput(t *testing.T) {
 			q[k] = v
 		}
 		q["account"] = "ab" // fails validation before the captcha is used
-		expect(t, c.call(http.MethodPost, "/blogapi/reg", q), 400, "invalid first")
+		apitest.Expect(t, c.Call(http.MethodPost, "/blogapi/reg", q), 400, "invalid first")
 		p["password"] = "x"
-		expect(t, c.call(http.MethodPost, "/blogapi/reg", p), 400, "bad password")
-		p["password"] = md5hex("pw")
+		apitest.Expect(t, c.Call(http.MethodPost, "/blogapi/reg", p), 400, "bad password")
+		p["password"] = apitest.MD5Hex("pw")
 		p["captcha"] = "nope"
-		expect(t, c.call(http.MethodPost, "/blogapi/reg", p), 400, "wrong answer consumes")
+		apitest.Expect(t, c.Call(http.MethodPost, "/blogapi/reg", p), 400, "wrong answer consumes")
 		p["captcha"] = good()["captcha"]
-		r := c.call(http.MethodPost, "/blogapi/reg", p)
-		expect(t, r, 400, "captcha reused")
+		r := c.Call(http.MethodPost, "/blogapi/reg", p)
+		apitest.Expect(t, r, 400, "captcha reused")
 		assertUsers(t, db, 1)
 	})
 
 	t.Run("captcha expired", func(t *testing.T) {
 		p := good()
 		clk.Advance(5*time.Minute + time.Second)
-		r := c.call(http.MethodPost, "/blogapi/reg", p)
-		expect(t, r, 400, "expired captcha")
+		r := c.Call(http.MethodPost, "/blogapi/reg", p)
+		apitest.Expect(t, r, 400, "expired captcha")
 		if !strings.Contains(r.Msg, "expired") {
 			t.Fatalf("msg %q should say expired", r.Msg)
 		}
@@ -266,13 +268,13 @@ func TestRegisterBadInput(t *testing.T) {
 		p["captcha"] = strings.ToUpper(p["captcha"])
 		delete(p, "captcha_id") // the cookie jar sends captcha_id
 		p["account"], p["email"] = "cookie", "cookie@example.com"
-		expect(t, c.call(http.MethodPost, "/blogapi/reg", p), 200, "upper-case answer, cookie id")
+		apitest.Expect(t, c.Call(http.MethodPost, "/blogapi/reg", p), 200, "upper-case answer, cookie id")
 		assertUsers(t, db, 2)
 	})
 
 	// Wrong JSON types where strings belong, each with a valid captcha so
 	// that only the binding can refuse them.
-	pw := `"password":"` + md5hex("pw") + `"`
+	pw := `"password":"` + apitest.MD5Hex("pw") + `"`
 	typed := []struct{ name, members, field string }{
 		{"operator object", `"account":{"$gt":""},"email":"x@example.com",` + pw, "account"},
 		{"array", `"account":["a","b"],"email":"x@example.com",` + pw, "account"},
@@ -283,14 +285,14 @@ func TestRegisterBadInput(t *testing.T) {
 	}
 	for _, tc := range typed {
 		t.Run(tc.name, func(t *testing.T) {
-			id, answer := c.captcha(inst)
+			id, answer := c.Captcha(inst)
 			body := `{` + tc.members + `,"captcha":"` + answer + `","captcha_id":"` + id + `"}`
 			if tc.field == "" {
 				body = `{` + tc.members + `,"captcha":"` + answer + `","captcha_id":true}`
 				tc.field = "captcha_id"
 			}
-			r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/reg", body))
-			expect(t, r, 400, tc.name)
+			r := c.Send(c.SignedRawJSON(http.MethodPost, "/blogapi/reg", body))
+			apitest.Expect(t, r, 400, tc.name)
 			if len(r.Errors) == 0 || r.Errors[0].Field != tc.field || r.Msg != tc.field+" must be a string" {
 				t.Fatalf("%s: %s; want a 400 about %q", tc.name, r.Body, tc.field)
 			}
@@ -299,11 +301,11 @@ func TestRegisterBadInput(t *testing.T) {
 	}
 
 	t.Run("mass assignment", func(t *testing.T) {
-		id, answer := c.captcha(inst)
+		id, answer := c.Captcha(inst)
 		body := `{"account":"admin1",` + pw + `,"email":"a1@example.com","captcha":"` + answer + `","captcha_id":"` + id +
 			`","type":"admin","level":9,"status":"normal","emailVerified":true,"passwordHash":"x","_id":"0123456789abcdef01234567"}`
-		r := c.send(c.signedRawJSON(http.MethodPost, "/blogapi/reg", body))
-		expect(t, r, 200, "registration with extra fields")
+		r := c.Send(c.SignedRawJSON(http.MethodPost, "/blogapi/reg", body))
+		apitest.Expect(t, r, 200, "registration with extra fields")
 		var stored models.User
 		if err := dbtest.Collection(t, db, models.CollUsers).FindOne(context.Background(), bson.D{{Key: "account", Value: "admin1"}}).Decode(&stored); err != nil {
 			t.Fatal(err)

@@ -1,9 +1,11 @@
-package main
+package e2e
 
 import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/blogapi/blogapi/internal/apitest"
 )
 
 // TestCredentialRoutesBounded: the credential routes run at most
@@ -19,15 +21,15 @@ func TestCredentialRoutesBounded(t *testing.T) {
 		queue int
 	}{{"no queue", 0}, {"queue", logins}} {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := newClock()
-			cfg := testConfig(t)
+			clk := apitest.NewClock()
+			cfg := apitest.Config(t)
 			cfg.Captcha.Enabled = false
 			cfg.Security.HashConcurrency = 1
 			cfg.Security.HashQueue = tc.queue
-			inst := startInstance(t, cfg, newDB(t, clk), clk)
-			c := newClient(t, inst.srv.URL, clk)
-			expect(t, c.call(http.MethodPost, "/blogapi/reg", map[string]string{
-				"account": "bulk", "password": md5hex("pw"), "email": "bulk@example.com",
+			inst := apitest.Start(t, cfg, apitest.NewDB(t, clk), clk)
+			c := apitest.NewClient(t, inst.Srv.URL, clk)
+			apitest.Expect(t, c.Call(http.MethodPost, "/blogapi/reg", map[string]string{
+				"account": "bulk", "password": apitest.MD5Hex("pw"), "email": "bulk@example.com",
 			}), 200, "register")
 
 			// burst signs the logins one by one (distinct timestamps), sends
@@ -36,14 +38,14 @@ func TestCredentialRoutesBounded(t *testing.T) {
 			burst := func() map[int]int {
 				reqs := make([]*http.Request, logins)
 				for i := range reqs {
-					reqs[i] = c.signedRawJSON(http.MethodPost, "/blogapi/login", `{"account":"bulk","password":"`+md5hex("pw")+`"}`)
+					reqs[i] = c.SignedRawJSON(http.MethodPost, "/blogapi/login", `{"account":"bulk","password":"`+apitest.MD5Hex("pw")+`"}`)
 				}
 				codes := make([]int, logins)
 				errs := make([]error, logins)
 				var wg sync.WaitGroup
 				for i, req := range reqs {
 					wg.Go(func() {
-						r, err := c.trySend(req)
+						r, err := c.TrySend(req)
 						if err != nil {
 							errs[i] = err
 							return

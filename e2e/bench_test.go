@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/blogapi/blogapi/internal/apitest"
 
 	"github.com/gin-gonic/gin"
 
@@ -73,26 +75,26 @@ func BenchmarkRouter(b *testing.B) {
 // user and returns its handler, a signed /blogapi/user/center target
 // (GET: no replay check, so it can be sent again) and the access token.
 func signedCenter(b *testing.B) (http.Handler, string, string) {
-	clk := newClock()
-	cfg := testConfig(b)
+	clk := apitest.NewClock()
+	cfg := apitest.Config(b)
 	cfg.Captcha.Enabled = false
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Metrics on, as by default in production: the chain measured is the
 	// one served.
-	a, err := app.New(context.Background(), cfg, newDB(b, clk), logger, clk.Now, app.NewMetrics(cfg, logger))
+	a, err := app.New(context.Background(), cfg, apitest.NewDB(b, clk), logger, clk.Now, app.NewMetrics(cfg, logger))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(a.Close)
 	srv := httptest.NewServer(a.Handler)
 	b.Cleanup(srv.Close)
-	c := newClient(b, srv.URL, clk)
-	if r := c.call(http.MethodPost, "/blogapi/reg", map[string]string{"account": "bench", "password": md5hex("pw"), "email": "bench@example.com"}); r.Code != 200 {
+	c := apitest.NewClient(b, srv.URL, clk)
+	if r := c.Call(http.MethodPost, "/blogapi/reg", map[string]string{"account": "bench", "password": apitest.MD5Hex("pw"), "email": "bench@example.com"}); r.Code != 200 {
 		b.Fatalf("register: %s", r.Body)
 	}
 	d := login(b, c, "bench", "pw")
 	ts := strconv.FormatInt(clk.Now().UnixMilli(), 10)
-	q := url.Values{"auth_key": {testKey}, "timestamp": {ts}, "token": {sign(map[string]string{"timestamp": ts}, testSecret)}}
+	q := url.Values{"auth_key": {apitest.Key}, "timestamp": {ts}, "token": {apitest.Sign(map[string]string{"timestamp": ts}, apitest.Secret)}}
 	return a.Handler, "/blogapi/user/center?" + q.Encode(), d.Token
 }
 
@@ -101,11 +103,11 @@ func signedCenter(b *testing.B) (http.Handler, string, string) {
 // cost"). Captchas and rate limits are off; the mail work runs in the
 // queue, drained outside the timer after each request.
 func BenchmarkForgotPassword(b *testing.B) {
-	clk := newClock()
-	cfg := testConfig(b)
+	clk := apitest.NewClock()
+	cfg := apitest.Config(b)
 	cfg.Captcha.Enabled = false
 	cfg.RateLimit.ForgotPassword = config.Rate{}
-	db := newDB(b, clk)
+	db := apitest.NewDB(b, clk)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(context.Background(), cfg, db, logger, clk.Now, app.NewMetrics(cfg, logger))
 	if err != nil {
@@ -114,8 +116,8 @@ func BenchmarkForgotPassword(b *testing.B) {
 	defer a.Close()
 	srv := httptest.NewServer(a.Handler)
 	defer srv.Close()
-	c := newClient(b, srv.URL, clk)
-	if r := c.call(http.MethodPost, "/blogapi/reg", map[string]string{"account": "known", "password": md5hex("pw"), "email": "known@example.com"}); r.Code != 200 {
+	c := apitest.NewClient(b, srv.URL, clk)
+	if r := c.Call(http.MethodPost, "/blogapi/reg", map[string]string{"account": "known", "password": apitest.MD5Hex("pw"), "email": "known@example.com"}); r.Code != 200 {
 		b.Fatalf("register: %s", r.Body)
 	}
 	a.Mail.Wait()
@@ -123,7 +125,7 @@ func BenchmarkForgotPassword(b *testing.B) {
 		b.Run(strings.SplitN(email, "@", 2)[0], func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				req := c.signedRawJSON(http.MethodPost, "/blogapi/password/forgot", `{"email":"`+email+`"}`)
+				req := c.SignedRawJSON(http.MethodPost, "/blogapi/password/forgot", `{"email":"`+email+`"}`)
 				req.URL.Scheme, req.URL.Host, req.RequestURI = "", "", req.URL.RequestURI()
 				w := httptest.NewRecorder()
 				a.Handler.ServeHTTP(w, req)

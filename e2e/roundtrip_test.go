@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/blogapi/blogapi/internal/apitest"
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/models"
@@ -114,7 +116,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 		own      []string
 		limited  bool
 		mutating bool
-		do       func(t *testing.T, c *client, inst *instance) reply
+		do       func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply
 		code     int
 	}
 	var (
@@ -124,10 +126,10 @@ func TestDatabaseRoundTrips(t *testing.T) {
 	steps := []step{
 		{name: "captcha issue", route: "/blogapi/service/captcha", limited: true, code: 200,
 			own: []string{"update"}, // captchas: upsert the answer
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				r := c.call(http.MethodGet, "/blogapi/service/captcha", nil)
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				r := c.Call(http.MethodGet, "/blogapi/service/captcha", nil)
 				captchaID = r.Header.Get("X-Captcha-Id")
-				got, err := inst.db.Captchas.Peek(context.Background(), captchaID)
+				got, err := inst.DB.Captchas.Peek(context.Background(), captchaID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -139,67 +141,67 @@ func TestDatabaseRoundTrips(t *testing.T) {
 			// email_tokens: the verification link (the mail itself is sent
 			// by the queue, outside the request).
 			own: []string{"find", "delete", "insert", "insert"},
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				r := c.call(http.MethodPost, "/blogapi/reg", map[string]string{
-					"account": "RoundTrip", "password": md5hex("pw"), "email": "rt@example.com", "captcha": answer, "captcha_id": captchaID,
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				r := c.Call(http.MethodPost, "/blogapi/reg", map[string]string{
+					"account": "RoundTrip", "password": apitest.MD5Hex("pw"), "email": "rt@example.com", "captcha": answer, "captcha_id": captchaID,
 				})
-				inst.app.Mail.Wait()
+				inst.App.Mail.Wait()
 				return r
 			}},
 		{name: "check username", route: "/blogapi/reg/check/username", limited: true, code: 200,
 			own: []string{"aggregate"}, // users: count, limit 1
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "roundtrip"})
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.Call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "roundtrip"})
 			}},
 		{name: "login", route: "/blogapi/login", mutating: true, code: 200,
 			// users: find; login_attempts: the account's and the IP's
 			// counters; login_attempts: account cleared + IP forgiven in
 			// one update command; sessions: insert; users: lastLoginAt.
 			own: []string{"find", "findAndModify", "findAndModify", "update", "insert", "update"},
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				r := c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": md5hex("pw")})
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				r := c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("pw")})
 				if r.Code == 200 {
-					r.decode(t, &tokens)
+					r.Decode(t, &tokens)
 				}
 				return r
 			}},
 		{name: "user centre", route: "/blogapi/user/center", code: 200,
 			own: []string{"find", "find"}, // sessions, users
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.callWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(tokens.Token))
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(tokens.Token))
 			}},
 		{name: "login again at once", route: "/blogapi/login", mutating: true, code: 200,
 			// As login, but the account's counter window was ended by the
 			// previous login (not yet swept): its upsert collides and
 			// the window restarts (one findAndModify more).
 			own: []string{"find", "findAndModify", "findAndModify", "findAndModify", "update", "insert", "update"},
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": md5hex("pw")})
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("pw")})
 			}},
 		{name: "wrong password after a login", route: "/blogapi/login", mutating: true, code: 401,
 			own: []string{"find", "findAndModify", "findAndModify", "findAndModify"}, // window restart, as above
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": md5hex("nope")})
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("nope")})
 			}},
 		{name: "wrong password", route: "/blogapi/login", mutating: true, code: 401,
 			own: []string{"find", "findAndModify", "findAndModify"}, // users; the two counters
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": md5hex("nope")})
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("nope")})
 			}},
 		{name: "unknown account", route: "/blogapi/login", mutating: true, code: 401,
 			own: []string{"find", "findAndModify", "findAndModify"}, // the same as a wrong password (SPEC §5)
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.call(http.MethodPost, "/blogapi/login", map[string]string{"account": "nobody-here", "password": md5hex("nope")})
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "nobody-here", "password": apitest.MD5Hex("nope")})
 			}},
 		{name: "profile update", route: "/blogapi/user/update", mutating: true, code: 200,
 			own: []string{"find", "find", "findAndModify"}, // sessions, users; users: update and read back
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.callWith(http.MethodPut, "/blogapi/user/update", map[string]string{"nick": "RT"}, accessHdr(tokens.Token))
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.CallWith(http.MethodPut, "/blogapi/user/update", map[string]string{"nick": "RT"}, accessHdr(tokens.Token))
 			}},
 		{name: "signature rejected", route: "/blogapi/user/center", code: 514,
 			own: []string{}, // refused before any database work
-			do: func(t *testing.T, c *client, inst *instance) reply {
-				return c.send(withHeader(c.signedRaw(http.MethodGet, "/blogapi/user/center", "", nil, map[string]string{"forged": "1"}), accessHdr(tokens.Token)))
+			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
+				return c.Send(apitest.WithHeader(c.SignedRaw(http.MethodGet, "/blogapi/user/center", "", nil, map[string]string{"forged": "1"}), accessHdr(tokens.Token)))
 			}},
 	}
 
@@ -209,14 +211,14 @@ func TestDatabaseRoundTrips(t *testing.T) {
 	}{{"defaults", true}, {"bare", false}} {
 		t.Run(mode.name, func(t *testing.T) {
 			var log commandLog
-			clk := newClock()
-			cfg := testConfig(t)
+			clk := apitest.NewClock()
+			cfg := apitest.Config(t)
 			if !mode.defaults {
 				cfg.RateLimit = config.RateLimit{}
 				cfg.Sign.Replay = "off"
 			}
-			inst := startInstance(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: log.observe}), clk)
-			c := newClient(t, inst.srv.URL, clk)
+			inst := apitest.Start(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: log.observe}), clk)
+			c := apitest.NewClient(t, inst.Srv.URL, clk)
 			perRoute := map[string]int{}
 			for _, st := range steps {
 				want := st.own
@@ -232,7 +234,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 					}
 					want = slices.Insert(slices.Clone(want), at, limiter)
 				}
-				var r reply
+				var r apitest.Reply
 				got := log.during(t, func() { r = st.do(t, c, inst) })
 				if r.Code != st.code {
 					t.Fatalf("%s: code %d %s, want %d", st.name, r.Code, r.Body, st.code)
@@ -245,9 +247,9 @@ func TestDatabaseRoundTrips(t *testing.T) {
 
 			// The same counts are exposed per route for operators and the
 			// load harness: blogapi_http_request_db_commands_sum.
-			scrape := scrapeMetrics(t, c)
+			scrape := apitest.ScrapeMetrics(t, c)
 			for route, n := range perRoute {
-				if got := scrape.value(t, "blogapi_http_request_db_commands_sum", "route", route); got != float64(n) {
+				if got := scrape.Value(t, "blogapi_http_request_db_commands_sum", "route", route); got != float64(n) {
 					t.Errorf("metrics: %s made %v round trips, the monitor saw %d", route, got, n)
 				}
 			}

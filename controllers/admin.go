@@ -369,3 +369,44 @@ func (ac *AdminController) Audit(c *gin.Context) {
 	}
 	response.OK(c, newPage(page, newAuditEntry))
 }
+
+// dashboardDay is one day of the dashboard: its UTC date and counts.
+type dashboardDay struct {
+	Day           string `json:"day"`
+	Registrations int64  `json:"registrations"`
+	Logins        int64  `json:"logins"`
+}
+
+type dashboard struct {
+	Users struct {
+		Total    int64            `json:"total"`
+		Deleted  int64            `json:"deleted"`
+		ByStatus map[string]int64 `json:"byStatus"`
+		ByType   map[string]int64 `json:"byType"`
+	} `json:"users"`
+	Days []dashboardDay `json:"days"`
+}
+
+// Dashboard serves GET /blogapi/admin/dashboard: users by status and type,
+// registrations and logins of the last 30 days (oldest first).
+func (ac *AdminController) Dashboard(c *gin.Context) {
+	d, err := ac.Admin.Dashboard(c.Request.Context())
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	var out dashboard
+	out.Users.Total, out.Users.Deleted = d.Users.Total, d.Users.Deleted
+	out.Users.ByStatus, out.Users.ByType = map[string]int64{}, map[string]int64{}
+	for _, s := range admin.Statuses {
+		out.Users.ByStatus[s] = d.Users.ByStatus[s]
+	}
+	for _, t := range admin.Types {
+		out.Users.ByType[t] = d.Users.ByType[t]
+	}
+	out.Days = make([]dashboardDay, len(d.Days))
+	for i, day := range d.Days {
+		out.Days[i] = dashboardDay{Day: day, Registrations: d.Users.Registrations[i], Logins: d.Logins[i]}
+	}
+	response.OK(c, out)
+}

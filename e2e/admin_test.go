@@ -68,6 +68,7 @@ func TestAdminAccess(t *testing.T) {
 		{http.MethodPut, "/blogapi/admin/users/" + id + "/type", map[string]string{"type": "author", "password": apitest.MD5Hex("pw-root")}},
 		{http.MethodDelete, "/blogapi/admin/users/" + id + "/sessions", nil},
 		{http.MethodGet, "/blogapi/admin/audit", map[string]string{"action": "user.level"}},
+		{http.MethodGet, "/blogapi/admin/dashboard", nil},
 		{http.MethodPost, "/blogapi/admin/users/" + id + "/delete", map[string]string{"password": apitest.MD5Hex("pw-root")}},
 	}
 	for _, rt := range routes {

@@ -34,13 +34,14 @@ const (
 	CollLeases           = "leases"
 	CollAuditLog         = "audit_log"
 	CollUserDeletions    = "user_deletions"
+	CollDailyCounts      = "daily_counts"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
 		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage,
-		CollLeases, CollAuditLog, CollUserDeletions}
+		CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts}
 }
 
 // Options say which database Open opens and how.
@@ -89,6 +90,7 @@ type DB struct {
 	MediaUsage    *MediaUsageStore
 	Leases        *LeaseStore
 	Audit         *AuditStore
+	DailyCounts   *DailyCountStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -194,6 +196,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		MediaUsage:    newMediaUsageStore(db),
 		Leases:        newLeaseStore(db, now),
 		Audit:         newAuditStore(db),
+		DailyCounts:   newDailyCountStore(db),
 		db:            db,
 	}
 	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)
@@ -209,7 +212,8 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	// Every document of these collections carries expiresAt.
 	exp, err := ensureExpiry(ctx, logger, db.Collection(CollCaptchas), db.Collection(CollReplays),
 		db.Collection(CollLoginAttempts), db.Collection(CollRateLimits), db.Collection(CollEmailTokens),
-		db.Collection(CollSessions), db.Collection(CollSessionRotations), db.Collection(CollLeases))
+		db.Collection(CollSessions), db.Collection(CollSessionRotations), db.Collection(CollLeases),
+		db.Collection(CollDailyCounts))
 	if err != nil {
 		return nil, err
 	}

@@ -320,3 +320,54 @@ func (u User) With(ch UserChange) User {
 	}
 	return u
 }
+
+// UserStats are the users' figures of the admin's dashboard.
+type UserStats struct {
+	Total, Deleted int64
+	// ByStatus and ByType count the users that are not deleted.
+	ByStatus, ByType map[string]int64
+	// Registrations counts the registrations of each UTC day from the
+	// first day asked for (Stats), oldest first.
+	Registrations []int64
+}
+
+// Stats counts the users by status and type, and the registrations of
+// each of the days UTC days up to and including to's: one pass over the
+// collection, reading four fields of each user (a scan on the embedded
+// FerretDB; docs/admin.md, "Costs").
+func (s *UserStore) Stats(ctx context.Context, to time.Time, days int) (UserStats, error) {
+	cur, err := s.coll.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{
+		{Key: "status", Value: 1}, {Key: "type", Value: 1}, {Key: "created", Value: 1}, {Key: "deletedAt", Value: 1},
+	}))
+	if err != nil {
+		return UserStats{}, fmt.Errorf("user stats: %w", err)
+	}
+	defer cur.Close(ctx)
+	first := to.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1-days)
+	st := UserStats{ByStatus: map[string]int64{}, ByType: map[string]int64{}, Registrations: make([]int64, days)}
+	for cur.Next(ctx) {
+		var u struct {
+			Status    string `bson:"status"`
+			Type      string `bson:"type"`
+			Created   int64  `bson:"created"`
+			DeletedAt int64  `bson:"deletedAt"`
+		}
+		if err := cur.Decode(&u); err != nil {
+			return UserStats{}, fmt.Errorf("user stats: %w", err)
+		}
+		st.Total++
+		if u.DeletedAt != 0 {
+			st.Deleted++
+		} else {
+			st.ByStatus[u.Status]++
+			st.ByType[u.Type]++
+		}
+		if d := int(time.UnixMilli(u.Created).UTC().Sub(first) / (24 * time.Hour)); u.Created >= first.UnixMilli() && d < days {
+			st.Registrations[d]++
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return UserStats{}, fmt.Errorf("user stats: %w", err)
+	}
+	return st, nil
+}

@@ -260,3 +260,54 @@ func TestSessionsForUser(t *testing.T) {
 		t.Fatalf("sessions: %+v %v", got, err)
 	}
 }
+
+// TestDailyCounts: concurrent increments of one store are exact; days
+// without events read 0; days are UTC.
+func TestDailyCounts(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	day := time.Date(2026, 12, 3, 23, 30, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if err := db.DailyCounts.Add(ctx, models.CountLogins, day); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := db.DailyCounts.Add(ctx, models.CountLogins, day.Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.DailyCounts.Days(ctx, models.CountLogins, day, 4)
+	if err != nil || fmt.Sprint(got) != "[0 1 0 20]" {
+		t.Fatalf("days: %v %v", got, err)
+	}
+}
+
+// TestUserStats: counts by status and type leave deleted users aside;
+// registrations fall on their UTC day.
+func TestUserStats(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	to := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	for i, u := range []models.User{
+		{Status: models.StatusNormal, Type: models.TypeAdmin, Created: to.UnixMilli()},
+		{Status: models.StatusPending, Type: models.TypeClient, Created: to.AddDate(0, 0, -1).UnixMilli()},
+		{Status: models.StatusFreeze, Type: models.TypeClient, Created: to.AddDate(0, 0, -40).UnixMilli()},
+		{Status: models.StatusNormal, Type: models.TypeClient, Created: to.UnixMilli(), DeletedAt: 1},
+	} {
+		u.Account, u.Email = fmt.Sprint("s", i), fmt.Sprint("s", i, "@example.com")
+		if err := db.Users.Create(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := db.Users.Stats(ctx, to, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total != 4 || st.Deleted != 1 || st.ByStatus[models.StatusNormal] != 1 || st.ByStatus[models.StatusFreeze] != 1 ||
+		st.ByType[models.TypeClient] != 2 || fmt.Sprint(st.Registrations) != "[0 1 2]" {
+		t.Fatalf("stats: %+v", st)
+	}
+}

@@ -191,5 +191,6 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.DELETE("/users/:id/sessions", adm.EndSessions)
 	admins.POST("/users/:id/delete", hashing, adm.DeleteUser)
 	admins.GET("/audit", adm.Audit)
+	admins.GET("/dashboard", adm.Dashboard)
 	return e, nil
 }

@@ -26,7 +26,7 @@ func newAdminService(cfg config.Config, db *models.DB, logger *slog.Logger, now 
 	hasher admin.Hasher, guard admin.Guard) *admin.Service {
 	return admin.New(admin.Deps{
 		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, Audit: db.Audit,
-		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, GuardKey: services.GuardKeyUser,
+		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: services.GuardKeyUser,
 		Logger: logger, Now: now,
 	})
 }

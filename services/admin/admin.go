@@ -41,6 +41,7 @@ type Users interface {
 	List(ctx context.Context, f models.UserFilter, sort string, asc bool, page, pageSize int) ([]models.User, int64, error)
 	Admins(ctx context.Context) ([]models.User, error)
 	ScheduleRelease(ctx context.Context, hexID string, at time.Time) error
+	Stats(ctx context.Context, to time.Time, days int) (models.UserStats, error)
 }
 
 // Sessions lists and ends users' sessions (models.SessionStore).
@@ -90,6 +91,7 @@ type Deps struct {
 	Hasher       Hasher
 	Guard        Guard
 	FailedLogins FailedLogins
+	DailyCounts  DailyCounts
 	// GuardKey is the guard's key of a user (the one login counts under).
 	GuardKey func(models.User) string
 	Logger   *slog.Logger

@@ -38,7 +38,7 @@ func newFixtureOn(db *models.DB, clock *dbtest.Clock) *fixture {
 	guard := services.NewLoginGuard(services.LoginGuardConfig{LockAfter: 5, Now: clock.Now}, db.LoginAttempts)
 	svc := admin.New(admin.Deps{
 		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, Audit: db.Audit, Hasher: hash, Guard: guard,
-		FailedLogins: db.LoginAttempts, GuardKey: services.GuardKeyUser, Now: clock.Now,
+		FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: services.GuardKeyUser, Now: clock.Now,
 	})
 	return &fixture{db: db, svc: svc, clock: clock, hash: hash}
 }
@@ -302,3 +302,22 @@ func TestBootstrap(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDashboard: the user figures and 30 days of registrations and logins,
+// today last.
+func TestDashboard(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.user(t, "root", models.TypeAdmin)
+	if err := f.db.DailyCounts.Add(ctx, models.CountLogins, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.svc.Dashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Days) != admin.DashboardDays || d.Days[len(d.Days)-1] != models.Day(f.clock.Now()) ||
+		d.Logins[len(d.Logins)-1] != 1 || d.Users.Total != 1 || d.Users.ByType[models.TypeAdmin] != 1 {
+		t.Fatalf("dashboard: %+v", d)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/admin"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // AdminController serves the admin API under /blogapi/admin (docs/admin.md):
@@ -25,7 +26,7 @@ func (ac *AdminController) fail(c *gin.Context, err error) { response.Error(c, e
 
 // actor is the admin calling, as the auth middleware read them.
 func actor(c *gin.Context) admin.Actor {
-	p, _ := services.PrincipalFrom(c.Request.Context())
+	p, _ := auth.PrincipalFrom(c.Request.Context())
 	return admin.Actor{User: p.User, RequestID: response.RequestID(c), IP: c.ClientIP()}
 }
 

@@ -10,9 +10,10 @@ import (
 	"mime"
 	"net/http"
 
-	"github.com/blogapi/blogapi/services"
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
+
+	"github.com/blogapi/blogapi/services"
 )
 
 // bind decodes the request into dst, a struct of string fields: a JSON

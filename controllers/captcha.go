@@ -10,6 +10,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/captcha"
 )
 
 // CaptchaCookie is the HttpOnly cookie that carries the captcha id (SPEC §6).
@@ -21,7 +22,7 @@ const HeaderCaptchaID = "X-Captcha-Id"
 
 // CaptchaController serves GET /blogapi/service/captcha.
 type CaptchaController struct {
-	Captcha *services.CaptchaService
+	Captcha *captcha.Service
 	// SecureCookie marks the captcha_id cookie Secure (public_url is https).
 	SecureCookie bool
 }
@@ -31,12 +32,12 @@ type CaptchaController struct {
 // document as a string; with `Accept: image/svg+xml` the body is the raw
 // SVG. The id travels in X-Captcha-Id and the captcha_id cookie.
 func (cc *CaptchaController) Issue(c *gin.Context) {
-	width, err := intParam(c, "width", services.CaptchaDefaultWidth)
+	width, err := intParam(c, "width", captcha.DefaultWidth)
 	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	height, err := intParam(c, "height", services.CaptchaDefaultHeight)
+	height, err := intParam(c, "height", captcha.DefaultHeight)
 	if err != nil {
 		response.Error(c, err)
 		return

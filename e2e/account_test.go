@@ -18,14 +18,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/internal/apitest"
-
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/mail"
 )
 
 // End-to-end tests of issue 3 (account lifecycle) through the real router,
@@ -168,8 +168,8 @@ func (h *harness) linkToken(m models.OutboxMessage, path string) string {
 			h.t.Fatalf("%s part of %q links to the request host %s", part, m.Subject, srvHost)
 		}
 	}
-	tok, ok := services.LinkToken(m.Text, path)
-	htmlTok, htmlOK := services.LinkToken(m.HTML, path)
+	tok, ok := mail.LinkToken(m.Text, path)
+	htmlTok, htmlOK := mail.LinkToken(m.HTML, path)
 	if !ok || !htmlOK || tok != htmlTok || len(tok) != 43 {
 		h.t.Fatalf("link tokens: text %q (%v), html %q (%v)", tok, ok, htmlTok, htmlOK)
 	}
@@ -319,7 +319,7 @@ func TestUpdateProfile(t *testing.T) {
 	}
 
 	right := apitest.MD5Hex("pw-emma")
-	longAvatar := "https://cdn.example.test/" + strings.Repeat("a", services.AvatarMaxLen+1-len("https://cdn.example.test/"))
+	longAvatar := "https://cdn.example.test/" + strings.Repeat("a", account.AvatarMaxLen+1-len("https://cdn.example.test/"))
 	for _, tc := range []struct {
 		name   string
 		params map[string]string
@@ -412,7 +412,7 @@ func TestUpdateProfile(t *testing.T) {
 	if !strings.Contains(notice.Text, "N***@example.com") || strings.Contains(notice.Text, "New.Emma@") || notice.HTML == "" {
 		t.Fatalf("notice to the old address:\n%s", notice.Text)
 	}
-	if _, ok := services.LinkToken(notice.Text, verifyPath); ok {
+	if _, ok := mail.LinkToken(notice.Text, verifyPath); ok {
 		t.Fatal("the notice to the old address carries a verification link")
 	}
 	apitest.Expect(t, h.openLink(verifyPath, regTok), 400, "verification token sent before the change")
@@ -587,11 +587,11 @@ func TestForgotAndResetPassword(t *testing.T) {
 		t.Fatal("two forgot requests mailed the same token")
 	}
 
-	check := func(tok string) services.ResetCheck {
+	check := func(tok string) account.ResetCheck {
 		t.Helper()
 		r := h.openLink(resetPath, tok)
 		apitest.Expect(t, r, 200, "reset check")
-		var c services.ResetCheck
+		var c account.ResetCheck
 		r.Decode(t, &c)
 		return c
 	}

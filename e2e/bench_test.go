@@ -12,12 +12,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blogapi/blogapi/internal/apitest"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/controllers/response"
+	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/internal/app"
 )
 

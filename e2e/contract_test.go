@@ -10,10 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/apitest"
-	"github.com/gin-gonic/gin"
 )
 
 var ginParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)

@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/internal/apitest"
-
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )

@@ -9,13 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blogapi/blogapi/internal/apitest"
-
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/captcha"
 )
 
 // TestMetrics drives real requests through the router and reads them back
@@ -203,10 +203,10 @@ func TestMetricsLoginOutcomes(t *testing.T) {
 	apitest.Expect(t, h.loginReply("carol", "pw", true), 200, "success")
 
 	s := apitest.ScrapeMetrics(t, h.c)
-	for outcome, want := range map[services.LoginOutcome]float64{
-		services.LoginSuccess: 1, services.LoginBadCredentials: 2, services.LoginCaptchaRequired: 1,
-		services.LoginCaptchaFailed: 1, services.LoginLocked: 1, services.LoginForbidden: 1,
-		services.LoginInvalid: 1, services.LoginError: 0,
+	for outcome, want := range map[account.LoginOutcome]float64{
+		account.LoginSuccess: 1, account.LoginBadCredentials: 2, account.LoginCaptchaRequired: 1,
+		account.LoginCaptchaFailed: 1, account.LoginLocked: 1, account.LoginForbidden: 1,
+		account.LoginInvalid: 1, account.LoginError: 0,
 	} {
 		if got := s.Value(t, "blogapi_logins_total", "outcome", string(outcome)); got != want {
 			t.Errorf("logins %s = %v, want %v", outcome, got, want)
@@ -220,8 +220,8 @@ func TestMetricsLoginOutcomes(t *testing.T) {
 	if got := s.Value(t, "blogapi_captchas_issued_total"); got != 7 {
 		t.Errorf("captchas issued %v, want 7", got)
 	}
-	for result, want := range map[services.CaptchaResult]float64{
-		services.CaptchaVerified: 6, services.CaptchaUnknown: 1, services.CaptchaWrong: 0,
+	for result, want := range map[captcha.Result]float64{
+		captcha.ResultVerified: 6, captcha.ResultUnknown: 1, captcha.ResultWrong: 0,
 	} {
 		if got := s.Value(t, "blogapi_captcha_checks_total", "result", string(result)); got != want {
 			t.Errorf("captcha checks %s = %v, want %v", result, got, want)

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/internal/apitest"
-
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )

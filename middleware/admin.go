@@ -5,7 +5,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // Admin guards the admin routes; it runs after Auth. Auth has read the
@@ -15,9 +15,9 @@ import (
 // Refusals are whatever authorize returns (403).
 func Admin(r response.Renderer, authorize func(models.User) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p, ok := services.PrincipalFrom(c.Request.Context())
+		p, ok := auth.PrincipalFrom(c.Request.Context())
 		if !ok {
-			r.Abort(c, services.ErrTokenMissing)
+			r.Abort(c, auth.ErrTokenMissing)
 			return
 		}
 		if err := authorize(p.User); err != nil {

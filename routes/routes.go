@@ -17,7 +17,10 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/admin"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 )
 
 // Deps are what the router needs, built by main (or a test).
@@ -36,17 +39,16 @@ type Deps struct {
 	SecureCookies bool
 
 	Signer    *services.Signer
-	Users     *services.UserService
-	Accounts  *services.AccountService
-	Captcha   *services.CaptchaService
-	Transport *services.PasswordTransport
+	Accounts  *account.Service
+	Captcha   *captcha.Service
+	Transport *auth.PasswordTransport
 	// Admin serves /blogapi/admin (docs/admin.md).
 	Admin *admin.Service
 	// HashSlots and HashQueue bound the credential routes (those that may
 	// hash a password: login, registration, profile update (an email
 	// change checks the password), password change and reset) as a whole:
-	// at most HashSlots run at once (the hasher's own, Users' and
-	// Accounts' PasswordHasher.Concurrency; at least 1), at most HashQueue
+	// at most HashSlots run at once (the hasher's own
+	// PasswordHasher.Concurrency; at least 1), at most HashQueue
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
 	// HashWait bounds how long a request waits for a slot before its 503
@@ -140,11 +142,11 @@ func New(d Deps) (*gin.Engine, error) {
 		e.GET("/metrics", gin.WrapH(d.Metrics))
 	}
 
-	users := &controllers.UserController{Users: d.Users}
+	users := &controllers.UserController{Accounts: d.Accounts}
 	accounts := &controllers.AccountController{Accounts: d.Accounts}
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
-	auth := middleware.Auth(r, d.Users.Authenticate)
+	auth := middleware.Auth(r, d.Accounts.Authenticate)
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
 	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
 		var l *limiter.Limiter

@@ -7,7 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/admin"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/media"
 )
 
@@ -54,40 +57,40 @@ var table = []row{
 	{services.ErrTooDeep, CodeBadRequest, "JSON body is nested too deeply", ""},
 
 	// Access tokens and sessions.
-	{services.ErrTokenMissing, CodeUnauthorized, "access token is missing", ""},
+	{auth.ErrTokenMissing, CodeUnauthorized, "access token is missing", ""},
 	{ErrAuthScheme, CodeUnauthorized, "Authorization header must use the Bearer scheme", ""},
 	{ErrBearerMalformed, CodeUnauthorized, `Authorization header must be "Bearer <token>"`, ""},
 	{ErrTokenDisagree, CodeBadRequest, "access-token and Authorization headers carry different tokens", ""},
-	{services.ErrTokenExpired, CodeTokenExpired, "token has expired", ""},
-	{services.ErrTokenInvalid, CodeJWTInvalid, "token is invalid", ""},
-	{services.ErrTokenIssue, CodeJWTIssue, "could not issue token", ""},
-	{services.ErrSessionEnded, CodeUnauthorized, "session has ended", ""},
-	{services.ErrRefreshReused, CodeUnauthorized, "refresh token was already used; session ended", ""},
+	{auth.ErrTokenExpired, CodeTokenExpired, "token has expired", ""},
+	{auth.ErrTokenInvalid, CodeJWTInvalid, "token is invalid", ""},
+	{auth.ErrTokenIssue, CodeJWTIssue, "could not issue token", ""},
+	{auth.ErrSessionEnded, CodeUnauthorized, "session has ended", ""},
+	{auth.ErrRefreshReused, CodeUnauthorized, "refresh token was already used; session ended", ""},
 
 	// Accounts, login and passwords.
-	{services.ErrAccountTaken, CodeConflict, "account is already registered", "account"},
-	{services.ErrEmailTaken, CodeConflict, "email is already registered", "email"},
-	{services.ErrBadCredentials, CodeUnauthorized, "account or password is incorrect", ""},
-	{services.ErrPasswordIncorrect, CodeUnauthorized, "password is incorrect", "password"},
-	{services.ErrOldPasswordIncorrect, CodeUnauthorized, "oldPassword is incorrect", "oldPassword"},
-	{services.ErrPasswordFormat, CodeBadRequest, "password must be the md5 of the password in hex (32 characters)", "password"},
-	{services.ErrPasswordUndecryptable, CodeBadRequest, "password could not be decrypted", ""},
-	{services.ErrAccountFrozen, CodeForbidden, "account is frozen", ""},
-	{services.ErrAccountRejected, CodeForbidden, "account was rejected", ""},
-	{services.ErrTooManyFailedLogins, CodeTooManyRequests, "too many failed logins; retry later", ""},
-	{services.ErrUserGone, CodeNotFound, "user no longer exists", ""},
-	{services.ErrEmailOrAccountRequired, CodeBadRequest, "email or account is required", "email"},
-	{services.ErrEmailVerified, CodeBadRequest, "email is already verified", ""},
-	{services.ErrMailTokenInvalid, CodeBadRequest, "link is invalid or has expired", "token"},
-	{services.ErrMailTokenStale, CodeBadRequest, "link was sent to an address this account no longer uses", "token"},
+	{account.ErrAccountTaken, CodeConflict, "account is already registered", "account"},
+	{account.ErrEmailTaken, CodeConflict, "email is already registered", "email"},
+	{account.ErrBadCredentials, CodeUnauthorized, "account or password is incorrect", ""},
+	{account.ErrPasswordIncorrect, CodeUnauthorized, "password is incorrect", "password"},
+	{account.ErrOldPasswordIncorrect, CodeUnauthorized, "oldPassword is incorrect", "oldPassword"},
+	{auth.ErrPasswordFormat, CodeBadRequest, "password must be the md5 of the password in hex (32 characters)", "password"},
+	{auth.ErrPasswordUndecryptable, CodeBadRequest, "password could not be decrypted", ""},
+	{account.ErrAccountFrozen, CodeForbidden, "account is frozen", ""},
+	{account.ErrAccountRejected, CodeForbidden, "account was rejected", ""},
+	{auth.ErrTooManyFailedLogins, CodeTooManyRequests, "too many failed logins; retry later", ""},
+	{account.ErrUserGone, CodeNotFound, "user no longer exists", ""},
+	{account.ErrEmailOrAccountRequired, CodeBadRequest, "email or account is required", "email"},
+	{account.ErrEmailVerified, CodeBadRequest, "email is already verified", ""},
+	{account.ErrMailTokenInvalid, CodeBadRequest, "link is invalid or has expired", "token"},
+	{account.ErrMailTokenStale, CodeBadRequest, "link was sent to an address this account no longer uses", "token"},
 
 	// Captcha.
-	{services.ErrCaptchaMissing, CodeBadRequest, "captcha is required", "captcha"},
-	{services.ErrCaptchaNoID, CodeBadRequest, "captcha id is missing; fetch a new captcha", "captcha_id"},
-	{services.ErrCaptchaUnknown, CodeBadRequest, "captcha is unknown or already used; fetch a new captcha", "captcha"},
-	{services.ErrCaptchaExpired, CodeBadRequest, "captcha has expired; fetch a new captcha", "captcha"},
-	{services.ErrCaptchaWrong, CodeBadRequest, "captcha is wrong; fetch a new captcha", "captcha"},
-	{services.ErrCaptchaRequired, CodeBadRequest, "captcha required", "captcha"},
+	{captcha.ErrMissing, CodeBadRequest, "captcha is required", "captcha"},
+	{captcha.ErrNoID, CodeBadRequest, "captcha id is missing; fetch a new captcha", "captcha_id"},
+	{captcha.ErrUnknown, CodeBadRequest, "captcha is unknown or already used; fetch a new captcha", "captcha"},
+	{captcha.ErrExpired, CodeBadRequest, "captcha has expired; fetch a new captcha", "captcha"},
+	{captcha.ErrWrong, CodeBadRequest, "captcha is wrong; fetch a new captcha", "captcha"},
+	{captcha.ErrRequired, CodeBadRequest, "captcha required", "captcha"},
 
 	// Uploads (docs/uploads.md).
 	{media.ErrTooLarge, CodeBodyTooLarge, "file is too large", "file"},

@@ -19,6 +19,7 @@ import (
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/admin"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // newAdminService is the admin service over db's stores.
@@ -26,7 +27,7 @@ func newAdminService(cfg config.Config, db *models.DB, logger *slog.Logger, now 
 	hasher admin.Hasher, guard admin.Guard) *admin.Service {
 	return admin.New(admin.Deps{
 		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, Audit: db.Audit,
-		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: services.GuardKeyUser,
+		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: auth.GuardKeyUser,
 		Logger: logger, Now: now,
 	})
 }
@@ -75,10 +76,10 @@ func Admin(ctx context.Context, cfg config.Config, args []string, stdin io.Reade
 		return err
 	}
 	defer db.Close()
-	guard := services.NewLoginGuard(services.LoginGuardConfig{
+	guard := auth.NewLoginGuard(auth.LoginGuardConfig{
 		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter, Window: cfg.Security.LoginWindow,
 	}, db.LoginAttempts)
-	svc := newAdminService(cfg, db, logger, time.Now, services.NewPasswordHasher(cfg.Security.HashConcurrency), guard)
+	svc := newAdminService(cfg, db, logger, time.Now, auth.NewPasswordHasher(cfg.Security.HashConcurrency), guard)
 
 	if args[0] == "list" {
 		return listAdmins(ctx, svc, stdout)

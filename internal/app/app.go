@@ -30,6 +30,10 @@ import (
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/mail"
 	"github.com/blogapi/blogapi/services/media"
 )
 
@@ -93,8 +97,8 @@ func SignApps(cfg config.Config) []services.SignApp {
 }
 
 // TokenConfig is jwt.* as the token service takes it, on the clock now.
-func TokenConfig(cfg config.Config, now func() time.Time) services.TokenConfig {
-	return services.TokenConfig{
+func TokenConfig(cfg config.Config, now func() time.Time) auth.TokenConfig {
+	return auth.TokenConfig{
 		Secret: []byte(cfg.JWT.Secret), Issuer: cfg.JWT.Issuer,
 		AccessTTL: cfg.JWT.AccessTTL, RefreshTTL: cfg.JWT.RefreshTTL, Now: now,
 	}
@@ -144,7 +148,7 @@ type App struct {
 	// metrics.addr is empty or metrics are off. The caller serves it.
 	Metrics http.Handler
 	// Mail is the outgoing mail queue (tests Wait on it).
-	Mail *services.MailQueue
+	Mail *mail.Queue
 	// Media is the uploads service (tests sweep with it).
 	Media *media.Service
 	// drain bounds how long Close delivers queued mail.
@@ -198,7 +202,7 @@ func MediaConfig(cfg config.Config) media.Config {
 	}
 	slots := cfg.Media.ProcessConcurrency
 	if slots <= 0 {
-		slots = services.DefaultHashConcurrency()
+		slots = auth.DefaultHashConcurrency()
 	}
 	return media.Config{
 		MaxBytes: cfg.Media.MaxBytes, AvatarMaxBytes: cfg.Media.AvatarMaxBytes, UserQuotaBytes: cfg.Media.UserQuotaBytes,
@@ -217,11 +221,12 @@ func MediaConfig(cfg config.Config) media.Config {
 // renderer or the trusted proxies.
 func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Logger, now func() time.Time, m *metrics.Metrics) (*App, error) {
 	// A nil *metrics.Metrics must not become a non-nil interface value.
-	var observer services.Observer
+	var logins account.Observer
+	var captchas captcha.Observer
 	var requests middleware.RequestObserver
 	var routerMetrics, listenerMetrics http.Handler
 	if m != nil {
-		observer, requests = m, m
+		logins, captchas, requests = m, m, m
 		if cfg.Metrics.Addr == "" {
 			routerMetrics = m.Handler()
 		} else {
@@ -230,21 +235,21 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	}
 
 	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, db.Replays)
-	tokens := services.NewTokenService(TokenConfig(cfg, now))
-	sessionSvc := services.NewSessionService(db.Sessions, tokens, now)
-	renderer, err := services.NewCaptchaRenderer()
+	tokens := auth.NewTokenService(TokenConfig(cfg, now))
+	sessionSvc := auth.NewSessionService(db.Sessions, tokens, now)
+	renderer, err := captcha.NewRenderer()
 	if err != nil {
 		return nil, err
 	}
-	captchaSvc := services.NewCaptchaService(services.CaptchaConfig{
+	captchaSvc := captcha.New(captcha.Config{
 		Enabled: cfg.Captcha.Enabled, Driver: string(cfg.Captcha.Driver), Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
-		Observer: observer,
+		Observer: captchas,
 	}, db.Captchas, renderer)
-	guard := services.NewLoginGuard(services.LoginGuardConfig{
+	guard := auth.NewLoginGuard(auth.LoginGuardConfig{
 		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
 		Window: cfg.Security.LoginWindow, Now: now,
 	}, db.LoginAttempts)
-	transport, err := services.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
+	transport, err := auth.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -252,19 +257,16 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	templates, err := services.NewMailTemplates(cfg.Server.PublicURL)
+	templates, err := mail.NewTemplates(cfg.Server.PublicURL)
 	if err != nil {
 		return nil, err
 	}
-	mailQueue := services.NewMailQueue(mailer, logger)
-	hasher := services.NewPasswordHasher(cfg.Security.HashConcurrency)
-	accountSvc := services.NewAccountService(services.AccountDeps{
+	mailQueue := mail.NewQueue(mailer, logger)
+	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
+	accountSvc := account.New(account.Deps{
 		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
-	})
-	userSvc := services.NewUserService(services.UserDeps{
-		Users: db.Users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
-		Transport: transport, Verifier: accountSvc, Observer: observer, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
+		AccessTTL: cfg.JWT.AccessTTL,
 	})
 
 	storage, closeStorage, err := MediaStorage(ctx, cfg)
@@ -282,7 +284,6 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
 		SecureCookies:  strings.HasPrefix(cfg.Server.PublicURL, "https://"),
 		Signer:         signer,
-		Users:          userSvc,
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
@@ -331,11 +332,11 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 
 // newMailer is the development log mailer (messages in the log and the
 // outbox collection) or SMTP, by mail.driver.
-func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (services.Mailer, error) {
+func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (mail.Mailer, error) {
 	if cfg.Mail.Driver == config.MailLog {
-		return services.NewLogMailer(logger, outbox, now), nil
+		return mail.NewLogMailer(logger, outbox, now), nil
 	}
-	m, err := services.NewSMTPMailer(services.SMTPConfig{
+	m, err := mail.NewSMTPMailer(mail.SMTPConfig{
 		Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, Password: cfg.Mail.Password,
 		From: cfg.Mail.From, TLSPolicy: cfg.Mail.TLSPolicy,
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // TestReplayMode: every sign.replay value reaches the signer as the mode of
@@ -79,7 +80,7 @@ func TestOpenDatabaseEmbedded(t *testing.T) {
 func TestMediaConfig(t *testing.T) {
 	cfg := config.Default()
 	cfg.Server.PublicURL = "https://blog.example.com"
-	if got := MediaConfig(cfg); got.BaseURL != "https://blog.example.com/media" || got.Slots != services.DefaultHashConcurrency() ||
+	if got := MediaConfig(cfg); got.BaseURL != "https://blog.example.com/media" || got.Slots != auth.DefaultHashConcurrency() ||
 		got.MaxBytes != 5<<20 || got.AvatarMaxBytes != 2<<20 || got.StagedTTL != 24*time.Hour || got.Queue != 16 {
 		t.Errorf("MediaConfig(defaults) = %+v", got)
 	}

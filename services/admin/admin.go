@@ -13,6 +13,8 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // Domain errors of the admin side; controllers/response maps them.
@@ -143,11 +145,11 @@ func Authorize(u models.User) error {
 // CheckPassword re-checks the admin's current password (md5hex as at
 // login) for a sensitive action. It counts against the admin's login
 // budget (the guard's lock applies; a captcha is not asked: the admin has
-// a session). Errors: services.ErrPasswordFormat, services.ErrPasswordIncorrect
+// a session). Errors: auth.ErrPasswordFormat, account.ErrPasswordIncorrect
 // (the field `password`); the guard's refusal; ErrUnavailable.
 func (s *Service) CheckPassword(ctx context.Context, a Actor, md5hex string) error {
-	if !services.ValidMD5Hex(md5hex) {
-		return services.ErrPasswordFormat
+	if !auth.ValidMD5Hex(md5hex) {
+		return auth.ErrPasswordFormat
 	}
 	key := s.d.GuardKey(a.User)
 	if _, err := s.d.Guard.Attempt(ctx, key, a.IP); err != nil {
@@ -158,7 +160,7 @@ func (s *Service) CheckPassword(ctx context.Context, a Actor, md5hex string) err
 		return err
 	}
 	if !ok {
-		return services.ErrPasswordIncorrect
+		return account.ErrPasswordIncorrect
 	}
 	return s.d.Guard.Succeeded(ctx, key, a.IP)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
 )
 
 // MinBootstrapPassword is the shortest password the command line accepts
@@ -19,25 +20,25 @@ const MinBootstrapPassword = 8
 // cli is the actor of the command-line bootstrap in the audit log.
 var cli = Actor{User: models.User{Account: "cli"}}
 
-// Bootstrap makes account an admin, from the command line (`blogapi admin
+// Bootstrap makes the account name an admin, from the command line (`blogapi admin
 // create`; README, "The first admin"). An existing account (any case) is
 // promoted: type admin, status normal; its password is kept and password
 // is not called. Otherwise a user is created with type admin, status
 // normal and the email verified, its password the one password returns
 // (the plain text an operator typed; hashed as a login's md5 hex is). The
 // action is recorded in the audit log. created says which happened.
-// Errors: FieldError (account, email, password); services.ErrEmailTaken
+// Errors: FieldError (account, email, password); account.ErrEmailTaken
 // when email is another account's; ErrUserDeleted; ErrUnavailable.
-func (s *Service) Bootstrap(ctx context.Context, account, email string, password func() (string, error)) (u models.User, created bool, err error) {
-	account = strings.TrimSpace(account)
-	if account == "" {
+func (s *Service) Bootstrap(ctx context.Context, name, email string, password func() (string, error)) (u models.User, created bool, err error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
 		return models.User{}, false, services.Invalid("account", "is required")
 	}
-	u, err = s.d.Users.ByAccount(ctx, account)
+	u, err = s.d.Users.ByAccount(ctx, name)
 	switch {
 	case err == nil:
 		if email != "" && !strings.EqualFold(strings.TrimSpace(email), u.Email) {
-			return models.User{}, false, services.ErrEmailTaken
+			return models.User{}, false, account.ErrEmailTaken
 		}
 		typ, status := models.TypeAdmin, models.StatusNormal
 		u, err = s.change(ctx, cli, u.ID.Hex(), ActionAdminCreate, "", func(u models.User) (models.UserChange, fields) {
@@ -50,10 +51,10 @@ func (s *Service) Bootstrap(ctx context.Context, account, email string, password
 	case !errors.Is(err, models.ErrNotFound):
 		return models.User{}, false, unavailable(err)
 	}
-	if err := services.ValidateAccount(account); err != nil {
+	if err := account.ValidateAccount(name); err != nil {
 		return models.User{}, false, services.Invalid("account", "3 to 32 letters, digits, '_', '.' or '-'")
 	}
-	email, err = services.ValidateEmail(email)
+	email, err = account.ValidateEmail(email)
 	if err != nil {
 		return models.User{}, false, services.Invalid("email", "must be a valid address")
 	}
@@ -70,12 +71,12 @@ func (s *Service) Bootstrap(ctx context.Context, account, email string, password
 		return models.User{}, false, err
 	}
 	u = models.User{
-		Account: account, Email: email, EmailVerified: true, Status: models.StatusNormal, Type: models.TypeAdmin,
-		Nick: account, Created: s.d.Now().UnixMilli(), PasswordHash: hash,
+		Account: name, Email: email, EmailVerified: true, Status: models.StatusNormal, Type: models.TypeAdmin,
+		Nick: name, Created: s.d.Now().UnixMilli(), PasswordHash: hash,
 	}
 	switch err := s.d.Users.Create(ctx, &u); {
 	case errors.Is(err, models.ErrDuplicateEmail):
-		return models.User{}, false, services.ErrEmailTaken
+		return models.User{}, false, account.ErrEmailTaken
 	case errors.Is(err, models.ErrDuplicateAccount):
 		return models.User{}, false, services.Invalid("account", "was registered meanwhile; run the command again")
 	case err != nil:

@@ -12,7 +12,9 @@ import (
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/admin"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -23,7 +25,7 @@ type fixture struct {
 	db    *models.DB
 	svc   *admin.Service
 	clock *dbtest.Clock
-	hash  *services.PasswordHasher
+	hash  *auth.PasswordHasher
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -34,11 +36,11 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func newFixtureOn(db *models.DB, clock *dbtest.Clock) *fixture {
-	hash := services.NewPasswordHasherParams(2, 64, 1)
-	guard := services.NewLoginGuard(services.LoginGuardConfig{LockAfter: 5, Now: clock.Now}, db.LoginAttempts)
+	hash := auth.NewPasswordHasherParams(2, 64, 1)
+	guard := auth.NewLoginGuard(auth.LoginGuardConfig{LockAfter: 5, Now: clock.Now}, db.LoginAttempts)
 	svc := admin.New(admin.Deps{
 		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, Audit: db.Audit, Hasher: hash, Guard: guard,
-		FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: services.GuardKeyUser, Now: clock.Now,
+		FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: auth.GuardKeyUser, Now: clock.Now,
 	})
 	return &fixture{db: db, svc: svc, clock: clock, hash: hash}
 }
@@ -189,11 +191,11 @@ func TestPasswordRecheck(t *testing.T) {
 	f := newFixture(t)
 	a, c := f.user(t, "root", models.TypeAdmin), f.user(t, "carl", models.TypeClient)
 	for range 5 {
-		if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("wrong")); !errors.Is(err, services.ErrPasswordIncorrect) {
+		if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("wrong")); !errors.Is(err, account.ErrPasswordIncorrect) {
 			t.Fatalf("wrong password: %v", err)
 		}
 	}
-	if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("pw-root")); err == nil || errors.Is(err, services.ErrPasswordIncorrect) {
+	if _, err := f.svc.SetType(ctx, a, c.User.ID.Hex(), models.TypeAuthor, md5hex("pw-root")); err == nil || errors.Is(err, account.ErrPasswordIncorrect) {
 		t.Fatalf("after 5 failures the guard locks even the right password: %v", err)
 	}
 	if n := len(f.audit(t, admin.ActionUserType)); n != 0 {
@@ -246,7 +248,7 @@ func TestListAndDetail(t *testing.T) {
 	f.user(t, "root", models.TypeAdmin)
 	c := f.user(t, "carl", models.TypeClient)
 	f.session(t, c.User.ID.Hex(), "s1")
-	if _, _, err := f.db.LoginAttempts.Fail(ctx, services.GuardKeyUser(c.User), f.clock.Now(), time.Hour); err != nil {
+	if _, _, err := f.db.LoginAttempts.Fail(ctx, auth.GuardKeyUser(c.User), f.clock.Now(), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.ListUsers(ctx, admin.UserQuery{Type: models.TypeClient, PageSize: 500})
@@ -289,7 +291,7 @@ func TestBootstrap(t *testing.T) {
 	if err != nil || created || asked || u.ID != c.User.ID || !u.ActiveAdmin() {
 		t.Fatalf("promote: %+v created=%v asked=%v %v", u, created, asked, err)
 	}
-	if _, _, err := f.svc.Bootstrap(ctx, "carl", "other@example.com", nil); !errors.Is(err, services.ErrEmailTaken) {
+	if _, _, err := f.svc.Bootstrap(ctx, "carl", "other@example.com", nil); !errors.Is(err, account.ErrEmailTaken) {
 		t.Fatalf("promote with another email: %v", err)
 	}
 	if n := len(f.audit(t, admin.ActionAdminCreate)); n != 2 {

@@ -1,4 +1,4 @@
-package services
+package auth
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/blogapi/blogapi/services"
 )
 
 func md5Hex(s string) string {
@@ -154,7 +156,7 @@ func TestPasswordVerifyMalformed(t *testing.T) {
 			if err == nil || ok {
 				t.Fatalf("Verify(%q) = %v, %v; want an error", encoded, ok, err)
 			}
-			if errors.Is(err, ErrBusy) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrPasswordFormat) {
+			if errors.Is(err, services.ErrBusy) || errors.Is(err, services.ErrUnavailable) || errors.Is(err, ErrPasswordFormat) {
 				t.Fatalf("a corrupt stored hash is an internal error, got %v", err)
 			}
 		})
@@ -256,7 +258,7 @@ func TestPasswordContextCancelledWhileWaiting(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
-		if !errors.Is(err, ErrBusy) {
+		if !errors.Is(err, services.ErrBusy) {
 			t.Fatalf("err = %v, want ErrBusy", err)
 		}
 	}

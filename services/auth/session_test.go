@@ -1,4 +1,4 @@
-package services
+package auth
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
+	"github.com/blogapi/blogapi/services"
 )
 
 // newTestSessions returns a SessionService on a fresh database, its store
@@ -374,7 +375,7 @@ func TestSessionStoreDown(t *testing.T) {
 	for name, err := range map[string]error{
 		"Start": startErr, "Authenticate": authErr, "Renew": renewErr, "End": endErr, "EndAll": endAllErr,
 	} {
-		if !errors.Is(err, ErrUnavailable) || err == ErrUnavailable {
+		if !errors.Is(err, services.ErrUnavailable) || err == services.ErrUnavailable {
 			t.Errorf("%s: %v, want ErrUnavailable with the driver error", name, err)
 		}
 	}
@@ -389,7 +390,7 @@ func TestRenewCheckRefusesWithoutSpending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := ErrAccountFrozen
+	refused := errors.New("account is frozen")
 	if _, err := svc.Renew(ctx, pair.Refresh, func(*Claims) error { return refused }); !errors.Is(err, refused) {
 		t.Fatalf("renew with refusing check: %v", err)
 	}

@@ -1,4 +1,4 @@
-package services
+package mail
 
 import (
 	"context"
@@ -7,20 +7,20 @@ import (
 	"time"
 )
 
-// MailJob prepares one mail off the request path: it returns the message
+// Job prepares one mail off the request path: it returns the message
 // and true, or false when there is nothing to send. An error is logged.
-type MailJob func(ctx context.Context) (Message, bool, error)
+type Job func(ctx context.Context) (Message, bool, error)
 
-// MailQueue prepares and sends mail off the request path, so that a slow
+// Queue prepares and sends mail off the request path, so that a slow
 // SMTP server cannot hold a request and a request's cost does not depend on
 // whether it leads to a mail (issue 3: forgot-password answers alike, at
 // about the same cost, whether or not the address exists). Jobs wait in
 // memory (at most 256): Close runs what is queued within its deadline; a
 // crash loses it, and the user asks again (resend, forgot).
-type MailQueue struct {
+type Queue struct {
 	mailer  Mailer
 	logger  *slog.Logger
-	ch      chan MailJob
+	ch      chan Job
 	pending sync.WaitGroup
 	done    chan struct{}
 	timeout time.Duration
@@ -33,15 +33,15 @@ type MailQueue struct {
 // enqueueWait bounds how long a request waits for room in a full queue.
 const enqueueWait = 2 * time.Second
 
-// NewMailQueue starts one worker over mailer; each job, preparation and
+// NewQueue starts one worker over mailer; each job, preparation and
 // send together, is bounded by 30 s. Stop it with Close.
-func NewMailQueue(mailer Mailer, logger *slog.Logger) *MailQueue {
-	q := &MailQueue{mailer: mailer, logger: logger, ch: make(chan MailJob, 256), done: make(chan struct{}), timeout: 30 * time.Second}
+func NewQueue(mailer Mailer, logger *slog.Logger) *Queue {
+	q := &Queue{mailer: mailer, logger: logger, ch: make(chan Job, 256), done: make(chan struct{}), timeout: 30 * time.Second}
 	go q.run()
 	return q
 }
 
-func (q *MailQueue) run() {
+func (q *Queue) run() {
 	defer close(q.done)
 	for job := range q.ch {
 		q.do(job)
@@ -49,7 +49,7 @@ func (q *MailQueue) run() {
 	}
 }
 
-func (q *MailQueue) do(job MailJob) {
+func (q *Queue) do(job Job) {
 	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
 	defer cancel()
 	m, send, err := job(ctx)
@@ -67,7 +67,7 @@ func (q *MailQueue) do(job MailJob) {
 }
 
 // Enqueue queues the sending of m (see EnqueueJob).
-func (q *MailQueue) Enqueue(ctx context.Context, m Message) {
+func (q *Queue) Enqueue(ctx context.Context, m Message) {
 	q.EnqueueJob(ctx, func(context.Context) (Message, bool, error) { return m, true, nil })
 }
 
@@ -75,7 +75,7 @@ func (q *MailQueue) Enqueue(ctx context.Context, m Message) {
 // slow) it waits for room at most 2 s or until ctx ends, then drops the job
 // with an error log: a request is never held longer. After Close, jobs are
 // dropped the same way.
-func (q *MailQueue) EnqueueJob(ctx context.Context, job MailJob) {
+func (q *Queue) EnqueueJob(ctx context.Context, job Job) {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	if q.closed {
@@ -97,11 +97,11 @@ func (q *MailQueue) EnqueueJob(ctx context.Context, job MailJob) {
 }
 
 // Wait blocks until every queued job has run.
-func (q *MailQueue) Wait() { q.pending.Wait() }
+func (q *Queue) Wait() { q.pending.Wait() }
 
 // Close stops accepting jobs and runs the queued ones until ctx ends; what
 // is left then is lost (logged). It returns ctx's error in that case.
-func (q *MailQueue) Close(ctx context.Context) error {
+func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	if !q.closed {
 		q.closed = true

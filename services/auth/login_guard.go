@@ -1,4 +1,4 @@
-package services
+package auth
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
 )
 
 // LoginAttemptStore is what LoginGuard needs from the `login_attempts`
@@ -88,22 +89,22 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 	now := g.cfg.Now()
 	n, opened, err := g.store.Fail(ctx, account, now, g.cfg.Window)
 	if err != nil {
-		return false, storeUnavailable(err)
+		return false, services.Unavailable(err)
 	}
 	before := n - 1
 	if before >= g.cfg.LockAfter {
 		// No password is checked: take the attempt back, so that a burst
 		// counted in advance cannot lock an account by itself.
 		if err := g.store.Forgive(ctx, now, account); err != nil {
-			return false, storeUnavailable(err)
+			return false, services.Unavailable(err)
 		}
-		return false, &RetryLater{Err: ErrTooManyFailedLogins, RetryAfter: max(opened.Add(g.cfg.Window).Sub(now), time.Second)}
+		return false, &services.RetryLater{Err: ErrTooManyFailedLogins, RetryAfter: max(opened.Add(g.cfg.Window).Sub(now), time.Second)}
 	}
 	captchaRequired = before >= g.cfg.CaptchaAfter
 	if ip != "" {
 		n, _, err := g.store.Fail(ctx, ipKey(ip), now, g.cfg.Window)
 		if err != nil {
-			return false, storeUnavailable(err)
+			return false, services.Unavailable(err)
 		}
 		captchaRequired = captchaRequired || n-1 >= g.cfg.CaptchaAfter
 	}
@@ -117,7 +118,7 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 // when the store fails.
 func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
 	if err := g.store.Clear(ctx, account, g.cfg.Now(), ipKeys(ip)...); err != nil {
-		return storeUnavailable(err)
+		return services.Unavailable(err)
 	}
 	return nil
 }
@@ -128,7 +129,7 @@ func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
 // trip. Errors: 503.
 func (g *LoginGuard) Unchecked(ctx context.Context, account, ip string) error {
 	if err := g.store.Forgive(ctx, g.cfg.Now(), append([]string{account}, ipKeys(ip)...)...); err != nil {
-		return storeUnavailable(err)
+		return services.Unavailable(err)
 	}
 	return nil
 }

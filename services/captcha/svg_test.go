@@ -1,4 +1,4 @@
-package services
+package captcha
 
 import (
 	"bytes"
@@ -24,11 +24,11 @@ import (
 // look-alikes, so tests and benchmarks cover most glyphs.
 const captchaSVGTestSource = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
 
-func newTestCaptchaRenderer(t testing.TB) *CaptchaRenderer {
+func newTestCaptchaRenderer(t testing.TB) *Renderer {
 	t.Helper()
-	r, err := NewCaptchaRenderer()
+	r, err := NewRenderer()
 	if err != nil {
-		t.Fatalf("NewCaptchaRenderer: %v", err)
+		t.Fatalf("NewRenderer: %v", err)
 	}
 	return r
 }
@@ -271,7 +271,7 @@ func TestCaptchaSVGRender(t *testing.T) {
 // renderSVGTestLayout renders text with a scratch of its own and returns
 // the document and the scratch, whose bookkeeping (parts, units, boxes)
 // tells which contour of the document is what.
-func renderSVGTestLayout(t *testing.T, r *CaptchaRenderer, text string, w, h int) (svgTestDoc, *captchaSVGScratch) {
+func renderSVGTestLayout(t *testing.T, r *Renderer, text string, w, h int) (svgTestDoc, *captchaSVGScratch) {
 	t.Helper()
 	sc := r.scratch.New().(*captchaSVGScratch)
 	doc := r.appendSVG(nil, sc, text, w, h)

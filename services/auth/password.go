@@ -1,4 +1,4 @@
-package services
+package auth
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/blogapi/blogapi/services"
 )
 
 // argon2id parameters of new hashes: OWASP's first recommendation
@@ -160,7 +162,7 @@ func (h *PasswordHasher) derive(ctx context.Context, md5hex string, salt []byte,
 }
 
 func errBusy(cause error) error {
-	return fmt.Errorf("%w: %w", ErrBusy, cause)
+	return fmt.Errorf("%w: %w", services.ErrBusy, cause)
 }
 
 type phc struct {

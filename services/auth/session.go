@@ -1,12 +1,12 @@
-package services
+package auth
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
 )
 
 // SessionStore is what SessionService needs from the `sessions` collection
@@ -69,7 +69,7 @@ func (s *SessionService) Start(ctx context.Context, userID, userAgent, ip string
 		IP:         ip,
 	})
 	if err != nil {
-		return TokenPair{}, storeUnavailable(err)
+		return TokenPair{}, services.Unavailable(err)
 	}
 	return pair, nil
 }
@@ -88,7 +88,7 @@ func (s *SessionService) Authenticate(ctx context.Context, accessToken string) (
 		return nil, ErrSessionEnded
 	}
 	if err != nil {
-		return nil, storeUnavailable(err)
+		return nil, services.Unavailable(err)
 	}
 	if !sess.Alive(s.now()) || sess.UserID != claims.Subject {
 		return nil, ErrSessionEnded
@@ -124,7 +124,7 @@ func (s *SessionService) Renew(ctx context.Context, refreshToken string, check f
 		return pair, nil
 	}
 	if !errors.Is(err, models.ErrNotFound) {
-		return TokenPair{}, storeUnavailable(err)
+		return TokenPair{}, services.Unavailable(err)
 	}
 	// The compare-and-set failed: find out why.
 	sess, err := s.store.Get(ctx, claims.SessionID)
@@ -132,7 +132,7 @@ func (s *SessionService) Renew(ctx context.Context, refreshToken string, check f
 		return TokenPair{}, ErrSessionEnded
 	}
 	if err != nil {
-		return TokenPair{}, storeUnavailable(err)
+		return TokenPair{}, services.Unavailable(err)
 	}
 	if !sess.Alive(now) || sess.UserID != claims.Subject {
 		return TokenPair{}, ErrSessionEnded
@@ -141,7 +141,7 @@ func (s *SessionService) Renew(ctx context.Context, refreshToken string, check f
 	// longer the session's), or is being rotated by a concurrent request
 	// right now: either way two parties hold it.
 	if err := s.store.End(ctx, sess.ID, models.EndRefreshReuse, now); err != nil {
-		return TokenPair{}, storeUnavailable(err)
+		return TokenPair{}, services.Unavailable(err)
 	}
 	return TokenPair{}, ErrRefreshReused
 }
@@ -150,7 +150,7 @@ func (s *SessionService) Renew(ctx context.Context, refreshToken string, check f
 // unknown session is not an error. Errors: 503 when the store fails.
 func (s *SessionService) End(ctx context.Context, sessionID, reason string) error {
 	if err := s.store.End(ctx, sessionID, reason, s.now()); err != nil {
-		return storeUnavailable(err)
+		return services.Unavailable(err)
 	}
 	return nil
 }
@@ -160,12 +160,7 @@ func (s *SessionService) End(ctx context.Context, sessionID, reason string) erro
 // when the store fails.
 func (s *SessionService) EndAll(ctx context.Context, userID, exceptSessionID, reason string) error {
 	if _, err := s.store.EndAllForUser(ctx, userID, exceptSessionID, reason, s.now()); err != nil {
-		return storeUnavailable(err)
+		return services.Unavailable(err)
 	}
 	return nil
-}
-
-// storeUnavailable wraps a store failure as ErrUnavailable.
-func storeUnavailable(err error) error {
-	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }

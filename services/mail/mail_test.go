@@ -1,4 +1,4 @@
-package services_test
+package mail_test
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/mail"
 )
 
 func TestLogMailerLogsAndStoresInOutbox(t *testing.T) {
@@ -29,9 +29,9 @@ func TestLogMailerLogsAndStoresInOutbox(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	m := services.NewLogMailer(logger, outbox, func() time.Time { return now })
+	m := mail.NewLogMailer(logger, outbox, func() time.Time { return now })
 
-	msg := services.Message{
+	msg := mail.Message{
 		To:      "bob@example.com",
 		Subject: "Hello",
 		Text:    "open https://blog.example.com/blogapi/email/verify?token=abc",
@@ -47,7 +47,7 @@ func TestLogMailerLogsAndStoresInOutbox(t *testing.T) {
 	if got.To != msg.To || got.Subject != msg.Subject || got.Text != msg.Text || got.HTML != msg.HTML || !got.CreatedAt.Equal(now) {
 		t.Fatalf("outbox holds %+v, want %+v at %v", got, msg, now)
 	}
-	if tok, ok := services.LinkToken(got.Text, "/blogapi/email/verify"); !ok || tok != "abc" {
+	if tok, ok := mail.LinkToken(got.Text, "/blogapi/email/verify"); !ok || tok != "abc" {
 		t.Fatalf("LinkToken on the outbox text = %q, %v", tok, ok)
 	}
 
@@ -61,7 +61,7 @@ func TestLogMailerLogsAndStoresInOutbox(t *testing.T) {
 		t.Errorf("log carries the HTML part: %s", line)
 	}
 
-	bad := []services.Message{
+	bad := []mail.Message{
 		{To: "not an address", Subject: "s", Text: "t"},
 		{To: "", Subject: "s", Text: "t"},
 		{To: "carol@example.com", Subject: "", Text: "t"},
@@ -90,7 +90,7 @@ func TestMailTemplatesLinks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.publicURL, func(t *testing.T) {
-			mt, err := services.NewMailTemplates(tt.publicURL)
+			mt, err := mail.NewTemplates(tt.publicURL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestMailTemplatesLinks(t *testing.T) {
 			}
 			escaped := "a%2Bb%2Fc%3Dd%26e+f"
 			for _, c := range []struct {
-				msg  services.Message
+				msg  mail.Message
 				path string
 			}{{verify, "/blogapi/email/verify"}, {reset, "/blogapi/password/reset/check"}} {
 				wantLink := tt.wantBase + c.path + "?token=" + escaped
@@ -114,7 +114,7 @@ func TestMailTemplatesLinks(t *testing.T) {
 				if !strings.Contains(c.msg.HTML, `href="`+strings.ReplaceAll(wantLink, "+", "&#43;")+`"`) {
 					t.Errorf("HTML lacks a link to %s:\n%s", wantLink, c.msg.HTML)
 				}
-				if got, ok := services.LinkToken(c.msg.Text, c.path); !ok || got != token {
+				if got, ok := mail.LinkToken(c.msg.Text, c.path); !ok || got != token {
 					t.Errorf("LinkToken(text) = %q, %v; want %q", got, ok, token)
 				}
 				if c.msg.To != "bob@example.com" || c.msg.Subject == "" {
@@ -131,23 +131,23 @@ func TestMailTemplatesBadPublicURL(t *testing.T) {
 		"https://blog.example.com/?x=1", "https://blog.example.com/#top", "https://user:pw@blog.example.com",
 		"https://blog.example.com/%zz",
 	} {
-		if _, err := services.NewMailTemplates(u); err == nil {
-			t.Errorf("NewMailTemplates(%q) accepted", u)
+		if _, err := mail.NewTemplates(u); err == nil {
+			t.Errorf("NewTemplates(%q) accepted", u)
 		}
 	}
 }
 
 func TestMailTemplatesContent(t *testing.T) {
-	mt, err := services.NewMailTemplates("https://blog.example.com")
+	mt, err := mail.NewTemplates("https://blog.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	const nick = `<script>alert("x")</script>`
-	render := map[string]func() (services.Message, error){
-		"verify":  func() (services.Message, error) { return mt.VerifyEmail("bob@example.com", nick, "tok") },
-		"reset":   func() (services.Message, error) { return mt.PasswordReset("bob@example.com", nick, "tok") },
-		"changed": func() (services.Message, error) { return mt.PasswordChanged("bob@example.com", nick) },
-		"newemail": func() (services.Message, error) {
+	render := map[string]func() (mail.Message, error){
+		"verify":  func() (mail.Message, error) { return mt.VerifyEmail("bob@example.com", nick, "tok") },
+		"reset":   func() (mail.Message, error) { return mt.PasswordReset("bob@example.com", nick, "tok") },
+		"changed": func() (mail.Message, error) { return mt.PasswordChanged("bob@example.com", nick) },
+		"newemail": func() (mail.Message, error) {
 			return mt.EmailChanged("bob@example.com", nick, "alice@new.example.org")
 		},
 	}
@@ -222,7 +222,7 @@ func TestLinkToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := services.LinkToken(tt.text, path)
+			got, ok := mail.LinkToken(tt.text, path)
 			if got != tt.want || ok != tt.ok {
 				t.Fatalf("LinkToken = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
 			}
@@ -231,34 +231,34 @@ func TestLinkToken(t *testing.T) {
 }
 
 func TestSMTPMailerConfig(t *testing.T) {
-	good := services.SMTPConfig{Host: "smtp.example.com", Port: 587, From: "Blog <noreply@example.com>", TLSPolicy: "mandatory"}
+	good := mail.SMTPConfig{Host: "smtp.example.com", Port: 587, From: "Blog <noreply@example.com>", TLSPolicy: "mandatory"}
 	tests := []struct {
 		name   string
-		change func(*services.SMTPConfig)
+		change func(*mail.SMTPConfig)
 		ok     bool
 	}{
-		{"valid", func(*services.SMTPConfig) {}, true},
-		{"default policy", func(c *services.SMTPConfig) { c.TLSPolicy = "" }, true},
-		{"opportunistic", func(c *services.SMTPConfig) { c.TLSPolicy = "opportunistic" }, true},
-		{"implicit TLS port", func(c *services.SMTPConfig) { c.Port = 465 }, true},
-		{"with auth", func(c *services.SMTPConfig) { c.Username, c.Password = "u", "p" }, true},
-		{"no host", func(c *services.SMTPConfig) { c.Host = "" }, false},
-		{"blank host", func(c *services.SMTPConfig) { c.Host = "  " }, false},
-		{"port 0", func(c *services.SMTPConfig) { c.Port = 0 }, false},
-		{"port negative", func(c *services.SMTPConfig) { c.Port = -25 }, false},
-		{"port too big", func(c *services.SMTPConfig) { c.Port = 65536 }, false},
-		{"bad TLS policy", func(c *services.SMTPConfig) { c.TLSPolicy = "sometimes" }, false},
-		{"TLS policy case", func(c *services.SMTPConfig) { c.TLSPolicy = "Mandatory" }, false},
-		{"none on 465", func(c *services.SMTPConfig) { c.Port, c.TLSPolicy = 465, "none" }, false},
-		{"no from", func(c *services.SMTPConfig) { c.From = "" }, false},
-		{"bad from", func(c *services.SMTPConfig) { c.From = "noreply" }, false},
-		{"password without username", func(c *services.SMTPConfig) { c.Password = "p" }, false},
+		{"valid", func(*mail.SMTPConfig) {}, true},
+		{"default policy", func(c *mail.SMTPConfig) { c.TLSPolicy = "" }, true},
+		{"opportunistic", func(c *mail.SMTPConfig) { c.TLSPolicy = "opportunistic" }, true},
+		{"implicit TLS port", func(c *mail.SMTPConfig) { c.Port = 465 }, true},
+		{"with auth", func(c *mail.SMTPConfig) { c.Username, c.Password = "u", "p" }, true},
+		{"no host", func(c *mail.SMTPConfig) { c.Host = "" }, false},
+		{"blank host", func(c *mail.SMTPConfig) { c.Host = "  " }, false},
+		{"port 0", func(c *mail.SMTPConfig) { c.Port = 0 }, false},
+		{"port negative", func(c *mail.SMTPConfig) { c.Port = -25 }, false},
+		{"port too big", func(c *mail.SMTPConfig) { c.Port = 65536 }, false},
+		{"bad TLS policy", func(c *mail.SMTPConfig) { c.TLSPolicy = "sometimes" }, false},
+		{"TLS policy case", func(c *mail.SMTPConfig) { c.TLSPolicy = "Mandatory" }, false},
+		{"none on 465", func(c *mail.SMTPConfig) { c.Port, c.TLSPolicy = 465, "none" }, false},
+		{"no from", func(c *mail.SMTPConfig) { c.From = "" }, false},
+		{"bad from", func(c *mail.SMTPConfig) { c.From = "noreply" }, false},
+		{"password without username", func(c *mail.SMTPConfig) { c.Password = "p" }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := good
 			tt.change(&cfg)
-			m, err := services.NewSMTPMailer(cfg)
+			m, err := mail.NewSMTPMailer(cfg)
 			if tt.ok && (err != nil || m == nil) {
 				t.Fatalf("NewSMTPMailer: %v", err)
 			}
@@ -392,13 +392,13 @@ func (f *fakeSMTP) waitHangUp(t *testing.T) {
 
 func TestSMTPMailerSendsMultipart(t *testing.T) {
 	srv := startFakeSMTP(t)
-	mailer, err := services.NewSMTPMailer(services.SMTPConfig{
+	mailer, err := mail.NewSMTPMailer(mail.SMTPConfig{
 		Host: "127.0.0.1", Port: srv.port, From: "Blog <noreply@example.com>", TLSPolicy: "none", Timeout: 5 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt, err := services.NewMailTemplates("https://blog.example.com")
+	mt, err := mail.NewTemplates("https://blog.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,20 +467,20 @@ func TestSMTPMailerSendsMultipart(t *testing.T) {
 	if normalize(parts["text/html"]) != normalize(msg.HTML) {
 		t.Errorf("html part:\n%s\nwant:\n%s", parts["text/html"], msg.HTML)
 	}
-	if tok, ok := services.LinkToken(parts["text/plain"], "/blogapi/email/verify"); !ok || tok != "tok-123" {
+	if tok, ok := mail.LinkToken(parts["text/plain"], "/blogapi/email/verify"); !ok || tok != "tok-123" {
 		t.Errorf("LinkToken on the delivered text = %q, %v", tok, ok)
 	}
 }
 
 func TestSMTPMailerErrors(t *testing.T) {
 	srv := startFakeSMTP(t)
-	cfg := services.SMTPConfig{Host: "127.0.0.1", Port: srv.port, From: "noreply@example.com", TLSPolicy: "none", Timeout: 5 * time.Second}
-	plain, err := services.NewSMTPMailer(cfg)
+	cfg := mail.SMTPConfig{Host: "127.0.0.1", Port: srv.port, From: "noreply@example.com", TLSPolicy: "none", Timeout: 5 * time.Second}
+	plain, err := mail.NewSMTPMailer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.TLSPolicy = "mandatory"
-	strict, err := services.NewSMTPMailer(cfg)
+	strict, err := mail.NewSMTPMailer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,22 +490,22 @@ func TestSMTPMailerErrors(t *testing.T) {
 	}
 	cfg.TLSPolicy, cfg.Port = "none", closedLn.Addr().(*net.TCPAddr).Port
 	_ = closedLn.Close()
-	unreachable, err := services.NewSMTPMailer(cfg)
+	unreachable, err := mail.NewSMTPMailer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	ok := services.Message{To: "bob@example.com", Subject: "s", Text: "t"}
+	ok := mail.Message{To: "bob@example.com", Subject: "s", Text: "t"}
 	tests := []struct {
 		name      string
-		mailer    *services.SMTPMailer
-		msg       services.Message
+		mailer    *mail.SMTPMailer
+		msg       mail.Message
 		connected bool // the fake server saw a connection
 	}{
-		{"recipient refused", plain, services.Message{To: "reject@example.com", Subject: "s", Text: "t"}, true},
+		{"recipient refused", plain, mail.Message{To: "reject@example.com", Subject: "s", Text: "t"}, true},
 		{"STARTTLS required but not offered", strict, ok, true},
-		{"bad recipient", plain, services.Message{To: "bob", Subject: "s", Text: "t"}, false},
-		{"no text", plain, services.Message{To: "bob@example.com", Subject: "s"}, false},
+		{"bad recipient", plain, mail.Message{To: "bob", Subject: "s", Text: "t"}, false},
+		{"no text", plain, mail.Message{To: "bob@example.com", Subject: "s"}, false},
 		{"nobody listening", unreachable, ok, false},
 	}
 	for _, tt := range tests {

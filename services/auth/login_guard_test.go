@@ -1,4 +1,4 @@
-package services_test
+package auth_test
 
 import (
 	"context"
@@ -13,12 +13,13 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models/dbtest"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
-func newGuard(t *testing.T) (*services.LoginGuard, *dbtest.Clock) {
+func newGuard(t *testing.T) (*auth.LoginGuard, *dbtest.Clock) {
 	t.Helper()
 	clock := dbtest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
-	g := services.NewLoginGuard(services.LoginGuardConfig{
+	g := auth.NewLoginGuard(auth.LoginGuardConfig{
 		CaptchaAfter: 3, LockAfter: 10, Window: 15 * time.Minute, Now: clock.Now,
 	}, dbtest.New(t).LoginAttempts)
 	return g, clock
@@ -26,10 +27,10 @@ func newGuard(t *testing.T) (*services.LoginGuard, *dbtest.Clock) {
 
 // failN makes n attempts that fail (Attempt without Succeeded), ignoring
 // the captcha requests and locks they run into.
-func failN(t *testing.T, g *services.LoginGuard, n int, key, ip string) {
+func failN(t *testing.T, g *auth.LoginGuard, n int, key, ip string) {
 	t.Helper()
 	for range n {
-		if _, err := g.Attempt(context.Background(), key, ip); err != nil && !errors.Is(err, services.ErrTooManyFailedLogins) {
+		if _, err := g.Attempt(context.Background(), key, ip); err != nil && !errors.Is(err, auth.ErrTooManyFailedLogins) {
 			t.Fatal(err)
 		}
 	}
@@ -39,7 +40,7 @@ func failN(t *testing.T, g *services.LoginGuard, n int, key, ip string) {
 // of the account, or of the client IP, needs a captcha.
 func TestLoginGuardCaptchaThreshold(t *testing.T) {
 	const ipA, ipB = "192.0.2.10", "198.51.100.20"
-	alice := services.GuardKeyTyped("Alice")
+	alice := auth.GuardKeyTyped("Alice")
 	cases := []struct {
 		name     string
 		failures int    // by alice from ipA
@@ -51,7 +52,7 @@ func TestLoginGuardCaptchaThreshold(t *testing.T) {
 		{"two failures: no captcha yet", 2, alice, ipA, false},
 		{"three failures: captcha", 3, alice, ipA, true},
 		{"three failures, account tried from elsewhere", 3, alice, ipB, true},
-		{"typed account compared lower-cased", 3, services.GuardKeyTyped("ALICE"), ipB, true},
+		{"typed account compared lower-cased", 3, auth.GuardKeyTyped("ALICE"), ipB, true},
 		{"three failures, another account from the same IP", 3, "bob", ipA, true},
 		{"two failures, another account from the same IP", 2, "bob", ipA, false},
 		{"three failures, another account from another IP", 3, "bob", ipB, false},
@@ -97,7 +98,7 @@ func TestLoginGuardConcurrent(t *testing.T) {
 		wg.Go(func() {
 			need, err := g.Attempt(context.Background(), "acct:target", "192.0.2.200")
 			switch {
-			case errors.Is(err, services.ErrTooManyFailedLogins):
+			case errors.Is(err, auth.ErrTooManyFailedLogins):
 				locked.Add(1)
 			case err != nil:
 				t.Error(err)
@@ -133,7 +134,7 @@ func TestLoginGuardLock(t *testing.T) {
 	if env := response.Of(err); env.Code != response.CodeTooManyRequests || env.Msg != "too many failed logins; retry later" {
 		t.Fatalf("after 10 failures: %v, want 429", err)
 	}
-	if !errors.Is(err, services.ErrTooManyFailedLogins) {
+	if !errors.Is(err, auth.ErrTooManyFailedLogins) {
 		t.Fatalf("errors.Is(%v, ErrTooManyFailedLogins) = false", err)
 	}
 	if want := 15*time.Minute - 100*time.Second; retryAfter(err) != want {
@@ -145,7 +146,7 @@ func TestLoginGuardLock(t *testing.T) {
 	}
 
 	clock.Advance(15*time.Minute - 100*time.Second - time.Millisecond)
-	if _, err := g.Attempt(ctx, carol, ip); !errors.Is(err, services.ErrTooManyFailedLogins) {
+	if _, err := g.Attempt(ctx, carol, ip); !errors.Is(err, auth.ErrTooManyFailedLogins) {
 		t.Fatalf("last instant of the window: %v, want still locked", err)
 	} else if retryAfter(err) != time.Second {
 		t.Fatalf("RetryAfter at the end of the window = %v, want the 1 s floor", retryAfter(err))
@@ -228,8 +229,8 @@ func TestLoginGuardUncheckedTakesBack(t *testing.T) {
 
 func TestLoginGuardLongAccountInput(t *testing.T) {
 	long := strings.Repeat("x", 100_000)
-	k := services.GuardKeyTyped(long)
-	if len(k) > 100 || k != services.GuardKeyTyped(strings.ToUpper(long)) || k == services.GuardKeyTyped(long[1:]) {
+	k := auth.GuardKeyTyped(long)
+	if len(k) > 100 || k != auth.GuardKeyTyped(strings.ToUpper(long)) || k == auth.GuardKeyTyped(long[1:]) {
 		t.Fatalf("long input key %q", k)
 	}
 }
@@ -269,7 +270,7 @@ func TestClientNetwork(t *testing.T) {
 		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
 		{"not-an-ip", "not-an-ip"},
 	} {
-		if got := services.ClientNetwork(tc.ip); got != tc.want {
+		if got := auth.ClientNetwork(tc.ip); got != tc.want {
 			t.Errorf("ClientNetwork(%q) = %q, want %q", tc.ip, got, tc.want)
 		}
 	}

@@ -1,4 +1,8 @@
-package services
+// Package auth holds who a caller is: JWT access and refresh tokens,
+// sessions, argon2id password hashing, the brute-force login guard, the
+// RSA transport of password fields, and the Principal of an authenticated
+// request. The account rules that use them are services/account.
+package auth
 
 import (
 	"crypto/rand"

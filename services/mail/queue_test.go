@@ -1,4 +1,4 @@
-package services
+package mail
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ func TestMailQueue(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	outbox := dbtest.New(t).Outbox
-	q := NewMailQueue(NewLogMailer(logger, outbox, time.Now), logger)
+	q := NewQueue(NewLogMailer(logger, outbox, time.Now), logger)
 	ctx := context.Background()
 
 	msg := Message{To: "reader@example.com", Subject: "Hello", Text: "text body", HTML: "<p>html</p>"}
@@ -52,7 +52,7 @@ func TestMailQueue(t *testing.T) {
 func TestMailQueueFull(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	q := NewMailQueue(NewLogMailer(logger, nil, time.Now), logger)
+	q := NewQueue(NewLogMailer(logger, nil, time.Now), logger)
 	started, release := make(chan struct{}), make(chan struct{})
 	q.EnqueueJob(context.Background(), func(context.Context) (Message, bool, error) {
 		close(started)
@@ -80,7 +80,7 @@ func TestMailQueueFull(t *testing.T) {
 func TestMailQueueCloseBounded(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	q := NewMailQueue(NewLogMailer(logger, nil, time.Now), logger)
+	q := NewQueue(NewLogMailer(logger, nil, time.Now), logger)
 	release := make(chan struct{})
 	defer close(release)
 	q.EnqueueJob(context.Background(), func(context.Context) (Message, bool, error) {

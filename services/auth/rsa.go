@@ -1,4 +1,4 @@
-package services
+package auth
 
 import (
 	"crypto/rand"
@@ -23,6 +23,10 @@ const (
 	// "≥ 2048 bits"); it is also the size generated.
 	transportKeyMinBits = 2048
 )
+
+// PasswordEncRSA is the password_enc value meaning password fields are
+// base64 RSA-OAEP-SHA256 ciphertexts of the md5 hex (seeds 000, 003).
+const PasswordEncRSA = "rsa-oaep-sha256"
 
 // ErrPasswordUndecryptable is the one answer to any ciphertext that does not
 // yield an md5 hex password, so a client learns nothing about why.

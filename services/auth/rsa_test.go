@@ -1,4 +1,4 @@
-package services_test
+package auth_test
 
 import (
 	"crypto/rand"
@@ -13,12 +13,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 const md5OfSecret = "5ebe2294ecd0e0f08eab7690d2a6ee69" // md5("secret")
 
-func publicKeyOf(t *testing.T, p *services.PasswordTransport) *rsa.PublicKey {
+func publicKeyOf(t *testing.T, p *auth.PasswordTransport) *rsa.PublicKey {
 	t.Helper()
 	pemText := p.PublicKeyPEM()
 	if !strings.HasPrefix(pemText, "-----BEGIN PUBLIC KEY-----\n") {
@@ -59,7 +59,7 @@ func writeKey(t *testing.T, dir, name, pemType string, der []byte) string {
 
 func TestTransportGeneratedOnceAndReloaded(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data") // created on demand
-	p1, err := services.LoadOrCreatePasswordTransport("", dir)
+	p1, err := auth.LoadOrCreatePasswordTransport("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestTransportGeneratedOnceAndReloaded(t *testing.T) {
 	if bits := publicKeyOf(t, p1).N.BitLen(); bits != 2048 {
 		t.Errorf("generated key has %d bits, want 2048", bits)
 	}
-	p2, err := services.LoadOrCreatePasswordTransport("", dir)
+	p2, err := auth.LoadOrCreatePasswordTransport("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestTransportConcurrentStartShareOneKey(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			p, err := services.LoadOrCreatePasswordTransport("", dir)
+			p, err := auth.LoadOrCreatePasswordTransport("", dir)
 			errs[i] = err
 			if err == nil {
 				pems[i] = p.PublicKeyPEM()
@@ -119,7 +119,7 @@ func TestTransportConcurrentStartShareOneKey(t *testing.T) {
 			t.Fatalf("instance %d has another key than instance 0", i)
 		}
 	}
-	p, err := services.LoadOrCreatePasswordTransport("", dir)
+	p, err := auth.LoadOrCreatePasswordTransport("", dir)
 	if err != nil || p.PublicKeyPEM() != pems[0] {
 		t.Fatalf("key on disk differs from the one the instances use (err %v)", err)
 	}
@@ -170,7 +170,7 @@ func TestTransportKeyFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// dataDir is set too: an explicit file must never fall back to it.
 			dataDir := t.TempDir()
-			p, err := services.LoadOrCreatePasswordTransport(tt.path, dataDir)
+			p, err := auth.LoadOrCreatePasswordTransport(tt.path, dataDir)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("loaded, want an error")
@@ -196,19 +196,19 @@ func TestTransportGarbageInDataDirIsNotOverwritten(t *testing.T) {
 	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := services.LoadOrCreatePasswordTransport("", dir); err == nil {
+	if _, err := auth.LoadOrCreatePasswordTransport("", dir); err == nil {
 		t.Fatal("garbage key file accepted")
 	}
 	if b, _ := os.ReadFile(path); string(b) != "garbage" {
 		t.Fatal("existing key file was overwritten")
 	}
-	if _, err := services.LoadOrCreatePasswordTransport("", ""); err == nil {
+	if _, err := auth.LoadOrCreatePasswordTransport("", ""); err == nil {
 		t.Fatal("no key file and no data dir accepted")
 	}
 }
 
 func TestTransportDecrypt(t *testing.T) {
-	p, err := services.LoadOrCreatePasswordTransport("", t.TempDir())
+	p, err := auth.LoadOrCreatePasswordTransport("", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestTransportDecrypt(t *testing.T) {
 				}
 				return
 			}
-			if err != services.ErrPasswordUndecryptable {
+			if err != auth.ErrPasswordUndecryptable {
 				t.Fatalf("Decrypt = %q, %v; want exactly ErrPasswordUndecryptable (no cause)", got, err)
 			}
 			if got != "" {

@@ -1,4 +1,9 @@
-package services
+// Package account holds the use-cases of a user's account: registration,
+// login and logout, token renewal, the profile, password change and reset,
+// and email verification. Tokens, sessions, password hashing and the login
+// guard are services/auth; the captcha is services/captcha; mail is
+// services/mail.
+package account
 
 import (
 	"context"
@@ -13,6 +18,10 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/mail"
 )
 
 // Lifetimes of mailed tokens (issue 3).
@@ -32,44 +41,52 @@ type EmailTokenStore interface {
 	DeleteForUser(ctx context.Context, userID, kind string) error
 }
 
-// AccountService holds the account lifecycle after registration: profile,
-// password change, email verification, forgotten passwords (issue 3;
-// seeds 001 and 003).
-type AccountService struct {
+// Service holds the rules of accounts, from registration to deletion:
+// registration and the account-name check, login, renewal and logout, the
+// user-status part of authentication, the profile, password change and
+// reset, and email verification.
+type Service struct {
 	users     UserStore
 	tokens    EmailTokenStore
-	sessions  *SessionService
-	hasher    *PasswordHasher
-	captcha   *CaptchaService
-	guard     *LoginGuard
-	transport *PasswordTransport
-	mail      *MailQueue
-	templates *MailTemplates
+	sessions  *auth.SessionService
+	hasher    *auth.PasswordHasher
+	captcha   *captcha.Service
+	guard     *auth.LoginGuard
+	transport *auth.PasswordTransport
+	mail      *mail.Queue
+	templates *mail.Templates
+	observer  Observer
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
 }
 
-// AccountDeps are the collaborators of AccountService (Transport may be nil).
-type AccountDeps struct {
+// Deps are the collaborators of Service. Transport may be nil (no RSA
+// password transport); Mail nil sends no mail (then Tokens and Templates
+// are not used either); Observer nil observes nothing.
+type Deps struct {
 	Users     UserStore
 	Tokens    EmailTokenStore
-	Sessions  *SessionService
-	Hasher    *PasswordHasher
-	Captcha   *CaptchaService
-	Guard     *LoginGuard
-	Transport *PasswordTransport
-	Mail      *MailQueue
-	Templates *MailTemplates
-	Logger    *slog.Logger
-	Now       func() time.Time
+	Sessions  *auth.SessionService
+	Hasher    *auth.PasswordHasher
+	Captcha   *captcha.Service
+	Guard     *auth.LoginGuard
+	Transport *auth.PasswordTransport
+	Mail      *mail.Queue
+	Templates *mail.Templates
+	// Observer counts login outcomes.
+	Observer Observer
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// AccessTTL is reported to clients as expiresIn (seconds).
 	AccessTTL time.Duration
 }
 
-// NewAccountService returns the account service.
-func NewAccountService(d AccountDeps) *AccountService {
-	return &AccountService{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
-		transport: d.Transport, mail: d.Mail, templates: d.Templates, logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL}
+// New returns the account service.
+func New(d Deps) *Service {
+	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
+		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), logger: d.Logger, now: d.Now,
+		accessTTL: d.AccessTTL}
 }
 
 // newMailToken returns a token of 32 random bytes (base64url) and the hex
@@ -97,13 +114,13 @@ func validMailToken(token string) bool {
 }
 
 // SendVerification mails u a link that verifies u.Email (24 h,
-// single-use). It implements EmailVerifier for registration.
-func (s *AccountService) SendVerification(ctx context.Context, u models.User) error {
+// single-use); registration calls it.
+func (s *Service) SendVerification(ctx context.Context, u models.User) error {
 	token, id := newMailToken()
 	now := s.now()
 	if err := s.tokens.Create(ctx, models.EmailToken{ID: id, Kind: models.TokenEmailVerify, UserID: u.ID.Hex(),
 		Email: u.Email, CreatedAt: now, ExpiresAt: now.Add(VerifyTokenTTL)}); err != nil {
-		return storeUnavailable(err)
+		return services.Unavailable(err)
 	}
 	m, err := s.templates.VerifyEmail(u.Email, u.Nick, token)
 	if err != nil {
@@ -134,7 +151,7 @@ var (
 // verified and a pending user becomes normal. 400 for an invalid, used or
 // expired token or one sent to an address the user no longer has; 404
 // when the user is gone.
-func (s *AccountService) VerifyEmail(ctx context.Context, token string) (models.User, error) {
+func (s *Service) VerifyEmail(ctx context.Context, token string) (models.User, error) {
 	if !validMailToken(token) {
 		return models.User{}, ErrMailTokenInvalid
 	}
@@ -143,7 +160,7 @@ func (s *AccountService) VerifyEmail(ctx context.Context, token string) (models.
 		return models.User{}, ErrMailTokenInvalid
 	}
 	if err != nil {
-		return models.User{}, storeUnavailable(err)
+		return models.User{}, services.Unavailable(err)
 	}
 	u, err := s.userByHex(ctx, t.UserID)
 	if err != nil {
@@ -167,7 +184,7 @@ func (s *AccountService) VerifyEmail(ctx context.Context, token string) (models.
 
 // ResendVerification mails the caller a new verification link. 400 when
 // the email is already verified.
-func (s *AccountService) ResendVerification(ctx context.Context, p Principal) error {
+func (s *Service) ResendVerification(ctx context.Context, p auth.Principal) error {
 	if p.User.EmailVerified {
 		return ErrEmailVerified
 	}
@@ -189,12 +206,12 @@ type ProfileInput struct {
 // password (401 when wrong), becomes unverified, gets a verification mail,
 // and the old address is told; links mailed to the old address
 // (verification, password reset) stop working. 409 when the email is taken.
-func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in ProfileInput, ip string) (models.User, error) {
+func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in ProfileInput, ip string) (models.User, error) {
 	var up models.UserUpdate
 	if in.Nick != nil {
 		nick := strings.TrimSpace(*in.Nick)
 		if nick == "" {
-			return models.User{}, Invalid("nick", "must not be empty")
+			return models.User{}, services.Invalid("nick", "must not be empty")
 		}
 		if err := ValidateNick(nick); err != nil {
 			return models.User{}, err
@@ -241,7 +258,7 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 // tells the old address, and mails the new one a verification link. The
 // change is committed, so a failure here is logged, not answered: the user
 // can ask for a new link (resend).
-func (s *AccountService) afterEmailChange(ctx context.Context, oldEmail string, u models.User) {
+func (s *Service) afterEmailChange(ctx context.Context, oldEmail string, u models.User) {
 	for _, kind := range []string{models.TokenEmailVerify, models.TokenPasswordReset} {
 		if err := s.tokens.DeleteForUser(ctx, u.ID.Hex(), kind); err != nil {
 			s.logger.ErrorContext(ctx, "email change: old links not revoked", "kind", kind, "err", err.Error())
@@ -261,7 +278,7 @@ func validateAvatar(avatar string) error {
 	if avatar == "" {
 		return nil
 	}
-	bad := Invalid("avatar", "must be an http(s) URL of at most 512 characters")
+	bad := services.Invalid("avatar", "must be an http(s) URL of at most 512 characters")
 	if len([]rune(avatar)) > AvatarMaxLen {
 		return bad
 	}
@@ -284,7 +301,7 @@ type PasswordChangeInput struct {
 // ends every session of the user, the caller's included, and starts a new
 // one whose pair it returns (seed 003: 修改成功后需要分配新的token). The
 // user is told by mail.
-func (s *AccountService) ChangePassword(ctx context.Context, p Principal, in PasswordChangeInput, userAgent, ip string) (LoginResult, error) {
+func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, in PasswordChangeInput, userAgent, ip string) (LoginResult, error) {
 	newPw, err := decodePassword(s.transport, in.PasswordEnc, "password", in.Password)
 	if err != nil {
 		return LoginResult{}, err
@@ -318,21 +335,21 @@ type ForgotInput struct {
 // and captcha checks, the lookup, the token and the mail all happen in the
 // mail queue, so the answer and its cost are the same either way. Errors
 // only for the input (400) and the captcha.
-func (s *AccountService) ForgotPassword(ctx context.Context, in ForgotInput) error {
+func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 	email, account := strings.TrimSpace(in.Email), strings.TrimSpace(in.Account)
 	if email == "" && account == "" {
 		return ErrEmailOrAccountRequired
 	}
 	if len(email) > EmailMaxLen {
-		return Invalid("email", "is not a valid address")
+		return services.Invalid("email", "is not a valid address")
 	}
 	if len(account) > EmailMaxLen {
-		return Invalid("account", "is too long")
+		return services.Invalid("account", "is too long")
 	}
 	if err := s.captcha.Verify(ctx, in.CaptchaID, in.Captcha); err != nil {
 		return err
 	}
-	s.mail.EnqueueJob(ctx, func(ctx context.Context) (Message, bool, error) {
+	s.mail.EnqueueJob(ctx, func(ctx context.Context) (mail.Message, bool, error) {
 		return s.resetMail(ctx, email, account)
 	})
 	return nil
@@ -341,7 +358,7 @@ func (s *AccountService) ForgotPassword(ctx context.Context, in ForgotInput) err
 // resetMail looks the user up, stores a reset token and renders its mail;
 // false when there is no such user. It runs in the mail queue, so the
 // forgot-password answer neither waits for it nor shows its outcome.
-func (s *AccountService) resetMail(ctx context.Context, email, account string) (Message, bool, error) {
+func (s *Service) resetMail(ctx context.Context, email, account string) (mail.Message, bool, error) {
 	var u models.User
 	var err error
 	if email != "" {
@@ -350,20 +367,20 @@ func (s *AccountService) resetMail(ctx context.Context, email, account string) (
 		u, err = s.users.ByAccount(ctx, account)
 	}
 	if errors.Is(err, models.ErrNotFound) {
-		return Message{}, false, nil
+		return mail.Message{}, false, nil
 	}
 	if err != nil {
-		return Message{}, false, err
+		return mail.Message{}, false, err
 	}
 	token, id := newMailToken()
 	now := s.now()
 	if err := s.tokens.Create(ctx, models.EmailToken{ID: id, Kind: models.TokenPasswordReset, UserID: u.ID.Hex(),
 		Email: u.Email, CreatedAt: now, ExpiresAt: now.Add(ResetTokenTTL)}); err != nil {
-		return Message{}, false, err
+		return mail.Message{}, false, err
 	}
 	m, err := s.templates.PasswordReset(u.Email, u.Nick, token)
 	if err != nil {
-		return Message{}, false, err
+		return mail.Message{}, false, err
 	}
 	return m, true, nil
 }
@@ -377,7 +394,7 @@ type ResetCheck struct {
 
 // CheckResetToken says whether a reset token can still be used, without
 // using it.
-func (s *AccountService) CheckResetToken(ctx context.Context, token string) (ResetCheck, error) {
+func (s *Service) CheckResetToken(ctx context.Context, token string) (ResetCheck, error) {
 	if !validMailToken(token) {
 		return ResetCheck{}, nil
 	}
@@ -386,7 +403,7 @@ func (s *AccountService) CheckResetToken(ctx context.Context, token string) (Res
 		return ResetCheck{}, nil
 	}
 	if err != nil {
-		return ResetCheck{}, storeUnavailable(err)
+		return ResetCheck{}, services.Unavailable(err)
 	}
 	return ResetCheck{Valid: true, ExpiresAt: t.ExpiresAt.UnixMilli()}, nil
 }
@@ -406,7 +423,7 @@ type ResetInput struct {
 // token is invalid, used or expired, 404 when the user is gone. Every
 // session of the user ends, the user's other reset links stop working and
 // the user is told by mail. Nobody is logged in.
-func (s *AccountService) ResetPassword(ctx context.Context, in ResetInput) error {
+func (s *Service) ResetPassword(ctx context.Context, in ResetInput) error {
 	pw, err := decodePassword(s.transport, in.PasswordEnc, "password", in.Password)
 	if err != nil {
 		return err
@@ -423,7 +440,7 @@ func (s *AccountService) ResetPassword(ctx context.Context, in ResetInput) error
 		return ErrMailTokenInvalid
 	}
 	if err != nil {
-		return storeUnavailable(err)
+		return services.Unavailable(err)
 	}
 	u, err := s.userByHex(ctx, t.UserID)
 	if err != nil {
@@ -436,7 +453,7 @@ func (s *AccountService) ResetPassword(ctx context.Context, in ResetInput) error
 	return nil
 }
 
-func (s *AccountService) setPassword(ctx context.Context, id, md5hex, reason string) error {
+func (s *Service) setPassword(ctx context.Context, id, md5hex, reason string) error {
 	hash, err := s.hasher.Hash(ctx, md5hex)
 	if err != nil {
 		return err
@@ -448,7 +465,7 @@ func (s *AccountService) setPassword(ctx context.Context, id, md5hex, reason str
 		return err
 	}
 	if err := s.tokens.DeleteForUser(ctx, id, models.TokenPasswordReset); err != nil {
-		return storeUnavailable(err)
+		return services.Unavailable(err)
 	}
 	if _, err := s.users.Update(ctx, id, models.UserUpdate{PasswordHash: &hash}); err != nil {
 		return s.userErr(err)
@@ -456,7 +473,7 @@ func (s *AccountService) setPassword(ctx context.Context, id, md5hex, reason str
 	return nil
 }
 
-func (s *AccountService) tellPasswordChanged(ctx context.Context, u models.User) {
+func (s *Service) tellPasswordChanged(ctx context.Context, u models.User) {
 	m, err := s.templates.PasswordChanged(u.Email, u.Nick)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "password-changed mail", "err", err.Error())
@@ -470,12 +487,12 @@ func (s *AccountService) tellPasswordChanged(ctx context.Context, u models.User)
 // The check counts against the user's brute-force budget, shared with
 // login, so a stolen access token cannot guess the password without limit:
 // 429 once the account is locked.
-func (s *AccountService) checkPassword(ctx context.Context, u models.User, enc, field, value, ip string) error {
+func (s *Service) checkPassword(ctx context.Context, u models.User, enc, field, value, ip string) error {
 	pw, err := decodePassword(s.transport, enc, field, value)
 	if err != nil {
 		return err
 	}
-	key := GuardKeyUser(u)
+	key := auth.GuardKeyUser(u)
 	if _, err := s.guard.Attempt(ctx, key, ip); err != nil {
 		return err
 	}
@@ -492,7 +509,7 @@ func (s *AccountService) checkPassword(ctx context.Context, u models.User, enc, 
 	return s.guard.Succeeded(ctx, key, ip)
 }
 
-func (s *AccountService) userByHex(ctx context.Context, hexID string) (models.User, error) {
+func (s *Service) userByHex(ctx context.Context, hexID string) (models.User, error) {
 	u, err := s.users.ByID(ctx, hexID)
 	if err != nil {
 		return models.User{}, s.userErr(err)
@@ -500,9 +517,9 @@ func (s *AccountService) userByHex(ctx context.Context, hexID string) (models.Us
 	return u, nil
 }
 
-func (s *AccountService) userErr(err error) error {
+func (s *Service) userErr(err error) error {
 	if errors.Is(err, models.ErrNotFound) {
 		return ErrUserGone
 	}
-	return storeUnavailable(err)
+	return services.Unavailable(err)
 }

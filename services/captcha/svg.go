@@ -1,4 +1,4 @@
-package services
+package captcha
 
 import (
 	crand "crypto/rand"
@@ -45,11 +45,11 @@ type captchaSVGOutline struct {
 	capH float64 // the font's cap height (of "H"), em
 }
 
-// CaptchaRenderer draws captcha text as a vector SVG document (SPEC §6).
+// Renderer draws captcha text as a vector SVG document (SPEC §6).
 // Safe for concurrent use.
-type CaptchaRenderer struct {
+type Renderer struct {
 	// outlines[c] is character c in every loaded font that has it;
-	// immutable after NewCaptchaRenderer.
+	// immutable after NewRenderer.
 	outlines [128][]captchaSVGOutline
 	// scratch holds *captchaSVGScratch, used by one call at a time.
 	scratch sync.Pool
@@ -87,12 +87,12 @@ type captchaSVGBox struct {
 	minX, minY, maxX, maxY float64
 }
 
-// NewCaptchaRenderer loads base64Captcha's embedded fonts and caches the
+// NewRenderer loads base64Captcha's embedded fonts and caches the
 // outline of every drawable character (a few ms, once). Only the plainly
 // readable Latin fonts are used: the sketched and 3D ones cost kilobytes
 // of path data per glyph, DeborahFancyDress draws 1 and X as ornaments,
 // and the Chinese one has no Latin style.
-func NewCaptchaRenderer() (r *CaptchaRenderer, err error) {
+func NewRenderer() (r *Renderer, err error) {
 	defer func() {
 		// base64Captcha panics when an embedded font fails to parse.
 		if p := recover(); p != nil {
@@ -104,7 +104,7 @@ func NewCaptchaRenderer() (r *CaptchaRenderer, err error) {
 		"fonts/Comismsh.ttf",
 		"fonts/actionj.ttf",
 	})
-	r = &CaptchaRenderer{}
+	r = &Renderer{}
 	r.scratch.New = func() any {
 		var seed [32]byte
 		_, _ = crand.Read(seed[:]) // never fails since Go 1.24
@@ -448,7 +448,7 @@ func appendSVGContour(b []byte, x, y int, data []byte) []byte {
 //
 // An error only for empty text, a character it cannot draw, or a
 // non-positive size.
-func (r *CaptchaRenderer) RenderSVG(text string, width, height int) ([]byte, error) {
+func (r *Renderer) RenderSVG(text string, width, height int) ([]byte, error) {
 	if width <= 0 || height <= 0 {
 		return nil, fmt.Errorf("captcha svg: size %d×%d must be positive", width, height)
 	}
@@ -466,7 +466,7 @@ func (r *CaptchaRenderer) RenderSVG(text string, width, height int) ([]byte, err
 	return r.appendSVG(make([]byte, 0, 768+400*len(text)), sc, text, width, height), nil
 }
 
-func (r *CaptchaRenderer) appendSVG(b []byte, sc *captchaSVGScratch, text string, width, height int) []byte {
+func (r *Renderer) appendSVG(b []byte, sc *captchaSVGScratch, text string, width, height int) []byte {
 	rng := sc.rng
 	W, H := float64(width), float64(height)
 	b = append(b, `<svg xmlns="http://www.w3.org/2000/svg" width="`...)

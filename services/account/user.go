@@ -1,16 +1,18 @@
-package services
+package account
 
 import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 )
 
 // UserStore is what the user service needs from storage; models.UserStore
@@ -35,57 +37,6 @@ const (
 	NickDefaultPrefix = "新用户-"
 )
 
-// PasswordEncRSA is the password_enc value meaning password fields are
-// base64 RSA-OAEP-SHA256 ciphertexts of the md5 hex (seeds 000, 003).
-const PasswordEncRSA = "rsa-oaep-sha256"
-
-// UserService holds the rules of accounts: registration, login, the
-// user centre and the user-status part of authentication.
-type UserService struct {
-	users     UserStore
-	hasher    *PasswordHasher
-	captcha   *CaptchaService
-	sessions  *SessionService
-	guard     *LoginGuard
-	transport *PasswordTransport
-	verifier  EmailVerifier
-	observer  Observer
-	logger    *slog.Logger
-	now       func() time.Time
-	accessTTL time.Duration
-}
-
-// EmailVerifier starts email verification for a user (issue 3): it sends
-// the verification mail. A failure to send is logged by the implementation
-// and does not undo the registration.
-type EmailVerifier interface {
-	SendVerification(ctx context.Context, u models.User) error
-}
-
-// UserDeps are the collaborators of UserService. Transport and Verifier
-// may be nil (no RSA transport, no verification mail).
-type UserDeps struct {
-	Users     UserStore
-	Hasher    *PasswordHasher
-	Captcha   *CaptchaService
-	Sessions  *SessionService
-	Guard     *LoginGuard
-	Transport *PasswordTransport
-	Verifier  EmailVerifier
-	// Observer counts login outcomes (nil: none).
-	Observer Observer
-	Logger   *slog.Logger
-	Now      func() time.Time
-	// AccessTTL is reported to clients as expiresIn (seconds).
-	AccessTTL time.Duration
-}
-
-// NewUserService returns the user service.
-func NewUserService(d UserDeps) *UserService {
-	return &UserService{users: d.Users, hasher: d.Hasher, captcha: d.Captcha, sessions: d.Sessions,
-		guard: d.Guard, transport: d.Transport, verifier: d.Verifier, observer: orNop(d.Observer), logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL}
-}
-
 // RegisterInput is the body of POST /blogapi/reg (seed 004 用户注册). Only
 // these fields are read: type, level, status and emailVerified cannot be
 // set by a client (SPEC §5).
@@ -103,7 +54,7 @@ type RegisterInput struct {
 // with an argon2id hash of the md5 password and returns it. Errors: 400
 // for a field (named in Fields) or the captcha, 409 "account is already
 // registered" / "email is already registered" (ignoring case).
-func (s *UserService) Register(ctx context.Context, in RegisterInput) (models.User, error) {
+func (s *Service) Register(ctx context.Context, in RegisterInput) (models.User, error) {
 	if err := ValidateAccount(in.Account); err != nil {
 		return models.User{}, err
 	}
@@ -145,10 +96,10 @@ func (s *UserService) Register(ctx context.Context, in RegisterInput) (models.Us
 	case errors.Is(err, models.ErrDuplicateEmail):
 		return models.User{}, ErrEmailTaken
 	case err != nil:
-		return models.User{}, storeUnavailable(err)
+		return models.User{}, services.Unavailable(err)
 	}
-	if s.verifier != nil {
-		_ = s.verifier.SendVerification(ctx, u)
+	if s.mail != nil {
+		_ = s.SendVerification(ctx, u)
 	}
 	return u, nil
 }
@@ -161,13 +112,13 @@ type AccountAvailability struct {
 
 // CheckAccount says whether account is valid and free (ignoring case). An
 // invalid account is a 400, so the SPA can show the rule.
-func (s *UserService) CheckAccount(ctx context.Context, account string) (AccountAvailability, error) {
+func (s *Service) CheckAccount(ctx context.Context, account string) (AccountAvailability, error) {
 	if err := ValidateAccount(account); err != nil {
 		return AccountAvailability{}, err
 	}
 	taken, err := s.users.AccountExists(ctx, account)
 	if err != nil {
-		return AccountAvailability{}, storeUnavailable(err)
+		return AccountAvailability{}, services.Unavailable(err)
 	}
 	return AccountAvailability{Account: account, Available: !taken}, nil
 }
@@ -201,16 +152,16 @@ var ErrBadCredentials = errors.New("bad credentials")
 // (reject/freeze → 403 and their sessions end), and starts a session.
 // Errors: 400 input or captcha, 401 ErrBadCredentials, 403, 429 with
 // RetryAfter. The outcome is reported to the Observer.
-func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
+func (s *Service) Login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
 	res, err := s.login(ctx, in, userAgent, ip)
 	s.observer.LoginAttempted(loginOutcome(err))
 	return res, err
 }
 
-func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
+func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
 	account := strings.TrimSpace(in.Account)
 	if account == "" {
-		return LoginResult{}, Invalid("account", "is required")
+		return LoginResult{}, services.Invalid("account", "is required")
 	}
 	if len(account) > EmailMaxLen || !utf8.ValidString(account) {
 		return LoginResult{}, ErrBadCredentials
@@ -228,18 +179,18 @@ func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip st
 	var key string
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		key = GuardKeyTyped(account)
+		key = auth.GuardKeyTyped(account)
 	case err != nil:
-		return LoginResult{}, storeUnavailable(err)
+		return LoginResult{}, services.Unavailable(err)
 	default:
-		key = GuardKeyUser(u)
+		key = auth.GuardKeyUser(u)
 	}
 	captchaRequired, err := s.guard.Attempt(ctx, key, ip)
 	if err != nil {
 		return LoginResult{}, err
 	}
 	if captchaRequired {
-		var err error = ErrCaptchaRequired
+		var err error = captcha.ErrRequired
 		if strings.TrimSpace(in.Captcha) != "" {
 			err = s.captcha.Check(ctx, in.CaptchaID, in.Captcha)
 		}
@@ -280,19 +231,19 @@ func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip st
 }
 
 // newLoginResult is the answer of a login, a renewal or a password change.
-func newLoginResult(p TokenPair, u *models.User, accessTTL time.Duration) LoginResult {
+func newLoginResult(p auth.TokenPair, u *models.User, accessTTL time.Duration) LoginResult {
 	return LoginResult{Token: p.Access, RefreshToken: p.Refresh, ExpiresIn: int64(accessTTL / time.Second), User: u}
 }
 
 // Renew rotates a refresh token into a new pair (SPEC §4) after checking
 // that the user still exists and may log in, so a refused renewal leaves
 // the refresh token as it was.
-func (s *UserService) Renew(ctx context.Context, refreshToken string) (LoginResult, error) {
+func (s *Service) Renew(ctx context.Context, refreshToken string) (LoginResult, error) {
 	if refreshToken == "" {
-		return LoginResult{}, Invalid("refreshToken", "is required")
+		return LoginResult{}, services.Invalid("refreshToken", "is required")
 	}
 	var u models.User
-	pair, err := s.sessions.Renew(ctx, refreshToken, func(claims *Claims) (err error) {
+	pair, err := s.sessions.Renew(ctx, refreshToken, func(claims *auth.Claims) (err error) {
 		u, err = s.activeUser(ctx, claims)
 		return err
 	})
@@ -305,26 +256,26 @@ func (s *UserService) Renew(ctx context.Context, refreshToken string) (LoginResu
 // Authenticate verifies an access token and its session, then the user:
 // gone → 401 "session has ended"; reject/freeze → 403 and every session of
 // the user ends (SPEC §4).
-func (s *UserService) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
+func (s *Service) Authenticate(ctx context.Context, accessToken string) (auth.Principal, error) {
 	claims, err := s.sessions.Authenticate(ctx, accessToken)
 	if err != nil {
-		return Principal{}, err
+		return auth.Principal{}, err
 	}
 	u, err := s.activeUser(ctx, claims)
 	if err != nil {
-		return Principal{}, err
+		return auth.Principal{}, err
 	}
-	return Principal{Claims: claims, User: u}, nil
+	return auth.Principal{Claims: claims, User: u}, nil
 }
 
-func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.User, error) {
+func (s *Service) activeUser(ctx context.Context, claims *auth.Claims) (models.User, error) {
 	u, err := s.users.ByID(ctx, claims.Subject)
 	if errors.Is(err, models.ErrNotFound) {
 		_ = s.sessions.EndAll(ctx, claims.Subject, "", models.EndUserDeleted)
-		return models.User{}, ErrSessionEnded
+		return models.User{}, auth.ErrSessionEnded
 	}
 	if err != nil {
-		return models.User{}, storeUnavailable(err)
+		return models.User{}, services.Unavailable(err)
 	}
 	if err := s.checkStatus(ctx, u); err != nil {
 		return models.User{}, err
@@ -342,12 +293,12 @@ var (
 
 // checkStatus refuses reject and freeze users (403) and ends their
 // sessions; a user an admin deleted is gone (401 session ended).
-func (s *UserService) checkStatus(ctx context.Context, u models.User) error {
+func (s *Service) checkStatus(ctx context.Context, u models.User) error {
 	if u.DeletedAt != 0 {
 		if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", models.EndUserDeleted); err != nil {
 			return err
 		}
-		return ErrSessionEnded
+		return auth.ErrSessionEnded
 	}
 	reason, refusal := models.EndAccountFreeze, ErrAccountFrozen
 	switch u.Status {
@@ -364,22 +315,22 @@ func (s *UserService) checkStatus(ctx context.Context, u models.User) error {
 }
 
 // password decodes a password field (see decodePassword).
-func (s *UserService) password(enc, field, value string) (string, error) {
+func (s *Service) password(enc, field, value string) (string, error) {
 	return decodePassword(s.transport, enc, field, value)
 }
 
 // decodePassword returns the md5 hex a client sent in field, decrypting it
-// first when enc is PasswordEncRSA. 400 when missing, not md5 hex, not
+// first when enc is auth.PasswordEncRSA. 400 when missing, not md5 hex, not
 // decryptable, or for an unknown enc.
-func decodePassword(transport *PasswordTransport, enc, field, value string) (string, error) {
+func decodePassword(transport *auth.PasswordTransport, enc, field, value string) (string, error) {
 	if value == "" {
-		return "", Invalid(field, "is required")
+		return "", services.Invalid(field, "is required")
 	}
 	switch enc {
 	case "":
-	case PasswordEncRSA:
+	case auth.PasswordEncRSA:
 		if transport == nil {
-			return "", Invalid("password_enc", "is not supported by this server")
+			return "", services.Invalid("password_enc", "is not supported by this server")
 		}
 		plain, err := transport.Decrypt(value)
 		if err != nil {
@@ -387,10 +338,10 @@ func decodePassword(transport *PasswordTransport, enc, field, value string) (str
 		}
 		value = plain
 	default:
-		return "", Invalid("password_enc", "must be empty or rsa-oaep-sha256")
+		return "", services.Invalid("password_enc", "must be empty or rsa-oaep-sha256")
 	}
-	if !ValidMD5Hex(value) {
-		return "", Invalid(field, "must be the md5 of the password in hex (32 characters)")
+	if !auth.ValidMD5Hex(value) {
+		return "", services.Invalid(field, "must be the md5 of the password in hex (32 characters)")
 	}
 	return strings.ToLower(value), nil
 }
@@ -398,15 +349,15 @@ func decodePassword(transport *PasswordTransport, enc, field, value string) (str
 // ValidateAccount applies SPEC §5: 3–32 characters of [A-Za-z0-9_.-].
 func ValidateAccount(account string) error {
 	if account == "" {
-		return Invalid("account", "is required")
+		return services.Invalid("account", "is required")
 	}
 	if len(account) < AccountMinLen || len(account) > AccountMaxLen {
-		return Invalid("account", "must be 3 to 32 characters long")
+		return services.Invalid("account", "must be 3 to 32 characters long")
 	}
 	for i := 0; i < len(account); i++ {
 		b := account[i]
 		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '.' || b == '-') {
-			return Invalid("account", "may contain only letters, digits, '_', '.' and '-'")
+			return services.Invalid("account", "may contain only letters, digits, '_', '.' and '-'")
 		}
 	}
 	return nil
@@ -418,9 +369,9 @@ func ValidateAccount(account string) error {
 func ValidateEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		return "", Invalid("email", "is required")
+		return "", services.Invalid("email", "is required")
 	}
-	bad := Invalid("email", "is not a valid address")
+	bad := services.Invalid("email", "is not a valid address")
 	if len(email) > EmailMaxLen || !utf8.ValidString(email) {
 		return "", bad
 	}
@@ -439,11 +390,11 @@ func ValidateEmail(email string) (string, error) {
 // ValidateNick applies SPEC §5: at most 32 characters, printable.
 func ValidateNick(nick string) error {
 	if !utf8.ValidString(nick) || utf8.RuneCountInString(nick) > NickMaxLen {
-		return Invalid("nick", "must be at most 32 characters")
+		return services.Invalid("nick", "must be at most 32 characters")
 	}
 	for _, r := range nick {
 		if r < 0x20 || r == 0x7f {
-			return Invalid("nick", "must not contain control characters")
+			return services.Invalid("nick", "must not contain control characters")
 		}
 	}
 	return nil
@@ -460,29 +411,9 @@ func randomNickSuffix() string {
 	return string(b[:])
 }
 
-// Principal is the authenticated caller of a JWT route: the verified
-// claims and the user as stored.
-type Principal struct {
-	Claims *Claims
-	User   models.User
-}
-
-type principalKey struct{}
-
-// WithPrincipal returns ctx carrying p (set by the JWT middleware).
-func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
-}
-
-// PrincipalFrom returns the principal of a JWT route.
-func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
-}
-
 // Logout ends the caller's session, or every session of the user when all
 // is true (SPEC §4).
-func (s *UserService) Logout(ctx context.Context, p Principal, all bool) error {
+func (s *Service) Logout(ctx context.Context, p auth.Principal, all bool) error {
 	if all {
 		return s.sessions.EndAll(ctx, p.User.ID.Hex(), "", models.EndLogoutAll)
 	}

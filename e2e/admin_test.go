@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -121,10 +122,13 @@ func TestAdminDemotionTakesEffectAtOnce(t *testing.T) {
 	if r := oc.CallWith(http.MethodGet, "/blogapi/admin/users", nil, accessHdr(eveTok)); r.Code != 401 && r.Code != 403 {
 		t.Fatalf("frozen eve on the other instance: %d %s", r.Code, r.Msg)
 	}
-	if r := login(t, h.c, "root", "pw-root"); r.Token == "" {
+	// The frozen user reads the reason on login.
+	if r := h.loginReply("eve", "pw-eve", false); r.Code != 403 || r.Msg != "account is frozen: compromised" {
+		t.Fatalf("frozen eve's login: %d %q", r.Code, r.Msg)
+	}
+	if r := login(t, h.c, "root", "pw-root"); r.Token == "" || r.User.ID != root.ID {
 		t.Fatal("root cannot log in")
 	}
-	_ = root
 }
 
 // TestAdminLastAdmin: two admins demoting each other at once through two
@@ -246,4 +250,24 @@ func TestAdminPasswordAndAudit(t *testing.T) {
 		t.Fatalf("detail after the steps: %+v", d)
 	}
 	apitest.Expect(t, h.loginReply("carl", "pw-carl", false), 401, "deleted user's login")
+
+	// Two logins today (root, carl) and two registrations.
+	r = h.as(tok, http.MethodGet, "/blogapi/admin/dashboard", nil)
+	apitest.Expect(t, r, 200, "dashboard")
+	var dash struct {
+		Users struct {
+			Total, Deleted int
+			ByType         map[string]int
+		}
+		Days []struct {
+			Day                   string
+			Registrations, Logins int
+		}
+	}
+	r.Decode(t, &dash)
+	today := dash.Days[len(dash.Days)-1]
+	if dash.Users.Total != 2 || dash.Users.Deleted != 1 || dash.Users.ByType["admin"] != 1 ||
+		today.Day != h.clk.Now().UTC().Format(time.DateOnly) || today.Logins != 2 || today.Registrations != 2 {
+		t.Fatalf("dashboard: %+v", dash)
+	}
 }

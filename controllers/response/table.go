@@ -139,7 +139,14 @@ func lookup(err error) (env Envelope, known bool) {
 			if hasField && fe.Field != "" {
 				field = fe.Field
 			}
-			return withField(Envelope{Code: r.code, Msg: r.msg}, field), true
+			msg := r.msg
+			// A frozen or rejected user reads the admin's reason
+			// (docs/admin.md).
+			var refusal *account.StatusRefusal
+			if errors.As(err, &refusal) && refusal.Reason != "" {
+				msg += ": " + refusal.Reason
+			}
+			return withField(Envelope{Code: r.code, Msg: msg}, field), true
 		}
 	}
 	var dup *services.DuplicateMemberError

@@ -265,8 +265,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
 	accountSvc := account.New(account.Deps{
 		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
-		AccessTTL: cfg.JWT.AccessTTL,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts, Logger: logger,
+		Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 
 	storage, closeStorage, err := MediaStorage(ctx, cfg)

@@ -56,6 +56,7 @@ type Service struct {
 	mail      *mail.Queue
 	templates *mail.Templates
 	observer  Observer
+	logins    LoginCounter
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
@@ -76,8 +77,11 @@ type Deps struct {
 	Templates *mail.Templates
 	// Observer counts login outcomes.
 	Observer Observer
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Logins counts successful logins per day for the admin's dashboard
+	// (models.DailyCountStore; nil: not counted).
+	Logins LoginCounter
+	Logger *slog.Logger
+	Now    func() time.Time
 	// AccessTTL is reported to clients as expiresIn (seconds).
 	AccessTTL time.Duration
 }
@@ -85,8 +89,13 @@ type Deps struct {
 // New returns the account service.
 func New(d Deps) *Service {
 	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
-		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), logger: d.Logger, now: d.Now,
-		accessTTL: d.AccessTTL}
+		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), logins: d.Logins, logger: d.Logger,
+		now: d.Now, accessTTL: d.AccessTTL}
+}
+
+// LoginCounter counts events per day (models.DailyCountStore).
+type LoginCounter interface {
+	Add(ctx context.Context, kind string, at time.Time) error
 }
 
 // newMailToken returns a token of 32 random bytes (base64url) and the hex

@@ -227,6 +227,11 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 		// would retry into a second session.
 		s.logger.WarnContext(ctx, "last login not recorded", "err", err.Error())
 	}
+	if s.logins != nil {
+		if err := s.logins.Add(ctx, models.CountLogins, s.now()); err != nil {
+			s.logger.WarnContext(ctx, "login not counted", "err", err.Error())
+		}
+	}
 	return newLoginResult(pair, &u, s.accessTTL), nil
 }
 
@@ -311,8 +316,24 @@ func (s *Service) checkStatus(ctx context.Context, u models.User) error {
 	if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", reason); err != nil {
 		return err
 	}
+	if u.StatusReason != "" {
+		return &StatusRefusal{Err: refusal, Reason: u.StatusReason}
+	}
 	return refusal
 }
+
+// StatusRefusal is ErrAccountFrozen or ErrAccountRejected with the reason
+// an admin gave (docs/admin.md): the answer's msg carries it, so the user
+// reads it on login.
+type StatusRefusal struct {
+	Err    error
+	Reason string
+}
+
+func (e *StatusRefusal) Error() string { return e.Err.Error() + ": " + e.Reason }
+
+// Unwrap returns ErrAccountFrozen or ErrAccountRejected.
+func (e *StatusRefusal) Unwrap() error { return e.Err }
 
 // password decodes a password field (see decodePassword).
 func (s *Service) password(enc, field, value string) (string, error) {

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,42 +29,84 @@ type dailyCountDoc struct {
 }
 
 // DailyCountStore counts events per UTC day (logins, for the admin's
-// dashboard): one `$inc` upsert on `{_id: "<kind>:<day>"}` per event, kept
-// 90 days (the expiry of Open). On MongoDB the upserts are atomic; FerretDB
-// v1 does not isolate them, so the store serialises its own increments and
-// retries an upsert that lost the insert race once. Several processes over
-// one FerretDB may still lose a count under contention: the dashboard's
-// figures are for reading, not for billing.
+// dashboard) in `daily_counts`, one document `{_id: "<kind>:<day>"}` per
+// kind and day, kept 90 days (the expiry of Open). Add costs no round
+// trip: it counts in memory, and Flush, run by Open's periodic clean-up
+// (every sweep interval) and by Close, writes the pending counts with one
+// `$inc` upsert per kind and day. So a login does not pay for its
+// statistics, and on FerretDB v1, which does not isolate an `$inc`, one
+// process's flushes never race each other. Days adds this process's
+// pending counts; another instance's show after its next flush. A crash
+// loses at most one interval of counts: the dashboard's figures are for
+// reading, not for billing.
 type DailyCountStore struct {
-	coll *mongo.Collection
-	mu   sync.Mutex
+	coll    *mongo.Collection
+	mu      sync.Mutex
+	pending map[string]int64 // by _id
+	flushMu sync.Mutex       // one Flush at a time
 }
 
 func newDailyCountStore(db *mongo.Database) *DailyCountStore {
-	return &DailyCountStore{coll: db.Collection(CollDailyCounts)}
+	return &DailyCountStore{coll: db.Collection(CollDailyCounts), pending: map[string]int64{}}
 }
 
 // Day is at's UTC day as the counters name it (2006-01-02).
 func Day(at time.Time) string { return at.UTC().Format(time.DateOnly) }
 
-// Add counts one event of kind at at.
-func (s *DailyCountStore) Add(ctx context.Context, kind string, at time.Time) error {
+// Add counts one event of kind at at, in memory until the next Flush.
+func (s *DailyCountStore) Add(_ context.Context, kind string, at time.Time) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	day := at.UTC().Truncate(24 * time.Hour)
-	inc := func() error {
-		_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: kind + ":" + Day(at)}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: 1}}},
+	s.pending[kind+":"+Day(at)]++
+	s.mu.Unlock()
+	return nil
+}
+
+// Flush writes the pending counts and returns how many documents it
+// updated; a count whose write failed stays pending for the next Flush.
+func (s *DailyCountStore) Flush(ctx context.Context, _ time.Time) (int, error) {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.mu.Lock()
+	batch := s.pending
+	s.pending = map[string]int64{}
+	s.mu.Unlock()
+	n := 0
+	var failed error
+	for id, count := range batch {
+		if failed == nil {
+			failed = s.inc(ctx, id, count)
+		}
+		if failed != nil {
+			s.mu.Lock()
+			s.pending[id] += count
+			s.mu.Unlock()
+			continue
+		}
+		n++
+	}
+	return n, failed
+}
+
+// inc adds count to the document id, creating it; an upsert that lost
+// the insert race to another process is retried once.
+func (s *DailyCountStore) inc(ctx context.Context, id string, count int64) error {
+	day, err := time.Parse(time.DateOnly, id[strings.LastIndexByte(id, ':')+1:])
+	if err != nil {
+		return fmt.Errorf("count %s: %w", id, err)
+	}
+	up := func() error {
+		_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: count}}},
 				{Key: "$set", Value: bson.D{{Key: "expiresAt", Value: day.Add(dailyCountRetention)}}}},
 			options.UpdateOne().SetUpsert(true))
 		return err
 	}
-	err := inc()
+	err = up()
 	if isDuplicateKey(err) {
-		err = inc()
+		err = up()
 	}
 	if err != nil {
-		return fmt.Errorf("count %s: %w", kind, err)
+		return fmt.Errorf("count %s: %w", id, err)
 	}
 	return nil
 }
@@ -90,5 +133,10 @@ func (s *DailyCountStore) Days(ctx context.Context, kind string, to time.Time, d
 	for _, d := range docs {
 		counts[index[d.ID]] = d.Count
 	}
+	s.mu.Lock()
+	for id, i := range index {
+		counts[i] += s.pending[id]
+	}
+	s.mu.Unlock()
 	return counts, nil
 }

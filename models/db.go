@@ -217,7 +217,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	if err != nil {
 		return nil, err
 	}
-	exp.also = append(exp.also, d.Users.ReleaseDue)
+	exp.also = append(exp.also, d.Users.ReleaseDue, d.DailyCounts.Flush)
 	d.expiring = exp
 	// After the indexes, which created most collections on the way.
 	if srv.dir != "" {
@@ -273,7 +273,8 @@ func (d *DB) Drop(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the expiry sweep, disconnects the client (waiting at most
+// Close stops the expiry sweep, writes the pending daily counts
+// (DailyCountStore.Flush), disconnects the client (waiting at most
 // 5 s for commands in flight) and stops the embedded server when Open
 // started it. The stores fail afterwards as over a database that is down.
 // Safe to call more than once.
@@ -283,6 +284,7 @@ func (d *DB) Close() {
 		<-d.swept
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		_, _ = d.DailyCounts.Flush(ctx, time.Time{})
 		_ = d.client.Disconnect(ctx)
 		if d.embedded != nil {
 			d.embedded.close()

@@ -261,11 +261,13 @@ func TestSessionsForUser(t *testing.T) {
 	}
 }
 
-// TestDailyCounts: concurrent increments of one store are exact; days
-// without events read 0; days are UTC.
+// TestDailyCounts: counts are kept in memory (and read back at once by
+// the same store) until Flush writes them, after which another instance
+// reads them too; days without events read 0; days are UTC.
 func TestDailyCounts(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.New(t)
+	other := dbtest.Reopen(t, db, models.Options{})
 	day := time.Date(2026, 12, 3, 23, 30, 0, 0, time.UTC)
 	var wg sync.WaitGroup
 	for range 20 {
@@ -276,12 +278,25 @@ func TestDailyCounts(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if err := db.DailyCounts.Add(ctx, models.CountLogins, day.Add(-48*time.Hour)); err != nil {
+	if err := other.DailyCounts.Add(ctx, models.CountLogins, day.Add(-48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.DailyCounts.Days(ctx, models.CountLogins, day, 4)
-	if err != nil || fmt.Sprint(got) != "[0 1 0 20]" {
-		t.Fatalf("days: %v %v", got, err)
+	if got, err := db.DailyCounts.Days(ctx, models.CountLogins, day, 4); err != nil || fmt.Sprint(got) != "[0 0 0 20]" {
+		t.Fatalf("before the flushes: %v %v", got, err)
+	}
+	for _, d := range []*models.DB{db, other} {
+		if _, err := d.DailyCounts.Flush(ctx, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.DailyCounts.Add(ctx, models.CountLogins, day); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.DailyCounts.Flush(ctx, day); err != nil || n != 1 {
+		t.Fatalf("second flush: %d %v", n, err)
+	}
+	if got, err := other.DailyCounts.Days(ctx, models.CountLogins, day, 4); err != nil || fmt.Sprint(got) != "[0 1 0 21]" {
+		t.Fatalf("after the flushes: %v %v", got, err)
 	}
 }
 

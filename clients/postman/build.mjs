@@ -551,6 +551,16 @@ pm.test('the actions above', function () {
 });`),
     }),
     item({
+      name: 'Dashboard (admin)', method: 'GET', path: '/blogapi/admin/dashboard',
+      headers: [['access-token', '{{adminToken}}']], doc: 'Users by status and type; registrations and logins of the last 30 days, today last.',
+      test: tests(200, `var d = pm.response.json().data;
+pm.test('figures', function () {
+  pm.expect(d.users.byType.admin).to.equal(1);
+  pm.expect(d.days).to.have.length(30);
+  pm.expect(d.days[29].logins).to.be.at.least(1);
+});`),
+    }),
+    item({
       name: 'Delete the user (admin)', method: 'POST', path: '/blogapi/admin/users/{{userId}}/delete',
       json: { password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
       doc: 'Soft deletion: no more logins; the name and email are released after 30 days.',

@@ -3,31 +3,27 @@ package controllers
 import (
 	"encoding/json"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/admin"
-	"github.com/blogapi/blogapi/services/auth"
 )
 
 // AdminController serves the admin API under /blogapi/admin (docs/admin.md):
 // users and the audit log. The admin middleware has checked the caller.
 type AdminController struct {
 	Admin *admin.Service
-	// Now tells which sessions are still alive.
-	Now func() time.Time
 }
 
 func (ac *AdminController) fail(c *gin.Context, err error) { response.Error(c, err) }
 
 // actor is the admin calling, as the auth middleware read them.
 func actor(c *gin.Context) admin.Actor {
-	p, _ := auth.PrincipalFrom(c.Request.Context())
-	return admin.Actor{User: p.User, RequestID: response.RequestID(c), IP: c.ClientIP()}
+	p, _ := middleware.PrincipalFrom(c.Request.Context())
+	return admin.ActorOf(p, response.RequestID(c), c.ClientIP())
 }
 
 // pageObject is the blog's page object (the original's paginate labels).
@@ -81,8 +77,8 @@ type adminUser struct {
 	ReleasedAt    int64  `json:"releasedAt"`
 }
 
-func newAdminUser(u models.User) adminUser {
-	return adminUser{ID: u.ID.Hex(), Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Nick: u.Nick,
+func newAdminUser(u admin.User) adminUser {
+	return adminUser{ID: u.ID, Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Nick: u.Nick,
 		Avatar: u.Avatar, Type: u.Type, Level: u.Level, Status: u.Status, StatusReason: u.StatusReason,
 		Created: u.Created, LastLoginAt: u.LastLoginAt, DeletedAt: u.DeletedAt, ReleasedAt: u.ReleasedAt}
 }
@@ -206,11 +202,10 @@ func (ac *AdminController) User(c *gin.Context) {
 		ac.fail(c, err)
 		return
 	}
-	now := ac.Now()
 	out := adminUserDetail{User: newAdminUser(d.User), Sessions: make([]adminSession, len(d.Sessions)), FailedLogins: d.FailedLogins}
 	for i, s := range d.Sessions {
-		as := adminSession{ID: s.ID, Device: s.UserAgent, IP: s.IP, CreatedAt: s.CreatedAt.UnixMilli(),
-			LastUsedAt: s.LastUsedAt.UnixMilli(), ExpiresAt: s.ExpiresAt.UnixMilli(), Alive: s.Alive(now), EndReason: s.EndReason}
+		as := adminSession{ID: s.ID, Device: s.Device, IP: s.IP, CreatedAt: s.CreatedAt.UnixMilli(),
+			LastUsedAt: s.LastUsedAt.UnixMilli(), ExpiresAt: s.ExpiresAt.UnixMilli(), Alive: s.Alive, EndReason: s.EndReason}
 		if s.EndedAt != nil {
 			as.EndedAt = s.EndedAt.UnixMilli()
 		}
@@ -285,8 +280,8 @@ func (ac *AdminController) DeleteUser(c *gin.Context) {
 }
 
 // answerUser answers a changed user, or the error.
-func (ac *AdminController) answerUser(c *gin.Context) func(models.User, error) {
-	return func(u models.User, err error) {
+func (ac *AdminController) answerUser(c *gin.Context) func(admin.User, error) {
+	return func(u admin.User, err error) {
 		if err != nil {
 			ac.fail(c, err)
 			return
@@ -311,8 +306,8 @@ type auditEntry struct {
 	IP         string         `json:"ip"`
 }
 
-func newAuditEntry(e models.AuditEntry) auditEntry {
-	out := auditEntry{ID: e.ID.Hex(), At: e.At, Who: e.Who, WhoAccount: e.WhoAccount, Action: e.Action,
+func newAuditEntry(e admin.AuditEntry) auditEntry {
+	out := auditEntry{ID: e.ID, At: e.At, Who: e.Who, WhoAccount: e.WhoAccount, Action: e.Action,
 		TargetType: e.TargetType, Target: e.Target, Before: e.Before, After: e.After, Reason: e.Reason,
 		RequestID: e.RequestID, IP: e.IP}
 	if out.Before == nil {

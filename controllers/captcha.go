@@ -11,6 +11,7 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // CaptchaCookie is the HttpOnly cookie that carries the captcha id (SPEC §6).
@@ -58,16 +59,18 @@ func (cc *CaptchaController) Issue(c *gin.Context) {
 	response.OK(c, string(ch.SVG))
 }
 
-// intParam reads an optional integer query/form parameter.
+// intParam reads an optional integer parameter (query or body) from the
+// parameters the signature check verified.
 func intParam(c *gin.Context, name string, def int) (int, error) {
-	v, present := c.GetQuery(name)
-	if !present {
-		v, present = c.GetPostForm(name)
+	params, found := signing.FromContext(c.Request.Context())
+	if !found {
+		return 0, errNotSigned
 	}
-	if !present || v == "" {
+	p, present := params.Lookup(name)
+	if !present || p.Value == "" {
 		return def, nil
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.Atoi(p.Value)
 	if err != nil {
 		return 0, services.Invalid(name, "must be an integer")
 	}

@@ -21,11 +21,11 @@ import (
 // and status in the database, as `blogapi admin create` or an admin would.
 func (h *harness) makeUser(account, typ string) models.User {
 	h.t.Helper()
-	u := h.register(account, account+"@example.com", "pw-"+account)
-	_, err := dbtest.Collection(h.t, h.inst.DB, models.CollUsers).UpdateOne(context.Background(),
-		bson.D{{Key: "_id", Value: u.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "type", Value: typ}, {Key: "status", Value: models.StatusNormal}}}})
-	if err != nil {
-		h.t.Fatal(err)
+	h.register(account, account+"@example.com", "pw-"+account)
+	res, err := dbtest.Collection(h.t, h.inst.DB, models.CollUsers).UpdateOne(context.Background(),
+		bson.D{{Key: "account", Value: account}}, bson.D{{Key: "$set", Value: bson.D{{Key: "type", Value: typ}, {Key: "status", Value: models.StatusNormal}}}})
+	if err != nil || res.MatchedCount != 1 {
+		h.t.Fatalf("make %s a %s: %v (matched %d)", account, typ, err, res.MatchedCount)
 	}
 	return h.stored(account)
 }
@@ -126,7 +126,7 @@ func TestAdminDemotionTakesEffectAtOnce(t *testing.T) {
 	if r := h.loginReply("eve", "pw-eve", false); r.Code != 403 || r.Msg != "account is frozen: compromised" {
 		t.Fatalf("frozen eve's login: %d %q", r.Code, r.Msg)
 	}
-	if r := login(t, h.c, "root", "pw-root"); r.Token == "" || r.User.ID != root.ID {
+	if r := login(t, h.c, "root", "pw-root"); r.Token == "" || r.User.ID != root.ID.Hex() {
 		t.Fatal("root cannot log in")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services/auth"
 )
 
@@ -13,14 +12,14 @@ import (
 // service's rule: type admin, status normal, not deleted) sees a demotion,
 // a freeze or a deletion on the very next request, on every instance.
 // Refusals are whatever authorize returns (403).
-func Admin(r response.Renderer, authorize func(models.User) error) gin.HandlerFunc {
+func Admin(r response.Renderer, authorize func(auth.Principal) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p, ok := auth.PrincipalFrom(c.Request.Context())
+		p, ok := PrincipalFrom(c.Request.Context())
 		if !ok {
 			r.Abort(c, auth.ErrTokenMissing)
 			return
 		}
-		if err := authorize(p.User); err != nil {
+		if err := authorize(p); err != nil {
 			r.Abort(c, err)
 			return
 		}

@@ -31,35 +31,35 @@ const (
 // on, so uniqueness ignores case. PasswordHash is an argon2id PHC string and
 // never leaves the server.
 type User struct {
-	ID            bson.ObjectID `bson:"_id,omitempty" json:"id"`
-	Account       string        `bson:"account" json:"account"`
-	AccountKey    string        `bson:"accountKey" json:"-"`
-	Email         string        `bson:"email" json:"email"`
-	EmailKey      string        `bson:"emailKey" json:"-"`
-	EmailVerified bool          `bson:"emailVerified" json:"emailVerified"`
-	Status        string        `bson:"status" json:"status"`
-	Nick          string        `bson:"nick" json:"nick"`
-	Avatar        string        `bson:"avatar" json:"avatar"`
+	ID            bson.ObjectID `bson:"_id,omitempty"`
+	Account       string        `bson:"account"`
+	AccountKey    string        `bson:"accountKey"`
+	Email         string        `bson:"email"`
+	EmailKey      string        `bson:"emailKey"`
+	EmailVerified bool          `bson:"emailVerified"`
+	Status        string        `bson:"status"`
+	Nick          string        `bson:"nick"`
+	Avatar        string        `bson:"avatar"`
 	// Created is the registration time in ms since the Unix epoch.
-	Created      int64  `bson:"created" json:"created"`
-	Type         string `bson:"type" json:"type"`
-	Level        int    `bson:"level" json:"level"`
-	PasswordHash string `bson:"passwordHash" json:"-"`
+	Created      int64  `bson:"created"`
+	Type         string `bson:"type"`
+	Level        int    `bson:"level"`
+	PasswordHash string `bson:"passwordHash"`
 	// LastLoginAt is the last successful login in ms since the Unix epoch (0: never).
-	LastLoginAt int64 `bson:"lastLoginAt" json:"lastLoginAt"`
+	LastLoginAt int64 `bson:"lastLoginAt"`
 
 	// The admin's side (docs/admin.md; models/user_admin.go).
 
 	// StatusReason is why an admin set Status (shown to the user on login).
-	StatusReason string `bson:"statusReason,omitempty" json:"-"`
+	StatusReason string `bson:"statusReason,omitempty"`
 	// DeletedAt is when an admin deleted the account, ms since the Unix
 	// epoch (0: not deleted); a deleted account cannot log in.
-	DeletedAt int64 `bson:"deletedAt,omitempty" json:"-"`
+	DeletedAt int64 `bson:"deletedAt,omitempty"`
 	// ReleasedAt is when the deleted account's name and email were
 	// released for others to register, ms (0: not yet).
-	ReleasedAt int64 `bson:"releasedAt,omitempty" json:"-"`
+	ReleasedAt int64 `bson:"releasedAt,omitempty"`
 	// Version counts the admin's changes (UserStore.Change compares it).
-	Version int64 `bson:"version,omitempty" json:"-"`
+	Version int64 `bson:"version,omitempty"`
 }
 
 // AccountKey is the form of an account name the unique index compares.

@@ -16,14 +16,14 @@ import (
 	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
-// Deps are what the router needs, built by main (or a test).
+// Deps are what the router needs, built by internal/app (or a test harness).
 type Deps struct {
 	Logger *slog.Logger
 	// Policy is response.http_status.
@@ -38,7 +38,7 @@ type Deps struct {
 	// SecureCookies marks cookies Secure (server.public_url is https).
 	SecureCookies bool
 
-	Signer    *services.Signer
+	Signer    *signing.Signer
 	Accounts  *account.Service
 	Captcha   *captcha.Service
 	Transport *auth.PasswordTransport
@@ -52,7 +52,7 @@ type Deps struct {
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
 	// HashWait bounds how long a request waits for a slot before its 503
-	// (0: as long as the client waits); main gives half of
+	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
 	HashWait time.Duration
 	// Rates are counted in RateStore, shared by every instance (MongoDB).
@@ -120,19 +120,11 @@ type Rates struct {
 // 404 and 405 included, is the envelope, but GET /openapi.yaml's: the
 // description itself, as YAML.
 func New(d Deps) (*gin.Engine, error) {
-	r := response.Renderer{Logger: d.Logger, Policy: d.Policy}
-	e := gin.New()
-	e.HandleMethodNotAllowed = true
-	e.ContextWithFallback = true
-	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
-		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	e, err := Engine(d)
+	if err != nil {
+		return nil, err
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
-	if len(d.CORSOrigins) > 0 {
-		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
-	}
-	e.NoRoute(response.NotFound)
-	e.NoMethod(response.MethodNotAllowed)
+	r := d.renderer()
 
 	health := &controllers.HealthController{Ping: d.Ping}
 	e.GET("/healthz", health.Live)
@@ -146,7 +138,6 @@ func New(d Deps) (*gin.Engine, error) {
 	accounts := &controllers.AccountController{Accounts: d.Accounts}
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
-	auth := middleware.Auth(r, d.Accounts.Authenticate)
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
 	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
 		var l *limiter.Limiter
@@ -163,28 +154,36 @@ func New(d Deps) (*gin.Engine, error) {
 	mailLinks.GET("/email/verify", accounts.VerifyEmail)
 	mailLinks.GET("/password/reset/check", accounts.CheckResetToken)
 
-	api := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
-	api.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
-	api.POST("/service/renewal", users.Renew)
-	api.GET("/service/pubkey", keys.PublicKey)
-	api.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
-	api.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
-	api.POST("/login", hashing, users.Login)
-	api.POST("/logout", auth, users.Logout)
-	api.GET("/logout", auth, users.Logout)
-	api.GET("/user/center", auth, users.Center)
-	api.PUT("/user/update", auth, hashing, accounts.UpdateProfile)
-	api.PUT("/user/reset", auth, hashing, accounts.ChangePassword)
-	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
-	api.POST("/password/reset", hashing, accounts.ResetPassword)
-	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	// Every other route is signed. The replay check runs after the access
+	// token's: its record names the caller's session, and a request that
+	// fails authentication records nothing (docs/signing.md, "Replays").
+	// Every signed route is in one of the two groups below.
+	open := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.Replay(r, d.Signer)) // no access token
+	user := e.Group("/blogapi", UserChain(d, d.Accounts.Authenticate)...)                                     // an access token required
 
-	// The admin API: the caller's type is read from the database on every
-	// request (Auth reads the user; Admin checks it). The routes that
-	// re-check the admin's password share the hashing bulkhead.
-	adm := &controllers.AdminController{Admin: d.Admin, Now: d.Now}
-	admins := api.Group("/admin", middleware.NoStore, auth,
-		middleware.Admin(r, admin.Authorize))
+	open.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
+	open.POST("/service/renewal", users.Renew)
+	open.GET("/service/pubkey", keys.PublicKey)
+	open.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
+	open.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
+	open.POST("/login", hashing, users.Login)
+	open.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
+	open.POST("/password/reset", hashing, accounts.ResetPassword)
+
+	user.POST("/logout", users.Logout)
+	user.GET("/logout", users.Logout)
+	user.GET("/user/center", users.Center)
+	user.PUT("/user/update", hashing, accounts.UpdateProfile)
+	user.PUT("/user/reset", hashing, accounts.ChangePassword)
+	user.POST("/email/verify/resend", limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+
+	// The admin API (docs/admin.md): the user chain, then the caller's
+	// type as the access-token check read it from the database on this
+	// request; every answer, refusals included, is marked no-store. The
+	// routes that re-check the admin's password share the hashing bulkhead.
+	adm := &controllers.AdminController{Admin: d.Admin}
+	admins := e.Group("/blogapi/admin", append([]gin.HandlerFunc{middleware.NoStore},
+		append(UserChain(d, d.Accounts.Authenticate), middleware.Admin(r, admin.Authorize))...)...)
 	admins.GET("/users", adm.ListUsers)
 	admins.GET("/users/:id", adm.User)
 	admins.PUT("/users/:id/status", adm.SetStatus)
@@ -195,4 +194,38 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.GET("/audit", adm.Audit)
 	admins.GET("/dashboard", adm.Dashboard)
 	return e, nil
+}
+
+// Engine is the engine every request enters, before any route: request id
+// and log line, recovery, the error renderer and, with origins configured,
+// CORS; 404 and 405 answered with the envelope. New adds the routes; the
+// bench (bench/chain.go) measures this same chain.
+func Engine(d Deps) (*gin.Engine, error) {
+	r := d.renderer()
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	}
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
+	if len(d.CORSOrigins) > 0 {
+		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
+	}
+	e.NoRoute(response.NotFound)
+	e.NoMethod(response.MethodNotAllowed)
+	return e, nil
+}
+
+// UserChain is what a signed route that needs an access token runs before
+// its handler: the signature check (the body read once, bounded), the access
+// token checked by authenticate, then the replay check, which names the
+// caller's session (docs/signing.md, "Replays").
+func UserChain(d Deps, authenticate func(context.Context, string) (auth.Principal, error)) []gin.HandlerFunc {
+	r := d.renderer()
+	return []gin.HandlerFunc{middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.Auth(r, authenticate), middleware.Replay(r, d.Signer)}
+}
+
+func (d Deps) renderer() response.Renderer {
+	return response.Renderer{Logger: d.Logger, Policy: d.Policy}
 }

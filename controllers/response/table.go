@@ -12,6 +12,7 @@ import (
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/media"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // row is what a domain error is answered with: the envelope code, the
@@ -31,30 +32,31 @@ const internal = "internal error"
 // gets its row here (TestEveryErrorHasARow checks). Messages are part of
 // the API: docs/openapi.yaml, the clients and their tests spell them.
 var table = []row{
-	// Request signing (README, "Signing").
-	{services.ErrSignTokenMissing, CodeSignMissing, "signature token is missing", ""},
-	{services.ErrAuthKeyMissing, CodeAuthKey, "auth_key is missing", ""},
-	{services.ErrAuthKeyUnknown, CodeAuthKey, "auth_key is unknown", ""},
-	{services.ErrTimestampExpired, CodeSignExpired, "signature has expired: timestamp is outside the allowed window", ""},
-	{services.ErrSignInvalid, CodeSignInvalid, "signature verification failed", ""},
-	{services.ErrDuplicateSubmission, CodeDuplicate, "duplicate submission", ""},
+	// Request signing (docs/signing.md).
+	{signing.ErrTokenMissing, CodeSignMissing, "signature token is missing", ""},
+	{signing.ErrAuthKeyMissing, CodeAuthKey, "auth_key is missing", ""},
+	{signing.ErrAuthKeyUnknown, CodeAuthKey, "auth_key is unknown", ""},
+	{signing.ErrTimestampMissing, CodeBadRequest, "timestamp is missing", "timestamp"},
+	{signing.ErrTimestampInvalid, CodeBadRequest, "timestamp must be an integer (ms since the Unix epoch)", "timestamp"},
+	{signing.ErrExpired, CodeSignExpired, "signature has expired: timestamp is outside the allowed window", ""},
+	{signing.ErrSignatureInvalid, CodeSignInvalid, "signature verification failed", ""},
+	{signing.ErrReplayed, CodeDuplicate, "duplicate submission", ""},
 
-	// Request bodies and parameters.
-	{services.ErrBodyTooLarge, CodeBodyTooLarge, "request body is too large", ""},
-	{services.ErrBodyUnreadable, CodeBadRequest, "request body could not be read", ""},
-	{services.ErrTooLargeToVerify, CodeBadRequest, "request is too large to verify", ""},
-	{services.ErrNotUTF8, CodeBadRequest, "request is not valid UTF-8", ""},
-	{services.ErrTooManyParams, CodeBadRequest, "too many parameters", ""},
-	{services.ErrQuerySemicolon, CodeBadRequest, "malformed query string: ';' is not a separator", ""},
-	{services.ErrFormSemicolon, CodeBadRequest, "malformed form body: ';' is not a separator", ""},
-	{services.ErrQueryPercent, CodeBadRequest, "malformed query string: invalid percent-encoding", ""},
-	{services.ErrFormPercent, CodeBadRequest, "malformed form body: invalid percent-encoding", ""},
-	{services.ErrMalformedForm, CodeBadRequest, "malformed form body", ""},
-	{services.ErrMultipartNoBoundary, CodeBadRequest, "malformed multipart body: Content-Type has no boundary", ""},
-	{services.ErrMalformedMultipart, CodeBadRequest, "malformed multipart body", ""},
-	{services.ErrMalformedJSON, CodeBadRequest, "malformed JSON body", ""},
-	{services.ErrNotObject, CodeBadRequest, "body must be a JSON object", ""},
-	{services.ErrTooDeep, CodeBadRequest, "JSON body is nested too deeply", ""},
+	// Request bodies and parameters (a *signing.DuplicateMemberError is
+	// answered in lookup).
+	{ErrBodyTooLarge, CodeBodyTooLarge, "request body is too large", ""},
+	{ErrBodyUnreadable, CodeBadRequest, "request body could not be read", ""},
+	{signing.ErrNotUTF8, CodeBadRequest, "request is not valid UTF-8", ""},
+	{signing.ErrTooManyParams, CodeBadRequest, "too many parameters", ""},
+	{signing.ErrQuerySemicolon, CodeBadRequest, "malformed query string: ';' is not a separator", ""},
+	{signing.ErrFormSemicolon, CodeBadRequest, "malformed form body: ';' is not a separator", ""},
+	{signing.ErrQueryEscape, CodeBadRequest, "malformed query string: invalid percent-encoding", ""},
+	{signing.ErrFormEscape, CodeBadRequest, "malformed form body: invalid percent-encoding", ""},
+	{signing.ErrMultipartBoundary, CodeBadRequest, "malformed multipart body: Content-Type has no boundary", ""},
+	{signing.ErrMultipart, CodeBadRequest, "malformed multipart body", ""},
+	{signing.ErrMalformedJSON, CodeBadRequest, "malformed JSON body", ""},
+	{signing.ErrNotObject, CodeBadRequest, "body must be a JSON object", ""},
+	{signing.ErrTooDeep, CodeBadRequest, "JSON body is nested too deeply", ""},
 
 	// Access tokens and sessions.
 	{auth.ErrTokenMissing, CodeUnauthorized, "access token is missing", ""},
@@ -149,7 +151,7 @@ func lookup(err error) (env Envelope, known bool) {
 			return withField(Envelope{Code: r.code, Msg: msg}, field), true
 		}
 	}
-	var dup *services.DuplicateMemberError
+	var dup *signing.DuplicateMemberError
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &dup):

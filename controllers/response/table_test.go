@@ -19,6 +19,7 @@ import (
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // TestEveryErrorHasARow: every exported Err* variable of type error in the
@@ -101,8 +102,8 @@ func TestLookup(t *testing.T) {
 				Errors: []FieldError{{Field: "new_email", Msg: "email is already registered"}}}, true},
 		{"retry later", &services.RetryLater{Err: ErrRateLimited, RetryAfter: time.Second},
 			Envelope{Code: 429, Msg: "too many requests; retry later"}, true},
-		{"duplicate member", &services.DuplicateMemberError{Name: "a"}, Envelope{Code: 400, Msg: `duplicate JSON member "a"`}, true},
-		{"long duplicate member", &services.DuplicateMemberError{Name: strings.Repeat("é", 40)},
+		{"duplicate member", &signing.DuplicateMemberError{Name: "a"}, Envelope{Code: 400, Msg: `duplicate JSON member "a"`}, true},
+		{"long duplicate member", &signing.DuplicateMemberError{Name: strings.Repeat("é", 40)},
 			Envelope{Code: 400, Msg: `duplicate JSON member "` + strings.Repeat("é", 32) + `…"`}, true},
 		{"body limit", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1}), Envelope{Code: 413, Msg: "request body is too large"}, true},
 		{"status refusal with the admin's reason", &account.StatusRefusal{Err: account.ErrAccountFrozen, Reason: "spam links"},

@@ -96,7 +96,7 @@ func Admin(ctx context.Context, cfg config.Config, args []string, stdin io.Reade
 	if created {
 		verb = "created"
 	}
-	_, err = fmt.Fprintf(stdout, "%s admin %s <%s> id %s\n", verb, u.Account, u.Email, u.ID.Hex())
+	_, err = fmt.Fprintf(stdout, "%s admin %s <%s> id %s\n", verb, u.Account, u.Email, u.ID)
 	return err
 }
 
@@ -117,7 +117,7 @@ func listAdmins(ctx context.Context, svc *admin.Service, stdout io.Writer) error
 		if u.LastLoginAt > 0 {
 			last = time.UnixMilli(u.LastLoginAt).UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.ID.Hex(), u.Account, u.Email, status, last)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Account, u.Email, status, last)
 	}
 	if len(admins) == 0 {
 		fmt.Fprintln(w, "(no admin: create one with `blogapi admin create -account NAME -email ADDR`)")

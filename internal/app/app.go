@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -35,6 +36,7 @@ import (
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/mail"
 	"github.com/blogapi/blogapi/services/media"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // NewLogger is the slog logger log.level and log.format ask for, writing to w.
@@ -88,12 +90,30 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 }
 
 // SignApps are sign.apps as the signer takes them.
-func SignApps(cfg config.Config) []services.SignApp {
-	apps := make([]services.SignApp, len(cfg.Sign.Apps))
+func SignApps(cfg config.Config) []signing.App {
+	apps := make([]signing.App, len(cfg.Sign.Apps))
 	for i, a := range cfg.Sign.Apps {
-		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
+		apps[i] = signing.App{Name: a.Name, Key: a.Key, Secret: a.Secret}
 	}
 	return apps
+}
+
+// ReplayStore is the database's replay records as the signer takes them:
+// a key already recorded is signing.ErrReplayed, a database that did not
+// answer services.ErrUnavailable.
+func ReplayStore(s *models.ReplayStore) signing.ReplayStore { return replayStore{s} }
+
+type replayStore struct{ store *models.ReplayStore }
+
+func (r replayStore) Record(ctx context.Context, key string, expiresAt time.Time) error {
+	err := r.store.Record(ctx, key, expiresAt)
+	switch {
+	case errors.Is(err, models.ErrDuplicate):
+		return signing.ErrReplayed
+	case err != nil:
+		return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+	}
+	return nil
 }
 
 // TokenConfig is jwt.* as the token service takes it, on the clock now.
@@ -234,7 +254,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		}
 	}
 
-	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, db.Replays)
+	signer := signing.NewSigner(signing.Config{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, ReplayStore(db.Replays))
 	tokens := auth.NewTokenService(TokenConfig(cfg, now))
 	sessionSvc := auth.NewSessionService(db.Sessions, tokens, now)
 	renderer, err := captcha.NewRenderer()
@@ -356,9 +376,9 @@ func limiterRate(r config.Rate) limiter.Rate {
 func replayMode(m config.ReplayMode) string {
 	switch m {
 	case config.ReplayAll:
-		return services.ReplayAll
+		return signing.ReplayAll
 	case config.ReplayOff:
-		return services.ReplayOff
+		return signing.ReplayOff
 	}
-	return services.ReplayMutating
+	return signing.ReplayMutating
 }

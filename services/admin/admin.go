@@ -132,14 +132,69 @@ type Actor struct {
 	IP        string
 }
 
-// Authorize returns nil when u, as read from the database on this request,
-// is an active admin (type admin, status normal, not deleted), and
-// ErrNotAdmin otherwise.
-func Authorize(u models.User) error {
-	if !u.ActiveAdmin() {
+// ActorOf is the admin p (the caller the access-token check read from the
+// database) taking an action in the request requestID from ip.
+func ActorOf(p auth.Principal, requestID, ip string) Actor {
+	return Actor{User: p.User, RequestID: requestID, IP: ip}
+}
+
+// Authorize returns nil when the caller p, as read from the database on
+// this request, is an active admin (type admin, status normal, not
+// deleted), and ErrNotAdmin otherwise.
+func Authorize(p auth.Principal) error {
+	if !p.User.ActiveAdmin() {
 		return ErrNotAdmin
 	}
 	return nil
+}
+
+// User is a user as the admin sees it: everything but the password hash
+// and the lookup keys.
+type User struct {
+	ID            string // 24 hex digits
+	Account       string
+	Email         string
+	EmailVerified bool
+	Nick          string
+	Avatar        string
+	Type          string
+	Level         int
+	Status        string
+	StatusReason  string
+	// Created, LastLoginAt, DeletedAt and ReleasedAt are ms since the
+	// Unix epoch (0: never).
+	Created, LastLoginAt, DeletedAt, ReleasedAt int64
+}
+
+func userOf(u models.User) User {
+	return User{ID: u.ID.Hex(), Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Nick: u.Nick,
+		Avatar: u.Avatar, Type: u.Type, Level: u.Level, Status: u.Status, StatusReason: u.StatusReason,
+		Created: u.Created, LastLoginAt: u.LastLoginAt, DeletedAt: u.DeletedAt, ReleasedAt: u.ReleasedAt}
+}
+
+// view is userOf for a store call's result.
+func view(u models.User, err error) (User, error) {
+	if err != nil {
+		return User{}, err
+	}
+	return userOf(u), nil
+}
+
+// AuditEntry is one entry of the audit log (models.AuditEntry).
+type AuditEntry struct {
+	ID string
+	// At is ms since the Unix epoch.
+	At                      int64
+	Who, WhoAccount, Action string
+	TargetType, Target      string
+	Before, After           map[string]any
+	Reason, RequestID, IP   string
+}
+
+func auditOf(e models.AuditEntry) AuditEntry {
+	return AuditEntry{ID: e.ID.Hex(), At: e.At, Who: e.Who, WhoAccount: e.WhoAccount, Action: e.Action,
+		TargetType: e.TargetType, Target: e.Target, Before: e.Before, After: e.After, Reason: e.Reason,
+		RequestID: e.RequestID, IP: e.IP}
 }
 
 // CheckPassword re-checks the admin's current password (md5hex as at
@@ -192,13 +247,17 @@ type AuditQuery struct {
 
 // AuditLog returns a page of the audit log, newest first. Errors:
 // ErrUnavailable.
-func (s *Service) AuditLog(ctx context.Context, q AuditQuery) (Page[models.AuditEntry], error) {
+func (s *Service) AuditLog(ctx context.Context, q AuditQuery) (Page[AuditEntry], error) {
 	page, size := PageBounds(q.Page, q.PageSize)
 	entries, total, err := s.d.Audit.List(ctx, models.AuditFilter{
 		Who: q.Who, Action: q.Action, TargetType: q.TargetType, Target: q.Target, From: q.From, To: q.To,
 	}, page, size)
 	if err != nil {
-		return Page[models.AuditEntry]{}, unavailable(err)
+		return Page[AuditEntry]{}, unavailable(err)
 	}
-	return Page[models.AuditEntry]{Items: entries, Total: total, Page: page, PageSize: size}, nil
+	items := make([]AuditEntry, len(entries))
+	for i, e := range entries {
+		items[i] = auditOf(e)
+	}
+	return Page[AuditEntry]{Items: items, Total: total, Page: page, PageSize: size}, nil
 }

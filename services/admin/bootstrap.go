@@ -29,16 +29,16 @@ var cli = Actor{User: models.User{Account: "cli"}}
 // action is recorded in the audit log. created says which happened.
 // Errors: FieldError (account, email, password); account.ErrEmailTaken
 // when email is another account's; ErrUserDeleted; ErrUnavailable.
-func (s *Service) Bootstrap(ctx context.Context, name, email string, password func() (string, error)) (u models.User, created bool, err error) {
+func (s *Service) Bootstrap(ctx context.Context, name, email string, password func() (string, error)) (User, bool, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return models.User{}, false, services.Invalid("account", "is required")
+		return User{}, false, services.Invalid("account", "is required")
 	}
-	u, err = s.d.Users.ByAccount(ctx, name)
+	u, err := s.d.Users.ByAccount(ctx, name)
 	switch {
 	case err == nil:
 		if email != "" && !strings.EqualFold(strings.TrimSpace(email), u.Email) {
-			return models.User{}, false, account.ErrEmailTaken
+			return User{}, false, account.ErrEmailTaken
 		}
 		typ, status := models.TypeAdmin, models.StatusNormal
 		u, err = s.change(ctx, cli, u.ID.Hex(), ActionAdminCreate, "", func(u models.User) (models.UserChange, fields) {
@@ -47,28 +47,29 @@ func (s *Service) Bootstrap(ctx context.Context, name, email string, password fu
 			f.add("status", u.Status, status)
 			return models.UserChange{Type: &typ, Status: &status}, f
 		})
-		return u, false, err
+		out, err := view(u, err)
+		return out, false, err
 	case !errors.Is(err, models.ErrNotFound):
-		return models.User{}, false, unavailable(err)
+		return User{}, false, unavailable(err)
 	}
 	if err := account.ValidateAccount(name); err != nil {
-		return models.User{}, false, services.Invalid("account", "3 to 32 letters, digits, '_', '.' or '-'")
+		return User{}, false, services.Invalid("account", "3 to 32 letters, digits, '_', '.' or '-'")
 	}
 	email, err = account.ValidateEmail(email)
 	if err != nil {
-		return models.User{}, false, services.Invalid("email", "must be a valid address")
+		return User{}, false, services.Invalid("email", "must be a valid address")
 	}
 	plain, err := password()
 	if err != nil {
-		return models.User{}, false, err
+		return User{}, false, err
 	}
 	if utf8.RuneCountInString(plain) < MinBootstrapPassword {
-		return models.User{}, false, services.Invalid("password", "must be at least 8 characters")
+		return User{}, false, services.Invalid("password", "must be at least 8 characters")
 	}
 	sum := md5.Sum([]byte(plain))
 	hash, err := s.d.Hasher.Hash(ctx, hex.EncodeToString(sum[:]))
 	if err != nil {
-		return models.User{}, false, err
+		return User{}, false, err
 	}
 	u = models.User{
 		Account: name, Email: email, EmailVerified: true, Status: models.StatusNormal, Type: models.TypeAdmin,
@@ -76,23 +77,27 @@ func (s *Service) Bootstrap(ctx context.Context, name, email string, password fu
 	}
 	switch err := s.d.Users.Create(ctx, &u); {
 	case errors.Is(err, models.ErrDuplicateEmail):
-		return models.User{}, false, account.ErrEmailTaken
+		return User{}, false, account.ErrEmailTaken
 	case errors.Is(err, models.ErrDuplicateAccount):
-		return models.User{}, false, services.Invalid("account", "was registered meanwhile; run the command again")
+		return User{}, false, services.Invalid("account", "was registered meanwhile; run the command again")
 	case err != nil:
-		return models.User{}, false, unavailable(err)
+		return User{}, false, unavailable(err)
 	}
 	s.record(ctx, cli, models.AuditEntry{Action: ActionAdminCreate, TargetType: "user", Target: u.ID.Hex(),
 		After: map[string]any{"type": u.Type, "status": u.Status}})
-	return u, true, nil
+	return userOf(u), true, nil
 }
 
 // Admins returns every admin, deleted or not, oldest first (`blogapi admin
 // list`). Errors: ErrUnavailable.
-func (s *Service) Admins(ctx context.Context) ([]models.User, error) {
+func (s *Service) Admins(ctx context.Context) ([]User, error) {
 	admins, err := s.d.Users.Admins(ctx)
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return admins, nil
+	out := make([]User, len(admins))
+	for i, u := range admins {
+		out[i] = userOf(u)
+	}
+	return out, nil
 }

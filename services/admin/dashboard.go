@@ -12,12 +12,21 @@ type DailyCounts interface {
 	Days(ctx context.Context, kind string, to time.Time, days int) ([]int64, error)
 }
 
+// UserStats are the user figures of the dashboard (models.UserStats).
+type UserStats struct {
+	Total, Deleted   int64
+	ByStatus, ByType map[string]int64
+	Registrations    []int64
+}
+
 // DashboardDays is how many days the dashboard's daily figures cover.
 const DashboardDays = 30
 
 // Dashboard holds the figures of the admin's dashboard.
 type Dashboard struct {
-	Users models.UserStats
+	// Users: Total and Deleted; ByStatus and ByType count the users that
+	// are not deleted; Registrations per day (of Days).
+	Users UserStats
 	// Days are the UTC days of Registrations and Logins, oldest first
 	// (DashboardDays of them, today last).
 	Days   []string
@@ -42,5 +51,5 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	for i := range days {
 		days[i] = models.Day(now.AddDate(0, 0, i-DashboardDays+1))
 	}
-	return Dashboard{Users: users, Days: days, Logins: logins}, nil
+	return Dashboard{Users: UserStats(users), Days: days, Logins: logins}, nil
 }

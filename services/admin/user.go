@@ -96,19 +96,19 @@ func checkLevel(field string, level int) error {
 // ListUsers returns a page of the users q selects. Errors: a FieldError
 // for a value outside its set; ErrUnavailable. On the embedded database
 // this scans the users (docs/admin.md, "Costs").
-func (s *Service) ListUsers(ctx context.Context, q UserQuery) (Page[models.User], error) {
+func (s *Service) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) {
 	for _, err := range []error{oneOf("status", q.Status, Statuses), oneOf("type", q.Type, Types), oneOf("sort", q.Sort, Sorts)} {
 		if err != nil {
-			return Page[models.User]{}, err
+			return Page[User]{}, err
 		}
 	}
 	if q.Level != nil {
 		if err := checkLevel("level", *q.Level); err != nil {
-			return Page[models.User]{}, err
+			return Page[User]{}, err
 		}
 	}
 	if utf8.RuneCountInString(q.Q) > MaxQ {
-		return Page[models.User]{}, services.Invalid("q", "must be at most 64 characters")
+		return Page[User]{}, services.Invalid("q", "must be at most 64 characters")
 	}
 	page, size := PageBounds(q.Page, q.PageSize)
 	users, total, err := s.d.Users.List(ctx, models.UserFilter{
@@ -116,18 +116,33 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery) (Page[models.User]
 		CreatedFrom: q.From, CreatedTo: q.To, Deleted: q.Deleted,
 	}, q.Sort, q.Asc, page, size)
 	if err != nil {
-		return Page[models.User]{}, unavailable(err)
+		return Page[User]{}, unavailable(err)
 	}
-	return Page[models.User]{Items: users, Total: total, Page: page, PageSize: size}, nil
+	items := make([]User, len(users))
+	for i, u := range users {
+		items[i] = userOf(u)
+	}
+	return Page[User]{Items: items, Total: total, Page: page, PageSize: size}, nil
 }
 
 // UserDetail is everything the admin sees of a user: the user (the
 // controller leaves the password hash out), their sessions and their
 // failed logins in the guard's open window.
 type UserDetail struct {
-	User         models.User
-	Sessions     []models.Session
+	User         User
+	Sessions     []Session
 	FailedLogins int
+}
+
+// Session is one session of a user (models.Session) as the admin sees it.
+type Session struct {
+	ID, Device, IP                   string
+	CreatedAt, LastUsedAt, ExpiresAt time.Time
+	// Alive: not ended and not expired now.
+	Alive bool
+	// EndedAt is nil while alive; EndReason says why it ended.
+	EndedAt   *time.Time
+	EndReason string
 }
 
 // User returns the detail of the user id. Errors: ErrUserNotFound;
@@ -145,7 +160,13 @@ func (s *Service) User(ctx context.Context, id string) (UserDetail, error) {
 	if err != nil {
 		return UserDetail{}, unavailable(err)
 	}
-	return UserDetail{User: u, Sessions: sessions, FailedLogins: failed}, nil
+	now := s.d.Now()
+	out := UserDetail{User: userOf(u), Sessions: make([]Session, len(sessions)), FailedLogins: failed}
+	for i, x := range sessions {
+		out.Sessions[i] = Session{ID: x.ID, Device: x.UserAgent, IP: x.IP, CreatedAt: x.CreatedAt, LastUsedAt: x.LastUsedAt,
+			ExpiresAt: x.ExpiresAt, Alive: x.Alive(now), EndedAt: x.EndedAt, EndReason: x.EndReason}
+	}
+	return out, nil
 }
 
 func (s *Service) user(ctx context.Context, id string) (models.User, error) {
@@ -164,19 +185,19 @@ func (s *Service) user(ctx context.Context, id string) (models.User, error) {
 // and freeze end every session of the user at once. Errors: FieldError
 // (status, reason); ErrUserNotFound; ErrUserDeleted; ErrLastAdmin;
 // ErrBusy; ErrUnavailable.
-func (s *Service) SetStatus(ctx context.Context, a Actor, id, status, reason string) (models.User, error) {
+func (s *Service) SetStatus(ctx context.Context, a Actor, id, status, reason string) (User, error) {
 	reason = strings.TrimSpace(reason)
 	if status == "" {
-		return models.User{}, services.Invalid("status", "is required")
+		return User{}, services.Invalid("status", "is required")
 	}
 	if err := oneOf("status", status, Statuses); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	if utf8.RuneCountInString(reason) > MaxReason {
-		return models.User{}, services.Invalid("reason", "must be at most 200 characters")
+		return User{}, services.Invalid("reason", "must be at most 200 characters")
 	}
 	if reason == "" && (status == models.StatusReject || status == models.StatusFreeze) {
-		return models.User{}, services.Invalid("reason", "is required to reject or freeze")
+		return User{}, services.Invalid("reason", "is required to reject or freeze")
 	}
 	u, err := s.change(ctx, a, id, ActionUserStatus, reason, func(u models.User) (models.UserChange, fields) {
 		var f fields
@@ -185,14 +206,14 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id, status, reason str
 		return models.UserChange{Status: &status, StatusReason: &reason}, f
 	})
 	if err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	if end := endReason(status); end != "" {
 		if _, err := s.d.Sessions.EndAllForUser(ctx, id, "", end, s.d.Now()); err != nil {
-			return models.User{}, unavailable(err)
+			return User{}, unavailable(err)
 		}
 	}
-	return u, nil
+	return userOf(u), nil
 }
 
 func endReason(status string) string {
@@ -207,36 +228,36 @@ func endReason(status string) string {
 
 // SetLevel sets the user id's level (0–10). Errors: FieldError (level);
 // ErrUserNotFound; ErrUserDeleted; ErrBusy; ErrUnavailable.
-func (s *Service) SetLevel(ctx context.Context, a Actor, id string, level int) (models.User, error) {
+func (s *Service) SetLevel(ctx context.Context, a Actor, id string, level int) (User, error) {
 	if err := checkLevel("level", level); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
-	return s.change(ctx, a, id, ActionUserLevel, "", func(u models.User) (models.UserChange, fields) {
+	return view(s.change(ctx, a, id, ActionUserLevel, "", func(u models.User) (models.UserChange, fields) {
 		var f fields
 		f.add("level", u.Level, level)
 		return models.UserChange{Level: &level}, f
-	})
+	}))
 }
 
 // SetType sets the user id's type (client, author, admin) after
 // re-checking the admin's password (md5 hex). Errors: FieldError (type,
 // password); the guard's refusal; ErrUserNotFound; ErrUserDeleted;
 // ErrLastAdmin; ErrBusy; ErrUnavailable.
-func (s *Service) SetType(ctx context.Context, a Actor, id, typ, password string) (models.User, error) {
+func (s *Service) SetType(ctx context.Context, a Actor, id, typ, password string) (User, error) {
 	if typ == "" {
-		return models.User{}, services.Invalid("type", "is required")
+		return User{}, services.Invalid("type", "is required")
 	}
 	if err := oneOf("type", typ, Types); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	if err := s.CheckPassword(ctx, a, password); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
-	return s.change(ctx, a, id, ActionUserType, "", func(u models.User) (models.UserChange, fields) {
+	return view(s.change(ctx, a, id, ActionUserType, "", func(u models.User) (models.UserChange, fields) {
 		var f fields
 		f.add("type", u.Type, typ)
 		return models.UserChange{Type: &typ}, f
-	})
+	}))
 }
 
 // EndSessions ends every session of the user id and returns how many were
@@ -261,13 +282,13 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, id string) (int64, e
 // Deleting a deleted user completes what a failed attempt left undone and
 // records nothing. Errors: FieldError (password); the guard's refusal;
 // ErrUserNotFound; ErrLastAdmin; ErrBusy; ErrUnavailable.
-func (s *Service) DeleteUser(ctx context.Context, a Actor, id, password string) (models.User, error) {
+func (s *Service) DeleteUser(ctx context.Context, a Actor, id, password string) (User, error) {
 	if err := s.CheckPassword(ctx, a, password); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	u, err := s.user(ctx, id)
 	if err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	if u.DeletedAt == 0 {
 		now := s.d.Now().UnixMilli()
@@ -279,17 +300,17 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id, password string) 
 			return models.UserChange{DeletedAt: &now, Nick: &nick}, f
 		})
 		if err != nil {
-			return models.User{}, err
+			return User{}, err
 		}
 	}
 	at := time.UnixMilli(u.DeletedAt).Add(s.d.Retention)
 	if err := s.d.Users.ScheduleRelease(ctx, id, at); err != nil {
-		return models.User{}, unavailable(err)
+		return User{}, unavailable(err)
 	}
 	if _, err := s.d.Sessions.EndAllForUser(ctx, id, "", models.EndUserDeleted, s.d.Now()); err != nil {
-		return models.User{}, unavailable(err)
+		return User{}, unavailable(err)
 	}
-	return u, nil
+	return userOf(u), nil
 }
 
 // fields collects the changed fields of an action: before and after, by

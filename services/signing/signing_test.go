@@ -1,4 +1,4 @@
-package services_test
+package signing_test
 
 import (
 	"bytes"
@@ -19,12 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/models"
-	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 type signVector struct {
@@ -41,7 +36,7 @@ type signVector struct {
 
 func loadVectors(tb testing.TB) []signVector {
 	tb.Helper()
-	raw, err := os.ReadFile("../testdata/sign_vectors.json")
+	raw, err := os.ReadFile("../../testdata/sign_vectors.json")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -113,7 +108,7 @@ func TestSignVectors(t *testing.T) {
 	}
 	for _, v := range vectors {
 		t.Run(v.Name, func(t *testing.T) {
-			p, err := services.ParseSignParams(v.request())
+			p, err := signing.Parse(v.request())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,19 +120,19 @@ func TestSignVectors(t *testing.T) {
 			}
 			// The vector's request with its token verifies.
 			q, ct, body := v.request()
-			p, err = services.ParseSignParams(q+"&token="+v.Token, ct, body)
+			p, err = signing.Parse(q+"&token="+v.Token, ct, body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ts := v.timestamp(t)
-			s := services.NewSigner(services.SignerConfig{
-				Apps:   []services.SignApp{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
-				Replay: services.ReplayOff,
+			s := signing.NewSigner(signing.Config{
+				Apps:   []signing.App{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
+				Replay: signing.ReplayOff,
 				Now:    func() time.Time { return ts },
 			}, nil)
-			app, err := s.Verify(context.Background(), v.Method, p)
-			if err != nil || app.Name != "web" {
-				t.Fatalf("Verify = %+v, %v", app, err)
+			sig, err := s.Verify(p)
+			if err != nil || sig.App.Name != "web" {
+				t.Fatalf("Verify = %+v, %v", sig, err)
 			}
 		})
 	}
@@ -155,32 +150,61 @@ var testNow = time.UnixMilli(testTS)
 func signQuery(t testing.TB, secret string, pairs ...[2]string) string {
 	t.Helper()
 	q := rawQuery(pairs)
-	p, err := services.ParseSignParams(q, "", nil)
+	p, err := signing.Parse(q, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return q + "&token=" + p.Sign(secret)
 }
 
-func newSigner(replay string, store services.ReplayStore) *services.Signer {
-	return services.NewSigner(services.SignerConfig{
-		Apps:   []services.SignApp{{Name: "web", Key: testKey, Secret: testSecret}, {Name: "other", Key: "k2", Secret: "s2"}},
+func newSigner(replay string, store signing.ReplayStore) *signing.Signer {
+	return signing.NewSigner(signing.Config{
+		Apps:   []signing.App{{Name: "web", Key: testKey, Secret: testSecret}, {Name: "other", Key: "k2", Secret: "s2"}},
 		Replay: replay,
 		Now:    func() time.Time { return testNow },
 	}, store)
 }
 
-func wantCode(t *testing.T, err error, code int, msg string) {
+// wantErr fails unless err is want (nil: no error) and reads as it.
+func wantErr(t *testing.T, err, want error) {
 	t.Helper()
-	if code == response.CodeOK {
+	if want == nil {
 		if err != nil {
 			t.Fatalf("err = %v, want success", err)
 		}
 		return
 	}
-	env := response.Of(err)
-	if env.Code != code || (msg != "" && env.Msg != msg) {
-		t.Fatalf("err = %v (%d %q), want %d %q", err, env.Code, env.Msg, code, msg)
+	if !errors.Is(err, want) {
+		t.Fatalf("err = %v, want %v", err, want)
+	}
+}
+
+// parseErrors are the sentinels Parse returns.
+var parseErrors = []error{signing.ErrQuerySemicolon, signing.ErrQueryEscape, signing.ErrFormSemicolon, signing.ErrFormEscape,
+	signing.ErrMultipartBoundary, signing.ErrMultipart, signing.ErrNotUTF8, signing.ErrMalformedJSON, signing.ErrNotObject,
+	signing.ErrTooManyParams, signing.ErrTooDeep}
+
+// isParseError reports whether err is one of parseErrors or a
+// *DuplicateMemberError.
+func isParseError(err error) bool {
+	var dup *signing.DuplicateMemberError
+	if errors.As(err, &dup) {
+		return true
+	}
+	for _, e := range parseErrors {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// wantParseErr fails unless err is a Parse error whose text is msg: the
+// envelope message the HTTP layer answers with.
+func wantParseErr(t *testing.T, err error, msg string) {
+	t.Helper()
+	if !isParseError(err) || err.Error() != msg {
+		t.Fatalf("err = %v, want the Parse error %q", err, msg)
 	}
 }
 
@@ -189,55 +213,54 @@ func TestSignVerifyChecks(t *testing.T) {
 	key := [2]string{"auth_key", testKey}
 	good := signQuery(t, testSecret, [2]string{"a", "1"}, key, [2]string{"timestamp", ts})
 	tok := good[strings.LastIndex(good, "=")+1:]
-	skew := services.DefaultMaxSkew.Milliseconds()
+	skew := signing.DefaultMaxSkew.Milliseconds()
 	at := func(ms int64) string {
 		return signQuery(t, testSecret, key, [2]string{"timestamp", strconv.FormatInt(ms, 10)})
 	}
 	cases := []struct {
 		name, query string
-		code        int
-		msg         string
+		want        error
 	}{
-		{"valid", good, 200, ""},
-		{"uppercase token", strings.Replace(good, tok, strings.ToUpper(tok), 1), 200, ""},
-		{"token missing", "a=1&auth_key=" + testKey + "&timestamp=" + ts, 511, "signature token is missing"},
-		{"token empty", "a=1&auth_key=" + testKey + "&timestamp=" + ts + "&token=", 511, ""},
-		{"token missing before unknown key", "auth_key=nope&timestamp=x", 511, ""},
-		{"auth_key missing", "a=1&timestamp=" + ts + "&token=" + tok, 512, "auth_key is missing"},
-		{"auth_key unknown", "a=1&auth_key=nope&timestamp=" + ts + "&token=" + tok, 512, "auth_key is unknown"},
-		{"unknown key before bad timestamp", "auth_key=nope&timestamp=x&token=" + tok, 512, ""},
-		{"timestamp missing", "a=1&auth_key=" + testKey + "&token=" + tok, 400, "timestamp is missing"},
-		{"timestamp not a number", "auth_key=" + testKey + "&timestamp=soon&token=" + tok, 400, "timestamp must be an integer (ms since the Unix epoch)"},
-		{"timestamp fractional", "auth_key=" + testKey + "&timestamp=1700000000000.5&token=" + tok, 400, ""},
-		{"timestamp exponent", "auth_key=" + testKey + "&timestamp=1.7e12&token=" + tok, 400, ""},
-		{"timestamp plus sign", "auth_key=" + testKey + "&timestamp=%2B1700000000000&token=" + tok, 400, ""},
-		{"timestamp overflow", "auth_key=" + testKey + "&timestamp=99999999999999999999&token=" + tok, 400, ""},
-		{"bad timestamp before bad token", "auth_key=" + testKey + "&timestamp=x&token=zz", 400, ""},
-		{"at the past edge", at(testTS - skew), 200, ""},
-		{"at the future edge", at(testTS + skew), 200, ""},
-		{"too old", at(testTS - skew - 1), 513, "signature has expired: timestamp is outside the allowed window"},
-		{"too new", at(testTS + skew + 1), 513, ""},
-		{"far past, negative", at(-9_000_000_000_000_000_000), 513, ""},
-		{"expired before bad token", "auth_key=" + testKey + "&timestamp=1&token=zz", 513, ""},
-		{"value changed", strings.Replace(good, "a=1", "a=2", 1), 514, "signature verification failed"},
-		{"other app's secret", signQuery(t, "s2", [2]string{"a", "1"}, key, [2]string{"timestamp", ts}), 514, ""},
-		{"token not hex", strings.Replace(good, tok, "z"+tok[1:], 1), 514, ""},
-		{"token short", strings.Replace(good, tok, tok[1:], 1), 514, ""},
-		{"token long", strings.Replace(good, tok, tok+"0", 1), 514, ""},
-		{"first token wins", good + "&token=" + strings.Repeat("0", 32), 200, ""},
-		{"second token ignored", strings.Replace(good, "token=", "token=00000000000000000000000000000000&token=", 1), 514, ""},
+		{"valid", good, nil},
+		{"uppercase token", strings.Replace(good, tok, strings.ToUpper(tok), 1), nil},
+		{"token missing", "a=1&auth_key=" + testKey + "&timestamp=" + ts, signing.ErrTokenMissing},
+		{"token empty", "a=1&auth_key=" + testKey + "&timestamp=" + ts + "&token=", signing.ErrTokenMissing},
+		{"token missing before unknown key", "auth_key=nope&timestamp=x", signing.ErrTokenMissing},
+		{"auth_key missing", "a=1&timestamp=" + ts + "&token=" + tok, signing.ErrAuthKeyMissing},
+		{"auth_key unknown", "a=1&auth_key=nope&timestamp=" + ts + "&token=" + tok, signing.ErrAuthKeyUnknown},
+		{"unknown key before bad timestamp", "auth_key=nope&timestamp=x&token=" + tok, signing.ErrAuthKeyUnknown},
+		{"timestamp missing", "a=1&auth_key=" + testKey + "&token=" + tok, signing.ErrTimestampMissing},
+		{"timestamp not a number", "auth_key=" + testKey + "&timestamp=soon&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp fractional", "auth_key=" + testKey + "&timestamp=1700000000000.5&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp exponent", "auth_key=" + testKey + "&timestamp=1.7e12&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp plus sign", "auth_key=" + testKey + "&timestamp=%2B1700000000000&token=" + tok, signing.ErrTimestampInvalid},
+		{"timestamp overflow", "auth_key=" + testKey + "&timestamp=99999999999999999999&token=" + tok, signing.ErrTimestampInvalid},
+		{"bad timestamp before bad token", "auth_key=" + testKey + "&timestamp=x&token=zz", signing.ErrTimestampInvalid},
+		{"at the past edge", at(testTS - skew), nil},
+		{"at the future edge", at(testTS + skew), nil},
+		{"too old", at(testTS - skew - 1), signing.ErrExpired},
+		{"too new", at(testTS + skew + 1), signing.ErrExpired},
+		{"far past, negative", at(-9_000_000_000_000_000_000), signing.ErrExpired},
+		{"expired before bad token", "auth_key=" + testKey + "&timestamp=1&token=zz", signing.ErrExpired},
+		{"value changed", strings.Replace(good, "a=1", "a=2", 1), signing.ErrSignatureInvalid},
+		{"other app's secret", signQuery(t, "s2", [2]string{"a", "1"}, key, [2]string{"timestamp", ts}), signing.ErrSignatureInvalid},
+		{"token not hex", strings.Replace(good, tok, "z"+tok[1:], 1), signing.ErrSignatureInvalid},
+		{"token short", strings.Replace(good, tok, tok[1:], 1), signing.ErrSignatureInvalid},
+		{"token long", strings.Replace(good, tok, tok+"0", 1), signing.ErrSignatureInvalid},
+		{"first token wins", good + "&token=" + strings.Repeat("0", 32), nil},
+		{"second token ignored", strings.Replace(good, "token=", "token=00000000000000000000000000000000&token=", 1), signing.ErrSignatureInvalid},
 	}
-	s := newSigner(services.ReplayOff, nil)
+	s := newSigner(signing.ReplayOff, nil)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, "", nil)
+			p, err := signing.Parse(tc.query, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			app, err := s.Verify(context.Background(), "GET", p)
-			wantCode(t, err, tc.code, tc.msg)
-			if err == nil && app.Key != testKey {
-				t.Fatalf("app = %+v", app)
+			sig, err := s.Verify(p)
+			wantErr(t, err, tc.want)
+			if err == nil && sig.App.Key != testKey {
+				t.Fatalf("app = %+v", sig.App)
 			}
 		})
 	}
@@ -281,21 +304,21 @@ func TestSignVerifyFieldsInBody(t *testing.T) {
 	cases[len(cases)-1].contentType = w.FormDataContentType()
 	cases[len(cases)-1].body = mp.String()
 
-	s := newSigner(services.ReplayOff, nil)
+	s := newSigner(signing.ReplayOff, nil)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			p, err := signing.Parse(tc.query, tc.contentType, []byte(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Verify(context.Background(), "POST", p); err != nil {
+			if _, err := s.Verify(p); err != nil {
 				t.Fatalf("Verify: %v (canonical %q)", err, p.AppendCanonical(nil, ""))
 			}
 		})
 	}
 }
 
-func TestParseSignParamsErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	const js = "application/json"
 	cases := []struct {
 		name, query, contentType, body, msg string
@@ -337,11 +360,11 @@ func TestParseSignParamsErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			p, err := signing.Parse(tc.query, tc.contentType, []byte(tc.body))
 			if p != nil {
 				t.Fatalf("params %v returned with error %v", p, err)
 			}
-			wantCode(t, err, response.CodeBadRequest, tc.msg)
+			wantParseErr(t, err, tc.msg)
 		})
 	}
 }
@@ -388,18 +411,18 @@ func multipartForm(t *testing.T, fields, files int) (string, string) {
 	return w.FormDataContentType(), buf.String()
 }
 
-// TestParseSignParamsLimits checks MaxSignParams (query and body together)
+// TestParseLimits checks MaxParams (query and body together)
 // and MaxJSONDepth, at and just past each, and the floods they are there
 // for.
-func TestParseSignParamsLimits(t *testing.T) {
+func TestParseLimits(t *testing.T) {
 	const (
 		js      = "application/json"
 		form    = "application/x-www-form-urlencoded"
 		tooMany = "too many parameters"
 		deep    = "JSON body is nested too deeply"
 	)
-	if services.MaxSignParams != 256 || services.MaxJSONDepth != 64 {
-		t.Fatalf("limits %d, %d: the cases below assume 256 and 64", services.MaxSignParams, services.MaxJSONDepth)
+	if signing.MaxParams != 256 || signing.MaxJSONDepth != 64 {
+		t.Fatalf("limits %d, %d: the cases below assume 256 and 64", signing.MaxParams, signing.MaxJSONDepth)
 	}
 	mpCT, mpAtLimit := multipartForm(t, 256, 0)
 	mpCT2, mpOver := multipartForm(t, 257, 0)
@@ -436,12 +459,12 @@ func TestParseSignParamsLimits(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams(tc.query, tc.contentType, []byte(tc.body))
+			p, err := signing.Parse(tc.query, tc.contentType, []byte(tc.body))
 			if tc.msg != "" {
 				if p != nil {
 					t.Fatal("params returned with an error")
 				}
-				wantCode(t, err, response.CodeBadRequest, tc.msg)
+				wantParseErr(t, err, tc.msg)
 				return
 			}
 			if err != nil {
@@ -454,10 +477,10 @@ func TestParseSignParamsLimits(t *testing.T) {
 	}
 }
 
-// TestParseSignParamsValues checks the rendering of values (SPEC §3)
-// through the canonical string, mostly one parameter per case so that the
-// string is that parameter's value.
-func TestParseSignParamsValues(t *testing.T) {
+// TestParseValues checks the rendering of values (the README, "Signing a
+// request by hand") through the canonical string, mostly one parameter per
+// case so that the string is that parameter's value.
+func TestParseValues(t *testing.T) {
 	const js = "application/json"
 	cases := []struct {
 		name, contentType, body string
@@ -491,7 +514,7 @@ func TestParseSignParamsValues(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := services.ParseSignParams("", tc.contentType, []byte(tc.body))
+			p, err := signing.Parse("", tc.contentType, []byte(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -568,7 +591,7 @@ func TestSignCanonicalMatchesReference(t *testing.T) {
 		case 2:
 			ct, body = "application/json", "{"+strings.Join(members, ",")+"}"
 		}
-		p, err := services.ParseSignParams(strings.Join(query, "&"), ct, []byte(body))
+		p, err := signing.Parse(strings.Join(query, "&"), ct, []byte(body))
 		if err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
@@ -578,7 +601,7 @@ func TestSignCanonicalMatchesReference(t *testing.T) {
 	}
 }
 
-func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
+func TestParseMultipartFilesNotSigned(t *testing.T) {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	_ = w.WriteField("b", "2")
@@ -586,7 +609,7 @@ func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
 	_, _ = fw.Write([]byte("file"))
 	_ = w.WriteField("a", "1")
 	_ = w.Close()
-	p, err := services.ParseSignParams("a=0", w.FormDataContentType(), buf.Bytes())
+	p, err := signing.Parse("a=0", w.FormDataContentType(), buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,88 +618,126 @@ func TestParseSignParamsMultipartFilesNotSigned(t *testing.T) {
 	}
 }
 
-func TestSignVerifyReplay(t *testing.T) {
-	db := dbtest.New(t)
-	store := db.Replays
-	store.Now = func() time.Time { return testNow }
+// memStore is a ReplayStore in memory, on the test clock; err, when set,
+// is its answer to everything, as a store that is down.
+type memStore struct {
+	records map[string]time.Time
+	err     error
+}
+
+func (m *memStore) Record(_ context.Context, key string, expiresAt time.Time) error {
+	if m.err != nil {
+		return m.err
+	}
+	if exp, ok := m.records[key]; ok && exp.After(testNow) {
+		return signing.ErrReplayed
+	}
+	if m.records == nil {
+		m.records = map[string]time.Time{}
+	}
+	m.records[key] = expiresAt
+	return nil
+}
+
+// TestSignReplay: a signature is recorded for the methods the replay mode
+// covers, keyed by auth_key, token, method, route and session.
+func TestSignReplay(t *testing.T) {
 	ts := strconv.FormatInt(testTS, 10)
 	query := func(v string) string {
 		return signQuery(t, testSecret, [2]string{"v", v}, [2]string{"auth_key", testKey}, [2]string{"timestamp", ts})
 	}
 	type call struct {
-		method, query string
-		code          int
+		query    string
+		req      signing.Request
+		replayed bool
 	}
 	q1, q2, q3 := query("1"), query("2"), query("3")
 	tok3 := q3[strings.LastIndex(q3, "=")+1:]
+	post := signing.Request{Method: "POST", Route: "/blogapi/logout", Session: "s1"}
+	with := func(f func(*signing.Request)) signing.Request { r := post; f(&r); return r }
+	otherSession := with(func(r *signing.Request) { r.Session = "s2" })
+	noSession := with(func(r *signing.Request) { r.Session = "" })
+	otherRoute := with(func(r *signing.Request) { r.Route = "/blogapi/user/update" })
+	put := with(func(r *signing.Request) { r.Method = "PUT" })
+	get := with(func(r *signing.Request) { r.Method = "GET" })
+	head := with(func(r *signing.Request) { r.Method = "HEAD" })
 	cases := []struct {
 		mode  string
 		calls []call
 	}{
-		{services.ReplayMutating, []call{
-			{"POST", q1, 200}, {"POST", q1, 201}, {"PUT", q1, 201}, {"DELETE", q1, 201}, {"PATCH", q1, 201},
-			{"GET", q2, 200}, {"GET", q2, 200}, {"POST", q2, 200}, {"POST", q2, 201},
-			// The pair is recorded lowercased: the uppercase spelling is the same token.
-			{"POST", q3, 200}, {"POST", strings.Replace(q3, tok3, strings.ToUpper(tok3), 1), 201},
+		{signing.ReplayMutating, []call{
+			{q1, post, false}, {q1, post, true},
+			// The same signature for another caller, route or method is
+			// another request.
+			{q1, otherSession, false}, {q1, otherSession, true}, {q1, noSession, false}, {q1, noSession, true},
+			{q1, otherRoute, false}, {q1, put, false}, {q1, put, true},
+			{q2, get, false}, {q2, get, false}, {q2, post, false}, {q2, post, true},
+			// The token is recorded lowercased: the uppercase spelling is the same token.
+			{q3, post, false}, {strings.Replace(q3, tok3, strings.ToUpper(tok3), 1), post, true},
 		}},
-		{services.ReplayAll, []call{{"GET", q1, 200}, {"GET", q1, 201}, {"HEAD", q1, 201}}},
-		{services.ReplayOff, []call{{"POST", q1, 200}, {"POST", q1, 200}}},
-		{"", []call{{"GET", q1, 200}, {"POST", q1, 200}, {"POST", q1, 201}}},
+		{signing.ReplayAll, []call{{q1, get, false}, {q1, get, true}, {q1, head, false}, {q1, head, true}}},
+		{signing.ReplayOff, []call{{q1, post, false}, {q1, post, false}}},
+		{"", []call{{q1, get, false}, {q1, post, false}, {q1, post, true}}},
 	}
 	for _, tc := range cases {
 		t.Run("mode "+tc.mode, func(t *testing.T) {
-			_, _ = dbtest.Collection(t, db, models.CollReplays).DeleteMany(context.Background(), bson.D{})
-			s := newSigner(tc.mode, store)
+			s := newSigner(tc.mode, &memStore{})
 			for i, c := range tc.calls {
-				p, err := services.ParseSignParams(c.query, "", nil)
+				p, err := signing.Parse(c.query, "", nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = s.Verify(context.Background(), c.method, p)
-				if c.code == 201 {
-					wantCode(t, err, 201, "duplicate submission")
+				sig, err := s.Verify(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = s.Replay(context.Background(), sig, c.req)
+				if c.replayed {
+					wantErr(t, err, signing.ErrReplayed)
 				} else if err != nil {
-					t.Fatalf("call %d %s: %v", i, c.method, err)
+					t.Fatalf("call %d %+v: %v", i, c.req, err)
 				}
 			}
 		})
 	}
 
-	// The record's key and lifetime: auth_key:token, now + 2×max_skew.
-	var rec struct {
-		ExpiresAt time.Time `bson:"expiresAt"`
-	}
-	_, _ = dbtest.Collection(t, db, models.CollReplays).DeleteMany(context.Background(), bson.D{})
-	p, _ := services.ParseSignParams(q3, "", nil)
-	if _, err := newSigner(services.ReplayMutating, store).Verify(context.Background(), "POST", p); err != nil {
-		t.Fatal(err)
-	}
-	if err := dbtest.Collection(t, db, models.CollReplays).FindOne(context.Background(), bson.D{{Key: "_id", Value: testKey + ":" + tok3}}).Decode(&rec); err != nil {
-		t.Fatal(err)
-	}
-	if want := testNow.Add(2 * services.DefaultMaxSkew); !rec.ExpiresAt.Equal(want) {
-		t.Fatalf("expiresAt = %v, want %v", rec.ExpiresAt, want)
-	}
-}
-
-func TestSignVerifyReplayStoreDown(t *testing.T) {
-	// A closed database: every operation fails as on a database that is
-	// down.
-	down := dbtest.New(t)
-	down.Close()
-	s := newSigner(services.ReplayMutating, down.Replays)
-	q := signQuery(t, testSecret, [2]string{"auth_key", testKey}, [2]string{"timestamp", strconv.FormatInt(testTS, 10)})
-	p, err := services.ParseSignParams(q, "", nil)
+	// The record's key and lifetime: auth_key:token:method:session:route,
+	// now + 2×max_skew.
+	store := &memStore{}
+	s := newSigner(signing.ReplayMutating, store)
+	p, _ := signing.Parse(q3, "", nil)
+	sig, err := s.Verify(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Verify(context.Background(), "POST", p)
-	wantCode(t, err, response.CodeUnavailable, "database unavailable")
-	if err == services.ErrUnavailable || errors.Is(err, models.ErrDuplicate) {
-		t.Fatalf("cause of %v", err)
+	if err := s.Replay(context.Background(), sig, post); err != nil {
+		t.Fatal(err)
+	}
+	key := testKey + ":" + tok3 + ":POST:s1:/blogapi/logout"
+	exp, ok := store.records[key]
+	if want := testNow.Add(2 * signing.DefaultMaxSkew); !ok || !exp.Equal(want) || len(store.records) != 1 {
+		t.Fatalf("records %v, want %s until %v", store.records, key, want)
+	}
+}
+
+func TestSignReplayStoreDown(t *testing.T) {
+	down := errors.New("connection refused")
+	s := newSigner(signing.ReplayMutating, &memStore{err: down})
+	q := signQuery(t, testSecret, [2]string{"auth_key", testKey}, [2]string{"timestamp", strconv.FormatInt(testTS, 10)})
+	p, err := signing.Parse(q, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := s.Verify(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Replay(context.Background(), sig, signing.Request{Method: "POST", Route: "/x"})
+	if !errors.Is(err, down) || errors.Is(err, signing.ErrReplayed) {
+		t.Fatalf("err = %v, want the store's error", err)
 	}
 	// A GET is not replay-checked in mutating mode, so it does not need the store.
-	if _, err := s.Verify(context.Background(), "GET", p); err != nil {
+	if err := s.Replay(context.Background(), sig, signing.Request{Method: "GET", Route: "/x"}); err != nil {
 		t.Fatalf("GET: %v", err)
 	}
 }
@@ -687,7 +748,7 @@ func TestNewSignerNeedsStore(t *testing.T) {
 			t.Fatal("NewSigner without a store in mutating mode did not panic")
 		}
 	}()
-	services.NewSigner(services.SignerConfig{Replay: services.ReplayMutating}, nil)
+	signing.NewSigner(signing.Config{Replay: signing.ReplayMutating}, nil)
 }
 
 func registerJSON(b *testing.B) (signVector, string, string, []byte) {
@@ -702,23 +763,23 @@ func registerJSON(b *testing.B) (signVector, string, string, []byte) {
 }
 
 // BenchmarkVerifyRegisterJSON is the server's whole signing cost for a
-// typical signed POST: ParseSignParams and Verify, replay off.
+// typical signed POST: Parse and Verify (the replay record is a database
+// write of its own).
 func BenchmarkVerifyRegisterJSON(b *testing.B) {
 	v, q, ct, body := registerJSON(b)
 	ts := v.timestamp(b)
-	s := services.NewSigner(services.SignerConfig{
-		Apps:   []services.SignApp{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
-		Replay: services.ReplayOff,
+	s := signing.NewSigner(signing.Config{
+		Apps:   []signing.App{{Name: "web", Key: v.AuthKey, Secret: v.AuthSecret}},
+		Replay: signing.ReplayOff,
 		Now:    func() time.Time { return ts },
 	}, nil)
-	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := services.ParseSignParams(q, ct, body)
+		p, err := signing.Parse(q, ct, body)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Verify(ctx, "POST", p); err != nil {
+		if _, err := s.Verify(p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -740,11 +801,11 @@ func BenchmarkMD5Baseline(b *testing.B) {
 	}
 }
 
-// FuzzParseSignParams checks ParseSignParams on JSON bodies against
+// FuzzParse checks Parse on JSON bodies against
 // encoding/json: it never panics, accepts exactly the valid JSON objects
-// without duplicate members within MaxSignParams and MaxJSONDepth (or
-// whitespace-only bodies), and renders the members as SPEC §3 says.
-func FuzzParseSignParams(f *testing.F) {
+// without duplicate members within MaxParams and MaxJSONDepth (or
+// whitespace-only bodies), and renders the members as the README says.
+func FuzzParse(f *testing.F) {
 	for _, v := range loadVectors(f) {
 		if v.Body != nil {
 			f.Add([]byte(*v.Body))
@@ -754,16 +815,16 @@ func FuzzParseSignParams(f *testing.F) {
 		`{"a":-0.5e-3}`, `{"a":"x`, `{"a":[}`, "{\"a\":\"\xff\"}", `{"a":1}  `, `{"":null}`} {
 		f.Add([]byte(s))
 	}
-	f.Add([]byte(jsonNested(services.MaxJSONDepth)))
-	f.Add([]byte(jsonNested(services.MaxJSONDepth + 1)))
-	f.Add([]byte(jsonObject(services.MaxSignParams)))
-	f.Add([]byte(jsonObject(services.MaxSignParams + 1)))
+	f.Add([]byte(jsonNested(signing.MaxJSONDepth)))
+	f.Add([]byte(jsonNested(signing.MaxJSONDepth + 1)))
+	f.Add([]byte(jsonObject(signing.MaxParams)))
+	f.Add([]byte(jsonObject(signing.MaxParams + 1)))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := services.ParseSignParams("", "application/json", body)
+		p, err := signing.Parse("", "application/json", body)
 		members, oracleOK := jsonMembers(body)
 		if err != nil {
-			if env := response.Of(err); env.Code != response.CodeBadRequest {
-				t.Fatalf("error is not a 400: %v", err)
+			if !isParseError(err) {
+				t.Fatalf("error is not a Parse error: %v", err)
 			}
 			if oracleOK {
 				t.Fatalf("rejected a valid body %q: %v", body, err)
@@ -792,7 +853,7 @@ func jsonMembers(body []byte) ([][2]string, bool) {
 	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
 		return nil, true
 	}
-	if !utf8.Valid(body) || !json.Valid(body) || jsonDepth(body) > services.MaxJSONDepth {
+	if !utf8.Valid(body) || !json.Valid(body) || jsonDepth(body) > signing.MaxJSONDepth {
 		return nil, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -833,7 +894,7 @@ func jsonMembers(body []byte) ([][2]string, bool) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, false
 	}
-	return out, len(out) <= services.MaxSignParams
+	return out, len(out) <= signing.MaxParams
 }
 
 // jsonDepth is the deepest nesting of objects and arrays in a valid JSON

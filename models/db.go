@@ -35,13 +35,14 @@ const (
 	CollAuditLog         = "audit_log"
 	CollUserDeletions    = "user_deletions"
 	CollDailyCounts      = "daily_counts"
+	CollAdminSet         = "admin_set"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
 		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage,
-		CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts}
+		CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet}
 }
 
 // Options say which database Open opens and how.
@@ -91,6 +92,7 @@ type DB struct {
 	Leases        *LeaseStore
 	Audit         *AuditStore
 	DailyCounts   *DailyCountStore
+	AdminSet      *AdminSetStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -197,6 +199,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		Leases:        newLeaseStore(db, now),
 		Audit:         newAuditStore(db),
 		DailyCounts:   newDailyCountStore(db),
+		AdminSet:      newAdminSetStore(db),
 		db:            db,
 	}
 	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)

@@ -26,7 +26,7 @@ import (
 func newAdminService(cfg config.Config, db *models.DB, logger *slog.Logger, now func() time.Time,
 	hasher admin.Hasher, guard admin.Guard) *admin.Service {
 	return admin.New(admin.Deps{
-		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, Audit: db.Audit,
+		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, AdminSet: db.AdminSet, Audit: db.Audit,
 		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: auth.GuardKeyUser,
 		Logger: logger, Now: now,
 	})

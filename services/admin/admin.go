@@ -58,6 +58,15 @@ type Leases interface {
 	Acquire(ctx context.Context, key string, ttl, wait time.Duration) (*models.Lease, error)
 }
 
+// AdminSet is the list of users that may be admins, a hint for the
+// last-admin rule (models.AdminSetStore).
+type AdminSet interface {
+	Candidates(ctx context.Context) ([]string, error)
+	Add(ctx context.Context, hexID string) error
+	Remove(ctx context.Context, hexID string) error
+	Replace(ctx context.Context, ids []string) error
+}
+
 // Audit appends to and lists the audit log (models.AuditStore).
 type Audit interface {
 	Add(ctx context.Context, e *models.AuditEntry) error
@@ -89,6 +98,7 @@ type Deps struct {
 	Users        Users
 	Sessions     Sessions
 	Leases       Leases
+	AdminSet     AdminSet
 	Audit        Audit
 	Hasher       Hasher
 	Guard        Guard

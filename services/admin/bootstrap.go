@@ -83,6 +83,7 @@ func (s *Service) Bootstrap(ctx context.Context, name, email string, password fu
 	case err != nil:
 		return User{}, false, unavailable(err)
 	}
+	s.noteType(ctx, u.ID.Hex(), "", u.Type)
 	s.record(ctx, cli, models.AuditEntry{Action: ActionAdminCreate, TargetType: "user", Target: u.ID.Hex(),
 		After: map[string]any{"type": u.Type, "status": u.Status}})
 	return userOf(u), true, nil

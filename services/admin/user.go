@@ -340,9 +340,8 @@ const (
 // (models.UserStore.Change), retried when another change came first, and
 // records one audit entry. A change that changes nothing is not applied
 // and not recorded. A change that would leave no active admin is refused
-// (ErrLastAdmin): it runs under the "admins" lease and counts the other
-// active admins (a scan of the users on the embedded database; admins
-// change rarely).
+// (ErrLastAdmin): it runs under the "admins" lease and looks for another
+// active admin (otherActiveAdmin).
 func (s *Service) change(ctx context.Context, a Actor, id, action, reason string, decide func(models.User) (models.UserChange, fields)) (models.User, error) {
 	var lease *models.Lease
 	defer func() {
@@ -383,6 +382,7 @@ func (s *Service) change(ctx context.Context, a Actor, id, action, reason string
 		case err != nil:
 			return models.User{}, leaseErr(err)
 		}
+		s.noteType(ctx, id, u.Type, changed.Type)
 		s.record(ctx, a, models.AuditEntry{Action: action, TargetType: "user", Target: id,
 			Before: f.before, After: f.after, Reason: reason})
 		return changed, nil
@@ -391,18 +391,58 @@ func (s *Service) change(ctx context.Context, a Actor, id, action, reason string
 }
 
 // otherActiveAdmin returns ErrLastAdmin unless an active admin other than
-// u exists.
+// u exists. It reads the candidates of the admin set by `_id`; only when
+// none of them is an active admin does it scan the users for admins (the
+// authority; a scan on the embedded database) and rewrite the set.
 func (s *Service) otherActiveAdmin(ctx context.Context, u models.User) error {
+	ids, err := s.d.AdminSet.Candidates(ctx)
+	if err != nil {
+		return unavailable(err)
+	}
+	for _, id := range ids {
+		if id == u.ID.Hex() {
+			continue
+		}
+		o, err := s.d.Users.ByID(ctx, id)
+		switch {
+		case err == nil && o.ActiveAdmin():
+			return nil
+		case err != nil && !errors.Is(err, models.ErrNotFound):
+			return unavailable(err)
+		}
+	}
 	admins, err := s.d.Users.Admins(ctx)
 	if err != nil {
 		return unavailable(err)
 	}
+	found := false
+	listed := make([]string, 0, len(admins))
 	for _, o := range admins {
-		if o.ID != u.ID && o.ActiveAdmin() {
-			return nil
-		}
+		listed = append(listed, o.ID.Hex())
+		found = found || o.ID != u.ID && o.ActiveAdmin()
 	}
-	return ErrLastAdmin
+	if err := s.d.AdminSet.Replace(ctx, listed); err != nil {
+		s.d.Logger.WarnContext(ctx, "admin set not rewritten", "err", err.Error())
+	}
+	if !found {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+// noteType keeps the admin set in step with a change of u's type to typ
+// (a failure is logged: the set is a hint, see otherActiveAdmin).
+func (s *Service) noteType(ctx context.Context, id, before, after string) {
+	var err error
+	switch {
+	case after == models.TypeAdmin && before != models.TypeAdmin:
+		err = s.d.AdminSet.Add(ctx, id)
+	case before == models.TypeAdmin && after != models.TypeAdmin:
+		err = s.d.AdminSet.Remove(ctx, id)
+	}
+	if err != nil {
+		s.d.Logger.WarnContext(ctx, "admin set not updated", "user", id, "err", err.Error())
+	}
 }
 
 func leaseErr(err error) error {

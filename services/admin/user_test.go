@@ -39,7 +39,7 @@ func newFixtureOn(db *models.DB, clock *dbtest.Clock) *fixture {
 	hash := auth.NewPasswordHasherParams(2, 64, 1)
 	guard := auth.NewLoginGuard(auth.LoginGuardConfig{LockAfter: 5, Now: clock.Now}, db.LoginAttempts)
 	svc := admin.New(admin.Deps{
-		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, Audit: db.Audit, Hasher: hash, Guard: guard,
+		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, AdminSet: db.AdminSet, Audit: db.Audit, Hasher: hash, Guard: guard,
 		FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: auth.GuardKeyUser, Now: clock.Now,
 	})
 	return &fixture{db: db, svc: svc, clock: clock, hash: hash}
@@ -325,5 +325,28 @@ func TestDashboard(t *testing.T) {
 	if len(d.Days) != admin.DashboardDays || d.Days[len(d.Days)-1] != models.Day(f.clock.Now()) ||
 		d.Logins[len(d.Logins)-1] != 1 || d.Users.Total != 1 || d.Users.ByType[models.TypeAdmin] != 1 {
 		t.Fatalf("dashboard: %+v", d)
+	}
+}
+
+// TestAdminSetIsAHint: a stale admin set (a demoted admin, an unknown id)
+// does not let the last admin go, and a set that misses the other admin
+// does not block a demotion; the scan rewrites it.
+func TestAdminSetIsAHint(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	a, b := f.user(t, "alice", models.TypeAdmin), f.user(t, "bob", models.TypeClient)
+	if err := f.db.AdminSet.Replace(ctx, []string{"000000000000000000000000", b.User.ID.Hex()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SetStatus(ctx, a, a.User.ID.Hex(), models.StatusFreeze, "x"); !errors.Is(err, admin.ErrLastAdmin) {
+		t.Fatalf("stale set: %v", err)
+	}
+	c := f.user(t, "carol", models.TypeAdmin) // not in the set
+	if _, err := f.svc.SetType(ctx, a, a.User.ID.Hex(), models.TypeAuthor, md5hex("pw-alice")); err != nil {
+		t.Fatalf("demotion with an unlisted admin left: %v", err)
+	}
+	ids, err := f.db.AdminSet.Candidates(ctx)
+	if err != nil || len(ids) != 1 || ids[0] != c.User.ID.Hex() {
+		t.Fatalf("set after the rewrite and the demotion: %v %v", ids, err)
 	}
 }

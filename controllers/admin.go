@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -131,18 +130,18 @@ func optBool(field, v string) (*bool, error) {
 // ListUsers serves GET /blogapi/admin/users.
 func (ac *AdminController) ListUsers(c *gin.Context) {
 	var in struct {
-		Status        string `form:"status" json:"status"`
-		Type          string `form:"type" json:"type"`
-		Level         string `form:"level" json:"level"`
-		Q             string `form:"q" json:"q"`
-		EmailVerified string `form:"emailVerified" json:"emailVerified"`
-		From          string `form:"from" json:"from"`
-		To            string `form:"to" json:"to"`
-		Deleted       string `form:"deleted" json:"deleted"`
-		Sort          string `form:"sort" json:"sort"`
-		Order         string `form:"order" json:"order"`
-		Page          string `form:"page" json:"page"`
-		PageSize      string `form:"pageSize" json:"pageSize"`
+		Status        string `json:"status"`
+		Type          string `json:"type"`
+		Level         string `json:"level"`
+		Q             string `json:"q"`
+		EmailVerified string `json:"emailVerified"`
+		From          string `json:"from"`
+		To            string `json:"to"`
+		Deleted       string `json:"deleted"`
+		Sort          string `json:"sort"`
+		Order         string `json:"order"`
+		Page          string `json:"page"`
+		PageSize      string `json:"pageSize"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
@@ -217,8 +216,8 @@ func (ac *AdminController) User(c *gin.Context) {
 // SetStatus serves PUT /blogapi/admin/users/:id/status {status, reason}.
 func (ac *AdminController) SetStatus(c *gin.Context) {
 	var in struct {
-		Status string `form:"status" json:"status"`
-		Reason string `form:"reason" json:"reason"`
+		Status string `json:"status"`
+		Reason string `json:"reason"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
@@ -230,13 +229,13 @@ func (ac *AdminController) SetStatus(c *gin.Context) {
 // SetLevel serves PUT /blogapi/admin/users/:id/level {level}.
 func (ac *AdminController) SetLevel(c *gin.Context) {
 	var in struct {
-		Level json.Number `form:"level" json:"level"` // a JSON number or its text
+		Level string `json:"level"` // decimal text
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
-	level, err := strconv.Atoi(in.Level.String())
+	level, err := strconv.Atoi(in.Level)
 	if err != nil {
 		ac.fail(c, services.Invalid("level", "must be an integer from 0 to 10"))
 		return
@@ -247,8 +246,8 @@ func (ac *AdminController) SetLevel(c *gin.Context) {
 // SetType serves PUT /blogapi/admin/users/:id/type {type, password}.
 func (ac *AdminController) SetType(c *gin.Context) {
 	var in struct {
-		Type     string `form:"type" json:"type"`
-		Password string `form:"password" json:"password"`
+		Type     string `json:"type"`
+		Password string `json:"password"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
@@ -270,7 +269,7 @@ func (ac *AdminController) EndSessions(c *gin.Context) {
 // DeleteUser serves POST /blogapi/admin/users/:id/delete {password}.
 func (ac *AdminController) DeleteUser(c *gin.Context) {
 	var in struct {
-		Password string `form:"password" json:"password"`
+		Password string `json:"password"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
@@ -322,14 +321,14 @@ func newAuditEntry(e admin.AuditEntry) auditEntry {
 // Audit serves GET /blogapi/admin/audit.
 func (ac *AdminController) Audit(c *gin.Context) {
 	var in struct {
-		Who        string `form:"who" json:"who"`
-		Action     string `form:"action" json:"action"`
-		TargetType string `form:"targetType" json:"targetType"`
-		Target     string `form:"target" json:"target"`
-		From       string `form:"from" json:"from"`
-		To         string `form:"to" json:"to"`
-		Page       string `form:"page" json:"page"`
-		PageSize   string `form:"pageSize" json:"pageSize"`
+		Who        string `json:"who"`
+		Action     string `json:"action"`
+		TargetType string `json:"targetType"`
+		Target     string `json:"target"`
+		From       string `json:"from"`
+		To         string `json:"to"`
+		Page       string `json:"page"`
+		PageSize   string `json:"pageSize"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)

@@ -122,6 +122,12 @@ var table = []row{
 	{ErrPanic, CodeInternal, internal, ""},
 }
 
+// reasons are the errors[].reason of the table's errors a client is
+// expected to act on (FieldError.Reason); the rest have none.
+var reasons = map[error]string{
+	captcha.ErrRequired: ReasonCaptchaRequired,
+}
+
 // Of is the envelope err is answered with.
 func Of(err error) Envelope {
 	env, _ := lookup(err)
@@ -148,7 +154,11 @@ func lookup(err error) (env Envelope, known bool) {
 			if errors.As(err, &refusal) && refusal.Reason != "" {
 				msg += ": " + refusal.Reason
 			}
-			return withField(Envelope{Code: r.code, Msg: msg}, field), true
+			env := withField(Envelope{Code: r.code, Msg: msg}, field)
+			if reason := reasons[r.err]; reason != "" && len(env.Errors) > 0 {
+				env.Errors[0].Reason = reason
+			}
+			return env, true
 		}
 	}
 	var dup *signing.DuplicateMemberError

@@ -19,8 +19,8 @@ type AdminController struct {
 
 func (ac *AdminController) fail(c *gin.Context, err error) { response.Error(c, err) }
 
-// actor is the admin calling, as the auth middleware read them.
-func actor(c *gin.Context) admin.Actor {
+// adminActor is the admin calling, as the auth middleware read them.
+func adminActor(c *gin.Context) admin.Actor {
 	p, _ := middleware.PrincipalFrom(c.Request.Context())
 	return admin.ActorOf(p, response.RequestID(c), c.ClientIP())
 }
@@ -223,7 +223,7 @@ func (ac *AdminController) SetStatus(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	ac.answerUser(c)(ac.Admin.SetStatus(c.Request.Context(), actor(c), c.Param("id"), in.Status, in.Reason))
+	ac.answerUser(c)(ac.Admin.SetStatus(c.Request.Context(), adminActor(c), c.Param("id"), in.Status, in.Reason))
 }
 
 // SetLevel serves PUT /blogapi/admin/users/:id/level {level}.
@@ -240,7 +240,7 @@ func (ac *AdminController) SetLevel(c *gin.Context) {
 		ac.fail(c, services.Invalid("level", "must be an integer from 0 to 10"))
 		return
 	}
-	ac.answerUser(c)(ac.Admin.SetLevel(c.Request.Context(), actor(c), c.Param("id"), level))
+	ac.answerUser(c)(ac.Admin.SetLevel(c.Request.Context(), adminActor(c), c.Param("id"), level))
 }
 
 // SetType serves PUT /blogapi/admin/users/:id/type {type, password}.
@@ -253,12 +253,12 @@ func (ac *AdminController) SetType(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	ac.answerUser(c)(ac.Admin.SetType(c.Request.Context(), actor(c), c.Param("id"), in.Type, in.Password))
+	ac.answerUser(c)(ac.Admin.SetType(c.Request.Context(), adminActor(c), c.Param("id"), in.Type, in.Password))
 }
 
 // EndSessions serves DELETE /blogapi/admin/users/:id/sessions → {ended}.
 func (ac *AdminController) EndSessions(c *gin.Context) {
-	n, err := ac.Admin.EndSessions(c.Request.Context(), actor(c), c.Param("id"))
+	n, err := ac.Admin.EndSessions(c.Request.Context(), adminActor(c), c.Param("id"))
 	if err != nil {
 		ac.fail(c, err)
 		return
@@ -275,7 +275,7 @@ func (ac *AdminController) DeleteUser(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	ac.answerUser(c)(ac.Admin.DeleteUser(c.Request.Context(), actor(c), c.Param("id"), in.Password))
+	ac.answerUser(c)(ac.Admin.DeleteUser(c.Request.Context(), adminActor(c), c.Param("id"), in.Password))
 }
 
 // answerUser answers a changed user, or the error.

@@ -20,6 +20,7 @@ import (
 	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/media"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -51,6 +52,11 @@ type Deps struct {
 	// PasswordHasher.Concurrency; at least 1), at most HashQueue
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
+	// Media is the uploads service; UploadBodyBytes bounds the body of
+	// POST /blogapi/upload instead of MaxBodyBytes (media.max_bytes plus
+	// room for the multipart framing).
+	Media           *media.Service
+	UploadBodyBytes int64
 	// HashWait bounds how long a request waits for a slot before its 503
 	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
@@ -114,6 +120,8 @@ func debugPrint(format string, values ...any) {
 // limit.
 type Rates struct {
 	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend limiter.Rate
+	// Upload is counted per user (middleware.UserKey), not per IP.
+	Upload limiter.Rate
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -139,13 +147,19 @@ func New(d Deps) (*gin.Engine, error) {
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
-	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
+	limitBy := func(rate limiter.Rate, name string, key func(*gin.Context) string) gin.HandlerFunc {
 		var l *limiter.Limiter
 		if rate.Limit > 0 {
 			l = limiter.New(d.RateStore, rate)
 		}
-		return middleware.RateLimit(r, l, name, d.Now)
+		return middleware.RateLimitBy(r, l, name, d.Now, key)
 	}
+	limit := func(rate limiter.Rate, name string) gin.HandlerFunc { return limitBy(rate, name, middleware.ClientKey) }
+	uploads := &controllers.UploadController{Media: d.Media}
+
+	// The stored images, unsigned (an <img> cannot sign): only keys the
+	// media service made are served (docs/uploads.md).
+	e.GET("/media/:dir/:file", uploads.Serve)
 
 	// Links in mails cannot be signed: these two GETs carry their own
 	// credential (a 32-byte single-use token), as does the reset page's
@@ -159,7 +173,7 @@ func New(d Deps) (*gin.Engine, error) {
 	// Every other route is signed. The replay check runs after the access
 	// token's: its record names the caller's session, and a request that
 	// fails authentication records nothing (docs/signing.md, "Replays").
-	// Every signed route is in one of the two groups below.
+	// Every signed route is in one of the groups below.
 	open := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.Replay(r, d.Signer)) // no access token
 	user := e.Group("/blogapi", UserChain(d, d.Accounts.Authenticate)...)                                     // an access token required
 
@@ -178,6 +192,14 @@ func New(d Deps) (*gin.Engine, error) {
 	user.PUT("/user/update", hashing, accounts.UpdateProfile)
 	user.PUT("/user/reset", hashing, accounts.ChangePassword)
 	user.POST("/email/verify/resend", limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	user.DELETE("/upload/:id", uploads.Delete)
+
+	// Uploads carry a file: their own body limit, checked before the
+	// signature as every other's is; then the same checks as the user
+	// group's.
+	upload := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.UploadBodyBytes),
+		middleware.Auth(r, d.Accounts.Authenticate), middleware.Replay(r, d.Signer))
+	upload.POST("/upload", limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
 
 	// The admin API (docs/admin.md): the user chain, then the caller's
 	// type as the access-token check read it from the database on this

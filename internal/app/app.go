@@ -213,6 +213,17 @@ func MediaStorage(ctx context.Context, cfg config.Config) (storage media.Storage
 	return local, func() { _ = local.Close() }, nil
 }
 
+// multipartRoom is what POST /blogapi/upload's body may hold besides the
+// file: the multipart framing and the signed text fields.
+const multipartRoom = 64 << 10
+
+// UploadBodyBytes bounds the body of POST /blogapi/upload: media.max_bytes
+// and room for the multipart framing, and never less than
+// server.max_body_bytes.
+func UploadBodyBytes(cfg config.Config) int64 {
+	return max(cfg.Media.MaxBytes+multipartRoom, cfg.Server.MaxBodyBytes)
+}
+
 // MediaConfig is media.* as the media service takes it: keys are served
 // under media.public_url, or GET /media/<key> of server.public_url.
 func MediaConfig(cfg config.Config) media.Config {
@@ -284,20 +295,19 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	mailQueue := mail.NewQueue(mailer, logger)
-	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
-	accountSvc := account.New(account.Deps{
-		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts, Logger: logger,
-		Now: now, AccessTTL: cfg.JWT.AccessTTL,
-	})
-
 	storage, closeStorage, err := MediaStorage(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	mediaSvc := media.New(media.Deps{Uploads: db.Uploads, Usage: db.MediaUsage, Storage: storage,
 		Config: MediaConfig(cfg), Now: now, Logger: logger})
+	mailQueue := mail.NewQueue(mailer, logger)
+	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
+	accountSvc := account.New(account.Deps{
+		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts,
+		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
+	})
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
@@ -317,13 +327,15 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Rates: routes.Rates{
 			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
 			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
-			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend),
+			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend), Upload: limiterRate(cfg.RateLimit.Upload),
 		},
-		RateStore: db.RateLimits,
-		Now:       now,
-		Ping:      db.Ping,
-		OpenAPI:   docs.OpenAPI(),
-		Observer:  requests,
+		Media:           mediaSvc,
+		UploadBodyBytes: UploadBodyBytes(cfg),
+		RateStore:       db.RateLimits,
+		Now:             now,
+		Ping:            db.Ping,
+		OpenAPI:         docs.OpenAPI(),
+		Observer:        requests,
 		Commands: func(ctx context.Context) (context.Context, func() int) {
 			ctx, n := models.WithCommandCounter(ctx)
 			return ctx, n.Count

@@ -22,6 +22,7 @@ import (
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/mail"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // Lifetimes of mailed tokens (issue 3).
@@ -60,6 +61,7 @@ type Service struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
+	uploads   Uploads
 }
 
 // Deps are the collaborators of Service. Transport may be nil (no RSA
@@ -84,13 +86,24 @@ type Deps struct {
 	Now    func() time.Time
 	// AccessTTL is reported to clients as expiresIn (seconds).
 	AccessTTL time.Duration
+	// Uploads marks an avatar that is one of this server's uploads used,
+	// so the staged sweep keeps it (nil: no uploads).
+	Uploads Uploads
+}
+
+// Uploads is what the profile needs of the media service: Use marks the
+// upload behind url used by the actor; ours is false for a URL that is not
+// one of this server's uploads; media.ErrUploadNotFound for one that is
+// missing or another user's.
+type Uploads interface {
+	Use(ctx context.Context, a media.Actor, url string) (ours bool, err error)
 }
 
 // New returns the account service.
 func New(d Deps) *Service {
 	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
 		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), logins: d.Logins, logger: d.Logger,
-		now: d.Now, accessTTL: d.AccessTTL}
+		now: d.Now, accessTTL: d.AccessTTL, uploads: d.Uploads}
 }
 
 // LoginCounter counts events per day (models.DailyCountStore).
@@ -232,6 +245,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 		if err := validateAvatar(*in.Avatar); err != nil {
 			return User{}, err
 		}
+		if err := s.useAvatar(ctx, p.User, *in.Avatar); err != nil {
+			return User{}, err
+		}
 		up.Avatar = in.Avatar
 	}
 	if in.Email != nil {
@@ -282,6 +298,20 @@ func (s *Service) afterEmailChange(ctx context.Context, oldEmail string, u model
 	if err := s.SendVerification(ctx, u); err != nil {
 		s.logger.ErrorContext(ctx, "email change: verification not sent", "err", err.Error())
 	}
+}
+
+// useAvatar marks avatar used when it is one of this server's uploads
+// (docs/uploads.md): only the user's own are accepted, other http(s) URLs
+// are left as they are.
+func (s *Service) useAvatar(ctx context.Context, u models.User, avatar string) error {
+	if s.uploads == nil || avatar == "" {
+		return nil
+	}
+	_, err := s.uploads.Use(ctx, media.ActorOf(u), avatar)
+	if errors.Is(err, media.ErrUploadNotFound) {
+		return services.Invalid("avatar", "must be one of your uploads or another http(s) URL")
+	}
+	return err
 }
 
 func validateAvatar(avatar string) error {

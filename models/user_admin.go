@@ -224,8 +224,8 @@ func (u User) ActiveAdmin() bool {
 }
 
 // Release frees the account name and email of the deleted user hexID for
-// others to register: the keys the unique indexes are on become
-// "released:<id>" and the email is cleared; the account name stays as it
+// others to register: its `aliases` documents are dropped, the keys the
+// unique indexes are on become "released:<id>" and the email is cleared; the account name stays as it
 // was, for the audit log. Idempotent. Errors: ErrNotFound, also for a user
 // who is not deleted.
 func (s *UserStore) Release(ctx context.Context, hexID string, now time.Time) error {
@@ -242,6 +242,20 @@ func (s *UserStore) Release(ctx context.Context, hexID string, now time.Time) er
 	}
 	if u.ReleasedAt != 0 {
 		return nil
+	}
+	// The aliases that find the user by name go first: a retry after a
+	// failure below finds them gone and completes the rest.
+	for _, alias := range []string{accountAlias(u.AccountKey), emailAlias(u.EmailKey)} {
+		holder, err := s.aliases.user(ctx, alias)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("release user: %w", err)
+		case holder == u.ID:
+			if err := s.aliases.drop(ctx, alias); err != nil {
+				return fmt.Errorf("release user: %w", err)
+			}
+		}
 	}
 	released := "released:" + hexID
 	_, err = s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{

@@ -61,7 +61,15 @@ type Deps struct {
 	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
 	HashWait time.Duration
-	// Rates are counted in RateStore, shared by every instance (MongoDB).
+	// RequestTimeout ends each request's context after it (0: never),
+	// below server.write_timeout, so a request stuck on a hung dependency
+	// releases what it holds (middleware.Deadline).
+	RequestTimeout time.Duration
+	// LoginFlood counts a login attempt site-wide and reports a login
+	// flood (auth.LoginGuard.Flood; nil: no flood gate).
+	LoginFlood func(context.Context) bool
+	// Rates are counted in RateStore (rate_limit.store: this instance's
+	// memory, or the database shared by every instance).
 	Rates     Rates
 	RateStore limiter.Store
 	// Now is the clock the rate-limit store counts with.
@@ -173,16 +181,20 @@ func New(d Deps) (*gin.Engine, error) {
 	// Every other route is signed. The replay check runs after the access
 	// token's: its record names the caller's session, and a request that
 	// fails authentication records nothing (docs/signing.md, "Replays").
-	// Every signed route is in one of the groups below.
-	open := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.Replay(r, d.Signer)) // no access token
-	user := e.Group("/blogapi", UserChain(d, d.Accounts.Authenticate)...)                                     // an access token required
+	// Every signed route is in one of the groups below, but the login,
+	// which puts its flood gate before the replay check.
+	signed := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
+	open := signed.Group("", middleware.Replay(r, d.Signer))              // no access token
+	user := e.Group("/blogapi", UserChain(d, d.Accounts.Authenticate)...) // an access token required
 
 	open.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
 	open.POST("/service/renewal", users.Renew)
 	open.GET("/service/pubkey", keys.PublicKey)
 	open.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
 	open.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
-	open.POST("/login", hashing, users.Login)
+	// Under a login flood a login without a captcha is refused before its
+	// replay record (it changes nothing, so recording it protects nothing).
+	signed.POST("/login", middleware.LoginFlood(r, d.LoginFlood), middleware.Replay(r, d.Signer), hashing, users.Login)
 	open.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	open.POST("/password/reset", hashing, accounts.ResetPassword)
 
@@ -232,7 +244,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors(), middleware.HeaderLimits(r), middleware.Deadline(d.RequestTimeout))
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}

@@ -27,7 +27,7 @@ func newAdminService(cfg config.Config, db *models.DB, logger *slog.Logger, now 
 	hasher admin.Hasher, guard admin.Guard) *admin.Service {
 	return admin.New(admin.Deps{
 		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, AdminSet: db.AdminSet, Audit: db.Audit,
-		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: auth.GuardKeyUser,
+		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, LoginWindow: cfg.Security.LoginWindow, DailyCounts: db.DailyCounts, GuardKey: auth.GuardKeyUser,
 		Logger: logger, Now: now,
 	})
 }

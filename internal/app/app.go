@@ -67,7 +67,7 @@ func NewMetrics(cfg config.Config, logger *slog.Logger) *metrics.Metrics {
 // nil, times every command into m; its stores run on the real clock. Close
 // it after the App built over it.
 func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, m *metrics.Metrics) (*models.DB, error) {
-	o := models.Options{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, Logger: logger}
+	o := models.Options{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, OpTimeout: cfg.Mongo.OpTimeout, Logger: logger}
 	if m != nil {
 		o.Observe = m.ObserveCommand
 	}
@@ -111,7 +111,7 @@ func (r replayStore) Record(ctx context.Context, key string, expiresAt time.Time
 	case errors.Is(err, models.ErrDuplicate):
 		return signing.ErrReplayed
 	case err != nil:
-		return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+		return services.Unavailable(err)
 	}
 	return nil
 }
@@ -277,7 +277,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Observer: captchas,
 	}, db.Captchas, renderer)
 	guard := auth.NewLoginGuard(auth.LoginGuardConfig{
-		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
+		CaptchaAfter: cfg.Security.LoginCaptchaAfter, CaptchaAfterIP: cfg.Security.LoginCaptchaAfterIP,
+		FloodPerMinute: cfg.Security.LoginFloodPerMinute, LockAfter: cfg.Security.LoginLockAfter,
 		Window: cfg.Security.LoginWindow, Now: now,
 	}, db.LoginAttempts)
 	transport, err := auth.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
@@ -304,9 +305,10 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	mailQueue := mail.NewQueue(mailer, logger)
 	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
 	accountSvc := account.New(account.Deps{
-		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts,
-		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
+		Counters: db.LoginAttempts,
+		Users:    db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts, Logger: logger, Now: now,
+		AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
 	})
 
 	handler, err := routes.New(routes.Deps{
@@ -324,6 +326,9 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
+		// A second under the write timeout: the 503 can still be written.
+		LoginFlood:     guard.Flood,
+		RequestTimeout: max(cfg.Server.WriteTimeout-time.Second, cfg.Server.WriteTimeout/2),
 		Rates: routes.Rates{
 			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
 			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
@@ -331,9 +336,9 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		},
 		Media:           mediaSvc,
 		UploadBodyBytes: UploadBodyBytes(cfg),
-		RateStore:       db.RateLimits,
+		RateStore:       rateStore(cfg.RateLimit.Store, db, now),
 		Now:             now,
-		Ping:            db.Ping,
+		Ping:            db.Ready,
 		OpenAPI:         docs.OpenAPI(),
 		Observer:        requests,
 		Commands: func(ctx context.Context) (context.Context, func() int) {
@@ -385,6 +390,15 @@ func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStor
 // stays the zero limiter.Rate, which routes reads as no limit.
 func limiterRate(r config.Rate) limiter.Rate {
 	return limiter.Rate{Limit: r.Count, Period: r.Period}
+}
+
+// rateStore is where rate_limit.store keeps the per-client counts: this
+// instance's memory, or the database shared by every instance.
+func rateStore(store config.RateStore, db *models.DB, now func() time.Time) limiter.Store {
+	if store == config.RateStoreMongo {
+		return db.RateLimits
+	}
+	return middleware.NewMemoryRateStore(middleware.DefaultMemoryRateKeys, now)
 }
 
 // replayMode is sign.replay as the signer takes it.

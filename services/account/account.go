@@ -58,11 +58,29 @@ type Service struct {
 	templates *mail.Templates
 	observer  Observer
 	logins    LoginCounter
+	counters  Counters
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
 	uploads   Uploads
 }
+
+// Counters are windowed counters shared by every instance
+// (models.LoginAttemptStore): Add counts n for key in its window of length
+// window holding now and returns the count after it and the window's
+// start.
+type Counters interface {
+	Add(ctx context.Context, key string, n int, now time.Time, window time.Duration) (count int, windowStart time.Time, err error)
+}
+
+// Limits on e-mail changes through UpdateProfile: a logged-in user can
+// neither probe many addresses in seconds (is it registered?) nor flood a
+// third party's mailbox with verification mails.
+const (
+	emailChangesPerUser   = 3 // per user per emailChangeUserWindow
+	emailChangeUserWindow = time.Hour
+	emailChangeToWindow   = 10 * time.Minute // one verification mail per address per window
+)
 
 // Deps are the collaborators of Service. Transport may be nil (no RSA
 // password transport); Mail nil sends no mail (then Tokens and Templates
@@ -79,6 +97,8 @@ type Deps struct {
 	Templates *mail.Templates
 	// Observer counts login outcomes.
 	Observer Observer
+	// Counters limit e-mail changes (nil: no limit).
+	Counters Counters
 	// Logins counts successful logins per day for the admin's dashboard
 	// (models.DailyCountStore; nil: not counted).
 	Logins LoginCounter
@@ -102,8 +122,8 @@ type Uploads interface {
 // New returns the account service.
 func New(d Deps) *Service {
 	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
-		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), logins: d.Logins, logger: d.Logger,
-		now: d.Now, accessTTL: d.AccessTTL, uploads: d.Uploads}
+		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), counters: d.Counters,
+		logins: d.Logins, logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL, uploads: d.Uploads}
 }
 
 // LoginCounter counts events per day (models.DailyCountStore).
@@ -259,6 +279,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password, ip); err != nil {
 				return User{}, err
 			}
+			if err := s.limitEmailChange(ctx, p.User, email); err != nil {
+				return User{}, err
+			}
 			verified := false
 			up.Email, up.EmailVerified = &email, &verified
 		}
@@ -277,6 +300,35 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 		s.afterEmailChange(ctx, p.User.Email, u)
 	}
 	return userOf(u), nil
+}
+
+// limitEmailChange counts an e-mail change of u to email: at most
+// emailChangesPerUser per user per hour, and one per address per
+// emailChangeToWindow. Over either it refuses with ErrEmailChangeLimited
+// inside a RetryLater (the rest of the window). Two round trips, on the
+// e-mail change path only.
+func (s *Service) limitEmailChange(ctx context.Context, u models.User, email string) error {
+	if s.counters == nil {
+		return nil
+	}
+	now := s.now()
+	for _, l := range []struct {
+		key    string
+		limit  int
+		window time.Duration
+	}{
+		{"email-change:user:" + u.ID.Hex(), emailChangesPerUser, emailChangeUserWindow},
+		{"email-change:to:" + models.EmailKey(email), 1, emailChangeToWindow},
+	} {
+		n, start, err := s.counters.Add(ctx, l.key, 1, now, l.window)
+		if err != nil {
+			return services.Unavailable(err)
+		}
+		if n > l.limit {
+			return &services.RetryLater{Err: ErrEmailChangeLimited, RetryAfter: max(start.Add(l.window).Sub(now), time.Second)}
+		}
+	}
+	return nil
 }
 
 // afterEmailChange runs once the new address is stored: it revokes the

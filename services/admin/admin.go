@@ -90,7 +90,7 @@ type Guard interface {
 // FailedLogins reads a guard key's failed logins in its open window
 // (models.LoginAttemptStore).
 type FailedLogins interface {
-	Count(ctx context.Context, key string, now time.Time) (int, time.Time, error)
+	Count(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
 }
 
 // Deps are the admin service's collaborators.
@@ -104,6 +104,9 @@ type Deps struct {
 	Guard        Guard
 	FailedLogins FailedLogins
 	DailyCounts  DailyCounts
+	// LoginWindow is the guard's window (security.login_window; 0: 15
+	// minutes, the guard's default).
+	LoginWindow time.Duration
 	// GuardKey is the guard's key of a user (the one login counts under).
 	GuardKey func(models.User) string
 	Logger   *slog.Logger
@@ -124,6 +127,9 @@ type Service struct{ d Deps }
 func New(d Deps) *Service {
 	if d.Retention <= 0 {
 		d.Retention = DefaultRetention
+	}
+	if d.LoginWindow <= 0 {
+		d.LoginWindow = 15 * time.Minute
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

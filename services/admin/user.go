@@ -156,7 +156,7 @@ func (s *Service) User(ctx context.Context, id string) (UserDetail, error) {
 	if err != nil {
 		return UserDetail{}, unavailable(err)
 	}
-	failed, _, err := s.d.FailedLogins.Count(ctx, s.d.GuardKey(u), s.d.Now())
+	failed, _, err := s.d.FailedLogins.Count(ctx, s.d.GuardKey(u), s.d.Now(), s.d.LoginWindow)
 	if err != nil {
 		return UserDetail{}, unavailable(err)
 	}

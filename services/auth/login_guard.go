@@ -152,6 +152,20 @@ func (g *LoginGuard) FloodFor(ctx context.Context) bool {
 	return g.Flood(ctx)
 }
 
+// Flooded reports, without counting, whether the site is under a login
+// flood now, leaving out one attempt (the caller's, counted already by
+// Flood): a login that waited for a hashing slot checks again before its
+// hash, so the attempts queued before the flood guard tripped are refused
+// instead of hashed.
+func (g *LoginGuard) Flooded() bool {
+	now := g.cfg.Now()
+	m := &g.flood
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.roll(now)
+	return m.rate(now, m.total-1) >= float64(g.cfg.FloodPerMinute)
+}
+
 // rate estimates the attempts of the last minute at now from total, the
 // count of the current minute, and the previous minute's, weighted by how
 // much of it the last minute still covers (a sliding window over two

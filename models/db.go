@@ -29,12 +29,25 @@ const (
 	CollRateLimits       = "ratelimits"
 	CollEmailTokens      = "email_tokens"
 	CollOutbox           = "outbox"
+	CollArticles         = "articles"
+	CollArticleBodies    = "article_bodies"
+	CollSlugs            = "slugs"
+	CollContentMeta      = "content_meta"
+	CollLikes            = "likes"
+	CollUserLikes        = "user_likes"
+	CollCommentThreads   = "comment_threads"
+	CollCommenters       = "commenters"
+	CollTypes            = "types"
+	CollCategories       = "categories"
+	CollTags             = "tags"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox,
+		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
+		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags}
 }
 
 // Options say which database Open opens and how.
@@ -79,6 +92,10 @@ type DB struct {
 	RateLimits    *RateLimitStore
 	EmailTokens   *EmailTokenStore
 	Outbox        *OutboxStore
+	Articles      *ArticleStore
+	Likes         *LikeStore
+	Comments      *CommentStore
+	Taxonomy      *TaxonomyStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -180,10 +197,15 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		RateLimits:    newRateLimitStore(db, now),
 		EmailTokens:   newEmailTokenStore(db),
 		Outbox:        newOutboxStore(db),
+		Articles:      newArticleStore(db, srv.dir != ""),
+		Likes:         newLikeStore(db),
+		Comments:      newCommentStore(db),
+		Taxonomy:      newTaxonomyStore(db),
 		db:            db,
 	}
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
+		d.Articles.ensureIndexes, d.Taxonomy.ensureDefaults,
 	} {
 		if err := ensure(ctx); err != nil {
 			return nil, err

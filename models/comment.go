@@ -73,26 +73,27 @@ func (s *CommentStore) Thread(ctx context.Context, article string) ([]Comment, e
 	return t.Comments, nil
 }
 
-// Add appends c to article's thread, after check has seen the thread
-// under the thread's lock and not refused it (duplicate checks).
-func (s *CommentStore) Add(ctx context.Context, article string, c Comment, check func(thread []Comment) error) error {
+// Add appends to article's thread the comment build returns, under the
+// thread's lock: build sees the thread as it is (for replies and duplicate
+// checks); its error aborts with nothing written. Returns the comment
+// stored.
+func (s *CommentStore) Add(ctx context.Context, article string, build func(thread []Comment) (Comment, error)) (Comment, error) {
 	unlock := s.locks.lock("thread:" + article)
 	defer unlock()
-	if check != nil {
-		thread, err := s.Thread(ctx, article)
-		if err != nil {
-			return err
-		}
-		if err := check(thread); err != nil {
-			return err
-		}
+	thread, err := s.Thread(ctx, article)
+	if err != nil {
+		return Comment{}, err
 	}
-	_, err := s.threads.UpdateOne(ctx, bson.D{{Key: "_id", Value: article}},
+	c, err := build(thread)
+	if err != nil {
+		return Comment{}, err
+	}
+	_, err = s.threads.UpdateOne(ctx, bson.D{{Key: "_id", Value: article}},
 		bson.D{{Key: "$push", Value: bson.D{{Key: "comments", Value: c}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
-		return fmt.Errorf("add comment: %w", err)
+		return Comment{}, fmt.Errorf("add comment: %w", err)
 	}
-	return nil
+	return c, nil
 }
 
 // SetState sets the moderation state of comment id of article and returns

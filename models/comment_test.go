@@ -24,16 +24,16 @@ func TestCommentThread(t *testing.T) {
 		if i > 0 {
 			c.TargetID = ids[0]
 		}
-		if err := s.Add(ctx, "a1", c, nil); err != nil {
+		if _, err := s.Add(ctx, "a1", func([]models.Comment) (models.Comment, error) { return c, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	dup := errors.New("dup")
-	err := s.Add(ctx, "a1", models.Comment{ID: "x"}, func(th []models.Comment) error {
+	_, err := s.Add(ctx, "a1", func(th []models.Comment) (models.Comment, error) {
 		if len(th) != 3 {
-			t.Errorf("check saw %d comments", len(th))
+			t.Errorf("build saw %d comments", len(th))
 		}
-		return dup
+		return models.Comment{ID: "x"}, dup
 	})
 	if !errors.Is(err, dup) {
 		t.Fatalf("refused add: %v", err)
@@ -67,7 +67,9 @@ func TestCommentConcurrentAdds(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if err := s.Add(ctx, "a1", models.Comment{ID: models.NewCommentID()}, func([]models.Comment) error { return nil }); err != nil {
+			if _, err := s.Add(ctx, "a1", func([]models.Comment) (models.Comment, error) {
+				return models.Comment{ID: models.NewCommentID()}, nil
+			}); err != nil {
 				t.Error(err)
 			}
 		})

@@ -45,6 +45,14 @@ type Config struct {
 	Security  Security  `mapstructure:"security"`
 	RateLimit RateLimit `mapstructure:"rate_limit"`
 	Metrics   Metrics   `mapstructure:"metrics"`
+	Content   Content   `mapstructure:"content"`
+}
+
+// Content is content.*: the blog's rules that are settings (docs/blog.md).
+type Content struct {
+	// CommentModeration is off (comments visible at once), first (a user's comments wait until one
+	// was approved) or all (every comment waits).
+	CommentModeration string `mapstructure:"comment_moderation"`
 }
 
 // Server is server.*: the HTTP listener and request limits.
@@ -242,6 +250,8 @@ type RateLimit struct {
 	Register       Rate `mapstructure:"register"`        // POST /reg ("10-H")
 	ForgotPassword Rate `mapstructure:"forgot_password"` // POST /password/forgot ("5-H")
 	VerifyResend   Rate `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
+	Search         Rate `mapstructure:"search"`          // GET /article/search ("30-M")
+	Comment        Rate `mapstructure:"comment"`         // POST /action/:id/comment, per user ("5-M")
 }
 
 // Rate is one rate_limit.* value: at most Count requests per Period from one client. The zero
@@ -339,7 +349,10 @@ func Default() Config {
 			Register:       Rate{Count: 10, Period: time.Hour},
 			ForgotPassword: Rate{Count: 5, Period: time.Hour},
 			VerifyResend:   Rate{Count: 5, Period: time.Hour},
+			Search:         Rate{Count: 30, Period: time.Minute},
+			Comment:        Rate{Count: 5, Period: time.Minute},
 		},
 		Metrics: Metrics{Enabled: true},
+		Content: Content{CommentModeration: "first"},
 	}
 }

@@ -93,8 +93,10 @@ func TestDefault(t *testing.T) {
 		RateLimit: RateLimit{
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
 			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour},
+			Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute},
 		},
 		Metrics: Metrics{Enabled: true, Addr: "", PProf: false},
+		Content: Content{CommentModeration: "first"},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -254,6 +256,7 @@ func TestLoadFileDetails(t *testing.T) {
 			func(c Config) any { return c.RateLimit }, RateLimit{
 				Captcha: Rate{100, time.Second}, CheckUsername: Rate{60, time.Minute}, Register: Rate{},
 				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour},
+				Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute},
 			}},
 		{"trailing slash of public_url removed", "server:\n  public_url: https://blog.example.com/\n",
 			func(c Config) any { return c.Server.PublicURL }, "https://blog.example.com"},

@@ -33,6 +33,7 @@ func (c Config) Validate() error {
 	p.security(c.Security)
 	p.rateLimit(c.RateLimit)
 	p.metrics(c.Metrics, c.Server.Addr)
+	oneOf(p, "content.comment_moderation", c.Content.CommentModeration, "off", "first", "all")
 	return errors.Join(p.errs...)
 }
 
@@ -245,6 +246,8 @@ func (p *problems) rateLimit(r RateLimit) {
 		{"rate_limit.register", r.Register},
 		{"rate_limit.forgot_password", r.ForgotPassword},
 		{"rate_limit.verify_resend", r.VerifyResend},
+		{"rate_limit.search", r.Search},
+		{"rate_limit.comment", r.Comment},
 	} {
 		if k.rate != (Rate{}) && (k.rate.Count < 1 || k.rate.Period <= 0) {
 			p.bad(k.key, "must be a count of at least 1 per a positive period, or no limit (got %d per %s)", k.rate.Count, k.rate.Period)

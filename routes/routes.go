@@ -16,6 +16,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 // Deps are what the router needs, built by main (or a test).
@@ -38,6 +39,8 @@ type Deps struct {
 	Accounts  *services.AccountService
 	Captcha   *services.CaptchaService
 	Transport *services.PasswordTransport
+	// Content is the blog: articles, likes, comments, taxonomy.
+	Content *content.Service
 	// HashSlots and HashQueue bound the credential routes (those that may
 	// hash a password: login, registration, profile update (an email
 	// change checks the password), password change and reset) as a whole:
@@ -82,7 +85,7 @@ func SetMode(mode string) {
 // (rate_limit.*): at most Limit requests per Period; a Limit of 0 is no
 // limit.
 type Rates struct {
-	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend limiter.Rate
+	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend, Search limiter.Rate
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -147,5 +150,36 @@ func New(d Deps) (*gin.Engine, error) {
 	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	api.POST("/password/reset", hashing, accounts.ResetPassword)
 	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+
+	// The blog (docs/blog.md). optional: a valid access token makes the
+	// answer personal (isPraise, one's own held comments), a missing or
+	// stale one is ignored.
+	articles := &controllers.ArticleController{Content: d.Content}
+	likes := &controllers.LikeController{Content: d.Content}
+	comments := &controllers.CommentController{Content: d.Content}
+	taxonomy := &controllers.TaxonomyController{Content: d.Content}
+	authors := &controllers.AuthorController{Content: d.Content}
+	optional := middleware.OptionalAuth(d.Users.Authenticate)
+	api.GET("/articles", articles.List)
+	api.GET("/article/recommend", articles.Recommend)
+	api.GET("/article/hot", articles.Hot)
+	api.GET("/article/search", limit(d.Rates.Search, "search"), articles.Search)
+	api.GET("/article/draft", auth, articles.Drafts)
+	api.GET("/article/detail/:id", optional, articles.Detail)
+	api.POST("/article/section", auth, articles.Publish)
+	api.PUT("/article/section/:id", auth, articles.Edit)
+	api.DELETE("/article/section/:id", auth, articles.Delete)
+	api.GET("/action/checklike/:id", optional, likes.Check)
+	api.POST("/action/:id/like", auth, likes.Like)
+	api.DELETE("/action/:id/like", auth, likes.Unlike)
+	api.GET("/action/:id/comments", optional, comments.List)
+	api.POST("/action/:id/comment", auth, comments.Create)
+	api.GET("/select/types", taxonomy.Types)
+	api.GET("/select/category", taxonomy.Categories)
+	api.GET("/select/tag", taxonomy.Tags)
+	api.GET("/banner", taxonomy.Banners)
+	api.GET("/user/:id/center", authors.Center)
+	api.GET("/user/:id/article", articles.ByAuthor)
+	api.GET("/user/:id/like", articles.Liked)
 	return e, nil
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 // NewLogger is the slog logger log.level and log.format ask for, writing to w.
@@ -145,13 +146,21 @@ type App struct {
 	Mail *services.MailQueue
 	// drain bounds how long Close delivers queued mail.
 	drain time.Duration
+	// content's read counts are flushed by a goroutine stopContent ends.
+	content     *content.Service
+	stopContent context.CancelFunc
+	contentDone chan struct{}
 }
 
-// Close delivers the queued mail for at most server.shutdown_timeout. Call
-// it after the HTTP server has stopped, and before closing the database.
+// Close writes the article views still buffered and delivers the queued
+// mail, for at most server.shutdown_timeout. Call it after the HTTP server
+// has stopped, and before closing the database.
 func (a *App) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), a.drain)
 	defer cancel()
+	a.stopContent()
+	<-a.contentDone
+	_ = a.content.Close(ctx)
 	_ = a.Mail.Close(ctx)
 }
 
@@ -215,6 +224,14 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Transport: transport, Verifier: accountSvc, Observer: observer, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
 	})
 
+	var commentRate content.RateLimiter
+	if r := limiterRate(cfg.RateLimit.Comment); r.Limit > 0 {
+		commentRate = limiterHits{limiter.New(db.RateLimits, r)}
+	}
+	contentSvc := content.New(content.Stores{
+		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users,
+	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate}, now, logger)
+
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
 		Policy:         models.StatusPolicy(cfg.Response.HTTPStatus),
@@ -227,13 +244,14 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
+		Content:        contentSvc,
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
 		Rates: routes.Rates{
 			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
 			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
-			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend),
+			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend), Search: limiterRate(cfg.RateLimit.Search),
 		},
 		RateStore: db.RateLimits,
 		Now:       now,
@@ -249,7 +267,29 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		return nil, err
 	}
 
-	return &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout}, nil
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		contentSvc.Run(runCtx)
+	}()
+	return &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout,
+		content: contentSvc, stopContent: stop, contentDone: ran}, nil
+}
+
+// limiterHits counts comment hits in a limiter (rate_limit.comment):
+// content.RateLimiter over the shared rate-limit store.
+type limiterHits struct{ l *limiter.Limiter }
+
+func (h limiterHits) Hit(ctx context.Context, key string) (time.Duration, error) {
+	lc, err := h.l.Get(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	if !lc.Reached {
+		return 0, nil
+	}
+	return max(time.Until(time.Unix(lc.Reset, 0)), time.Second), nil
 }
 
 // newMailer is the development log mailer (messages in the log and the

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/models"
-	"github.com/blogapi/blogapi/services"
 )
 
 // Cache-Control of public reads, of reads made with an access token, and
@@ -23,8 +22,9 @@ const (
 
 // okCached answers data in the success envelope with an ETag (the hash of
 // the body, after prefix when not empty) and honours If-None-Match with
-// 304. A request that carried a valid access token is answered
-// `private, no-store`, any other `public, max-age=0, must-revalidate`.
+// 304. A request that carried an access token is answered `private,
+// no-store` (its answer may be personal, and shared caches must not keep
+// it), any other `public, max-age=0, must-revalidate`.
 func okCached(c *gin.Context, data any, prefix string) {
 	body, err := json.Marshal(models.OK(data))
 	if err != nil {
@@ -33,7 +33,7 @@ func okCached(c *gin.Context, data any, prefix string) {
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + prefix + hex.EncodeToString(sum[:8]) + `"`
-	if _, viewer := services.PrincipalFrom(c.Request.Context()); viewer {
+	if c.GetHeader("Authorization") != "" || c.GetHeader("access-token") != "" {
 		c.Header("Cache-Control", cachePrivate)
 	} else {
 		c.Header("Cache-Control", cachePublic)

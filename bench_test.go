@@ -15,8 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/app"
-	"github.com/blogapi/blogapi/models"
 )
 
 // BenchmarkRouter is GET /blogapi/user/center through the whole router —
@@ -29,7 +29,7 @@ func BenchmarkRouter(b *testing.B) {
 	signed, target, token := signedCenter(b)
 	bare := gin.New()
 	bare.GET("/blogapi/user/center", func(c *gin.Context) {
-		c.JSON(http.StatusOK, models.OK(gin.H{"account": "bench", "email": "bench@example.com"}))
+		response.OK(c, gin.H{"account": "bench", "email": "bench@example.com"})
 	})
 	for _, h := range []struct {
 		name    string

@@ -23,8 +23,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/docs"
-	"github.com/blogapi/blogapi/models"
 )
 
 // The contract tests hold docs/openapi.yaml to the code (issue 4): the
@@ -48,6 +48,9 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 	if err := doc.Validate(loader.Context); err != nil {
 		return nil, fmt.Errorf("docs/openapi.yaml is not a valid OpenAPI description: %w", err)
 	}
+	// The tests' servers listen on random loopback ports, not at the
+	// documented servers: operations are found by path alone.
+	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("docs/openapi.yaml: %w", err)
@@ -156,11 +159,11 @@ func (ct *contract) checkEnvelope(status int, body []byte, sameCode bool) error 
 // status itself, except from an instance with response.http_status
 // standard, whose 401/409/500 carrying another code stand for that code.
 func describedStatus(req *http.Request, status int, body []byte) int {
-	if p, _ := instancePolicies.Load(req.URL.Host); p != models.StatusStandard {
+	if p, _ := instancePolicies.Load(req.URL.Host); p != response.StatusStandard {
 		return status
 	}
 	var env struct{ Code int }
-	if json.Unmarshal(body, &env) == nil && env.Code != status && models.StatusStandard.HTTPStatus(env.Code) == status {
+	if json.Unmarshal(body, &env) == nil && env.Code != status && response.StatusStandard.HTTPStatus(env.Code) == status {
 		return env.Code
 	}
 	return status
@@ -266,7 +269,7 @@ func TestContractSecurityAndSigning(t *testing.T) {
 			req, _ := http.NewRequest(method, inst.srv.URL+path, body)
 			req.Header.Set("Content-Type", "application/json")
 			r := c.send(req)
-			if (signed == 3) != (r.Code == models.CodeSignMissing) {
+			if (signed == 3) != (r.Code == response.CodeSignMissing) {
 				t.Errorf("%s %s: unsigned request answered %d %q; signing parameters described: %v", method, path, r.Code, r.Msg, signed == 3)
 			}
 			if signed == 0 {
@@ -278,7 +281,7 @@ func TestContractSecurityAndSigning(t *testing.T) {
 			}
 			secured := op.Security != nil && len(*op.Security) > 0
 			r = c.call(method, path, params)
-			if refused := r.Code == models.CodeUnauthorized && r.Msg == "access token is missing"; refused != secured {
+			if refused := r.Code == response.CodeUnauthorized && r.Msg == "access token is missing"; refused != secured {
 				t.Errorf("%s %s: signed request without an access token answered %d %q; security requirement described: %v",
 					method, path, r.Code, r.Msg, secured)
 			}

@@ -1,7 +1,8 @@
 // Command blogapi serves the signed blog API (see README.md).
 //
 //	go run .                      # config.yaml, embedded database under ./data
-//	go run . -config prod.yaml    # another file; BLOGAPI_* variables override either
+//	go run . -config config.production.yaml   # a copy of config.production.example.yaml
+//	                                          # BLOGAPI_* variables override either file
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,29 +34,43 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal stops the process at once
 	}()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+	if err := run(ctx, os.Args, os.Environ(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "blogapi:", err)
 		os.Exit(1)
 	}
 }
 
 // run loads the configuration named by args (-config PATH, default
-// config.yaml), opens the database (embedded FerretDB when mongo.uri is
+// config.yaml) and the BLOGAPI_* variables of environ ("NAME=value"
+// pairs), warns about a BLOGAPI_ variable naming no key (and refuses it
+// in release mode), opens the database (embedded FerretDB when mongo.uri is
 // empty), serves the API on server.addr (and the metrics on metrics.addr
 // when set) until ctx ends, then drains in-flight requests for at most
 // server.shutdown_timeout and closes the database (SPEC §10).
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	configPath := fs.String("config", "config.yaml", "configuration file (YAML); BLOGAPI_* environment variables override it")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*configPath, getenv)
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if name, value, ok := strings.Cut(kv, "="); ok {
+			vars[name] = value
+		}
+	}
+	cfg, err := config.Load(*configPath, func(name string) string { return vars[name] })
 	if err != nil {
 		return err
 	}
 	logger := app.NewLogger(stdout, cfg.Log)
+	if unknown := config.UnknownEnv(environ); len(unknown) > 0 {
+		if cfg.Server.Mode == "release" {
+			return fmt.Errorf("config: %s: no such key (BLOGAPI_ + the key upper-cased, dots as underscores; the keys are in config.yaml); release mode refuses a variable it would ignore", strings.Join(unknown, ", "))
+		}
+		logger.Warn("environment variables ignored: they name no configuration key (BLOGAPI_ + the key upper-cased, dots as underscores; the keys are in config.yaml)", "names", strings.Join(unknown, ","))
+	}
 	routes.SetMode(cfg.Server.Mode)
 
 	m := app.NewMetrics(cfg, logger)

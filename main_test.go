@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/internal/metrics"
 	"github.com/blogapi/blogapi/models"
@@ -89,7 +90,7 @@ func startInstanceWith(t *testing.T, cfg config.Config, db *models.DB, clk *cloc
 	}
 	srv := httptest.NewServer(a.Handler)
 	addr := srv.Listener.Addr().String()
-	instancePolicies.Store(addr, models.StatusPolicy(cfg.Response.HTTPStatus))
+	instancePolicies.Store(addr, response.StatusPolicy(cfg.Response.HTTPStatus))
 	t.Cleanup(func() {
 		instancePolicies.Delete(addr)
 		srv.Close()
@@ -131,10 +132,10 @@ func newClient(t testing.TB, base string, clk *clock) *client {
 // reply is a decoded envelope plus the HTTP response.
 type reply struct {
 	Status int
-	Code   int                 `json:"code"`
-	Msg    string              `json:"msg"`
-	Data   json.RawMessage     `json:"data"`
-	Errors []models.FieldError `json:"errors"`
+	Code   int                   `json:"code"`
+	Msg    string                `json:"msg"`
+	Data   json.RawMessage       `json:"data"`
+	Errors []response.FieldError `json:"errors"`
 	Header http.Header
 	Body   []byte
 }

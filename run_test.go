@@ -35,8 +35,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func env(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
+// env is vars as run's environ ("NAME=value" pairs).
+func env(vars map[string]string) []string {
+	environ := make([]string, 0, len(vars))
+	for k, v := range vars {
+		environ = append(environ, k+"="+v)
+	}
+	return environ
 }
 
 // runningServer is run serving config.yaml in the background of a test.
@@ -115,6 +120,12 @@ func TestRunRefuses(t *testing.T) {
 		{"release with captcha off", []string{"blogapi", "-config", "config.yaml"},
 			map[string]string{"BLOGAPI_SERVER_MODE": "release", "BLOGAPI_CAPTCHA_ENABLED": "false"}, "captcha.enabled"},
 		{"bad flag", []string{"blogapi", "-nope"}, nil, "flag provided but not defined"},
+		{"release with a variable naming no key", []string{"blogapi", "-config", "config.production.example.yaml"},
+			map[string]string{
+				"BLOGAPI_JWT_SECRET":   "4d1f0c9a8b7e6d5c4b3a29180f7e6d5c4b3a2918",
+				"BLOGAPI_SIGN_APPS":    `[{"name":"spa","key":"k1","secret":"q2Vx9LrT4mWz7NpK3sHd"}]`,
+				"BLOGAPI_MAIL_PASWORD": "x",
+			}, "BLOGAPI_MAIL_PASWORD: no such key"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,9 +142,10 @@ func TestRunRefuses(t *testing.T) {
 func TestRunServesAndShutsDown(t *testing.T) {
 	dir := t.TempDir()
 	srv := startRun(t, map[string]string{
-		"BLOGAPI_SERVER_ADDR": "127.0.0.1:0",
-		"BLOGAPI_DATA_DIR":    dir,
-		"BLOGAPI_LOG_FORMAT":  "text",
+		"BLOGAPI_SERVER_ADDR":    "127.0.0.1:0",
+		"BLOGAPI_DATA_DIR":       dir,
+		"BLOGAPI_LOG_FORMAT":     "text",
+		"BLOGAPI_CAPTCHA_ENABLD": "false",
 	}, "server.addr")
 	addr, out := srv.addrs["server.addr"], srv.out
 	resp, err := http.Get("http://" + addr + "/readyz")
@@ -144,6 +156,9 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ready"`) {
 		t.Fatalf("readyz %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(out.String(), "level=WARN msg=\"environment variables ignored") || !strings.Contains(out.String(), "names=BLOGAPI_CAPTCHA_ENABLD") {
+		t.Errorf("no warning naming the misspelled variable:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "embedded FerretDB") {
 		t.Errorf("no embedded-database warning in the log:\n%s", out.String())

@@ -65,6 +65,9 @@ func TestQuick(t *testing.T) {
 
 	rep.Command = "go run ./bench -quick"
 	checkReport(t, rep.Markdown(), []string{
+		"## Ratios first", "**Results swing between runs.**", "| `GET /blogapi/user/center` p50 ÷ `GET /healthz` p50 |",
+		"| user-centre p99 under a login flood ÷ without", "| check-username p50 at 300 users ÷ at 100 |",
+		"| middleware chain CPU ÷ a bare Gin handler's",
 		"## Machine", "## Commands", "go run ./bench -quick", "## Set-up", "## Targets (issue 5)",
 		"| middleware chain ≤ 15.0 µs CPU per request", "| user-centre p99 under a login flood ≤ 2×", "| nothing of ours in the top 5",
 		"## Throughput and latency",
@@ -198,6 +201,23 @@ func TestParseFlags(t *testing.T) {
 	if o.users != 10 || o.concurrency != 4 || o.duration != 400*time.Millisecond || len(o.growth) != 2 || o.growth[0] != 5 || o.growth[1] != 50 {
 		t.Errorf("-quick with explicit flags: %+v", o)
 	}
+	// The committed report is written only when asked for.
+	if o.out != defaultOut {
+		t.Errorf("-out defaults to %q, want %q", o.out, defaultOut)
+	}
+	if o, err := parseFlags([]string{"-update"}, io.Discard); err != nil || o.out != committedReport {
+		t.Errorf("-update: out %q, %v; want %q", o.out, err, committedReport)
+	}
+	dir := t.TempDir() + "/out/"
+	started := time.Date(2026, 12, 3, 13, 4, 5, 0, time.UTC)
+	if path, err := reportPath(dir, started); err != nil || path != dir+"BENCHMARKS-20261203-130405.md" {
+		t.Errorf("reportPath(%q) = %q, %v", dir, path, err)
+	} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Errorf("reportPath did not make %s: %v", dir, err)
+	}
+	if path, err := reportPath("r.md", started); err != nil || path != "r.md" {
+		t.Errorf("reportPath(r.md) = %q, %v", path, err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -216,6 +236,7 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-hash-concurrency", "-1"}, "must not be negative"},
 		{[]string{"-center-load", "0"}, "-center-load"},
 		{[]string{"-center-load", "1.5"}, "-center-load"},
+		{[]string{"-update", "-out", "x.md"}, "not both"},
 	} {
 		if _, err := parseFlags(c.args, io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one containing %q", c.args, err, c.want)

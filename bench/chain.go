@@ -10,9 +10,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -76,8 +76,8 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	}
 	signer := services.NewSigner(services.SignerConfig{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
 		t.db.Replays)
-	r := middleware.Renderer{Logger: t.logger, Policy: models.StatusPolicy(cfg.Response.HTTPStatus)}
-	answer := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(gin.H{"ok": true})) }
+	r := response.Renderer{Logger: t.logger, Policy: response.StatusPolicy(cfg.Response.HTTPStatus)}
+	answer := func(c *gin.Context) { response.OK(c, gin.H{"ok": true}) }
 
 	bare := gin.New()
 	bare.GET(chainPath, answer)
@@ -91,7 +91,7 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 		e := gin.New()
 		e.HandleMethodNotAllowed = true
 		e.ContextWithFallback = true
-		e.Use(middleware.RequestLog(t.logger, observer), middleware.Recovery(r), middleware.Errors(t.logger, r.Policy))
+		e.Use(middleware.RequestLog(t.logger, observer), middleware.Recovery(r), r.Errors())
 		api := e.Group("/blogapi", middleware.Sign(r, signer, cfg.Server.MaxBodyBytes))
 		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), answer)
 		return e

@@ -5,11 +5,14 @@
 // commands, throughput and latency percentiles with ratios to GET /healthz
 // measured in the same run, the user centre under a login flood, the growth
 // of lookups with the number of users, the middleware chain's CPU per
-// request and the top of a CPU profile of the user-centre load.
+// request and the top of a CPU profile of the user-centre load. The report
+// goes to a new file under bench/out/ (git-ignored); -update refreshes the
+// committed BENCHMARKS.md instead.
 //
-//	go run ./bench                  # default run (a few minutes on 2 cores), writes BENCHMARKS.md
+//	go run ./bench                  # default run (a few minutes on 2 cores), writes bench/out/BENCHMARKS-<time>.md
+//	go run ./bench -update          # the same, rewriting the committed BENCHMARKS.md
 //	go run ./bench -quick -out ''   # smoke run, report on stdout only
-//	go run ./bench -url http://127.0.0.1:8080 -users 200   # a running server (see README)
+//	go run ./bench -url http://127.0.0.1:8080 -users 200   # a running server (see docs/operations.md)
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +44,7 @@ type options struct {
 	configPath string
 	key        string
 	secret     string
-	out        string
+	out        string // report file, or a directory (ending in /) to make a new file in; "" for stdout
 	cpuProfile string
 
 	duration     time.Duration // each closed-loop scenario
@@ -69,7 +73,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.configPath, "config", "config.yaml", "configuration file of the in-process server (BLOGAPI_* variables override it); its data.dir and mongo settings are replaced by a fresh temp dir and the embedded database")
 	fs.StringVar(&o.key, "key", "fwCWYMqmRINlRtMp", "auth_key for -url (default: config.yaml's EXAMPLE app)")
 	fs.StringVar(&o.secret, "secret", "G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh", "auth_secret for -url (default: config.yaml's EXAMPLE app)")
-	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; '' prints it on stdout only")
+	fs.StringVar(&o.out, "out", defaultOut, "report file, or a directory ending in / to write a new BENCHMARKS-<time>.md in; '' prints it on stdout only")
+	update := fs.Bool("update", false, "write the committed report, "+committedReport+", instead of -out (run from the repository root)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "keep the CPU profile of the user-centre scenario in this file (go tool pprof -top FILE)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each closed-loop scenario")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unrecorded load before each scenario")
@@ -93,6 +98,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *update {
+		if set["out"] {
+			return options{}, errors.New("-update writes " + committedReport + ": give -update or -out, not both")
+		}
+		o.out = committedReport
+	}
 	if o.quick {
 		quick := map[string]func(){
 			"duration":        func() { o.duration = 400 * time.Millisecond },
@@ -148,7 +159,27 @@ func parseGrowth(s string) ([]int, error) {
 	return out, nil
 }
 
-// run parses args, runs every phase and writes the report to o.out (and
+// Where reports go: a run writes a new file under defaultOut, which git
+// ignores, so that measuring never changes the committed report; -update
+// rewrites committedReport.
+const (
+	defaultOut      = "bench/out/"
+	committedReport = "BENCHMARKS.md"
+)
+
+// reportPath is the file o.out names: itself, or for a directory (ending
+// in /) a new BENCHMARKS-<UTC time>.md in it, the directory created.
+func reportPath(out string, started time.Time) (string, error) {
+	if !strings.HasSuffix(out, "/") {
+		return out, nil
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	return filepath.Join(out, "BENCHMARKS-"+started.UTC().Format("20060102-150405")+".md"), nil
+}
+
+// run parses args, runs every phase and writes the report to o.out (or
 // stdout). Progress goes to stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
@@ -162,10 +193,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep.Command = commandLine(args)
 	text := rep.Markdown()
 	if o.out != "" {
-		if err := os.WriteFile(o.out, []byte(text), 0o644); err != nil {
+		path, err := reportPath(o.out, rep.Started)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "wrote %s\n", o.out)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", path)
 		return nil
 	}
 	_, err = io.WriteString(stdout, text)

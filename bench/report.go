@@ -28,9 +28,8 @@ func (r *report) Markdown() string {
 	p("# Benchmarks\n\n")
 	p("Written by `go run ./bench` (the load harness in `bench/`) on %s; the run took %s. ",
 		r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second))
-	p("Do not edit by hand: run the harness again (the last section comes from `bench/history.md`).\n\n")
-	p("Absolute figures depend on the machine and on whatever else runs on it; **read the ratios**, which ")
-	p("compare figures measured in the same run, on the same server, seconds apart.\n\n")
+	p("Do not edit by hand: `go run ./bench -update` writes it (the last section comes from `bench/history.md`).\n\n")
+	r.summary(p)
 
 	p("## Machine\n\n| | |\n|---|---|\n")
 	m := r.Machine
@@ -52,6 +51,41 @@ func (r *report) Markdown() string {
 }
 
 type printer func(format string, args ...any)
+
+// summary leads the report with the ratios, which compare figures of the
+// same run, because the absolute figures swing between runs.
+func (r *report) summary(p printer) {
+	p("## Ratios first\n\n")
+	p("**Results swing between runs.** On a shared machine (this one: %d cores, other jobs running) the ", r.Machine.Cores)
+	p("absolute figures of two runs minutes apart have differed by about 3×: req/s and milliseconds below say what ")
+	p("this run saw, not what the server always does. The ratios compare figures measured in the same run, on the ")
+	p("same server, seconds apart, and move far less; read them first.\n\n")
+	p("| ratio | this run |\n|---|---:|\n")
+	if len(r.Rows) > 0 {
+		base := r.Rows[0]
+		for _, row := range r.Rows[1:] {
+			p("| %s p50 ÷ %s p50 | %.1f× |\n", shortWhat(row.What), shortWhat(base.What), ratioOf(row.Figures.P50, base.Figures.P50))
+		}
+	}
+	f := r.Flood
+	p("| user-centre p99 under a login flood ÷ without (target ≤ %.0f×) | %.2f× |\n", floodTargetFactor, ratioOf(f.With.P99, f.Without.P99))
+	if n := len(r.Growth); n > 1 {
+		first, last := r.Growth[0], r.Growth[n-1]
+		p("| check-username p50 at %d users ÷ at %d | %.1f× |\n", last.Users, first.Users, ratioOf(last.Check.P50, first.Check.P50))
+		p("| user-centre p50 at %d users ÷ at %d | %.1f× |\n", last.Users, first.Users, ratioOf(last.Center.P50, first.Center.P50))
+	}
+	if bare, chain, _, ok := r.chainTriple(); ok && chain.CPUKnown {
+		p("| middleware chain CPU ÷ a bare Gin handler's, one goroutine | %.1f× |\n", float64(chain.CPU)/float64(max(bare.CPU, 1)))
+	}
+	p("\n")
+}
+
+// shortWhat is a scenario's request line, without its explanation in
+// parentheses.
+func shortWhat(what string) string {
+	line, _, _ := strings.Cut(what, " (")
+	return line
+}
 
 func (r *report) setup(p printer) {
 	o := r.Options

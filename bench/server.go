@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/internal/metrics"
 	"github.com/blogapi/blogapi/models"
@@ -217,7 +218,7 @@ func (t *target) seedViaAPI(ctx context.Context, n int) error {
 		if err != nil {
 			return fmt.Errorf("register %s: %w", accountName(i), err)
 		}
-		if code != models.CodeOK && code != models.CodeConflict {
+		if code != response.CodeOK && code != response.CodeConflict {
 			return fmt.Errorf("register %s: envelope code %d (the server needs captcha.enabled false and no register rate limit)", accountName(i), code)
 		}
 	}
@@ -243,7 +244,7 @@ func (t *target) login(ctx context.Context, n int) ([]string, error) {
 		var d struct {
 			Token string `json:"token"`
 		}
-		if code != models.CodeOK || json.Unmarshal(data, &d) != nil || d.Token == "" {
+		if code != response.CodeOK || json.Unmarshal(data, &d) != nil || d.Token == "" {
 			return nil, fmt.Errorf("login %s: envelope code %d", account, code)
 		}
 		tokens[i] = d.Token

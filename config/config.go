@@ -46,6 +46,7 @@ type Config struct {
 	RateLimit RateLimit `mapstructure:"rate_limit"`
 	Metrics   Metrics   `mapstructure:"metrics"`
 	Content   Content   `mapstructure:"content"`
+	Media     Media     `mapstructure:"media"`
 }
 
 // Content is content.*: the blog's rules that are settings (docs/blog.md).
@@ -57,7 +58,8 @@ type Content struct {
 
 // Server is server.*: the HTTP listener and request limits.
 type Server struct {
-	// Addr is the listen address, host:port (":8080").
+	// Addr is the listen address, host:port ("127.0.0.1:8080": this machine only); an empty host
+	// (":8080") listens on every interface.
 	Addr string `mapstructure:"addr"`
 	// Mode is "debug" or "release" (release). Release refuses example secrets and development
 	// switches (SPEC §9).
@@ -248,6 +250,7 @@ type RateLimit struct {
 	Captcha        Rate `mapstructure:"captcha"`         // GET /service/captcha ("30-M")
 	CheckUsername  Rate `mapstructure:"check_username"`  // GET /reg/check/username ("60-M")
 	Register       Rate `mapstructure:"register"`        // POST /reg ("10-H")
+	Upload         Rate `mapstructure:"upload"`          // POST /upload, per user ("60-H")
 	ForgotPassword Rate `mapstructure:"forgot_password"` // POST /password/forgot ("5-H")
 	VerifyResend   Rate `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
 	Search         Rate `mapstructure:"search"`          // GET /article/search ("30-M")
@@ -311,12 +314,70 @@ type Metrics struct {
 	PProf bool `mapstructure:"pprof"`
 }
 
+// Media is media.*: uploaded images (README, "Uploads").
+type Media struct {
+	// Driver is where images are stored: MediaLocal (files under data.dir/media, served at
+	// GET /media/<key>; the default) or MediaS3. Several API instances must use s3: each
+	// instance's local files are its own.
+	Driver MediaDriver `mapstructure:"driver"`
+	// PublicURL is the absolute http(s) URL the stored keys are served under, without a trailing
+	// slash ("https://cdn.example.com/blog-media"); "" is server.public_url + "/media" (GET
+	// /media/<key> on this server, for either driver).
+	PublicURL string `mapstructure:"public_url"`
+	// MaxBytes bounds an uploaded file, 1 KiB–64 MiB (5 MiB); past it → 413.
+	MaxBytes int64 `mapstructure:"max_bytes"`
+	// AvatarMaxBytes bounds an uploaded avatar, 1 KiB–MaxBytes (2 MiB).
+	AvatarMaxBytes int64 `mapstructure:"avatar_max_bytes"`
+	// UserQuotaBytes bounds what one user stores (images and thumbnails); 0 is no quota
+	// (200 MiB). Admins have none.
+	UserQuotaBytes int64 `mapstructure:"user_quota_bytes"`
+	// StagedTTL is how long an upload that no article or profile uses is kept, 1m–720h (24h).
+	StagedTTL time.Duration `mapstructure:"staged_ttl"`
+	// SweepInterval is how often staged uploads past StagedTTL are deleted, 1m–24h (1h).
+	SweepInterval time.Duration `mapstructure:"sweep_interval"`
+	// ProcessConcurrency bounds the images decoded and encoded at once (each keeps CPUs busy for
+	// about a second at 12 megapixels); 0 is half the CPUs, at least 1 (0).
+	ProcessConcurrency int `mapstructure:"process_concurrency"`
+	// ProcessQueue is the most uploads waiting for a processing slot, 0–10000; past it → 503
+	// with Retry-After (16).
+	ProcessQueue int `mapstructure:"process_queue"`
+	// S3 is media.s3.*, used with driver s3.
+	S3 S3 `mapstructure:"s3"`
+}
+
+// MediaDriver is media.driver: where uploaded images are stored.
+type MediaDriver string
+
+// The values of media.driver.
+const (
+	MediaLocal MediaDriver = "local" // files under data.dir/media
+	MediaS3    MediaDriver = "s3"    // a bucket of an S3-compatible service (media.s3.*)
+)
+
+// S3 is media.s3.*: the S3-compatible service and bucket of driver s3. From the
+// environment: BLOGAPI_MEDIA_S3_ENDPOINT, _BUCKET, _REGION, _ACCESS_KEY, _SECRET_KEY,
+// _PATH_STYLE.
+type S3 struct {
+	// Endpoint is the service's URL, http(s)://host[:port] ("https://s3.eu-west-1.amazonaws.com").
+	Endpoint string `mapstructure:"endpoint"`
+	// Bucket is the bucket the images go to; it must exist.
+	Bucket string `mapstructure:"bucket"`
+	// Region is the bucket's region ("us-east-1").
+	Region string `mapstructure:"region"`
+	// AccessKey and SecretKey sign the requests; prefer the environment for the secret.
+	AccessKey string `mapstructure:"access_key"`
+	SecretKey string `mapstructure:"secret_key"`
+	// PathStyle puts the bucket in the path (endpoint/bucket/key) instead of the host name;
+	// most self-hosted services need it (false).
+	PathStyle bool `mapstructure:"path_style"`
+}
+
 // Default is the configuration with no file and no environment: release mode, no sign apps and
 // no JWT secret, so it validates only once secrets (and an smtp mailer) are supplied.
 func Default() Config {
 	return Config{
 		Server: Server{
-			Addr:            ":8080",
+			Addr:            "127.0.0.1:8080",
 			Mode:            "release",
 			MaxBodyBytes:    1 << 20,
 			PublicURL:       "http://localhost:8080",
@@ -351,8 +412,19 @@ func Default() Config {
 			VerifyResend:   Rate{Count: 5, Period: time.Hour},
 			Search:         Rate{Count: 30, Period: time.Minute},
 			Comment:        Rate{Count: 5, Period: time.Minute},
+			Upload:         Rate{Count: 60, Period: time.Hour},
 		},
 		Metrics: Metrics{Enabled: true},
 		Content: Content{CommentModeration: "first"},
+		Media: Media{
+			Driver:         MediaLocal,
+			MaxBytes:       5 << 20,
+			AvatarMaxBytes: 2 << 20,
+			UserQuotaBytes: 200 << 20,
+			StagedTTL:      24 * time.Hour,
+			SweepInterval:  time.Hour,
+			ProcessQueue:   16,
+			S3:             S3{Region: "us-east-1"},
+		},
 	}
 }

@@ -65,6 +65,33 @@ func validDebug() Config {
 	return c
 }
 
+// validS3 is a complete media.s3 section.
+func validS3() S3 {
+	return S3{Endpoint: "https://s3.eu-west-1.amazonaws.com", Bucket: "blog-media", Region: "eu-west-1",
+		AccessKey: "AKIAEXAMPLE", SecretKey: "secret-from-the-environment", PathStyle: false}
+}
+
+// TestLoadMediaFromEnv: the s3 driver configured from the environment
+// alone, as the README shows for several instances.
+func TestLoadMediaFromEnv(t *testing.T) {
+	vars := maps.Clone(releaseEnv)
+	maps.Copy(vars, map[string]string{
+		"BLOGAPI_MEDIA_DRIVER": "s3", "BLOGAPI_MEDIA_S3_ENDPOINT": "http://127.0.0.1:9000", "BLOGAPI_MEDIA_S3_BUCKET": "media",
+		"BLOGAPI_MEDIA_S3_ACCESS_KEY": "ak", "BLOGAPI_MEDIA_S3_SECRET_KEY": "sk", "BLOGAPI_MEDIA_S3_PATH_STYLE": "true",
+		"BLOGAPI_MEDIA_MAX_BYTES": "8388608", "BLOGAPI_MEDIA_STAGED_TTL": "2h",
+	})
+	cfg, err := Load("", env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default().Media
+	want.Driver, want.MaxBytes, want.StagedTTL = MediaS3, 8<<20, 2*time.Hour
+	want.S3 = S3{Endpoint: "http://127.0.0.1:9000", Bucket: "media", Region: "us-east-1", AccessKey: "ak", SecretKey: "sk", PathStyle: true}
+	if !reflect.DeepEqual(cfg.Media, want) {
+		t.Errorf("media =\n%+v\nwant\n%+v", cfg.Media, want)
+	}
+}
+
 func TestLoadRepoConfig(t *testing.T) {
 	got, err := Load("../config.yaml", noEnv)
 	if err != nil {
@@ -78,7 +105,7 @@ func TestLoadRepoConfig(t *testing.T) {
 func TestDefault(t *testing.T) {
 	want := Config{
 		Server: Server{
-			Addr: ":8080", Mode: "release", MaxBodyBytes: 1048576, PublicURL: "http://localhost:8080",
+			Addr: "127.0.0.1:8080", Mode: "release", MaxBodyBytes: 1048576, PublicURL: "http://localhost:8080",
 			ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, ShutdownTimeout: 10 * time.Second,
 		},
 		Response: Response{HTTPStatus: "mirror"},
@@ -93,10 +120,14 @@ func TestDefault(t *testing.T) {
 		RateLimit: RateLimit{
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
 			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour},
-			Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute},
+			Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute}, Upload: Rate{60, time.Hour},
 		},
 		Metrics: Metrics{Enabled: true, Addr: "", PProf: false},
 		Content: Content{CommentModeration: "first"},
+		Media: Media{
+			Driver: "local", MaxBytes: 5 << 20, AvatarMaxBytes: 2 << 20, UserQuotaBytes: 200 << 20,
+			StagedTTL: 24 * time.Hour, SweepInterval: time.Hour, ProcessQueue: 16, S3: S3{Region: "us-east-1"},
+		},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -154,9 +185,9 @@ func TestLoadEnvOverrides(t *testing.T) {
 		{"enum", map[string]string{"BLOGAPI_SIGN_REPLAY": "all"},
 			func(c Config) any { return c.Sign.Replay }, ReplayAll},
 		{"empty variable is no override", map[string]string{"BLOGAPI_SERVER_ADDR": ""},
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 		{"the wrong prefix is ignored", map[string]string{"SERVER_ADDR": ":9"},
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -249,14 +280,14 @@ func TestLoadFileDetails(t *testing.T) {
 		{"a section with every key commented out keeps its defaults", "mail:\n#  port: 25\nserver:\n  addr: \":9090\"\n",
 			func(c Config) any { return c.Mail }, validRelease().Mail},
 		{"a key with no value keeps its default", "server:\n  addr:\n",
-			func(c Config) any { return c.Server.Addr }, ":8080"},
+			func(c Config) any { return c.Server.Addr }, "127.0.0.1:8080"},
 		{"a list from the file", "server:\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n",
 			func(c Config) any { return c.Server.TrustedProxies }, []string{"10.0.0.0/8", "::1"}},
 		{"rates from the file, lower-case unit and disabled", "rate_limit:\n  captcha: 100-s\n  register: \"\"\n  verify_resend: 1-D\n",
 			func(c Config) any { return c.RateLimit }, RateLimit{
 				Captcha: Rate{100, time.Second}, CheckUsername: Rate{60, time.Minute}, Register: Rate{},
 				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour},
-				Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute},
+				Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute}, Upload: Rate{60, time.Hour},
 			}},
 		{"trailing slash of public_url removed", "server:\n  public_url: https://blog.example.com/\n",
 			func(c Config) any { return c.Server.PublicURL }, "https://blog.example.com"},
@@ -371,7 +402,10 @@ func TestValidate(t *testing.T) {
 			c.Metrics.Addr = "127.0.0.1:9090"
 		}, "metrics.addr: is set but metrics.enabled is false"},
 		{"metrics addr is server addr", func(c *Config) { c.Metrics.Addr = ":8080" }, "metrics.addr: must differ from server.addr"},
-		{"metrics addr on the API's port of all interfaces", func(c *Config) { c.Metrics.Addr = "127.0.0.1:8080" }, "metrics.addr: must differ from server.addr"},
+		{"metrics addr on the API's port of all interfaces", func(c *Config) {
+			c.Server.Addr = ":8080"
+			c.Metrics.Addr = "127.0.0.1:8080"
+		}, "metrics.addr: must differ from server.addr"},
 		{"metrics addr on the API's port of 0.0.0.0", func(c *Config) {
 			c.Server.Addr = "0.0.0.0:8080"
 			c.Metrics.Addr = "127.0.0.1:8080"
@@ -381,6 +415,30 @@ func TestValidate(t *testing.T) {
 			c.Metrics.Addr = "[::]:8080"
 		}, "metrics.addr: must differ from server.addr"},
 		{"pprof without metrics addr", func(c *Config) { c.Metrics.PProf = true }, "metrics.pprof: requires metrics.addr"},
+		{"media driver", func(c *Config) { c.Media.Driver = "gcs" }, "media.driver: must be one of local, s3"},
+		{"media public_url relative", func(c *Config) { c.Media.PublicURL = "/media" }, "media.public_url: "},
+		{"media public_url trailing slash", func(c *Config) { c.Media.PublicURL = "https://cdn.example.com/m/" }, "media.public_url: must not end with a slash"},
+		{"media max_bytes", func(c *Config) { c.Media.MaxBytes = 64<<20 + 1 }, "media.max_bytes: must be between 1 KiB and 64 MiB"},
+		{"media avatar over max", func(c *Config) { c.Media.AvatarMaxBytes = c.Media.MaxBytes + 1 }, "media.avatar_max_bytes: must be between 1 KiB and media.max_bytes"},
+		{"media quota negative", func(c *Config) { c.Media.UserQuotaBytes = -1 }, "media.user_quota_bytes: must not be negative"},
+		{"media staged_ttl", func(c *Config) { c.Media.StagedTTL = 31 * 24 * time.Hour }, "media.staged_ttl: must be between 1m0s and 720h0m0s"},
+		{"media sweep_interval", func(c *Config) { c.Media.SweepInterval = time.Second }, "media.sweep_interval: must be between"},
+		{"media process_concurrency", func(c *Config) { c.Media.ProcessConcurrency = -1 }, "media.process_concurrency: must not be negative"},
+		{"media process_queue", func(c *Config) { c.Media.ProcessQueue = 10001 }, "media.process_queue: must be between 0 and 10000"},
+		{"s3 without endpoint", func(c *Config) { c.Media.Driver = "s3" }, "media.s3.endpoint: must be http(s)://host[:port]"},
+		{"s3 endpoint with a path", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.S3.Endpoint = "https://s3.example.com/bucket"
+		}, "media.s3.endpoint: "},
+		{"s3 without bucket", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.S3.Bucket = ""
+		}, "media.s3.bucket: must be set for media.driver s3 (BLOGAPI_MEDIA_S3_BUCKET)"},
+		{"s3 without secret", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.S3.SecretKey = ""
+		}, "media.s3.secret_key: must be set for media.driver s3 (BLOGAPI_MEDIA_S3_SECRET_KEY)"},
+		{"upload rate", func(c *Config) { c.RateLimit.Upload = Rate{Count: 0, Period: time.Hour} }, "rate_limit.upload: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -432,6 +490,12 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 		{"refresh 90 days", func(c *Config) { c.JWT.RefreshTTL = 90 * 24 * time.Hour }},
 		{"rate limits disabled", func(c *Config) { c.RateLimit = RateLimit{} }},
+		{"media on s3 behind a CDN, no quota", func(c *Config) {
+			c.Media.Driver, c.Media.S3 = "s3", validS3()
+			c.Media.PublicURL = "https://cdn.example.com/blog-media"
+			c.Media.UserQuotaBytes = 0
+		}},
+		{"s3 credentials ignored with the local driver", func(c *Config) { c.Media.S3 = S3{} }},
 		{"metrics on their own listener with pprof", func(c *Config) {
 			c.Metrics.Addr = "127.0.0.1:9090"
 			c.Metrics.PProf = true
@@ -566,5 +630,48 @@ func TestLoadUnknownEnumFromEnv(t *testing.T) {
 		if err == nil || !hasLine(err, want) {
 			t.Errorf("%s=bogus: error %v, want a line starting with %q", variable, err, want)
 		}
+	}
+}
+
+// TestProductionExample: config.production.example.yaml, named by the
+// README's production section, starts in release mode once the secrets it
+// leaves out are set in the environment, and names each one missing.
+func TestProductionExample(t *testing.T) {
+	const path = "../config.production.example.yaml"
+	secrets := map[string]string{
+		"BLOGAPI_JWT_SECRET":    realJWTSecret,
+		"BLOGAPI_SIGN_APPS":     `[{"name":"blog-spa","key":"k1","secret":"` + realAppSecret + `"}]`,
+		"BLOGAPI_MAIL_PASSWORD": "smtp-password",
+		"BLOGAPI_MONGO_URI":     "mongodb://blogapi:pw@mongo-0.example.internal:27017/?replicaSet=rs0",
+	}
+	cfg, err := Load(path, env(secrets))
+	if err != nil {
+		t.Fatalf("Load(%s) with the secrets set: %v", path, err)
+	}
+	if cfg.Server.Mode != "release" || cfg.Mail.Driver != MailSMTP || cfg.Metrics.Addr == "" ||
+		len(cfg.Server.CORS.AllowedOrigins) == 0 || cfg.Mongo.URI != secrets["BLOGAPI_MONGO_URI"] || cfg.Mail.Password != "smtp-password" {
+		t.Errorf("production example loaded as %+v", cfg)
+	}
+
+	_, err = Load(path, noEnv)
+	for _, key := range []string{"jwt.secret", "sign.apps"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("Load(%s) with no secrets: error %v; want one naming %s", path, err, key)
+		}
+	}
+}
+
+func TestUnknownEnv(t *testing.T) {
+	environ := []string{
+		"PATH=/usr/bin", "BLOGAPI_JWT_SECRET=x", "BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS=", "BLOGAPI_SIGN_APPS=[]",
+		"BLOGAPI_JWT_SECRETS=x", "BLOGAPI_CAPTCHA_ENABLD=false", "BLOGAPI_SERVER=x", "BLOGAPI_=x", "blogapi_jwt_secret=x",
+	}
+	got := UnknownEnv(environ)
+	want := []string{"BLOGAPI_", "BLOGAPI_CAPTCHA_ENABLD", "BLOGAPI_JWT_SECRETS", "BLOGAPI_SERVER"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("UnknownEnv = %q, want %q", got, want)
+	}
+	if got := UnknownEnv([]string{"HOME=/root", "BLOGAPI_MONGO_URI=mongodb://x"}); got != nil {
+		t.Errorf("UnknownEnv of known names = %q, want none", got)
 	}
 }

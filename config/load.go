@@ -53,7 +53,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		if !ok {
 			continue
 		}
-		name := envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		name := envName(key)
 		raw := getenv(name)
 		if raw == "" {
 			continue
@@ -85,6 +85,30 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	return cfg, nil
+}
+
+// UnknownEnv returns the names of the BLOGAPI_ variables in environ ("NAME=value" pairs, as
+// os.Environ gives them) that name no key, sorted: Load ignores them, so a misspelling such as
+// BLOGAPI_JWT_SECRETS would otherwise go unnoticed.
+func UnknownEnv(environ []string) []string {
+	known := make(map[string]bool)
+	for _, f := range leafFields(Default()) {
+		known[envName(f.key)] = true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, envPrefix+"_") && !known[name] && !slices.Contains(unknown, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	return unknown
+}
+
+// envName is the variable overriding key: BLOGAPI_ + the key upper-cased, dots as underscores.
+func envName(key string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
 // readFile returns the file's settings as a nested map. A key present with no value (a section

@@ -34,6 +34,7 @@ func (c Config) Validate() error {
 	p.rateLimit(c.RateLimit)
 	p.metrics(c.Metrics, c.Server.Addr)
 	oneOf(p, "content.comment_moderation", c.Content.CommentModeration, "off", "first", "all")
+	p.media(c.Media)
 	return errors.Join(p.errs...)
 }
 
@@ -248,6 +249,7 @@ func (p *problems) rateLimit(r RateLimit) {
 		{"rate_limit.verify_resend", r.VerifyResend},
 		{"rate_limit.search", r.Search},
 		{"rate_limit.comment", r.Comment},
+		{"rate_limit.upload", r.Upload},
 	} {
 		if k.rate != (Rate{}) && (k.rate.Count < 1 || k.rate.Period <= 0) {
 			p.bad(k.key, "must be a count of at least 1 per a positive period, or no limit (got %d per %s)", k.rate.Count, k.rate.Period)
@@ -272,6 +274,50 @@ func (p *problems) metrics(m Metrics, apiAddr string) {
 	}
 	if p.release && m.Enabled && m.Addr == "" {
 		p.bad("metrics.addr", "must be set in release mode (e.g. 127.0.0.1:9090, a private address): on the API's address the metrics are public; or set metrics.enabled to false")
+	}
+}
+
+// media checks media.*.
+func (p *problems) media(m Media) {
+	oneOf(p, "media.driver", m.Driver, MediaLocal, MediaS3)
+	if m.PublicURL != "" {
+		if err := checkPublicURL(m.PublicURL); err != nil {
+			p.bad("media.public_url", "%v", err)
+		} else if strings.HasSuffix(m.PublicURL, "/") {
+			p.bad("media.public_url", "must not end with a slash (got %q)", m.PublicURL)
+		}
+	}
+	if m.MaxBytes < 1<<10 || m.MaxBytes > 64<<20 {
+		p.bad("media.max_bytes", "must be between 1 KiB and 64 MiB (1024–67108864 bytes) (got %d)", m.MaxBytes)
+	}
+	if m.AvatarMaxBytes < 1<<10 || m.AvatarMaxBytes > m.MaxBytes {
+		p.bad("media.avatar_max_bytes", "must be between 1 KiB and media.max_bytes (%d) (got %d)", m.MaxBytes, m.AvatarMaxBytes)
+	}
+	if m.UserQuotaBytes < 0 {
+		p.bad("media.user_quota_bytes", "must not be negative (0 means no quota)")
+	}
+	p.between("media.staged_ttl", m.StagedTTL, time.Minute, 720*time.Hour)
+	p.between("media.sweep_interval", m.SweepInterval, time.Minute, 24*time.Hour)
+	if m.ProcessConcurrency < 0 {
+		p.bad("media.process_concurrency", "must not be negative (0 means half the CPUs, at least 1)")
+	}
+	if m.ProcessQueue < 0 || m.ProcessQueue > 10000 {
+		p.bad("media.process_queue", "must be between 0 and 10000 (got %d)", m.ProcessQueue)
+	}
+	if m.Driver != MediaS3 {
+		return
+	}
+	if u, err := url.Parse(m.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		p.bad("media.s3.endpoint", `must be http(s)://host[:port] such as "https://s3.eu-west-1.amazonaws.com" (got %q)`, m.S3.Endpoint)
+	}
+	for _, k := range []struct{ key, val string }{
+		{"media.s3.bucket", m.S3.Bucket}, {"media.s3.region", m.S3.Region},
+		{"media.s3.access_key", m.S3.AccessKey}, {"media.s3.secret_key", m.S3.SecretKey},
+	} {
+		if k.val == "" {
+			p.bad(k.key, "must be set for media.driver s3 (BLOGAPI_%s)", strings.ToUpper(strings.ReplaceAll(k.key, ".", "_")))
+		}
 	}
 }
 

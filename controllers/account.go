@@ -3,6 +3,7 @@ package controllers
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -17,16 +18,16 @@ type AccountController struct {
 func (ac *AccountController) UpdateProfile(c *gin.Context) {
 	var in services.ProfileInput
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	p, _ := services.PrincipalFrom(c.Request.Context())
 	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, in, c.ClientIP())
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, u)
+	response.OK(c, u)
 }
 
 // ChangePassword serves PUT /blogapi/user/reset {oldPassword, password} →
@@ -34,36 +35,36 @@ func (ac *AccountController) UpdateProfile(c *gin.Context) {
 func (ac *AccountController) ChangePassword(c *gin.Context) {
 	var in services.PasswordChangeInput
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	p, _ := services.PrincipalFrom(c.Request.Context())
 	res, err := ac.Accounts.ChangePassword(c.Request.Context(), p, in, c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, res)
+	response.OK(c, res)
 }
 
 // VerifyEmail serves GET /blogapi/email/verify?token= → the user.
 func (ac *AccountController) VerifyEmail(c *gin.Context) {
 	u, err := ac.Accounts.VerifyEmail(c.Request.Context(), c.Query("token"))
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, u)
+	response.OK(c, u)
 }
 
 // ResendVerification serves POST /blogapi/email/verify/resend.
 func (ac *AccountController) ResendVerification(c *gin.Context) {
 	p, _ := services.PrincipalFrom(c.Request.Context())
 	if err := ac.Accounts.ResendVerification(c.Request.Context(), p); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, gin.H{"sent": true})
+	response.OK(c, gin.H{"sent": true})
 }
 
 // ForgotPassword serves POST /blogapi/password/forgot {email | account,
@@ -71,17 +72,17 @@ func (ac *AccountController) ResendVerification(c *gin.Context) {
 func (ac *AccountController) ForgotPassword(c *gin.Context) {
 	var in services.ForgotInput
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	if in.CaptchaID == "" {
 		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
 	}
 	if err := ac.Accounts.ForgotPassword(c.Request.Context(), in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, gin.H{"message": "if the account exists, a reset link has been sent to its email address"})
+	response.OK(c, gin.H{"message": "if the account exists, a reset link has been sent to its email address"})
 }
 
 // CheckResetToken serves GET /blogapi/password/reset/check?token= →
@@ -89,24 +90,24 @@ func (ac *AccountController) ForgotPassword(c *gin.Context) {
 func (ac *AccountController) CheckResetToken(c *gin.Context) {
 	res, err := ac.Accounts.CheckResetToken(c.Request.Context(), c.Query("token"))
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, res)
+	response.OK(c, res)
 }
 
 // ResetPassword serves POST /blogapi/password/reset {token, password}.
 func (ac *AccountController) ResetPassword(c *gin.Context) {
 	var in services.ResetInput
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	if err := ac.Accounts.ResetPassword(c.Request.Context(), in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, gin.H{"reset": true})
+	response.OK(c, gin.H{"reset": true})
 }
 
 // KeyController serves GET /blogapi/service/pubkey.
@@ -119,5 +120,5 @@ type KeyController struct {
 // base64 the ciphertext and send password_enc=rsa-oaep-sha256 (seeds 000,
 // 003).
 func (kc *KeyController) PublicKey(c *gin.Context) {
-	ok(c, gin.H{"publicKey": kc.Transport.PublicKeyPEM(), "passwordEnc": services.PasswordEncRSA})
+	response.OK(c, gin.H{"publicKey": kc.Transport.PublicKeyPEM(), "passwordEnc": services.PasswordEncRSA})
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
+
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/content"
@@ -191,7 +193,7 @@ func (q pageQuery) request() content.PageRequest {
 func bindPage(c *gin.Context) (pageQuery, bool) {
 	var q pageQuery
 	if err := bind(c, &q); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return q, false
 	}
 	return q, true
@@ -200,7 +202,7 @@ func bindPage(c *gin.Context) (pageQuery, bool) {
 // answerPage answers a page of articles, or the error.
 func answerPage(c *gin.Context, p content.Page[models.Article], err error) {
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
 	okCached(c, articlePage(p), "")
@@ -292,7 +294,7 @@ func (ac *ArticleController) Detail(c *gin.Context) {
 	v := viewer(c)
 	d, err := ac.Content.Detail(c.Request.Context(), v, c.Param("id"), clientKey(c, v))
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
 	okCached(c, articleDetail(d), "v"+strconv.FormatInt(d.Article.Version, 10)+"-")
@@ -340,7 +342,7 @@ func (n *number) UnmarshalJSON(b []byte) error {
 func bindArticle(c *gin.Context) (content.ArticleInput, error) {
 	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if ct != "application/json" {
-		return content.ArticleInput{}, models.NewError(models.CodeBadRequest, "the article must be sent as a JSON object body")
+		return content.ArticleInput{}, services.Invalid("content", "the article must be sent as a JSON object body")
 	}
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
@@ -357,9 +359,9 @@ func bindArticle(c *gin.Context) (content.ArticleInput, error) {
 			if i := strings.IndexByte(field, '.'); i > 0 && strings.HasPrefix(field, "tags") {
 				field = "tags"
 			}
-			return content.ArticleInput{}, models.FieldErr(field, field+" has the wrong type")
+			return content.ArticleInput{}, services.Invalid(field, "has the wrong type")
 		}
-		return content.ArticleInput{}, models.NewError(models.CodeBadRequest, "malformed JSON body")
+		return content.ArticleInput{}, services.ErrMalformedJSON
 	}
 	return content.ArticleInput{
 		Title: b.Title, Content: b.Content, Format: b.Format, Type: b.Type, TypeURL: b.TypeURL,
@@ -373,16 +375,16 @@ func bindArticle(c *gin.Context) (content.ArticleInput, error) {
 func (ac *ArticleController) Publish(c *gin.Context) {
 	in, err := bindArticle(c)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	d, err := ac.Content.Publish(c.Request.Context(), viewer(c), in)
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
 	c.Header("Cache-Control", cachePrivate)
-	ok(c, articleDetail(d))
+	response.OK(c, articleDetail(d))
 }
 
 // ifMatchVersion reads the version out of an If-Match ETag ("v3-…").
@@ -400,7 +402,7 @@ func ifMatchVersion(h string) int64 {
 func (ac *ArticleController) Edit(c *gin.Context) {
 	in, err := bindArticle(c)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	if in.Version == 0 {
@@ -408,18 +410,18 @@ func (ac *ArticleController) Edit(c *gin.Context) {
 	}
 	d, err := ac.Content.Edit(c.Request.Context(), viewer(c), c.Param("id"), in)
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
 	c.Header("Cache-Control", cachePrivate)
-	ok(c, articleDetail(d))
+	response.OK(c, articleDetail(d))
 }
 
 // Delete serves DELETE /blogapi/article/section/:id (soft delete).
 func (ac *ArticleController) Delete(c *gin.Context) {
 	if err := ac.Content.Delete(c.Request.Context(), viewer(c), c.Param("id")); err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
-	ok(c, nil)
+	response.OK(c, nil)
 }

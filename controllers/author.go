@@ -3,6 +3,8 @@ package controllers
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
+
 	"github.com/blogapi/blogapi/services/content"
 )
 
@@ -31,7 +33,7 @@ type PublicProfile struct {
 func (ac *AuthorController) Center(c *gin.Context) {
 	p, err := ac.Content.Profile(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
 	u := p.User

@@ -10,10 +10,9 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/blogapi/blogapi/services"
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
-
-	"github.com/blogapi/blogapi/models"
 )
 
 // bind decodes the request into dst, a struct of string fields: a JSON
@@ -36,9 +35,9 @@ func bind(c *gin.Context, dst any) error {
 		if err := json.Unmarshal(body, dst); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) && te.Field != "" {
-				return models.FieldErr(te.Field, te.Field+" must be a string")
+				return services.Invalid(te.Field, "must be a string")
 			}
-			return models.NewError(models.CodeBadRequest, "malformed JSON body")
+			return services.ErrMalformedJSON
 		}
 		return nil
 	}
@@ -46,13 +45,10 @@ func bind(c *gin.Context, dst any) error {
 	// only, never gin's XML/YAML/TOML/protobuf bindings: bodies of other
 	// types are not signed (SPEC §3), so nothing may be bound from them.
 	if err := c.ShouldBindWith(dst, binding.Form); err != nil {
-		return models.NewError(models.CodeBadRequest, "malformed form body")
+		return services.ErrMalformedForm
 	}
 	return nil
 }
-
-// ok answers with the success envelope.
-func ok(c *gin.Context, data any) { c.JSON(http.StatusOK, models.OK(data)) }
 
 // flag is a yes/no request parameter: true, 1 or "true"/"1" in JSON, "true"
 // or "1" in a query or form; anything else is false.

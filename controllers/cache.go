@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 )
 
 // Cache-Control of public reads, of reads made with an access token, and
@@ -26,9 +26,9 @@ const (
 // no-store` (its answer may be personal, and shared caches must not keep
 // it), any other `public, max-age=0, must-revalidate`.
 func okCached(c *gin.Context, data any, prefix string) {
-	body, err := json.Marshal(models.OK(data))
+	body, err := json.Marshal(response.Success(data))
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	sum := sha256.Sum256(body)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -33,17 +33,17 @@ type CaptchaController struct {
 func (cc *CaptchaController) Issue(c *gin.Context) {
 	width, err := intParam(c, "width", services.CaptchaDefaultWidth)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	height, err := intParam(c, "height", services.CaptchaDefaultHeight)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	ch, err := cc.Captcha.Issue(c.Request.Context(), width, height)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	c.Header(HeaderCaptchaID, ch.ID)
@@ -54,7 +54,7 @@ func (cc *CaptchaController) Issue(c *gin.Context) {
 		c.Data(http.StatusOK, "image/svg+xml", ch.SVG)
 		return
 	}
-	ok(c, string(ch.SVG))
+	response.OK(c, string(ch.SVG))
 }
 
 // intParam reads an optional integer query/form parameter.
@@ -68,7 +68,7 @@ func intParam(c *gin.Context, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, models.FieldErr(name, name+" must be an integer")
+		return 0, services.Invalid(name, "must be an integer")
 	}
 	return n, nil
 }

@@ -3,6 +3,8 @@ package controllers
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
+
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services/content"
 )
@@ -58,7 +60,7 @@ func comment(m models.Comment) Comment {
 func (cc *CommentController) List(c *gin.Context) {
 	nodes, err := cc.Content.Comments(c.Request.Context(), viewer(c), c.Param("id"))
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
 	out := make([]CommentNode, len(nodes))
@@ -80,14 +82,14 @@ func (cc *CommentController) Create(c *gin.Context) {
 		ReplyUser string `json:"replyUser" form:"replyUser"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	m, err := cc.Content.Comment(c.Request.Context(), viewer(c), c.Param("id"),
 		content.CommentInput{Content: in.Content, TargetID: in.TargetID, ReplyUser: in.ReplyUser})
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
-	ok(c, comment(m))
+	response.OK(c, comment(m))
 }

@@ -2,12 +2,13 @@ package controllers
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
+	"github.com/blogapi/blogapi/services"
 )
 
 // HealthController serves the unsigned operational routes (SPEC §7).
@@ -17,7 +18,7 @@ type HealthController struct {
 }
 
 // Live serves GET /healthz: the process is up.
-func (h *HealthController) Live(c *gin.Context) { ok(c, gin.H{"status": "ok"}) }
+func (h *HealthController) Live(c *gin.Context) { response.OK(c, gin.H{"status": "ok"}) }
 
 // Ready serves GET /readyz: 200 when MongoDB answers a ping within 2 s,
 // else 503 "database unavailable".
@@ -25,8 +26,8 @@ func (h *HealthController) Ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.Ping(ctx); err != nil {
-		_ = c.Error(&models.AppError{Code: models.CodeUnavailable, Msg: "database unavailable", Cause: err})
+		response.Error(c, fmt.Errorf("%w: ping: %w", services.ErrUnavailable, err))
 		return
 	}
-	c.JSON(http.StatusOK, models.OK(gin.H{"status": "ready"}))
+	response.OK(c, gin.H{"status": "ready"})
 }

@@ -3,6 +3,8 @@ package controllers
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
+
 	"github.com/blogapi/blogapi/services/content"
 )
 
@@ -21,27 +23,27 @@ type LikeState struct {
 func (lc *LikeController) Check(c *gin.Context) {
 	liked, err := lc.Content.Likes(c.Request.Context(), viewer(c), c.Param("id"))
 	if err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
 	c.Header("Cache-Control", cachePrivate)
-	ok(c, LikeState{IsPraise: liked})
+	response.OK(c, LikeState{IsPraise: liked})
 }
 
 // Like serves POST /blogapi/action/:id/like (409 when already liked).
 func (lc *LikeController) Like(c *gin.Context) {
 	if err := lc.Content.Like(c.Request.Context(), viewer(c), c.Param("id")); err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
-	ok(c, nil)
+	response.OK(c, nil)
 }
 
 // Unlike serves DELETE /blogapi/action/:id/like (200 also when not liked).
 func (lc *LikeController) Unlike(c *gin.Context) {
 	if err := lc.Content.Unlike(c.Request.Context(), viewer(c), c.Param("id")); err != nil {
-		_ = c.Error(contentErr(err))
+		response.Error(c, err)
 		return
 	}
-	ok(c, nil)
+	response.OK(c, nil)
 }

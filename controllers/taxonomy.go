@@ -3,6 +3,8 @@ package controllers
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
+
 	"github.com/blogapi/blogapi/services/content"
 )
 
@@ -37,7 +39,7 @@ type Banner struct {
 func (tc *TaxonomyController) Types(c *gin.Context) {
 	types, err := tc.Content.Types(c.Request.Context())
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	out := make([]ArticleType, len(types))
@@ -51,7 +53,7 @@ func (tc *TaxonomyController) Types(c *gin.Context) {
 func (tc *TaxonomyController) Categories(c *gin.Context) {
 	cats, err := tc.Content.Categories(c.Request.Context())
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	out := make([]CategoryCount, len(cats))
@@ -65,7 +67,7 @@ func (tc *TaxonomyController) Categories(c *gin.Context) {
 func (tc *TaxonomyController) Tags(c *gin.Context) {
 	tags, err := tc.Content.Tags(c.Request.Context())
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	okCached(c, tags, "")

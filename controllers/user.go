@@ -3,7 +3,7 @@ package controllers
 import (
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -17,7 +17,7 @@ type UserController struct {
 func (uc *UserController) Register(c *gin.Context) {
 	var in services.RegisterInput
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	if in.CaptchaID == "" {
@@ -25,10 +25,10 @@ func (uc *UserController) Register(c *gin.Context) {
 	}
 	u, err := uc.Users.Register(c.Request.Context(), in)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, u)
+	response.OK(c, u)
 }
 
 // CheckAccount serves GET /blogapi/reg/check/username?account=.
@@ -37,22 +37,22 @@ func (uc *UserController) CheckAccount(c *gin.Context) {
 		Account string `form:"account" json:"account"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	res, err := uc.Users.CheckAccount(c.Request.Context(), in.Account)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, res)
+	response.OK(c, res)
 }
 
 // Login serves POST /blogapi/login → {token, refreshToken, expiresIn, user}.
 func (uc *UserController) Login(c *gin.Context) {
 	var in services.LoginInput
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	if in.CaptchaID == "" {
@@ -60,10 +60,10 @@ func (uc *UserController) Login(c *gin.Context) {
 	}
 	res, err := uc.Users.Login(c.Request.Context(), in, c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, res)
+	response.OK(c, res)
 }
 
 // Renew serves POST /blogapi/service/renewal {refreshToken} → a new pair.
@@ -72,15 +72,15 @@ func (uc *UserController) Renew(c *gin.Context) {
 		RefreshToken string `json:"refreshToken" form:"refreshToken"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	res, err := uc.Users.Renew(c.Request.Context(), in.RefreshToken)
 	if err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, res)
+	response.OK(c, res)
 }
 
 // Logout serves POST|GET /blogapi/logout; all=true ends every session.
@@ -89,23 +89,23 @@ func (uc *UserController) Logout(c *gin.Context) {
 		All flag `json:"all" form:"all"`
 	}
 	if err := bind(c, &in); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
 	p, _ := services.PrincipalFrom(c.Request.Context())
 	if err := uc.Users.Logout(c.Request.Context(), p, bool(in.All)); err != nil {
-		_ = c.Error(err)
+		response.Error(c, err)
 		return
 	}
-	ok(c, nil)
+	response.OK(c, nil)
 }
 
 // Center serves GET /blogapi/user/center: the caller's own profile.
 func (uc *UserController) Center(c *gin.Context) {
 	p, found := services.PrincipalFrom(c.Request.Context())
 	if !found {
-		_ = c.Error(models.NewError(models.CodeUnauthorized, "access token is missing"))
+		response.Error(c, services.ErrTokenMissing)
 		return
 	}
-	ok(c, p.User)
+	response.OK(c, p.User)
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -24,7 +24,7 @@ const (
 // Authorization scheme other than Bearer → 401; both headers present with
 // different tokens → 400; otherwise whatever authenticate returned (402
 // expired, 521 invalid, 401 session ended, 403 frozen...).
-func Auth(r Renderer, authenticate func(ctx context.Context, token string) (services.Principal, error)) gin.HandlerFunc {
+func Auth(r response.Renderer, authenticate func(ctx context.Context, token string) (services.Principal, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := accessToken(c)
 		if err != nil {
@@ -41,13 +41,6 @@ func Auth(r Renderer, authenticate func(ctx context.Context, token string) (serv
 	}
 }
 
-var (
-	errNoAccessToken   = models.NewError(models.CodeUnauthorized, "access token is missing")
-	errAuthScheme      = models.NewError(models.CodeUnauthorized, "Authorization header must use the Bearer scheme")
-	errTokenDisagree   = models.NewError(models.CodeBadRequest, "access-token and Authorization headers carry different tokens")
-	errBearerMalformed = models.NewError(models.CodeUnauthorized, "Authorization header must be \"Bearer <token>\"")
-)
-
 // accessToken reads the token from the two headers.
 func accessToken(c *gin.Context) (string, error) {
 	header := strings.TrimSpace(c.GetHeader(HeaderAccessToken))
@@ -55,20 +48,20 @@ func accessToken(c *gin.Context) (string, error) {
 	if auth := strings.TrimSpace(c.GetHeader(HeaderAuthorization)); auth != "" {
 		scheme, rest, _ := strings.Cut(auth, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
-			return "", errAuthScheme
+			return "", response.ErrAuthScheme
 		}
 		bearer = strings.TrimSpace(rest)
 		if bearer == "" || strings.ContainsAny(bearer, " \t") {
-			return "", errBearerMalformed
+			return "", response.ErrBearerMalformed
 		}
 	}
 	switch {
 	case header != "" && bearer != "" && header != bearer:
-		return "", errTokenDisagree
+		return "", response.ErrTokenDisagree
 	case header != "":
 		return header, nil
 	case bearer != "":
 		return bearer, nil
 	}
-	return "", errNoAccessToken
+	return "", services.ErrTokenMissing
 }

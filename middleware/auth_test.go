@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -49,13 +50,13 @@ func (f *authFixture) engine(authenticate func(context.Context, string) (*servic
 	}
 	gin.SetMode(gin.TestMode)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := middleware.Renderer{Logger: logger, Policy: models.StatusMirror}
+	r := response.Renderer{Logger: logger, Policy: response.StatusMirror}
 	e := gin.New()
-	e.Use(middleware.Errors(logger, models.StatusMirror))
+	e.Use(r.Errors())
 	e.GET("/me", middleware.Auth(r, principal), func(c *gin.Context) {
 		p, _ := services.PrincipalFrom(c.Request.Context())
 		claims := p.Claims
-		c.JSON(http.StatusOK, models.OK(gin.H{"sub": claims.Subject, "sid": claims.SessionID}))
+		response.OK(c, gin.H{"sub": claims.Subject, "sid": claims.SessionID})
 	})
 	return e
 }
@@ -103,20 +104,20 @@ func TestAuthHeaders(t *testing.T) {
 		headers map[string]string
 		code    int
 	}{
-		{"no token", nil, models.CodeUnauthorized},
-		{"access-token header", map[string]string{"access-token": pair.Access}, models.CodeOK},
-		{"Authorization Bearer", map[string]string{"Authorization": "Bearer " + pair.Access}, models.CodeOK},
-		{"bearer in lower case", map[string]string{"Authorization": "bearer " + pair.Access}, models.CodeOK},
-		{"both headers, same token", map[string]string{"access-token": pair.Access, "Authorization": "Bearer " + pair.Access}, models.CodeOK},
-		{"both headers, different tokens", map[string]string{"access-token": pair.Access, "Authorization": "Bearer " + other.Access}, models.CodeBadRequest},
-		{"Basic scheme", map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}, models.CodeUnauthorized},
-		{"Basic scheme beside a good access-token", map[string]string{"access-token": pair.Access, "Authorization": "Basic dXNlcjpwYXNz"}, models.CodeUnauthorized},
-		{"token without scheme", map[string]string{"Authorization": pair.Access}, models.CodeUnauthorized},
-		{"Bearer without token", map[string]string{"Authorization": "Bearer "}, models.CodeUnauthorized},
-		{"Bearer with two words", map[string]string{"Authorization": "Bearer " + pair.Access + " x"}, models.CodeUnauthorized},
-		{"empty access-token", map[string]string{"access-token": " "}, models.CodeUnauthorized},
-		{"garbage token", map[string]string{"access-token": "garbage"}, models.CodeJWTInvalid},
-		{"refresh token", map[string]string{"access-token": pair.Refresh}, models.CodeJWTInvalid},
+		{"no token", nil, response.CodeUnauthorized},
+		{"access-token header", map[string]string{"access-token": pair.Access}, response.CodeOK},
+		{"Authorization Bearer", map[string]string{"Authorization": "Bearer " + pair.Access}, response.CodeOK},
+		{"bearer in lower case", map[string]string{"Authorization": "bearer " + pair.Access}, response.CodeOK},
+		{"both headers, same token", map[string]string{"access-token": pair.Access, "Authorization": "Bearer " + pair.Access}, response.CodeOK},
+		{"both headers, different tokens", map[string]string{"access-token": pair.Access, "Authorization": "Bearer " + other.Access}, response.CodeBadRequest},
+		{"Basic scheme", map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}, response.CodeUnauthorized},
+		{"Basic scheme beside a good access-token", map[string]string{"access-token": pair.Access, "Authorization": "Basic dXNlcjpwYXNz"}, response.CodeUnauthorized},
+		{"token without scheme", map[string]string{"Authorization": pair.Access}, response.CodeUnauthorized},
+		{"Bearer without token", map[string]string{"Authorization": "Bearer "}, response.CodeUnauthorized},
+		{"Bearer with two words", map[string]string{"Authorization": "Bearer " + pair.Access + " x"}, response.CodeUnauthorized},
+		{"empty access-token", map[string]string{"access-token": " "}, response.CodeUnauthorized},
+		{"garbage token", map[string]string{"access-token": "garbage"}, response.CodeJWTInvalid},
+		{"refresh token", map[string]string{"access-token": pair.Refresh}, response.CodeJWTInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +125,7 @@ func TestAuthHeaders(t *testing.T) {
 			if r.env.Code != tt.code || r.status != tt.code {
 				t.Fatalf("status %d code %d (%q), want %d", r.status, r.env.Code, r.env.Msg, tt.code)
 			}
-			if tt.code == models.CodeOK {
+			if tt.code == response.CodeOK {
 				if r.env.Data["sub"] != authTestUser || r.env.Data["sid"] == "" {
 					t.Fatalf("handler saw claims %v", r.env.Data)
 				}
@@ -145,12 +146,12 @@ func TestAuthSessionAndClock(t *testing.T) {
 	}
 	h := map[string]string{"Authorization": "Bearer " + pair.Access}
 	r := authGet(t, e, h)
-	if r.env.Code != models.CodeOK {
+	if r.env.Code != response.CodeOK {
 		t.Fatalf("code %d %q", r.env.Code, r.env.Msg)
 	}
 
 	f.now = f.now.Add(3 * time.Hour)
-	if r := authGet(t, e, h); r.env.Code != models.CodeTokenExpired || r.env.Msg != "token has expired" {
+	if r := authGet(t, e, h); r.env.Code != response.CodeTokenExpired || r.env.Msg != "token has expired" {
 		t.Fatalf("expired token: code %d %q, want 402", r.env.Code, r.env.Msg)
 	}
 
@@ -159,19 +160,19 @@ func TestAuthSessionAndClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	h = map[string]string{"access-token": fresh.Access}
-	if r := authGet(t, e, h); r.env.Code != models.CodeOK {
+	if r := authGet(t, e, h); r.env.Code != response.CodeOK {
 		t.Fatalf("renewed token: code %d %q", r.env.Code, r.env.Msg)
 	}
 	if err := f.sessions.End(ctx, r.env.Data["sid"], models.EndLogout); err != nil {
 		t.Fatal(err)
 	}
-	if r := authGet(t, e, h); r.env.Code != models.CodeUnauthorized || r.env.Msg != "session has ended" {
+	if r := authGet(t, e, h); r.env.Code != response.CodeUnauthorized || r.env.Msg != "session has ended" {
 		t.Fatalf("after logout: code %d %q, want 401 session has ended", r.env.Code, r.env.Msg)
 	}
 }
 
 // The caller wraps Authenticate with its own checks; whatever it answers is
-// rendered, and errors that are not AppErrors are hidden.
+// rendered, and errors outside the error table are hidden.
 func TestAuthCallerErrors(t *testing.T) {
 	ctx := context.Background()
 	f := newAuthFixture(t)
@@ -185,8 +186,8 @@ func TestAuthCallerErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{"frozen user", models.NewError(models.CodeForbidden, "account is frozen"), models.CodeForbidden, "account is frozen"},
-		{"internal failure", errors.New("mongo: secret driver detail"), models.CodeInternal, "internal error"},
+		{"frozen user", services.ErrAccountFrozen, response.CodeForbidden, "account is frozen"},
+		{"internal failure", errors.New("mongo: secret driver detail"), response.CodeInternal, "internal error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

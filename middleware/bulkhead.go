@@ -8,7 +8,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/semaphore"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
+	"github.com/blogapi/blogapi/services"
 )
 
 // Bulkhead bounds how many requests of the routes it guards run at once,
@@ -45,16 +46,14 @@ func NewBulkhead(slots, queue int, maxWait time.Duration) *Bulkhead {
 
 // errBusy sheds a request the bulkhead cannot take: 503 with Retry-After,
 // not logged (a flood would flood the log too).
-func errBusy() *models.AppError {
-	return &models.AppError{Code: models.CodeUnavailable, Msg: "server is busy; try again later", RetryAfter: time.Second}
-}
+func errBusy() error { return &services.RetryLater{Err: services.ErrBusy, RetryAfter: time.Second} }
 
 // Handler runs the rest of the chain in a slot. With every slot taken it
 // waits for one, unless queue requests already wait: then, when the wait
 // passes maxWait, or when the client goes away while waiting, it answers
 // 503 "server is busy; try again later" with Retry-After: 1 and the
 // handler never runs.
-func (b *Bulkhead) Handler(r Renderer) gin.HandlerFunc {
+func (b *Bulkhead) Handler(r response.Renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !b.sem.TryAcquire(1) {
 			if b.waiting.Add(1) > b.queue {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 )
 
 // TestBulkhead: with one slot and room for one waiter, a second request
@@ -22,15 +22,15 @@ func TestBulkhead(t *testing.T) {
 	b := NewBulkhead(1, 1, 0)
 	waiting := make(chan struct{}, 2)
 	b.onWait = func() { waiting <- struct{}{} }
-	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
+	r := response.Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: response.StatusMirror}
 	entered := make(chan string, 3)
 	release := make(chan struct{})
 	e := gin.New()
-	e.Use(Errors(r.Logger, r.Policy))
+	e.Use(r.Errors())
 	e.GET("/slow", b.Handler(r), func(c *gin.Context) {
 		entered <- c.Query("n")
 		<-release
-		c.JSON(http.StatusOK, models.OK(nil))
+		response.OK(c, nil)
 	})
 	serve := func(ctx context.Context, n string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
@@ -52,7 +52,7 @@ func TestBulkhead(t *testing.T) {
 	}
 
 	w := serve(ctx, "3")
-	var env models.Envelope
+	var env response.Envelope
 	if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || w.Code != 503 || env.Code != 503 ||
 		env.Msg != "server is busy; try again later" || w.Header().Get("Retry-After") != "1" {
 		t.Fatalf("shed: %d %s Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
@@ -99,7 +99,7 @@ func TestBulkhead(t *testing.T) {
 // slot is held.
 func heldSlot(t *testing.T, b *Bulkhead) (e *gin.Engine, ran chan struct{}, release func() int) {
 	t.Helper()
-	r := Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: models.StatusMirror}
+	r := response.Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: response.StatusMirror}
 	e = gin.New()
 	hold := make(chan struct{})
 	in := make(chan struct{})

@@ -8,7 +8,7 @@ import (
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 )
 
 // CORS lets browsers call the API from the origins listed in
@@ -28,7 +28,7 @@ import (
 //
 // A request without an Origin header (curl, Postman, server-to-server) is
 // not a CORS request and passes untouched.
-func CORS(r Renderer, origins []string, expose ...string) gin.HandlerFunc {
+func CORS(r response.Renderer, origins []string, expose ...string) gin.HandlerFunc {
 	anyOrigin := slices.Contains(origins, "*")
 	apply := cors.New(cors.Config{
 		AllowOrigins:     origins,
@@ -38,7 +38,6 @@ func CORS(r Renderer, origins []string, expose ...string) gin.HandlerFunc {
 		AllowCredentials: !anyOrigin,
 		MaxAge:           12 * time.Hour,
 	})
-	refused := models.NewError(models.CodeForbidden, "origin not allowed")
 	return func(c *gin.Context) {
 		// Answers differ by Origin: a shared cache must not hand one
 		// origin's answer (or an answer without CORS headers) to another.
@@ -46,7 +45,7 @@ func CORS(r Renderer, origins []string, expose ...string) gin.HandlerFunc {
 		origin := c.GetHeader("Origin")
 		if origin != "" && !anyOrigin && !slices.Contains(origins, origin) &&
 			origin != "http://"+c.Request.Host && origin != "https://"+c.Request.Host {
-			r.Abort(c, refused)
+			r.Abort(c, response.ErrOriginNotAllowed)
 			return
 		}
 		apply(c)

@@ -1,3 +1,6 @@
+// Package middleware holds the Gin middleware of the API: recovery, request
+// id and logging, body limit, signature, JWT, CORS, rate limits and the
+// bulkhead. Refusals are answered through controllers/response.
 package middleware
 
 import (
@@ -10,12 +13,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
 )
 
 const (
-	ctxRequestID = "blogapi.request_id"
-	ctxCode      = "blogapi.code"
 	// ctxSignRejected marks a request the signature middleware refused.
 	ctxSignRejected = "blogapi.sign_rejected"
 	// ctxSignApp is the name (sign.apps[].name) of the app whose signature
@@ -24,9 +26,6 @@ const (
 	// HeaderRequestID carries the request id in both directions.
 	HeaderRequestID = "X-Request-Id"
 )
-
-// RequestID is the id of the current request ("" outside RequestLog).
-func RequestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
 // RouteUnmatched is the route of a request no route matched (404, 405):
 // the URL itself is never logged or counted, it may carry ids or junk.
@@ -78,7 +77,7 @@ func RequestLog(logger *slog.Logger, observer RequestObserver) gin.HandlerFunc {
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
-		c.Set(ctxRequestID, id)
+		response.SetRequestID(c, id)
 		c.Header(HeaderRequestID, id)
 		ctx, commands := models.WithCommandCounter(c.Request.Context())
 		c.Request = c.Request.WithContext(ctx)
@@ -94,8 +93,8 @@ func RequestLog(logger *slog.Logger, observer RequestObserver) gin.HandlerFunc {
 		if rec.Route == "" {
 			rec.Route = RouteUnmatched
 		}
-		if code, ok := c.Get(ctxCode); ok {
-			rec.Code = code.(int)
+		if code, ok := response.Code(c); ok {
+			rec.Code = code
 		}
 		if observer != nil {
 			observer.ObserveRequest(rec)
@@ -141,7 +140,7 @@ func validRequestID(id string) bool {
 // Recovery turns a panic into a 500 envelope and logs the panic value and
 // stack with the request id (SPEC §10). A panic with http.ErrAbortHandler
 // (the client went away) is re-raised as net/http expects.
-func Recovery(r Renderer) gin.HandlerFunc {
+func Recovery(r response.Renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			rec := recover()
@@ -152,12 +151,12 @@ func Recovery(r Renderer) gin.HandlerFunc {
 				panic(rec)
 			}
 			r.Logger.ErrorContext(c.Request.Context(), "panic recovered",
-				"request_id", RequestID(c), "panic", rec, "stack", string(debug.Stack()))
+				"request_id", response.RequestID(c), "panic", rec, "stack", string(debug.Stack()))
 			if c.Writer.Written() {
 				c.Abort()
 				return
 			}
-			r.Abort(c, models.NewError(models.CodeInternal, "internal error"))
+			r.Abort(c, response.ErrPanic)
 		}()
 		c.Next()
 	}

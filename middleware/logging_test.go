@@ -11,8 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/models"
 )
 
 // TestRecoveryAndRequestLog: a panic becomes a 500 envelope saying only
@@ -22,12 +22,12 @@ func TestRecoveryAndRequestLog(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	r := middleware.Renderer{Logger: logger, Policy: models.StatusMirror}
+	r := response.Renderer{Logger: logger, Policy: response.StatusMirror}
 	e := gin.New()
-	e.Use(middleware.RequestLog(logger, nil), middleware.Recovery(r), middleware.Errors(logger, models.StatusMirror))
+	e.Use(middleware.RequestLog(logger, nil), middleware.Recovery(r), r.Errors())
 	e.GET("/boom", func(c *gin.Context) { panic("secret internal detail") })
 	e.GET("/fail", func(c *gin.Context) { _ = c.Error(errSentinel) })
-	e.GET("/ok", func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(nil)) })
+	e.GET("/ok", func(c *gin.Context) { response.OK(c, nil) })
 
 	cases := []struct {
 		path, reqID string
@@ -47,7 +47,7 @@ func TestRecoveryAndRequestLog(t *testing.T) {
 		}
 		w := httptest.NewRecorder()
 		e.ServeHTTP(w, req)
-		var env models.Envelope
+		var env response.Envelope
 		if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || w.Code != tc.status || env.Msg != tc.msg {
 			t.Fatalf("%s: %d %s", tc.path, w.Code, w.Body)
 		}

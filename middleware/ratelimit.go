@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ulule/limiter/v3"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -34,7 +34,7 @@ const (
 // not take the routes down (the handlers behind will meet the database
 // anyway). A nil l limits nothing. now is the clock of l's store, from
 // which Retry-After is counted.
-func RateLimit(r Renderer, l *limiter.Limiter, name string, now func() time.Time) gin.HandlerFunc {
+func RateLimit(r response.Renderer, l *limiter.Limiter, name string, now func() time.Time) gin.HandlerFunc {
 	if l == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
@@ -43,7 +43,7 @@ func RateLimit(r Renderer, l *limiter.Limiter, name string, now func() time.Time
 		lctx, err := l.Get(c.Request.Context(), key)
 		if err != nil {
 			r.Logger.WarnContext(c.Request.Context(), "rate limit store failed; request let through",
-				"request_id", RequestID(c), "limit", name, "err", err.Error())
+				"request_id", response.RequestID(c), "limit", name, "err", err.Error())
 			c.Next()
 			return
 		}
@@ -51,9 +51,8 @@ func RateLimit(r Renderer, l *limiter.Limiter, name string, now func() time.Time
 		c.Header(HeaderRateRemaining, strconv.FormatInt(lctx.Remaining, 10))
 		c.Header(HeaderRateReset, strconv.FormatInt(lctx.Reset, 10))
 		if lctx.Reached {
-			r.Abort(c, &models.AppError{
-				Code:       models.CodeTooManyRequests,
-				Msg:        "too many requests; retry later",
+			r.Abort(c, &services.RetryLater{
+				Err:        response.ErrRateLimited,
 				RetryAfter: max(time.Unix(lctx.Reset, 0).Sub(now()), time.Second),
 			})
 			return

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ulule/limiter/v3"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -29,14 +30,14 @@ func limitedEngine(t *testing.T, store limiter.Store, rate limiter.Rate, proxies
 		logs = new(bytes.Buffer)
 	}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	r := middleware.Renderer{Logger: logger, Policy: models.StatusMirror}
+	r := response.Renderer{Logger: logger, Policy: response.StatusMirror}
 	e := gin.New()
 	if err := e.SetTrustedProxies(proxies); err != nil {
 		t.Fatal(err)
 	}
-	e.Use(middleware.RequestLog(logger, nil), middleware.Errors(logger, models.StatusMirror))
+	e.Use(middleware.RequestLog(logger, nil), r.Errors())
 	lim := limiter.New(store, rate, opts...)
-	ok := func(c *gin.Context) { c.JSON(http.StatusOK, models.OK(nil)) }
+	ok := func(c *gin.Context) { response.OK(c, nil) }
 	e.GET("/a", middleware.RateLimit(r, lim, "a", time.Now), ok)
 	e.GET("/b", middleware.RateLimit(r, lim, "b", time.Now), ok)
 	return e
@@ -79,11 +80,11 @@ func TestRateLimitAllowsThenRefuses(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("request 4: HTTP %d, want 429", w.Code)
 	}
-	var env models.Envelope
+	var env response.Envelope
 	if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil {
 		t.Fatalf("body %s: %v", w.Body, err)
 	}
-	if env.Code != models.CodeTooManyRequests || env.Msg != "too many requests; retry later" || env.Data != nil {
+	if env.Code != response.CodeTooManyRequests || env.Msg != "too many requests; retry later" || env.Data != nil {
 		t.Fatalf("envelope %+v", env)
 	}
 	ra, err := strconv.Atoi(w.Header().Get("Retry-After"))
@@ -191,7 +192,7 @@ func TestRateLimitFailsOpen(t *testing.T) {
 
 func TestRateLimitNilLimiter(t *testing.T) {
 	e := gin.New()
-	r := middleware.Renderer{Logger: slog.New(slog.DiscardHandler), Policy: models.StatusMirror}
+	r := response.Renderer{Logger: slog.New(slog.DiscardHandler), Policy: response.StatusMirror}
 	e.GET("/", middleware.RateLimit(r, nil, "off", time.Now), func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	for range 3 {
 		if w := get(e, "/", "192.0.2.1", ""); w.Code != http.StatusNoContent {

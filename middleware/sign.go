@@ -3,12 +3,13 @@ package middleware
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -23,7 +24,7 @@ import (
 // signature checks answer 511, 512, 400, 513, 514, 201 or 503 as
 // Signer.Verify says. Every refusal is marked for the request log's
 // observer (RequestRecord.SignRejected: the signature rejection metric).
-func Sign(r Renderer, signer *services.Signer, maxBody int64) gin.HandlerFunc {
+func Sign(r response.Renderer, signer *services.Signer, maxBody int64) gin.HandlerFunc {
 	reject := func(c *gin.Context, err error) {
 		c.Set(ctxSignRejected, true)
 		r.Abort(c, err)
@@ -50,9 +51,7 @@ func Sign(r Renderer, signer *services.Signer, maxBody int64) gin.HandlerFunc {
 	}
 }
 
-func errBodyTooLarge() *models.AppError {
-	return models.NewError(models.CodeBodyTooLarge, "request body is too large")
-}
+func errBodyTooLarge() error { return services.ErrBodyTooLarge }
 
 // readBody reads the whole body, at most maxBody bytes.
 func readBody(c *gin.Context, maxBody int64) ([]byte, error) {
@@ -87,7 +86,7 @@ func readBody(c *gin.Context, maxBody int64) ([]byte, error) {
 			if errors.As(err, &maxErr) {
 				return nil, errBodyTooLarge()
 			}
-			return nil, &models.AppError{Code: models.CodeBadRequest, Msg: "request body could not be read", Cause: err}
+			return nil, fmt.Errorf("%w: %w", services.ErrBodyUnreadable, err)
 		}
 	}
 	return buf, nil

@@ -16,8 +16,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 	"github.com/blogapi/blogapi/services"
 )
@@ -33,20 +33,20 @@ var signNow = time.UnixMilli(1_700_000_000_000)
 // signEngine is a real gin engine with the error renderer, Sign (bodies of
 // at most signMax bytes) and a handler that echoes the body it received
 // (and checks GetBody agrees).
-func signEngine(t *testing.T, policy models.StatusPolicy) *gin.Engine {
+func signEngine(t *testing.T, policy response.StatusPolicy) *gin.Engine {
 	t.Helper()
 	return signEngineMax(t, policy, signMax)
 }
 
 // signEngineMax is signEngine with bodies of at most maxBody bytes.
-func signEngineMax(t *testing.T, policy models.StatusPolicy, maxBody int64) *gin.Engine {
+func signEngineMax(t *testing.T, policy response.StatusPolicy, maxBody int64) *gin.Engine {
 	t.Helper()
 	signer := newTestSigner(t, "web")
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	e.Use(middleware.Errors(logger, policy))
-	g := e.Group("/blogapi", middleware.Sign(middleware.Renderer{Logger: logger, Policy: policy}, signer, maxBody))
+	e.Use(response.Renderer{Logger: logger, Policy: policy}.Errors())
+	g := e.Group("/blogapi", middleware.Sign(response.Renderer{Logger: logger, Policy: policy}, signer, maxBody))
 	echo := func(c *gin.Context) {
 		body, err := io.ReadAll(c.Request.Body)
 		if err != nil {
@@ -99,7 +99,7 @@ func signFields() [][2]string {
 }
 
 func TestSignBodyReachesHandlerUnchanged(t *testing.T) {
-	e := signEngine(t, models.StatusMirror)
+	e := signEngine(t, response.StatusMirror)
 
 	var mp bytes.Buffer
 	w := multipart.NewWriter(&mp)
@@ -153,9 +153,9 @@ func TestSignBodyReachesHandlerUnchanged(t *testing.T) {
 	}
 }
 
-func decodeSignEnvelope(t *testing.T, body []byte) models.Envelope {
+func decodeSignEnvelope(t *testing.T, body []byte) response.Envelope {
 	t.Helper()
-	var env models.Envelope
+	var env response.Envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		t.Fatalf("not an envelope: %q", body)
 	}
@@ -186,7 +186,7 @@ func TestSignErrorsAsEnvelope(t *testing.T) {
 		{"too many parameters", "GET", good + strings.Repeat("&a=1", services.MaxSignParams), "", "", 400, "too many parameters", 400},
 		{"body too large", "POST", good, "text/plain", strings.Repeat("x", signMax+1), 413, "request body is too large", 413},
 	}
-	for _, policy := range []models.StatusPolicy{models.StatusMirror, models.StatusStandard} {
+	for _, policy := range []response.StatusPolicy{response.StatusMirror, response.StatusStandard} {
 		e := signEngine(t, policy)
 		for _, tc := range cases {
 			t.Run(string(policy)+"/"+tc.name, func(t *testing.T) {
@@ -197,7 +197,7 @@ func TestSignErrorsAsEnvelope(t *testing.T) {
 				rec := httptest.NewRecorder()
 				e.ServeHTTP(rec, req)
 				wantStatus := tc.code
-				if policy == models.StatusStandard {
+				if policy == response.StatusStandard {
 					wantStatus = tc.standard
 				}
 				if rec.Code != wantStatus {
@@ -213,7 +213,7 @@ func TestSignErrorsAsEnvelope(t *testing.T) {
 }
 
 func TestSignReplay(t *testing.T) {
-	e := signEngine(t, models.StatusMirror)
+	e := signEngine(t, response.StatusMirror)
 	body := `{"account":"test"}`
 	q := signQuery(t, signFields(), "application/json", []byte(body))
 	send := func(method string) *httptest.ResponseRecorder {
@@ -243,7 +243,7 @@ func TestSignReplay(t *testing.T) {
 }
 
 func TestSignBodyLimit(t *testing.T) {
-	e := signEngine(t, models.StatusMirror)
+	e := signEngine(t, response.StatusMirror)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	cases := []struct {
@@ -302,7 +302,7 @@ func TestSignBodyLimit(t *testing.T) {
 // bodies up to the default server.max_body_bytes (1 MiB, SPEC §3).
 func TestSignParameterFlood(t *testing.T) {
 	const maxBody = 1 << 20
-	e := signEngineMax(t, models.StatusMirror, maxBody)
+	e := signEngineMax(t, response.StatusMirror, maxBody)
 
 	var mp bytes.Buffer
 	w := multipart.NewWriter(&mp)
@@ -350,8 +350,8 @@ func TestSignAppLogged(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	e.Use(middleware.RequestLog(logger, nil), middleware.Errors(logger, models.StatusMirror))
-	e.Group("/blogapi", middleware.Sign(middleware.Renderer{Logger: logger, Policy: models.StatusMirror}, signer, signMax)).
+	e.Use(middleware.RequestLog(logger, nil), response.Renderer{Logger: logger, Policy: response.StatusMirror}.Errors())
+	e.Group("/blogapi", middleware.Sign(response.Renderer{Logger: logger, Policy: response.StatusMirror}, signer, signMax)).
 		GET("/echo", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 
 	// signed over a parameter it then does not send: a mismatch (514)

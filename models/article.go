@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -99,6 +100,9 @@ type ArticleCounters struct{ Read, Praise, Review int64 }
 type ArticleStore struct {
 	coll, bodies, slugs, meta *mongo.Collection
 	locks                     *keyLocks
+	// meta serialises writes of the change counter; a mutex of its own, as
+	// they happen while an article's stripe of locks is held.
+	metaMu sync.Mutex
 	// embedded: the server is the embedded FerretDB, whose filters other
 	// than {_id} scan; the process lock alone serialises writes there.
 	embedded bool
@@ -318,8 +322,8 @@ func (s *ArticleStore) Inc(ctx context.Context, id string, c ArticleCounters) er
 // read-modify-write of one document under the process lock, guarded on
 // MongoDB by the seq it read (retried when another instance won).
 func (s *ArticleStore) changed(ctx context.Context, id string) error {
-	unlock := s.locks.lock("meta:articles")
-	defer unlock()
+	s.metaMu.Lock()
+	defer s.metaMu.Unlock()
 	for range 20 {
 		cur, err := s.Changes(ctx)
 		if err != nil {
@@ -425,8 +429,8 @@ func (s *ArticleStore) CreateMany(ctx context.Context, arts []Article, bodies []
 		}
 	}
 	// More changes than Recent holds: every catalogue reloads in full.
-	unlock := s.locks.lock("meta:articles")
-	defer unlock()
+	s.metaMu.Lock()
+	defer s.metaMu.Unlock()
 	_, err := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: "articles"}}, bson.D{
 		{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(RecentChanges + 1)}}},
 	}, options.UpdateOne().SetUpsert(true))

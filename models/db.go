@@ -40,6 +40,8 @@ const (
 	CollTypes            = "types"
 	CollCategories       = "categories"
 	CollTags             = "tags"
+	CollUploads          = "uploads"
+	CollMediaUsage       = "media_usage"
 )
 
 // collectionNames lists every collection the stores use.
@@ -47,7 +49,7 @@ func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
 		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox,
 		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
-		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags}
+		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage}
 }
 
 // Options say which database Open opens and how.
@@ -96,6 +98,8 @@ type DB struct {
 	Likes         *LikeStore
 	Comments      *CommentStore
 	Taxonomy      *TaxonomyStore
+	Uploads       *UploadStore
+	MediaUsage    *MediaUsageStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -201,11 +205,13 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		Likes:         newLikeStore(db),
 		Comments:      newCommentStore(db),
 		Taxonomy:      newTaxonomyStore(db),
+		Uploads:       newUploadStore(db),
+		MediaUsage:    newMediaUsageStore(db),
 		db:            db,
 	}
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
-		d.Articles.ensureIndexes, d.Taxonomy.ensureDefaults,
+		d.Articles.ensureIndexes, d.Taxonomy.ensureDefaults, d.Uploads.ensureIndexes,
 	} {
 		if err := ensure(ctx); err != nil {
 			return nil, err

@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/controllers"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/content"
 )
@@ -23,7 +24,7 @@ import (
 type Deps struct {
 	Logger *slog.Logger
 	// Policy is response.http_status.
-	Policy models.StatusPolicy
+	Policy response.StatusPolicy
 	// TrustedProxies (IPs or CIDRs) may set X-Forwarded-For; none trusted
 	// when empty (server.trusted_proxies).
 	TrustedProxies []string
@@ -72,13 +73,35 @@ type Deps struct {
 
 // SetMode puts Gin in debug mode for server.mode "debug" (route listing
 // and warnings on stdout) and in release mode otherwise. Gin's mode is
-// process-wide: call it once, before New.
+// process-wide: call it once, before New. This project's switch is
+// server.mode, not GIN_MODE: in debug mode Gin's own start-up warning,
+// which tells the user to export GIN_MODE, is replaced by one naming
+// server.mode.
 func SetMode(mode string) {
-	if mode == "debug" {
-		gin.SetMode(gin.DebugMode)
-	} else {
+	if mode != "debug" {
 		gin.SetMode(gin.ReleaseMode)
+		return
 	}
+	gin.SetMode(gin.DebugMode)
+	gin.DebugPrintFunc = debugPrint
+}
+
+// debugModeWarning replaces Gin's warning that names GIN_MODE.
+const debugModeWarning = `[WARNING] Running in "debug" mode (server.mode: debug). In production set server.mode: release
+(or BLOGAPI_SERVER_MODE=release); release mode refuses the example secrets of config.yaml.
+
+`
+
+// debugPrint writes Gin's debug lines as Gin does, but for the warning
+// that names GIN_MODE, which is replaced by debugModeWarning.
+func debugPrint(format string, values ...any) {
+	if strings.Contains(format, gin.EnvGinMode) {
+		format, values = debugModeWarning, nil
+	}
+	if !strings.HasSuffix(format, "\n") {
+		format += "\n"
+	}
+	fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] "+format, values...)
 }
 
 // Rates are the per-IP rate limits of the abuse-prone routes
@@ -92,19 +115,19 @@ type Rates struct {
 // 404 and 405 included, is the envelope, but GET /openapi.yaml's: the
 // description itself, as YAML.
 func New(d Deps) (*gin.Engine, error) {
-	r := middleware.Renderer{Logger: d.Logger, Policy: d.Policy}
+	r := response.Renderer{Logger: d.Logger, Policy: d.Policy}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), middleware.Errors(d.Logger, d.Policy))
+	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), r.Errors())
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}
-	e.NoRoute(middleware.NotFound)
-	e.NoMethod(middleware.MethodNotAllowed)
+	e.NoRoute(response.NotFound)
+	e.NoMethod(response.MethodNotAllowed)
 
 	health := &controllers.HealthController{Ping: d.Ping}
 	e.GET("/healthz", health.Live)

@@ -114,7 +114,21 @@ func (s *AccountService) SendVerification(ctx context.Context, u models.User) er
 }
 
 // ErrMailTokenInvalid answers a mailed token that is unknown, used or expired.
-var ErrMailTokenInvalid = models.FieldErr("token", "link is invalid or has expired")
+var ErrMailTokenInvalid = errors.New("mail token invalid")
+
+// ErrMailTokenStale answers a verification link sent to an address the
+// account no longer has.
+var ErrMailTokenStale = errors.New("mail token for an old address")
+
+// Refusals of the account's own requests.
+var (
+	ErrEmailVerified          = errors.New("email already verified")
+	ErrEmailOrAccountRequired = errors.New("email or account required")
+	ErrPasswordIncorrect      = errors.New("password incorrect")
+	ErrOldPasswordIncorrect   = errors.New("old password incorrect")
+	// ErrUserGone is a principal whose user was deleted.
+	ErrUserGone = errors.New("user no longer exists")
+)
 
 // VerifyEmail uses a verification token: the user's email becomes
 // verified and a pending user becomes normal. 400 for an invalid, used or
@@ -136,7 +150,7 @@ func (s *AccountService) VerifyEmail(ctx context.Context, token string) (models.
 		return models.User{}, err
 	}
 	if !strings.EqualFold(u.Email, t.Email) {
-		return models.User{}, models.FieldErr("token", "link was sent to an address this account no longer uses")
+		return models.User{}, ErrMailTokenStale
 	}
 	verified := true
 	up := models.UserUpdate{EmailVerified: &verified}
@@ -155,7 +169,7 @@ func (s *AccountService) VerifyEmail(ctx context.Context, token string) (models.
 // the email is already verified.
 func (s *AccountService) ResendVerification(ctx context.Context, p Principal) error {
 	if p.User.EmailVerified {
-		return models.NewError(models.CodeBadRequest, "email is already verified")
+		return ErrEmailVerified
 	}
 	return s.SendVerification(ctx, p.User)
 }
@@ -180,7 +194,7 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 	if in.Nick != nil {
 		nick := strings.TrimSpace(*in.Nick)
 		if nick == "" {
-			return models.User{}, models.FieldErr("nick", "nick must not be empty")
+			return models.User{}, Invalid("nick", "must not be empty")
 		}
 		if err := ValidateNick(nick); err != nil {
 			return models.User{}, err
@@ -211,7 +225,7 @@ func (s *AccountService) UpdateProfile(ctx context.Context, p Principal, in Prof
 	}
 	u, err := s.users.Update(ctx, p.User.ID.Hex(), up)
 	if errors.Is(err, models.ErrDuplicateEmail) {
-		return models.User{}, errEmailTaken
+		return models.User{}, ErrEmailTaken
 	}
 	if err != nil {
 		return models.User{}, s.userErr(err)
@@ -243,14 +257,11 @@ func (s *AccountService) afterEmailChange(ctx context.Context, oldEmail string, 
 	}
 }
 
-// errEmailTaken answers an email change to another user's address.
-var errEmailTaken = models.FieldErrCode(models.CodeConflict, "email", "email is already registered")
-
 func validateAvatar(avatar string) error {
 	if avatar == "" {
 		return nil
 	}
-	bad := models.FieldErr("avatar", "avatar must be an http(s) URL of at most 512 characters")
+	bad := Invalid("avatar", "must be an http(s) URL of at most 512 characters")
 	if len([]rune(avatar)) > AvatarMaxLen {
 		return bad
 	}
@@ -310,13 +321,13 @@ type ForgotInput struct {
 func (s *AccountService) ForgotPassword(ctx context.Context, in ForgotInput) error {
 	email, account := strings.TrimSpace(in.Email), strings.TrimSpace(in.Account)
 	if email == "" && account == "" {
-		return models.FieldErr("email", "email or account is required")
+		return ErrEmailOrAccountRequired
 	}
 	if len(email) > EmailMaxLen {
-		return models.FieldErr("email", "email is not a valid address")
+		return Invalid("email", "is not a valid address")
 	}
 	if len(account) > EmailMaxLen {
-		return models.FieldErr("account", "account is too long")
+		return Invalid("account", "is too long")
 	}
 	if err := s.captcha.Verify(ctx, in.CaptchaID, in.Captcha); err != nil {
 		return err
@@ -473,7 +484,10 @@ func (s *AccountService) checkPassword(ctx context.Context, u models.User, enc, 
 		return err
 	}
 	if !ok {
-		return models.FieldErrCode(models.CodeUnauthorized, field, field+" is incorrect")
+		if field == "oldPassword" {
+			return ErrOldPasswordIncorrect
+		}
+		return ErrPasswordIncorrect
 	}
 	return s.guard.Succeeded(ctx, key, ip)
 }
@@ -488,7 +502,7 @@ func (s *AccountService) userByHex(ctx context.Context, hexID string) (models.Us
 
 func (s *AccountService) userErr(err error) error {
 	if errors.Is(err, models.ErrNotFound) {
-		return models.NewError(models.CodeNotFound, "user no longer exists")
+		return ErrUserGone
 	}
 	return storeUnavailable(err)
 }

@@ -86,10 +86,10 @@ func NewCaptchaService(cfg CaptchaConfig, store CaptchaStore, renderer *CaptchaR
 // own ids come from math/rand.
 func (s *CaptchaService) Issue(ctx context.Context, width, height int) (CaptchaChallenge, error) {
 	if width < CaptchaMinWidth || width > CaptchaMaxWidth {
-		return CaptchaChallenge{}, models.FieldErr("width", "width must be between 40 and 600")
+		return CaptchaChallenge{}, Invalid("width", "must be between 40 and 600")
 	}
 	if height < CaptchaMinHeight || height > CaptchaMaxHeight {
-		return CaptchaChallenge{}, models.FieldErr("height", "height must be between 20 and 200")
+		return CaptchaChallenge{}, Invalid("height", "must be between 20 and 200")
 	}
 	_, question, answer := s.driver.GenerateIdQuestionAnswer()
 	svg, err := s.renderer.RenderSVG(question, width, height)
@@ -110,14 +110,14 @@ func (s *CaptchaService) Issue(ctx context.Context, width, height int) (CaptchaC
 	return CaptchaChallenge{ID: c.ID, SVG: svg, TTL: s.cfg.TTL}, nil
 }
 
-// Captcha verification failures (SPEC §6): each a 400 saying which.
+// Captcha verification failures (SPEC §6).
 var (
-	ErrCaptchaMissing  = models.FieldErr("captcha", "captcha is required")
-	ErrCaptchaNoID     = models.FieldErr("captcha_id", "captcha id is missing; fetch a new captcha")
-	ErrCaptchaUnknown  = models.FieldErr("captcha", "captcha is unknown or already used; fetch a new captcha")
-	ErrCaptchaExpired  = models.FieldErr("captcha", "captcha has expired; fetch a new captcha")
-	ErrCaptchaWrong    = models.FieldErr("captcha", "captcha is wrong; fetch a new captcha")
-	ErrCaptchaRequired = models.FieldErr("captcha", "captcha required")
+	ErrCaptchaMissing  = errors.New("captcha missing")
+	ErrCaptchaNoID     = errors.New("captcha id missing")
+	ErrCaptchaUnknown  = errors.New("captcha unknown or used")
+	ErrCaptchaExpired  = errors.New("captcha expired")
+	ErrCaptchaWrong    = errors.New("captcha wrong")
+	ErrCaptchaRequired = errors.New("captcha required")
 )
 
 // Verify consumes the captcha id and compares answer with it, ignoring

@@ -12,14 +12,20 @@ import (
 // envelope codes and messages (docs/architecture.md, "Errors").
 
 // ErrUnavailable marks a dependency (the database, the mail server) that did
-// not answer in time; the HTTP layer answers 503 with a Retry-After.
+// not answer; wrapped with the cause (fmt.Errorf("%w: %w", ...)), which is
+// logged, never shown. The HTTP layer answers 503.
 var ErrUnavailable = errors.New("dependency unavailable")
+
+// ErrBusy is a request refused because the server is at a concurrency
+// limit (password hashing, the credential routes' bulkhead); 503.
+var ErrBusy = errors.New("server busy")
 
 // FieldError is a client input that failed a rule: Field is the request
 // parameter's name as the API document spells it, Reason a short sentence
 // about the value ("must be 2 to 20 characters"). Err, when set, is the
-// sentinel the table maps (for example a duplicate account is a 409 about
-// field "account"); without it the error is a 400.
+// sentinel the table maps, and Field then overrides the row's field;
+// without it the error is a 400 whose message is Field + " " + Reason
+// ("account must be 3 to 32 characters long").
 type FieldError struct {
 	Field  string
 	Reason string

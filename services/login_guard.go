@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/netip"
 	"strings"
 	"time"
@@ -20,9 +21,9 @@ type LoginAttemptStore interface {
 	Clear(ctx context.Context, key string, now time.Time, forgive ...string) error
 }
 
-// ErrTooManyFailedLogins is the 429 Attempt returns for a locked account
-// (errors.Is matches it; the returned copy carries RetryAfter).
-var ErrTooManyFailedLogins = models.NewError(models.CodeTooManyRequests, "too many failed logins; retry later")
+// ErrTooManyFailedLogins is what Attempt refuses a locked account with,
+// inside a RetryLater.
+var ErrTooManyFailedLogins = errors.New("too many failed logins")
 
 // LoginGuardConfig sets the brute-force thresholds (issue 3 item 7, OWASP
 // ASVS 6.1.1 / 6.3.1). Zero values take the defaults shown.
@@ -96,9 +97,7 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 		if err := g.store.Forgive(ctx, now, account); err != nil {
 			return false, storeUnavailable(err)
 		}
-		locked := *ErrTooManyFailedLogins
-		locked.RetryAfter = max(opened.Add(g.cfg.Window).Sub(now), time.Second)
-		return false, &locked
+		return false, &RetryLater{Err: ErrTooManyFailedLogins, RetryAfter: max(opened.Add(g.cfg.Window).Sub(now), time.Second)}
 	}
 	captchaRequired = before >= g.cfg.CaptchaAfter
 	if ip != "" {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models/dbtest"
 	"github.com/blogapi/blogapi/services"
 )
@@ -130,18 +130,14 @@ func TestLoginGuardLock(t *testing.T) {
 	clock.Advance(10 * time.Second)
 
 	_, err := g.Attempt(ctx, carol, ip) // 100 s into the window
-	ae, ok := models.AsAppError(err)
-	if !ok || ae.Code != models.CodeTooManyRequests || ae.Msg != "too many failed logins; retry later" {
+	if env := response.Of(err); env.Code != response.CodeTooManyRequests || env.Msg != "too many failed logins; retry later" {
 		t.Fatalf("after 10 failures: %v, want 429", err)
 	}
 	if !errors.Is(err, services.ErrTooManyFailedLogins) {
 		t.Fatalf("errors.Is(%v, ErrTooManyFailedLogins) = false", err)
 	}
-	if want := 15*time.Minute - 100*time.Second; ae.RetryAfter != want {
-		t.Fatalf("RetryAfter = %v, want %v (the rest of the window)", ae.RetryAfter, want)
-	}
-	if services.ErrTooManyFailedLogins.RetryAfter != 0 {
-		t.Fatal("Attempt modified the shared ErrTooManyFailedLogins")
+	if want := 15*time.Minute - 100*time.Second; retryAfter(err) != want {
+		t.Fatalf("RetryAfter = %v, want %v (the rest of the window)", retryAfter(err), want)
 	}
 	// Another account from the same address is not locked.
 	if _, err := g.Attempt(ctx, "user:dave", ip); err != nil {
@@ -151,8 +147,8 @@ func TestLoginGuardLock(t *testing.T) {
 	clock.Advance(15*time.Minute - 100*time.Second - time.Millisecond)
 	if _, err := g.Attempt(ctx, carol, ip); !errors.Is(err, services.ErrTooManyFailedLogins) {
 		t.Fatalf("last instant of the window: %v, want still locked", err)
-	} else if ae, _ := models.AsAppError(err); ae.RetryAfter != time.Second {
-		t.Fatalf("RetryAfter at the end of the window = %v, want the 1 s floor", ae.RetryAfter)
+	} else if retryAfter(err) != time.Second {
+		t.Fatalf("RetryAfter at the end of the window = %v, want the 1 s floor", retryAfter(err))
 	}
 	clock.Advance(time.Millisecond)
 	if captcha, err := g.Attempt(ctx, carol, "198.51.100.1"); err != nil || captcha {
@@ -249,11 +245,19 @@ func TestLoginGuardStoreError(t *testing.T) {
 	}
 	for name, call := range calls {
 		err := call()
-		ae, ok := models.AsAppError(err)
-		if !ok || ae.Code != models.CodeUnavailable || ae.Msg != "database unavailable" || ae.Cause == nil {
-			t.Errorf("%s with the database unreachable: %v, want 503 with a cause", name, err)
+		if !errors.Is(err, services.ErrUnavailable) || err == services.ErrUnavailable {
+			t.Errorf("%s with the database unreachable: %v, want ErrUnavailable with a cause", name, err)
 		}
 	}
+}
+
+// retryAfter is the RetryAfter of the services.RetryLater in err's chain.
+func retryAfter(err error) time.Duration {
+	var later *services.RetryLater
+	if !errors.As(err, &later) {
+		return 0
+	}
+	return later.RetryAfter
 }
 
 func TestClientNetwork(t *testing.T) {

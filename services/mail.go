@@ -44,8 +44,8 @@ func (m Message) check() error {
 }
 
 // Mailer sends mail. Implementations: LogMailer (development, the default)
-// and SMTPMailer. Errors are internal (wrapped causes), never AppErrors:
-// the caller decides what a client sees.
+// and SMTPMailer. Errors are internal (wrapped causes), never domain
+// errors: the caller decides what a client sees.
 type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }

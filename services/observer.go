@@ -2,8 +2,6 @@ package services
 
 import (
 	"errors"
-
-	"github.com/blogapi/blogapi/models"
 )
 
 // Observer receives the outcomes operators watch (issue 5: login outcomes,
@@ -85,14 +83,10 @@ func loginOutcome(err error) LoginOutcome {
 		return LoginCaptchaFailed
 	case errors.Is(err, ErrTooManyFailedLogins):
 		return LoginLocked
-	}
-	if ae, ok := models.AsAppError(err); ok {
-		switch ae.Code {
-		case models.CodeForbidden:
-			return LoginForbidden
-		case models.CodeBadRequest:
-			return LoginInvalid
-		}
+	case errors.Is(err, ErrAccountFrozen), errors.Is(err, ErrAccountRejected):
+		return LoginForbidden
+	case errors.As(err, new(*FieldError)), errors.Is(err, ErrPasswordUndecryptable), errors.Is(err, ErrPasswordFormat):
+		return LoginInvalid
 	}
 	return LoginError
 }

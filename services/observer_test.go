@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-
-	"github.com/blogapi/blogapi/models"
 )
 
 // TestObserverClassification: every error Login and CaptchaService.Check
@@ -50,9 +48,9 @@ func TestObserverClassification(t *testing.T) {
 		{ErrCaptchaMissing, LoginCaptchaFailed},
 		{ErrCaptchaNoID, LoginCaptchaFailed},
 		{ErrTooManyFailedLogins, LoginLocked},
-		{errAccountFrozen, LoginForbidden},
-		{errAccountRejected, LoginForbidden},
-		{models.FieldErr("account", "account is required"), LoginInvalid},
+		{ErrAccountFrozen, LoginForbidden},
+		{ErrAccountRejected, LoginForbidden},
+		{Invalid("account", "is required"), LoginInvalid},
 		{storeUnavailable(errors.New("down")), LoginError},
 		{errors.New("anything else"), LoginError},
 	}

@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
-
-	"github.com/blogapi/blogapi/models"
 )
 
 // argon2id parameters of new hashes: OWASP's first recommendation
@@ -84,7 +82,7 @@ func NewPasswordHasherParams(concurrency int, memoryKiB, time uint32) *PasswordH
 }
 
 // ErrPasswordFormat: `password` is not md5 hex (SPEC §5).
-var ErrPasswordFormat = models.FieldErr("password", "password must be the md5 of the password in hex (32 characters)")
+var ErrPasswordFormat = errors.New("password not md5 hex")
 
 // ValidMD5Hex reports whether s is exactly 32 hex digits, either case.
 func ValidMD5Hex(s string) bool {
@@ -162,7 +160,7 @@ func (h *PasswordHasher) derive(ctx context.Context, md5hex string, salt []byte,
 }
 
 func errBusy(cause error) error {
-	return &models.AppError{Code: models.CodeUnavailable, Msg: "server is busy; try again later", Cause: cause}
+	return fmt.Errorf("%w: %w", ErrBusy, cause)
 }
 
 type phc struct {

@@ -13,8 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/blogapi/blogapi/models"
 )
 
 const (
@@ -26,9 +24,9 @@ const (
 	transportKeyMinBits = 2048
 )
 
-// errPasswordUndecryptable is the one answer to any ciphertext that does not
+// ErrPasswordUndecryptable is the one answer to any ciphertext that does not
 // yield an md5 hex password, so a client learns nothing about why.
-var errPasswordUndecryptable = models.NewError(models.CodeBadRequest, "password could not be decrypted")
+var ErrPasswordUndecryptable = errors.New("password could not be decrypted")
 
 // PasswordTransport decrypts passwords sent as `password_enc:
 // rsa-oaep-sha256` (seeds 000 and 003, issue 3 item 6): the client encrypts
@@ -213,7 +211,7 @@ func (p *PasswordTransport) PublicKeyPEM() string { return p.publicPEM }
 // RSA-OAEP-SHA256 ciphertext of exactly the key's size (256 bytes for a
 // 2048-bit key). The plaintext is returned as decrypted (either hex case).
 //
-// Errors: a 400 AppError "password could not be decrypted" when the input
+// Errors: ErrPasswordUndecryptable when the input
 // does not decode or decrypt, or the plaintext is not 32 hex characters;
 // the cause is never attached, so no crypto detail reaches a client or log.
 func (p *PasswordTransport) Decrypt(ciphertext string) (string, error) {
@@ -221,17 +219,17 @@ func (p *PasswordTransport) Decrypt(ciphertext string) (string, error) {
 	s := strings.TrimSpace(ciphertext)
 	// Longer than the padded base64 of one ciphertext: refuse before decoding.
 	if s == "" || len(s) > base64.StdEncoding.EncodedLen(size) {
-		return "", errPasswordUndecryptable
+		return "", ErrPasswordUndecryptable
 	}
 	s = strings.TrimRight(s, "=")
 	s = strings.NewReplacer("-", "+", "_", "/").Replace(s)
 	ct, err := base64.RawStdEncoding.DecodeString(s)
 	if err != nil || len(ct) != size {
-		return "", errPasswordUndecryptable
+		return "", ErrPasswordUndecryptable
 	}
 	plain, err := rsa.DecryptOAEP(sha256.New(), nil, p.key, ct, nil)
 	if err != nil || !ValidMD5Hex(string(plain)) {
-		return "", errPasswordUndecryptable
+		return "", ErrPasswordUndecryptable
 	}
 	return string(plain), nil
 }

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/blogapi/blogapi/models"
@@ -22,10 +23,10 @@ type SessionStore interface {
 var (
 	// ErrSessionEnded: the token's session was ended (logout, password
 	// change, freeze...), has expired, or never existed.
-	ErrSessionEnded = models.NewError(models.CodeUnauthorized, "session has ended")
+	ErrSessionEnded = errors.New("session ended")
 	// ErrRefreshReused: a refresh token that was already rotated was
 	// presented again; its session has been ended.
-	ErrRefreshReused = models.NewError(models.CodeUnauthorized, "refresh token was already used; session ended")
+	ErrRefreshReused = errors.New("refresh token reused")
 )
 
 // SessionService ties tokens to sessions stored in MongoDB (SPEC §4): a
@@ -164,7 +165,7 @@ func (s *SessionService) EndAll(ctx context.Context, userID, exceptSessionID, re
 	return nil
 }
 
-// storeUnavailable wraps a store failure as a 503 whose cause is logged only.
+// storeUnavailable wraps a store failure as ErrUnavailable.
 func storeUnavailable(err error) error {
-	return &models.AppError{Code: models.CodeUnavailable, Msg: "database unavailable", Cause: err}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/bits"
 	"mime"
@@ -23,6 +24,38 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 )
+
+// Refusals of the signature check and of the request parameters' parser.
+var (
+	ErrSignTokenMissing    = errors.New("signature token missing")
+	ErrAuthKeyMissing      = errors.New("auth_key missing")
+	ErrAuthKeyUnknown      = errors.New("auth_key unknown")
+	ErrTimestampExpired    = errors.New("timestamp outside the allowed window")
+	ErrSignInvalid         = errors.New("signature mismatch")
+	ErrDuplicateSubmission = errors.New("signed request replayed")
+	ErrBodyTooLarge        = errors.New("request body too large")
+	ErrBodyUnreadable      = errors.New("request body unreadable")
+	ErrTooLargeToVerify    = errors.New("request too large to verify")
+	ErrNotUTF8             = errors.New("request not valid UTF-8")
+	ErrTooManyParams       = errors.New("too many parameters")
+	ErrQuerySemicolon      = errors.New("semicolon in query string")
+	ErrFormSemicolon       = errors.New("semicolon in form body")
+	ErrQueryPercent        = errors.New("bad percent-encoding in query string")
+	ErrFormPercent         = errors.New("bad percent-encoding in form body")
+	ErrMalformedForm       = errors.New("malformed form body")
+	ErrMultipartNoBoundary = errors.New("multipart body without boundary")
+	ErrMalformedMultipart  = errors.New("malformed multipart body")
+	ErrMalformedJSON       = errors.New("malformed JSON body")
+	ErrNotObject           = errors.New("body must be a JSON object")
+	ErrTooDeep             = errors.New("JSON body nested too deeply")
+)
+
+// DuplicateMemberError is a JSON body with a member name twice.
+type DuplicateMemberError struct{ Name string }
+
+func (e *DuplicateMemberError) Error() string {
+	return "duplicate JSON member " + strconv.Quote(e.Name)
+}
 
 // SignApp is one entry of sign.apps (SPEC §3, §9): a calling app, the
 // auth_key it sends and the auth_secret its signatures are made with.
@@ -113,32 +146,33 @@ func NewSigner(cfg SignerConfig, replay ReplayStore) *Signer {
 //     the store's error as Cause.
 //
 // A parameter that occurs several times is read at its first occurrence.
-// Every error is a *models.AppError.
+// Errors are the Err* sentinels above, services.Invalid for timestamp, and
+// ErrUnavailable wrapping a replay store failure.
 func (s *Signer) Verify(ctx context.Context, method string, p *SignParams) (SignApp, error) {
 	token, ok := p.getFirst(firstToken)
 	if !ok || token == "" {
-		return SignApp{}, models.NewError(models.CodeSignMissing, "signature token is missing")
+		return SignApp{}, ErrSignTokenMissing
 	}
 	key, ok := p.getFirst(firstAuthKey)
 	if !ok || key == "" {
-		return SignApp{}, models.NewError(models.CodeAuthKey, "auth_key is missing")
+		return SignApp{}, ErrAuthKeyMissing
 	}
 	app, ok := s.apps[key]
 	if !ok {
-		return SignApp{}, models.NewError(models.CodeAuthKey, "auth_key is unknown")
+		return SignApp{}, ErrAuthKeyUnknown
 	}
 	tsText, ok := p.getFirst(firstTimestamp)
 	if !ok || tsText == "" {
-		return SignApp{}, models.FieldErr("timestamp", "timestamp is missing")
+		return SignApp{}, Invalid("timestamp", "is missing")
 	}
 	ts, ok := parseTimestamp(tsText)
 	if !ok {
-		return SignApp{}, models.FieldErr("timestamp", "timestamp must be an integer (ms since the Unix epoch)")
+		return SignApp{}, Invalid("timestamp", "must be an integer (ms since the Unix epoch)")
 	}
 	now := s.now()
 	nowMs, skewMs := now.UnixMilli(), s.maxSkew.Milliseconds()
 	if ts < nowMs-skewMs || ts > nowMs+skewMs {
-		return SignApp{}, models.NewError(models.CodeSignExpired, "signature has expired: timestamp is outside the allowed window")
+		return SignApp{}, ErrTimestampExpired
 	}
 
 	var buf [256]byte
@@ -158,10 +192,10 @@ func (s *Signer) Verify(ctx context.Context, method string, p *SignParams) (Sign
 		hex.Encode(hexSum[:], sum[:])
 		err := s.store.Record(ctx, key+":"+string(hexSum[:]), now.Add(2*s.maxSkew))
 		if errors.Is(err, models.ErrDuplicate) {
-			return SignApp{}, models.NewError(models.CodeDuplicate, "duplicate submission")
+			return SignApp{}, ErrDuplicateSubmission
 		}
 		if err != nil {
-			return SignApp{}, &models.AppError{Code: models.CodeUnavailable, Msg: "database unavailable", Cause: err}
+			return SignApp{}, fmt.Errorf("%w: replay store: %w", ErrUnavailable, err)
 		}
 	}
 	return app, nil
@@ -331,7 +365,7 @@ const MaxJSONDepth = 64
 // A JSON body is not copied: body must not change while the SignParams is
 // in use.
 //
-// Errors are *models.AppError 400: a malformed query string or form body,
+// Errors are 400s (see the Err* sentinels): a malformed query string or form body,
 // a malformed multipart body, "request is not valid UTF-8", "malformed JSON
 // body", "body must be a JSON object", `duplicate JSON member "x"`, "too many
 // parameters" (more than MaxSignParams), "JSON body is nested too deeply"
@@ -347,7 +381,7 @@ func ParseSignParams(rawQuery, contentType string, body []byte) (p *SignParams, 
 
 func (p *SignParams) parse(rawQuery, contentType string, body []byte) error {
 	if len(rawQuery) >= maxInput || len(body) >= maxInput {
-		return badRequest("request is too large to verify")
+		return ErrTooLargeToVerify
 	}
 	p.src[inQuery] = rawQuery
 	if err := p.addPairs(inQuery, "query string"); err != nil {
@@ -378,7 +412,7 @@ func (p *SignParams) parse(rawQuery, contentType string, body []byte) error {
 	for i := 1; i < len(order); i++ {
 		a, b := &l[order[i-1]], &l[order[i]]
 		if a.json && b.json && p.equal(a.name, b.name) {
-			return badRequest("duplicate JSON member " + quoteName(p.text(b.name)))
+			return &DuplicateMemberError{Name: p.text(b.name)}
 		}
 	}
 	return nil
@@ -619,31 +653,15 @@ func (p *SignParams) add(name, value span, fromJSON bool) error {
 	return nil
 }
 
-func badRequest(msg string) *models.AppError { return models.NewError(models.CodeBadRequest, msg) }
+func errNotUTF8() error { return ErrNotUTF8 }
 
-func errNotUTF8() *models.AppError { return badRequest("request is not valid UTF-8") }
+func errMalformedJSON() error { return ErrMalformedJSON }
 
-func errMalformedJSON() *models.AppError { return badRequest("malformed JSON body") }
+func errTooManyParams() error { return ErrTooManyParams }
 
-func errTooManyParams() *models.AppError { return badRequest("too many parameters") }
+func errTooDeep() error { return ErrTooDeep }
 
-func errTooDeep() *models.AppError { return badRequest("JSON body is nested too deeply") }
-
-func errSignInvalid() *models.AppError {
-	return models.NewError(models.CodeSignInvalid, "signature verification failed")
-}
-
-// quoteName quotes a member name for an error message, cut to 64 bytes.
-func quoteName(name string) string {
-	if len(name) > 64 {
-		cut := 64
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		name = name[:cut] + "…"
-	}
-	return strconv.Quote(name)
-}
+func errSignInvalid() error { return ErrSignInvalid }
 
 // addPairs adds the pairs of the query string or the urlencoded body,
 // parsed as net/url.ParseQuery does (so a handler sees the same pairs):
@@ -653,7 +671,10 @@ func (p *SignParams) addPairs(in uint8, what string) error {
 	s := p.src[in]
 	semicolon, escapes, high := scanPairs(s)
 	if semicolon {
-		return badRequest("malformed " + what + ": ';' is not a separator")
+		if in == inQuery {
+			return ErrQuerySemicolon
+		}
+		return ErrFormSemicolon
 	}
 	// Usually nothing needs decoding: then names and values are spans of s.
 	plain := !escapes && (!high || utf8.ValidString(s))
@@ -727,7 +748,10 @@ func (p *SignParams) decodePart(sp span, what string) (span, error) {
 	}
 	u, err := url.QueryUnescape(raw)
 	if err != nil {
-		return sp, badRequest("malformed " + what + ": invalid percent-encoding")
+		if what == "query string" {
+			return sp, ErrQueryPercent
+		}
+		return sp, ErrFormPercent
 	}
 	if !utf8.ValidString(u) {
 		return sp, errNotUTF8()
@@ -746,7 +770,7 @@ func (p *SignParams) decodePart(sp span, what string) (span, error) {
 func (p *SignParams) addMultipart(contentType string, body []byte) error {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil || params["boundary"] == "" {
-		return badRequest("malformed multipart body: Content-Type has no boundary")
+		return ErrMultipartNoBoundary
 	}
 	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var chunk [512]byte
@@ -757,7 +781,7 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 			return nil
 		}
 		if err != nil {
-			return badRequest("malformed multipart body")
+			return ErrMalformedMultipart
 		}
 		if p.n+skipped >= MaxSignParams {
 			return errTooManyParams()
@@ -778,7 +802,7 @@ func (p *SignParams) addMultipart(contentType string, body []byte) error {
 				break
 			}
 			if err != nil {
-				return badRequest("malformed multipart body")
+				return ErrMalformedMultipart
 			}
 		}
 		value := p.arenaSpan(off)
@@ -816,7 +840,7 @@ func (p *SignParams) scanJSON(b []byte) error {
 	}
 	if b[i] != '{' {
 		if json.Valid(b) {
-			return badRequest("body must be a JSON object")
+			return ErrNotObject
 		}
 		return errMalformedJSON()
 	}

@@ -21,6 +21,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 	"github.com/blogapi/blogapi/services"
@@ -171,18 +172,15 @@ func newSigner(replay string, store services.ReplayStore) *services.Signer {
 
 func wantCode(t *testing.T, err error, code int, msg string) {
 	t.Helper()
-	if code == models.CodeOK {
+	if code == response.CodeOK {
 		if err != nil {
 			t.Fatalf("err = %v, want success", err)
 		}
 		return
 	}
-	ae, ok := models.AsAppError(err)
-	if !ok {
-		t.Fatalf("err = %v, want AppError %d", err, code)
-	}
-	if ae.Code != code || (msg != "" && ae.Msg != msg) {
-		t.Fatalf("err = %d %q, want %d %q", ae.Code, ae.Msg, code, msg)
+	env := response.Of(err)
+	if env.Code != code || (msg != "" && env.Msg != msg) {
+		t.Fatalf("err = %v (%d %q), want %d %q", err, env.Code, env.Msg, code, msg)
 	}
 }
 
@@ -343,7 +341,7 @@ func TestParseSignParamsErrors(t *testing.T) {
 			if p != nil {
 				t.Fatalf("params %v returned with error %v", p, err)
 			}
-			wantCode(t, err, models.CodeBadRequest, tc.msg)
+			wantCode(t, err, response.CodeBadRequest, tc.msg)
 		})
 	}
 }
@@ -443,7 +441,7 @@ func TestParseSignParamsLimits(t *testing.T) {
 				if p != nil {
 					t.Fatal("params returned with an error")
 				}
-				wantCode(t, err, models.CodeBadRequest, tc.msg)
+				wantCode(t, err, response.CodeBadRequest, tc.msg)
 				return
 			}
 			if err != nil {
@@ -673,9 +671,9 @@ func TestSignVerifyReplayStoreDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Verify(context.Background(), "POST", p)
-	wantCode(t, err, models.CodeUnavailable, "database unavailable")
-	if ae, _ := models.AsAppError(err); ae.Cause == nil || errors.Is(err, models.ErrDuplicate) {
-		t.Fatalf("cause = %v", ae.Cause)
+	wantCode(t, err, response.CodeUnavailable, "database unavailable")
+	if err == services.ErrUnavailable || errors.Is(err, models.ErrDuplicate) {
+		t.Fatalf("cause of %v", err)
 	}
 	// A GET is not replay-checked in mutating mode, so it does not need the store.
 	if _, err := s.Verify(context.Background(), "GET", p); err != nil {
@@ -764,8 +762,8 @@ func FuzzParseSignParams(f *testing.F) {
 		p, err := services.ParseSignParams("", "application/json", body)
 		members, oracleOK := jsonMembers(body)
 		if err != nil {
-			if _, ok := models.AsAppError(err); !ok {
-				t.Fatalf("error is not an AppError: %v", err)
+			if env := response.Of(err); env.Code != response.CodeBadRequest {
+				t.Fatalf("error is not a 400: %v", err)
 			}
 			if oracleOK {
 				t.Fatalf("rejected a valid body %q: %v", body, err)

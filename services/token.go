@@ -4,11 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/blogapi/blogapi/models"
 )
 
 // Token types, the `typ` claim (SPEC §4).
@@ -93,17 +92,21 @@ func NewTokenService(cfg TokenConfig) *TokenService {
 }
 
 var (
-	errIssue        = models.NewError(models.CodeJWTIssue, "could not issue token")
-	errTokenMissing = models.NewError(models.CodeUnauthorized, "access token is missing")
-	errTokenExpired = models.NewError(models.CodeTokenExpired, "token has expired")
-	errTokenInvalid = models.NewError(models.CodeJWTInvalid, "token is invalid")
+	// ErrTokenIssue is a token that could not be signed; it wraps the cause.
+	ErrTokenIssue = errors.New("token could not be issued")
+	// ErrTokenMissing is a request without an access token.
+	ErrTokenMissing = errors.New("access token missing")
+	ErrTokenExpired = errors.New("token expired")
+	// ErrTokenInvalid is a token malformed, of a bad signature, algorithm,
+	// issuer or type.
+	ErrTokenInvalid = errors.New("token invalid")
 )
 
 // Issue returns a new access and refresh token for the user's session.
-// Errors: AppError 520 "could not issue token" (e.g. no secret configured).
+// Errors: ErrTokenIssue (e.g. no secret configured).
 func (t *TokenService) Issue(userID, sessionID string) (TokenPair, error) {
 	if len(t.secret) == 0 {
-		return TokenPair{}, &models.AppError{Code: errIssue.Code, Msg: errIssue.Msg, Cause: errors.New("jwt secret is empty")}
+		return TokenPair{}, fmt.Errorf("%w: jwt secret is empty", ErrTokenIssue)
 	}
 	now := t.now()
 	access, accessExp, _, err := t.sign(userID, sessionID, TokenAccess, now, t.accessTTL)
@@ -136,7 +139,7 @@ func (t *TokenService) sign(userID, sessionID, typ string, now time.Time, ttl ti
 	}
 	signed, err = jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.secret)
 	if err != nil {
-		return "", time.Time{}, "", &models.AppError{Code: errIssue.Code, Msg: errIssue.Msg, Cause: err}
+		return "", time.Time{}, "", fmt.Errorf("%w: %w", ErrTokenIssue, err)
 	}
 	return signed, c.ExpiresAt.Time, jti, nil
 }
@@ -146,12 +149,11 @@ func (t *TokenService) sign(userID, sessionID, typ string, now time.Time, ttl ti
 // `iss` (equal to the configured issuer, when one is configured) are
 // required; `exp` and `iat`
 // are checked against the clock with a 5 s leeway (SPEC §4).
-// Errors (AppError): "" → 401 "access token is missing"; expired → 402
-// "token has expired"; anything else wrong, including a token of the other
-// type → 521 "token is invalid".
+// Errors: "" → ErrTokenMissing; expired → ErrTokenExpired; anything else
+// wrong, including a token of the other type → ErrTokenInvalid.
 func (t *TokenService) Parse(token, wantType string) (*Claims, error) {
 	if token == "" {
-		return nil, errTokenMissing
+		return nil, ErrTokenMissing
 	}
 	var c Claims
 	_, err := t.parser.ParseWithClaims(token, &c, t.key)
@@ -161,14 +163,14 @@ func (t *TokenService) Parse(token, wantType string) (*Claims, error) {
 		// The signature is good and the token only aged out: say so, unless
 		// it was the wrong type anyway.
 		if c.Type != wantType {
-			return nil, errTokenInvalid
+			return nil, ErrTokenInvalid
 		}
-		return nil, errTokenExpired
+		return nil, ErrTokenExpired
 	default:
-		return nil, errTokenInvalid
+		return nil, ErrTokenInvalid
 	}
 	if c.Type != wantType || c.Subject == "" || c.SessionID == "" || c.ID == "" {
-		return nil, errTokenInvalid
+		return nil, ErrTokenInvalid
 	}
 	return &c, nil
 }

@@ -141,9 +141,9 @@ func (s *UserService) Register(ctx context.Context, in RegisterInput) (models.Us
 	}
 	switch err := s.users.Create(ctx, &u); {
 	case errors.Is(err, models.ErrDuplicateAccount):
-		return models.User{}, models.FieldErrCode(models.CodeConflict, "account", "account is already registered")
+		return models.User{}, ErrAccountTaken
 	case errors.Is(err, models.ErrDuplicateEmail):
-		return models.User{}, models.FieldErrCode(models.CodeConflict, "email", "email is already registered")
+		return models.User{}, ErrEmailTaken
 	case err != nil:
 		return models.User{}, storeUnavailable(err)
 	}
@@ -192,7 +192,7 @@ type LoginResult struct {
 
 // ErrBadCredentials is the one answer to an unknown account and a wrong
 // password alike (SPEC §5).
-var ErrBadCredentials = models.NewError(models.CodeUnauthorized, "account or password is incorrect")
+var ErrBadCredentials = errors.New("bad credentials")
 
 // Login finds the user, counts the attempt with the brute-force guard
 // (keyed by the user, so an account name and an email share one count),
@@ -210,7 +210,7 @@ func (s *UserService) Login(ctx context.Context, in LoginInput, userAgent, ip st
 func (s *UserService) login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
 	account := strings.TrimSpace(in.Account)
 	if account == "" {
-		return LoginResult{}, models.FieldErr("account", "account is required")
+		return LoginResult{}, Invalid("account", "is required")
 	}
 	if len(account) > EmailMaxLen || !utf8.ValidString(account) {
 		return LoginResult{}, ErrBadCredentials
@@ -286,7 +286,7 @@ func newLoginResult(p TokenPair, u *models.User, accessTTL time.Duration) LoginR
 // the refresh token as it was.
 func (s *UserService) Renew(ctx context.Context, refreshToken string) (LoginResult, error) {
 	if refreshToken == "" {
-		return LoginResult{}, models.FieldErr("refreshToken", "refreshToken is required")
+		return LoginResult{}, Invalid("refreshToken", "is required")
 	}
 	var u models.User
 	pair, err := s.sessions.Renew(ctx, refreshToken, func(claims *Claims) (err error) {
@@ -329,18 +329,21 @@ func (s *UserService) activeUser(ctx context.Context, claims *Claims) (models.Us
 	return u, nil
 }
 
+// Refusals of a user's status, and of a new account's names.
 var (
-	errAccountFrozen   = models.NewError(models.CodeForbidden, "account is frozen")
-	errAccountRejected = models.NewError(models.CodeForbidden, "account was rejected")
+	ErrAccountFrozen   = errors.New("account frozen")
+	ErrAccountRejected = errors.New("account rejected")
+	ErrAccountTaken    = errors.New("account already registered")
+	ErrEmailTaken      = errors.New("email already registered")
 )
 
 // checkStatus refuses reject and freeze users (403) and ends their sessions.
 func (s *UserService) checkStatus(ctx context.Context, u models.User) error {
-	reason, refusal := models.EndAccountFreeze, errAccountFrozen
+	reason, refusal := models.EndAccountFreeze, ErrAccountFrozen
 	switch u.Status {
 	case models.StatusFreeze:
 	case models.StatusReject:
-		reason, refusal = models.EndAccountReject, errAccountRejected
+		reason, refusal = models.EndAccountReject, ErrAccountRejected
 	default:
 		return nil
 	}
@@ -360,13 +363,13 @@ func (s *UserService) password(enc, field, value string) (string, error) {
 // decryptable, or for an unknown enc.
 func decodePassword(transport *PasswordTransport, enc, field, value string) (string, error) {
 	if value == "" {
-		return "", models.FieldErr(field, field+" is required")
+		return "", Invalid(field, "is required")
 	}
 	switch enc {
 	case "":
 	case PasswordEncRSA:
 		if transport == nil {
-			return "", models.FieldErr("password_enc", "password_enc is not supported by this server")
+			return "", Invalid("password_enc", "is not supported by this server")
 		}
 		plain, err := transport.Decrypt(value)
 		if err != nil {
@@ -374,10 +377,10 @@ func decodePassword(transport *PasswordTransport, enc, field, value string) (str
 		}
 		value = plain
 	default:
-		return "", models.FieldErr("password_enc", "password_enc must be empty or rsa-oaep-sha256")
+		return "", Invalid("password_enc", "must be empty or rsa-oaep-sha256")
 	}
 	if !ValidMD5Hex(value) {
-		return "", models.FieldErr(field, field+" must be the md5 of the password in hex (32 characters)")
+		return "", Invalid(field, "must be the md5 of the password in hex (32 characters)")
 	}
 	return strings.ToLower(value), nil
 }
@@ -385,15 +388,15 @@ func decodePassword(transport *PasswordTransport, enc, field, value string) (str
 // ValidateAccount applies SPEC §5: 3–32 characters of [A-Za-z0-9_.-].
 func ValidateAccount(account string) error {
 	if account == "" {
-		return models.FieldErr("account", "account is required")
+		return Invalid("account", "is required")
 	}
 	if len(account) < AccountMinLen || len(account) > AccountMaxLen {
-		return models.FieldErr("account", "account must be 3 to 32 characters long")
+		return Invalid("account", "must be 3 to 32 characters long")
 	}
 	for i := 0; i < len(account); i++ {
 		b := account[i]
 		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '.' || b == '-') {
-			return models.FieldErr("account", "account may contain only letters, digits, '_', '.' and '-'")
+			return Invalid("account", "may contain only letters, digits, '_', '.' and '-'")
 		}
 	}
 	return nil
@@ -405,9 +408,9 @@ func ValidateAccount(account string) error {
 func ValidateEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		return "", models.FieldErr("email", "email is required")
+		return "", Invalid("email", "is required")
 	}
-	bad := models.FieldErr("email", "email is not a valid address")
+	bad := Invalid("email", "is not a valid address")
 	if len(email) > EmailMaxLen || !utf8.ValidString(email) {
 		return "", bad
 	}
@@ -426,11 +429,11 @@ func ValidateEmail(email string) (string, error) {
 // ValidateNick applies SPEC §5: at most 32 characters, printable.
 func ValidateNick(nick string) error {
 	if !utf8.ValidString(nick) || utf8.RuneCountInString(nick) > NickMaxLen {
-		return models.FieldErr("nick", "nick must be at most 32 characters")
+		return Invalid("nick", "must be at most 32 characters")
 	}
 	for _, r := range nick {
 		if r < 0x20 || r == 0x7f {
-			return models.FieldErr("nick", "nick must not contain control characters")
+			return Invalid("nick", "must not contain control characters")
 		}
 	}
 	return nil

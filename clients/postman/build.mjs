@@ -15,6 +15,32 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const collectionPath = join(here, 'blogapi.postman_collection.json');
 
+/**
+ * The server settings the collection needs (README "Clients → Postman"
+ * shows them for a server of your own):
+ *   - captchas off (captcha.enabled, SPEC §6): registration and login need
+ *     no captcha answer, which a script cannot read from the SVG;
+ *   - the brute-force guard's thresholds raised (security.login_*): the
+ *     collection's four wrong-password requests come from one IP, and the
+ *     default 3 failures per IP would make the next login demand a captcha;
+ *   - the hourly rate limits of registration, forgot-password and
+ *     verification resend raised (rate_limit.*): a run makes 4, 3 and 2 of
+ *     those requests, so a long-lived server would refuse the second run.
+ * The collection's first request checks the first and the last of them and
+ * stops the run with serverCommand when they are not so.
+ */
+export const serverEnv = {
+  BLOGAPI_CAPTCHA_ENABLED: 'false',
+  BLOGAPI_SECURITY_LOGIN_CAPTCHA_AFTER: '100',
+  BLOGAPI_SECURITY_LOGIN_LOCK_AFTER: '200',
+  BLOGAPI_RATE_LIMIT_REGISTER: '100-H',
+  BLOGAPI_RATE_LIMIT_FORGOT_PASSWORD: '100-H',
+  BLOGAPI_RATE_LIMIT_VERIFY_RESEND: '100-H',
+};
+
+/** The command starting a server for the collection (README shows it too). */
+export const serverCommand = `${Object.entries(serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')} go run .`;
+
 const lines = (text) => text.replace(/\n$/, '').split('\n');
 
 // The envelope's code, the assertion every request makes (SPEC §2).
@@ -79,6 +105,33 @@ function item(r) {
 const folder = (name, description, items) => ({ name, description, item: items });
 
 export const folders = [
+  folder('Before the run', 'Checks that the server was started for this collection, and stops the run with one message when it was not.', [
+    item({
+      name: 'Server started for this collection', method: 'POST', path: '/blogapi/reg',
+      json: { account: 'pf_{{$timestamp}}_{{$randomInt}}', password: '{{password}}', email: 'pf_{{$timestamp}}_{{$randomInt}}@example.com' },
+      doc: `Registers a throwaway account without a captcha. The collection needs a server started for it (a script cannot read a captcha, and the run's deliberate failures would trip the default brute-force guard and rate limits): ${serverCommand}. When captchas are on, or registration is limited to fewer than 100 an hour, the test says so and the run stops here.`,
+      test: tests(null, `var body = pm.response.json();
+var limit = pm.response.headers.get('X-RateLimit-Limit');
+var problem = '';
+if (body.code !== 200) {
+  problem = (body.errors || []).some(function (e) { return e.field === 'captcha'; })
+    ? 'captchas are on, and a script cannot read one'
+    : 'registering without a captcha answered ' + body.code + ' ' + body.msg;
+} else if (limit && Number(limit) < 100) {
+  problem = 'registration is limited to ' + limit + ' an hour, and each run registers 4 accounts';
+}
+// One message, then stop: the rest of the run would fail in chains.
+if (problem) postman.setNextRequest(null);
+pm.test('server started for this collection', function () {
+  if (problem) {
+    throw new Error(problem + '. Start the server for this collection with: ${serverCommand} ' +
+      '(clients/postman/README.md), then run the collection again.');
+  }
+  pm.response.to.have.status(200);
+});`),
+    }),
+  ]),
+
   folder('Health', 'Unsigned operational routes outside /blogapi (SPEC §7).', [
     item({
       name: 'Liveness', method: 'GET', path: '/healthz', doc: 'The process is up.',

@@ -12,29 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import newman from 'newman';
 import { startServer } from '../server.mjs';
+import { serverEnv } from './build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/**
- * The server settings the collection needs (README "Clients → Postman"
- * shows them for a server of your own):
- *   - captchas off (captcha.enabled, SPEC §6): registration and login need
- *     no captcha answer, which a script cannot read from the SVG;
- *   - the brute-force guard's thresholds raised (security.login_*): the
- *     collection's four wrong-password requests come from one IP, and the
- *     default 3 failures per IP would make the next login demand a captcha;
- *   - the hourly rate limits of registration, forgot-password and
- *     verification resend raised (rate_limit.*): a run makes 3, 3 and 2 of
- *     those requests, so a long-lived server would refuse the second run.
- */
-export const serverEnv = {
-  BLOGAPI_CAPTCHA_ENABLED: 'false',
-  BLOGAPI_SECURITY_LOGIN_CAPTCHA_AFTER: '100',
-  BLOGAPI_SECURITY_LOGIN_LOCK_AFTER: '200',
-  BLOGAPI_RATE_LIMIT_REGISTER: '100-H',
-  BLOGAPI_RATE_LIMIT_FORGOT_PASSWORD: '100-H',
-  BLOGAPI_RATE_LIMIT_VERIFY_RESEND: '100-H',
-};
+export { serverEnv };
 
 /**
  * Runs the collection against baseURL.

@@ -6,7 +6,13 @@
 //
 // name=value pairs go to the query string for GET and DELETE and to a JSON
 // object body (string members) otherwise; -json sends a literal JSON body
-// instead. auth_key, timestamp (now, in ms) and token go to the query
+// instead. -file name=path (repeatable) sends a multipart/form-data body
+// instead: the pairs are its text fields (signed), the files its file parts
+// (not signed), as an upload does:
+//
+//	go run ./clients/sign -do -access TOKEN -file file=me.jpg POST /blogapi/upload dir=avatar
+//
+// auth_key, timestamp (now, in ms) and token go to the query
 // string. The default app is the example app of config.yaml.
 package main
 
@@ -17,9 +23,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +49,18 @@ type request struct {
 	method, url, contentType string
 	body                     []byte
 	headers                  [][2]string
+	// fields and files are the text fields and the file parts (name,
+	// path) of a multipart body, for the curl line.
+	fields, files [][2]string
+}
+
+// fileFlags collects the -file name=path flags.
+type fileFlags []string
+
+func (f *fileFlags) String() string { return strings.Join(*f, ",") }
+func (f *fileFlags) Set(v string) error {
+	*f = append(*f, v)
+	return nil
 }
 
 func run(args []string, stdout io.Writer, now func() time.Time) error {
@@ -49,6 +71,8 @@ func run(args []string, stdout io.Writer, now func() time.Time) error {
 	rawJSON := fs.String("json", "", "literal JSON object body (instead of name=value members)")
 	access := fs.String("access", "", "access token to send in the access-token header")
 	do := fs.Bool("do", false, "send the request and print the response body instead of a curl line")
+	var files fileFlags
+	fs.Var(&files, "file", "name=path: send a multipart/form-data body with this file part (repeatable); the pairs become its text fields")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: sign [flags] METHOD PATH [name=value ...]")
 		fs.PrintDefaults()
@@ -60,7 +84,7 @@ func run(args []string, stdout io.Writer, now func() time.Time) error {
 		fs.Usage()
 		return errors.New("METHOD and PATH are required")
 	}
-	req, err := build(strings.ToUpper(fs.Arg(0)), *base, fs.Arg(1), fs.Args()[2:], *rawJSON, *key, *secret, now())
+	req, err := build(strings.ToUpper(fs.Arg(0)), *base, fs.Arg(1), fs.Args()[2:], *rawJSON, files, *key, *secret, now())
 	if err != nil {
 		return err
 	}
@@ -75,10 +99,13 @@ func run(args []string, stdout io.Writer, now func() time.Time) error {
 }
 
 // build places the pairs, adds auth_key and timestamp and signs.
-func build(method, base, path string, pairs []string, rawJSON, key, secret string, now time.Time) (request, error) {
+func build(method, base, path string, pairs []string, rawJSON string, files []string, key, secret string, now time.Time) (request, error) {
 	q := url.Values{}
 	members := map[string]string{}
 	inQuery := method == http.MethodGet || method == http.MethodDelete || method == http.MethodHead
+	if len(files) > 0 && (inQuery || rawJSON != "") {
+		return request{}, errors.New("-file needs a method with a body (POST, PUT, PATCH) and no -json")
+	}
 	for _, p := range pairs {
 		name, value, ok := strings.Cut(p, "=")
 		if !ok || name == "" {
@@ -92,6 +119,10 @@ func build(method, base, path string, pairs []string, rawJSON, key, secret strin
 	}
 	r := request{method: method}
 	switch {
+	case len(files) > 0:
+		if err := r.multipart(members, files); err != nil {
+			return request{}, err
+		}
 	case rawJSON != "":
 		r.body, r.contentType = []byte(rawJSON), "application/json"
 	case !inQuery:
@@ -110,6 +141,42 @@ func build(method, base, path string, pairs []string, rawJSON, key, secret strin
 		r.headers = append(r.headers, [2]string{"Content-Type", r.contentType})
 	}
 	return r, nil
+}
+
+// multipart makes r's body a multipart/form-data body of the text fields
+// members (sorted by name) and the files, each "name=path".
+func (r *request) multipart(members map[string]string, files []string) error {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		if err := w.WriteField(name, members[name]); err != nil {
+			return err
+		}
+		r.fields = append(r.fields, [2]string{name, members[name]})
+	}
+	for _, f := range files {
+		name, path, ok := strings.Cut(f, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("-file %q is not name=path", f)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		part, err := w.CreateFormFile(name, filepath.Base(path))
+		if err != nil {
+			return err
+		}
+		if _, err := part.Write(data); err != nil {
+			return err
+		}
+		r.files = append(r.files, [2]string{name, path})
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	r.body, r.contentType = buf.Bytes(), w.FormDataContentType()
+	return nil
 }
 
 func send(r request, stdout io.Writer) error {
@@ -143,9 +210,22 @@ func curl(r request) string {
 		b.WriteString(" -X " + r.method)
 	}
 	for _, h := range r.headers {
+		// curl writes the multipart body, with a boundary of its own: only
+		// the text fields are signed, so the token holds.
+		if len(r.files) > 0 && h[0] == "Content-Type" {
+			continue
+		}
 		b.WriteString(" -H " + shellQuote(h[0]+": "+h[1]))
 	}
-	if r.body != nil {
+	switch {
+	case len(r.files) > 0:
+		for _, f := range r.fields {
+			b.WriteString(" --form-string " + shellQuote(f[0]+"="+f[1]))
+		}
+		for _, f := range r.files {
+			b.WriteString(" -F " + shellQuote(f[0]+"=@"+f[1]))
+		}
+	case r.body != nil:
 		b.WriteString(" --data-raw " + shellQuote(string(r.body)))
 	}
 	b.WriteString(" " + shellQuote(r.url))

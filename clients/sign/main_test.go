@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ import (
 // document's worked example.
 func TestSignVectorSeed(t *testing.T) {
 	now := time.UnixMilli(1529379565395)
-	r, err := build("GET", "http://h", "/blogapi/anything", []string{"type=login", "mobile=18701086068"}, "",
+	r, err := build("GET", "http://h", "/blogapi/anything", []string{"type=login", "mobile=18701086068"}, "", nil,
 		"fwCWYMqmRINlRtMp", "G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh", now)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestSignVectorsJSON(t *testing.T) {
 				ts = time.UnixMilli(n)
 			}
 		}
-		r, err := build("POST", "http://h", "/blogapi/reg", nil, v.Body, "fwCWYMqmRINlRtMp", v.Secret, ts)
+		r, err := build("POST", "http://h", "/blogapi/reg", nil, v.Body, nil, "fwCWYMqmRINlRtMp", v.Secret, ts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,6 +132,65 @@ func TestSend(t *testing.T) {
 	srv.Close()
 	if err := run([]string{"-do", "-url", srv.URL, "GET", "/healthz"}, io.Discard, time.Now); err == nil {
 		t.Error("a server that is gone: no error")
+	}
+}
+
+// TestMultipart: -file sends a multipart body whose text fields are the
+// pairs (signed, as the server reads them) and whose file part is the
+// file; the curl line uploads the same with curl's own body.
+func TestMultipart(t *testing.T) {
+	const secret = "cli-test-secret-0123456789"
+	path := filepath.Join(t.TempDir(), "me.jpg")
+	if err := os.WriteFile(path, []byte("\xff\xd8jpeg bytes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		p, err := services.ParseSignParams(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
+		if err != nil || r.URL.Query().Get("token") != p.Sign(secret) {
+			http.Error(w, fmt.Sprintf("signature: %v", err), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		f, h, err := r.FormFile("file")
+		if err != nil || r.FormValue("dir") != "avatar" || h.Filename != "me.jpg" {
+			http.Error(w, fmt.Sprintf("form: %v dir %q", err, r.FormValue("dir")), http.StatusBadRequest)
+			return
+		}
+		data, _ := io.ReadAll(f)
+		fmt.Fprintf(w, "%s", data)
+	}))
+	defer srv.Close()
+	var out bytes.Buffer
+	err := run([]string{"-do", "-url", srv.URL, "-key", "k", "-secret", secret, "-file", "file=" + path, "POST", "/blogapi/upload", "dir=avatar"}, &out, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "\xff\xd8jpeg bytes\n" {
+		t.Fatalf("server answered %q", out.String())
+	}
+	out.Reset()
+	if err := run([]string{"-file", "file=" + path, "POST", "/blogapi/upload", "dir=avatar"}, &out, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	line := out.String()
+	for _, want := range []string{"--form-string 'dir=avatar'", "-F 'file=@" + path + "'", "token="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("curl line lacks %q: %s", want, line)
+		}
+	}
+	if strings.Contains(line, "Content-Type") || strings.Contains(line, "--data-raw") {
+		t.Errorf("curl line sets its own body or boundary: %s", line)
+	}
+	for _, args := range [][]string{
+		{"-file", "file=" + path, "GET", "/x"},
+		{"-file", "nopath", "POST", "/x"},
+		{"-file", "file=/does/not/exist", "POST", "/x"},
+		{"-file", "file=" + path, "-json", "{}", "POST", "/x"},
+	} {
+		if err := run(args, io.Discard, time.Now); err == nil {
+			t.Errorf("%v accepted", args)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/docs"
 	"github.com/blogapi/blogapi/internal/metrics"
 	"github.com/blogapi/blogapi/middleware"
@@ -30,6 +31,7 @@ import (
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/content"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // NewLogger is the slog logger log.level and log.format ask for, writing to w.
@@ -144,24 +146,73 @@ type App struct {
 	Metrics http.Handler
 	// Mail is the outgoing mail queue (tests Wait on it).
 	Mail *services.MailQueue
+	// Media is the uploads service (tests sweep with it).
+	Media *media.Service
 	// drain bounds how long Close delivers queued mail.
 	drain time.Duration
 	// content's read counts are flushed by a goroutine stopContent ends.
 	content     *content.Service
 	stopContent context.CancelFunc
 	contentDone chan struct{}
+	// stopMedia ends the media sweep and releases the storage.
+	stopMedia func()
 }
 
-// Close writes the article views still buffered and delivers the queued
-// mail, for at most server.shutdown_timeout. Call it after the HTTP server
-// has stopped, and before closing the database.
+// Close stops the media sweep, writes the article views still buffered
+// and delivers the queued mail, for at most server.shutdown_timeout. Call
+// it after the HTTP server has stopped, and before closing the database.
 func (a *App) Close() {
+	a.stopMedia()
 	ctx, cancel := context.WithTimeout(context.Background(), a.drain)
 	defer cancel()
 	a.stopContent()
 	<-a.contentDone
 	_ = a.content.Close(ctx)
 	_ = a.Mail.Close(ctx)
+}
+
+// MediaStorage is the storage media.driver names: files under
+// data.dir/media, or the media.s3 bucket, checked to exist (bounded by
+// ctx). close releases it.
+func MediaStorage(ctx context.Context, cfg config.Config) (storage media.Storage, close func(), err error) {
+	if cfg.Media.Driver == config.MediaS3 {
+		s3, err := media.NewS3(media.S3Config{
+			Endpoint: cfg.Media.S3.Endpoint, Bucket: cfg.Media.S3.Bucket, Region: cfg.Media.S3.Region,
+			AccessKey: cfg.Media.S3.AccessKey, SecretKey: cfg.Media.S3.SecretKey, PathStyle: cfg.Media.S3.PathStyle,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		checkCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := s3.Check(checkCtx); err != nil {
+			return nil, nil, err
+		}
+		return s3, func() {}, nil
+	}
+	local, err := media.NewLocal(filepath.Join(cfg.Data.Dir, "media"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return local, func() { _ = local.Close() }, nil
+}
+
+// MediaConfig is media.* as the media service takes it: keys are served
+// under media.public_url, or GET /media/<key> of server.public_url.
+func MediaConfig(cfg config.Config) media.Config {
+	base := cfg.Media.PublicURL
+	if base == "" {
+		base = cfg.Server.PublicURL + "/media"
+	}
+	slots := cfg.Media.ProcessConcurrency
+	if slots <= 0 {
+		slots = services.DefaultHashConcurrency()
+	}
+	return media.Config{
+		MaxBytes: cfg.Media.MaxBytes, AvatarMaxBytes: cfg.Media.AvatarMaxBytes, UserQuotaBytes: cfg.Media.UserQuotaBytes,
+		StagedTTL: cfg.Media.StagedTTL, BaseURL: base,
+		Slots: slots, Queue: cfg.Media.ProcessQueue, MaxWait: cfg.Server.WriteTimeout / 2,
+	}
 }
 
 // New builds services → controllers → router over db's stores; the caller
@@ -231,10 +282,16 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	contentSvc := content.New(content.Stores{
 		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users,
 	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate}, now, logger)
+	storage, closeStorage, err := MediaStorage(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	mediaSvc := media.New(media.Deps{Uploads: db.Uploads, Usage: db.MediaUsage, Storage: storage,
+		Config: MediaConfig(cfg), Now: now, Logger: logger})
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
-		Policy:         models.StatusPolicy(cfg.Response.HTTPStatus),
+		Policy:         response.StatusPolicy(cfg.Response.HTTPStatus),
 		TrustedProxies: cfg.Server.TrustedProxies,
 		CORSOrigins:    corsOrigins(cfg.Server),
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
@@ -264,6 +321,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
 		defer cancel()
 		_ = mailQueue.Close(closeCtx)
+		closeStorage()
 		return nil, err
 	}
 
@@ -273,7 +331,19 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		defer close(ran)
 		contentSvc.Run(runCtx)
 	}()
-	return &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, drain: cfg.Server.ShutdownTimeout,
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		mediaSvc.Run(sweepCtx, cfg.Media.SweepInterval)
+	}()
+	stopMedia := func() {
+		stopSweep()
+		<-swept
+		closeStorage()
+	}
+	return &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, Media: mediaSvc,
+		drain: cfg.Server.ShutdownTimeout, stopMedia: stopMedia,
 		content: contentSvc, stopContent: stop, contentDone: ran}, nil
 }
 

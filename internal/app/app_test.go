@@ -72,3 +72,42 @@ func TestOpenDatabaseEmbedded(t *testing.T) {
 		t.Errorf("no warning naming the embedded server's address:\n%s", logs.String())
 	}
 }
+
+// TestMediaConfig: keys are served under media.public_url, or GET
+// /media/<key> of server.public_url; 0 processing slots means half the
+// CPUs.
+func TestMediaConfig(t *testing.T) {
+	cfg := config.Default()
+	cfg.Server.PublicURL = "https://blog.example.com"
+	if got := MediaConfig(cfg); got.BaseURL != "https://blog.example.com/media" || got.Slots != services.DefaultHashConcurrency() ||
+		got.MaxBytes != 5<<20 || got.AvatarMaxBytes != 2<<20 || got.StagedTTL != 24*time.Hour || got.Queue != 16 {
+		t.Errorf("MediaConfig(defaults) = %+v", got)
+	}
+	cfg.Media.PublicURL, cfg.Media.ProcessConcurrency = "https://cdn.example.com/m", 3
+	if got := MediaConfig(cfg); got.BaseURL != "https://cdn.example.com/m" || got.Slots != 3 {
+		t.Errorf("MediaConfig(cdn, 3 slots) = %+v", got)
+	}
+}
+
+// TestMediaStorage: the local driver keeps its files under data.dir/media;
+// the s3 driver refuses to start when its bucket cannot be reached.
+func TestMediaStorage(t *testing.T) {
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	s, closeStorage, err := MediaStorage(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStorage()
+	if err := s.Put(context.Background(), "avatar/cnv0h0ud0000000000a0.png", []byte("x"), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Data.Dir, "media", "avatar", "cnv0h0ud0000000000a0.png")); err != nil {
+		t.Fatalf("not under data.dir/media: %v", err)
+	}
+	cfg.Media.Driver = config.MediaS3
+	cfg.Media.S3 = config.S3{Endpoint: "http://127.0.0.1:1", Bucket: "b", Region: "us-east-1", AccessKey: "a", SecretKey: "s", PathStyle: true}
+	if _, _, err := MediaStorage(context.Background(), cfg); err == nil {
+		t.Fatal("an unreachable s3 endpoint was accepted")
+	}
+}

@@ -23,8 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
 )
 
@@ -105,8 +105,8 @@ func New(logger *slog.Logger) *Metrics {
 	)
 	// Every label value of a fixed set starts at zero, so that rates over
 	// them exist before the first event.
-	for _, code := range []int{models.CodeSignMissing, models.CodeAuthKey, models.CodeSignExpired, models.CodeSignInvalid,
-		models.CodeDuplicate, models.CodeBadRequest, models.CodeBodyTooLarge, models.CodeUnavailable} {
+	for _, code := range []int{response.CodeSignMissing, response.CodeAuthKey, response.CodeSignExpired, response.CodeSignInvalid,
+		response.CodeDuplicate, response.CodeBadRequest, response.CodeBodyTooLarge, response.CodeUnavailable} {
 		m.signRejections.WithLabelValues(strconv.Itoa(code))
 	}
 	for _, o := range services.LoginOutcomes() {

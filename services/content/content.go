@@ -187,10 +187,14 @@ func New(st Stores, cfg Config, now func() time.Time, log *slog.Logger) *Service
 // nowMs is the clock in ms since the Unix epoch.
 func (s *Service) nowMs() int64 { return s.now().UnixMilli() }
 
-// notFound turns the store's ErrNotFound into err.
+// notFound turns the store's ErrNotFound into as, and its ErrConflict
+// (another instance wrote the article meanwhile) into ErrVersionConflict.
 func notFound(err, as error) error {
-	if errors.Is(err, models.ErrNotFound) {
+	switch {
+	case errors.Is(err, models.ErrNotFound):
 		return as
+	case errors.Is(err, models.ErrConflict):
+		return ErrVersionConflict
 	}
 	return err
 }

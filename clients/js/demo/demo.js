@@ -32,8 +32,23 @@ function say(message) {
   $('status').textContent = message;
 }
 
+/**
+ * Whether anything answers at baseURL. A request the browser's CORS check
+ * refused fails exactly like one to a server that is down; a no-cors
+ * request tells them apart: its (opaque) answer arrives whatever the
+ * server's CORS headers, and it fails only when nothing answers.
+ */
+async function reachable() {
+  try {
+    await fetch(new URL('/healthz', baseURL), { mode: 'no-cors', cache: 'no-store' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Shows an error; an ApiError with its code and field messages. */
-function fail(err) {
+async function fail(err) {
   $('status').textContent = '';
   const box = $('error');
   if (err instanceof ApiError) {
@@ -50,8 +65,13 @@ function fail(err) {
       }
       box.append(list);
     }
+  } else if (err instanceof TypeError && (await reachable())) {
+    // fetch's own failure from a server that answers: its CORS policy
+    // does not list this page's origin.
+    box.textContent =
+      `The server at ${baseURL} refused this origin (${location.origin}): add it to server.cors.allowed_origins ` +
+      `(BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS=${location.origin}) and restart the server.`;
   } else {
-    // fetch's own failure: server down, or CORS refused this origin.
     box.textContent = `The API could not be reached at ${baseURL}: ${err.message}`;
   }
 }
@@ -62,7 +82,7 @@ async function busy(button, action) {
   try {
     await action();
   } catch (err) {
-    fail(err);
+    await fail(err);
   } finally {
     button.disabled = false;
   }
@@ -156,7 +176,7 @@ async function start() {
       showUser(await client.userCenter());
     } catch (err) {
       client.clearTokens();
-      fail(err);
+      await fail(err);
     }
   }
   await loadCaptcha();

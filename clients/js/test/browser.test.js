@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { chromium } from 'playwright-core';
-import { startServer } from '../../server.mjs';
+import { freePort, startServer } from '../../server.mjs';
 import { startDemoServer } from '../demo/serve.js';
 import { ApiError, Codes, MemoryStorage, REFRESH_TOKEN_KEY, TOKEN_KEY, createClient } from '../src/index.js';
 
@@ -193,5 +193,29 @@ test('the demo page registers, logs in, shows the user centre and logs out, in C
   assert.ok(err instanceof ApiError);
   assert.equal(err.code, Codes.UNAUTHORIZED);
 
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+test('the demo page tells a CORS refusal from a server that is down', async () => {
+  // The same page from an origin the server does not allow.
+  const other = await startDemoServer();
+  try {
+    await page.goto(`${other.url}?api=${encodeURIComponent(srv.baseURL)}`);
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'refused this origin' }).waitFor();
+    const text = await alert.textContent();
+    assert.match(text, /the server at .* refused this origin \(http:\/\/127\.0\.0\.1:\d+\): add it to server\.cors\.allowed_origins/i);
+    assert.ok(text.includes(other.origin), 'the message names the page origin');
+    await page.screenshot({ path: join(resultsDir, 'cors-refused.png') });
+  } finally {
+    await other.close();
+  }
+
+  // Nothing listening: the page says the API could not be reached.
+  const down = `http://127.0.0.1:${await freePort()}`;
+  await page.goto(`${demo.url}?api=${encodeURIComponent(down)}`);
+  const alert = page.getByRole('alert');
+  await alert.filter({ hasText: 'could not be reached' }).waitFor();
+  assert.doesNotMatch(await alert.textContent(), /refused this origin/);
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });

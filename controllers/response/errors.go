@@ -1,0 +1,19 @@
+package response
+
+import "errors"
+
+// Refusals of the HTTP layer itself: the router and the middleware that
+// reads headers. They are declared here, beside the table, because
+// middleware imports this package (the services declare their own).
+var (
+	ErrNoRoute          = errors.New("no such route")
+	ErrMethodNotAllowed = errors.New("method not allowed")
+	ErrAuthScheme       = errors.New("authorization scheme is not bearer")
+	ErrBearerMalformed  = errors.New("bearer credentials malformed")
+	ErrTokenDisagree    = errors.New("access-token and authorization headers disagree")
+	ErrOriginNotAllowed = errors.New("cors origin not allowed")
+	ErrRateLimited      = errors.New("rate limited")
+	// ErrPanic is a handler that panicked; the panic is logged where it
+	// was recovered.
+	ErrPanic = errors.New("handler panicked")
+)

@@ -13,7 +13,9 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/app"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // chainPath is the route of the middleware-chain comparison.
@@ -49,7 +51,7 @@ func (c chainCase) serve() int {
 //     log, recovery, error renderer, body limit and signature, JWT — with
 //     the JWT middleware's session and user reads replaced by a fixed
 //     principal: the CPU our code costs per request;
-//   - chain+db: the same with the real check (UserService.Authenticate:
+//   - chain+db: the same with the real check (account.Service.Authenticate:
 //     the JWT, then the session and the user read from the database on
 //     every request, SPEC §4 "ending takes effect at once"), so the
 //     difference to chain is what the two database round trips cost
@@ -67,15 +69,15 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain: seeded user: %w", err)
 	}
-	tokens := services.NewTokenService(app.TokenConfig(cfg, time.Now))
-	sessions := services.NewSessionService(t.db.Sessions, tokens, nil)
-	userSvc := services.NewUserService(services.UserDeps{Users: users, Sessions: sessions, Logger: t.logger, Now: time.Now, AccessTTL: cfg.JWT.AccessTTL})
+	tokens := auth.NewTokenService(app.TokenConfig(cfg, time.Now))
+	sessions := auth.NewSessionService(t.db.Sessions, tokens, nil)
+	userSvc := account.New(account.Deps{Users: users, Sessions: sessions, Logger: t.logger, Now: time.Now, AccessTTL: cfg.JWT.AccessTTL})
 	pair, err := sessions.Start(ctx, u.ID.Hex(), "bench-chain", "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("chain: session: %w", err)
 	}
-	signer := services.NewSigner(services.SignerConfig{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: services.ReplayMutating},
-		t.db.Replays)
+	signer := signing.NewSigner(signing.Config{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: signing.ReplayMutating},
+		app.ReplayStore(t.db.Replays))
 	r := response.Renderer{Logger: t.logger, Policy: response.StatusPolicy(cfg.Response.HTTPStatus)}
 	answer := func(c *gin.Context) { response.OK(c, gin.H{"ok": true}) }
 
@@ -87,21 +89,21 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	if t.metrics != nil {
 		observer = t.metrics
 	}
-	withChain := func(authenticate func(context.Context, string) (services.Principal, error)) http.Handler {
+	withChain := func(authenticate func(context.Context, string) (auth.Principal, error)) http.Handler {
 		e := gin.New()
 		e.HandleMethodNotAllowed = true
 		e.ContextWithFallback = true
-		e.Use(middleware.RequestLog(t.logger, observer), middleware.Recovery(r), r.Errors())
+		e.Use(middleware.RequestLog(t.logger, observer, nil), middleware.Recovery(r), r.Errors())
 		api := e.Group("/blogapi", middleware.Sign(r, signer, cfg.Server.MaxBodyBytes))
-		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), answer)
+		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), middleware.Replay(r, signer), answer)
 		return e
 	}
-	parseOnly := func(_ context.Context, token string) (services.Principal, error) {
-		claims, err := tokens.Parse(token, services.TokenAccess)
+	parseOnly := func(_ context.Context, token string) (auth.Principal, error) {
+		claims, err := tokens.Parse(token, auth.TokenAccess)
 		if err != nil {
-			return services.Principal{}, err
+			return auth.Principal{}, err
 		}
-		return services.Principal{Claims: claims, User: u}, nil
+		return auth.Principal{Claims: claims, User: u}, nil
 	}
 
 	signed := newSigner(t.key, t.secret).get("", chainPath, nil, http.Header{"Access-Token": {pair.Access}})

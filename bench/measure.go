@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/models"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // row is one scenario of the main table.
@@ -237,7 +237,7 @@ func hashSlotsText(n int) string {
 	if n > 0 {
 		return fmt.Sprint(n)
 	}
-	return fmt.Sprintf("0 (the default: half the CPUs, at least 1 = %d)", services.DefaultHashConcurrency())
+	return fmt.Sprintf("0 (the default: half the CPUs, at least 1 = %d)", auth.DefaultHashConcurrency())
 }
 
 func describeLoad(l load) string {

@@ -108,7 +108,7 @@ func (r *report) setup(p printer) {
 		p("curve need the server in-process and are left out.\n")
 	}
 	p("- Every `/blogapi` request is signed when it is sent (SPEC §3) with the project's own signing code ")
-	p("(`services.ParseSignParams`, as `clients/sign`); POSTs get strictly increasing timestamps, so none is a replay. ")
+	p("(`signing.Parse`, as `clients/sign`); POSTs get strictly increasing timestamps, so none is a replay. ")
 	p("Each login comes from a client IP of its own (`X-Forwarded-For: 172.16.x.y` through the trusted proxy ")
 	p("127.0.0.1), as users log in from their own devices (see finding 3 below). The users behind check-username, ")
 	p("login and the user centre's tokens are spread over the whole population: on the embedded database where a ")

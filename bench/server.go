@@ -23,7 +23,7 @@ import (
 	"github.com/blogapi/blogapi/internal/metrics"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // benchPassword is the password of every seeded user; clients send its md5
@@ -122,7 +122,7 @@ func startInProcess(ctx context.Context, o options) (*target, error) {
 		return nil, err
 	}
 	cleanup = append(cleanup, db.Close)
-	hash, err := services.NewPasswordHasher(1).Hash(ctx, md5hex(benchPassword))
+	hash, err := auth.NewPasswordHasher(1).Hash(ctx, md5hex(benchPassword))
 	if err != nil {
 		undo()
 		return nil, err

@@ -11,11 +11,11 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // signer signs requests as a client does (SPEC §3) with the project's own
-// code (services.ParseSignParams and SignParams.Sign, as clients/sign does):
+// code (signing.Parse and Params.Sign, as clients/sign does):
 // every request is signed when it is sent, with the current millisecond
 // timestamp; a POST's timestamp is also strictly increasing, so every
 // mutating request carries a signature of its own and passes replay
@@ -76,7 +76,7 @@ func (s *signer) post(base, path string, body []byte, header http.Header) reques
 }
 
 func (s *signer) sign(q url.Values, contentType string, body []byte) {
-	p, err := services.ParseSignParams(q.Encode(), contentType, body)
+	p, err := signing.Parse(q.Encode(), contentType, body)
 	if err != nil {
 		// The harness builds every request itself: a parse error is a bug.
 		panic(fmt.Sprintf("bench: sign: %v", err))

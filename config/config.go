@@ -229,7 +229,7 @@ type Security struct {
 	RSAPrivateKeyFile string `mapstructure:"rsa_private_key_file"`
 	// HashConcurrency bounds concurrent password hashes, and the credential requests that may
 	// make them (login, registration, profile update, password change and reset) (SPEC §5); 0
-	// means half the CPUs, at least 1 (services.DefaultHashConcurrency).
+	// means half the CPUs, at least 1 (auth.DefaultHashConcurrency).
 	HashConcurrency int `mapstructure:"hash_concurrency"`
 	// HashQueue is the most credential requests waiting for a hashing slot; past it they are
 	// answered 503 "server is busy" at once, 0–100000 (64).

@@ -4,24 +4,25 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // AccountController serves the account lifecycle (issue 3): profile,
 // password change, email verification and forgotten passwords.
 type AccountController struct {
-	Accounts *services.AccountService
+	Accounts *account.Service
 }
 
 // UpdateProfile serves PUT /blogapi/user/update {nick?, email?, avatar?,
 // password (when email changes)} → the updated user.
 func (ac *AccountController) UpdateProfile(c *gin.Context) {
-	var in services.ProfileInput
+	var in account.ProfileInput
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
-	p, _ := services.PrincipalFrom(c.Request.Context())
+	p, _ := auth.PrincipalFrom(c.Request.Context())
 	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, in, c.ClientIP())
 	if err != nil {
 		response.Error(c, err)
@@ -33,12 +34,12 @@ func (ac *AccountController) UpdateProfile(c *gin.Context) {
 // ChangePassword serves PUT /blogapi/user/reset {oldPassword, password} →
 // a new {token, refreshToken, expiresIn, user}.
 func (ac *AccountController) ChangePassword(c *gin.Context) {
-	var in services.PasswordChangeInput
+	var in account.PasswordChangeInput
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
-	p, _ := services.PrincipalFrom(c.Request.Context())
+	p, _ := auth.PrincipalFrom(c.Request.Context())
 	res, err := ac.Accounts.ChangePassword(c.Request.Context(), p, in, c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
 		response.Error(c, err)
@@ -59,7 +60,7 @@ func (ac *AccountController) VerifyEmail(c *gin.Context) {
 
 // ResendVerification serves POST /blogapi/email/verify/resend.
 func (ac *AccountController) ResendVerification(c *gin.Context) {
-	p, _ := services.PrincipalFrom(c.Request.Context())
+	p, _ := auth.PrincipalFrom(c.Request.Context())
 	if err := ac.Accounts.ResendVerification(c.Request.Context(), p); err != nil {
 		response.Error(c, err)
 		return
@@ -70,7 +71,7 @@ func (ac *AccountController) ResendVerification(c *gin.Context) {
 // ForgotPassword serves POST /blogapi/password/forgot {email | account,
 // captcha}: the same 200 whether or not the user exists.
 func (ac *AccountController) ForgotPassword(c *gin.Context) {
-	var in services.ForgotInput
+	var in account.ForgotInput
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
@@ -98,7 +99,7 @@ func (ac *AccountController) CheckResetToken(c *gin.Context) {
 
 // ResetPassword serves POST /blogapi/password/reset {token, password}.
 func (ac *AccountController) ResetPassword(c *gin.Context) {
-	var in services.ResetInput
+	var in account.ResetInput
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
@@ -112,7 +113,7 @@ func (ac *AccountController) ResetPassword(c *gin.Context) {
 
 // KeyController serves GET /blogapi/service/pubkey.
 type KeyController struct {
-	Transport *services.PasswordTransport
+	Transport *auth.PasswordTransport
 }
 
 // PublicKey answers {publicKey: PEM (PKIX, RSA ≥ 2048 bits), passwordEnc:
@@ -120,5 +121,5 @@ type KeyController struct {
 // base64 the ciphertext and send password_enc=rsa-oaep-sha256 (seeds 000,
 // 003).
 func (kc *KeyController) PublicKey(c *gin.Context) {
-	response.OK(c, gin.H{"publicKey": kc.Transport.PublicKeyPEM(), "passwordEnc": services.PasswordEncRSA})
+	response.OK(c, gin.H{"publicKey": kc.Transport.PublicKeyPEM(), "passwordEnc": auth.PasswordEncRSA})
 }

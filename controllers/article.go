@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"mime"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -15,7 +14,9 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/content"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // ArticleController serves the articles: lists, detail, publish, edit,
@@ -168,7 +169,7 @@ func articlePage(p content.Page[models.Article]) ArticlePage {
 
 // viewer is the caller (the zero Viewer when no valid access token came).
 func viewer(c *gin.Context) content.Viewer {
-	if p, ok := services.PrincipalFrom(c.Request.Context()); ok {
+	if p, ok := auth.PrincipalFrom(c.Request.Context()); ok {
 		return content.ViewerOf(p.User)
 	}
 	return content.Viewer{}
@@ -177,11 +178,11 @@ func viewer(c *gin.Context) content.Viewer {
 // pageQuery reads `page` and `pageSize`; anything that is not a number is
 // the default (the service clamps).
 type pageQuery struct {
-	Page     string `form:"page"`
-	PageSize string `form:"pageSize"`
-	Category string `form:"category"`
-	Tag      string `form:"tag"`
-	Keyword  string `form:"keyword"`
+	Page     string `json:"page"`
+	PageSize string `json:"pageSize"`
+	Category string `json:"category"`
+	Tag      string `json:"tag"`
+	Keyword  string `json:"keyword"`
 }
 
 func (q pageQuery) request() content.PageRequest {
@@ -284,7 +285,7 @@ func clientKey(c *gin.Context, v content.Viewer) string {
 	if v.ID != "" {
 		return "u:" + v.ID
 	}
-	return "n:" + services.ClientNetwork(c.ClientIP())
+	return "n:" + auth.ClientNetwork(c.ClientIP())
 }
 
 // Detail serves GET /blogapi/article/detail/:id (the id or the slug). The
@@ -314,10 +315,21 @@ type articleBody struct {
 	Cover       string     `json:"cover"`
 	Summary     string     `json:"summary"`
 	Status      string     `json:"status"`
-	IsPrivate   flag       `json:"isPrivate"`
+	IsPrivate   yesNo      `json:"isPrivate"`
 	SEO         ArticleSEO `json:"seo"`
 	PublishedAt int64      `json:"publishedAt"`
 	Version     number     `json:"version"`
+}
+
+// yesNo is a JSON boolean, or a string or number meaning one: true for
+// true, 1, "true" or "1".
+type yesNo bool
+
+// UnmarshalJSON accepts a boolean, a number or a string.
+func (f *yesNo) UnmarshalJSON(b []byte) error {
+	s := string(bytes.Trim(b, `"`))
+	*f = s == "true" || s == "1"
+	return nil
 }
 
 // number is a JSON number or a string holding one.
@@ -338,13 +350,34 @@ func (n *number) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// bindArticle decodes the JSON body of publish and edit.
+// bindArticle binds the publish and edit body from the signed parameters
+// (signing.FromContext): each member of articleBody is taken as it was
+// signed, a JSON value (tags, seo, version) as JSON, any other as text,
+// and decoded as one object, so a member of the wrong type is a 400 naming
+// it.
 func bindArticle(c *gin.Context) (content.ArticleInput, error) {
-	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if ct != "application/json" {
-		return content.ArticleInput{}, services.Invalid("content", "the article must be sent as a JSON object body")
+	params, ok := signing.FromContext(c.Request.Context())
+	if !ok {
+		return content.ArticleInput{}, errNotSigned
 	}
-	raw, err := io.ReadAll(c.Request.Body)
+	obj := map[string]json.RawMessage{}
+	t := reflect.TypeFor[articleBody]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		p, found := params.Lookup(name)
+		if !found {
+			continue
+		}
+		switch p.JSON {
+		case signing.NotJSON, signing.JSONString:
+			q, _ := json.Marshal(p.Value)
+			obj[name] = q
+		case signing.JSONNull:
+		default:
+			obj[name] = json.RawMessage(p.Value)
+		}
+	}
+	raw, err := json.Marshal(obj)
 	if err != nil {
 		return content.ArticleInput{}, err
 	}
@@ -356,12 +389,12 @@ func bindArticle(c *gin.Context) (content.ArticleInput, error) {
 			if field == "" {
 				field = te.Value
 			}
-			if i := strings.IndexByte(field, '.'); i > 0 && strings.HasPrefix(field, "tags") {
-				field = "tags"
+			if i := strings.IndexAny(field, ".["); i > 0 {
+				field = field[:i]
 			}
 			return content.ArticleInput{}, services.Invalid(field, "has the wrong type")
 		}
-		return content.ArticleInput{}, services.ErrMalformedJSON
+		return content.ArticleInput{}, signing.ErrMalformedJSON
 	}
 	return content.ArticleInput{
 		Title: b.Title, Content: b.Content, Format: b.Format, Type: b.Type, TypeURL: b.TypeURL,

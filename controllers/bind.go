@@ -3,66 +3,63 @@
 package controllers
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"mime"
-	"net/http"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/services"
-	"github.com/gin-gonic/gin"
-	"github.com/gin-gonic/gin/binding"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
-// bind decodes the request into dst, a struct of string fields: a JSON
-// object body for application/json, else the query and form fields. A
-// member of the wrong JSON type (an object, array or number where a string
-// belongs) is a 400 naming the field, so no MongoDB operator can reach a
-// query (SPEC §5). Unknown members are ignored: the signing parameters
-// travel beside the data.
+// errNotSigned is bind on a route without the signature check: a wiring
+// mistake, answered 500.
+var errNotSigned = errors.New("controllers: bind on a route without the signature check")
+
+// bind fills dst, a pointer to a struct of string, *string and bool fields,
+// from the parameters the signature check parsed and verified
+// (signing.FromContext), so what is bound is what was signed. A field named
+// n by its json tag takes the parameter n as signing.Params.Lookup picks
+// it: the body's, else the query's. A JSON member that is not a string
+// where a string belongs (an object, array, number or boolean) is a 400
+// naming the field, so no MongoDB operator can reach a query
+// (docs/openapi.yaml); null leaves the field as it is. A bool is a yes/no
+// flag: true for "true" or "1" (true and 1 in JSON too), false otherwise.
+// Parameters without a field are ignored: the signing parameters travel
+// beside the data.
 func bind(c *gin.Context, dst any) error {
-	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if ct == "application/json" && c.Request.Body != nil && c.Request.Body != http.NoBody {
-		body, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			return err
-		}
-		c.Request.Body = io.NopCloser(bytes.NewReader(body))
-		if len(bytes.TrimSpace(body)) == 0 {
-			return nil
-		}
-		if err := json.Unmarshal(body, dst); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) && te.Field != "" {
-				return services.Invalid(te.Field, "must be a string")
-			}
-			return services.ErrMalformedJSON
-		}
-		return nil
+	params, ok := signing.FromContext(c.Request.Context())
+	if !ok {
+		return errNotSigned
 	}
-	// binding.Form reads the query and form bodies (urlencoded, multipart)
-	// only, never gin's XML/YAML/TOML/protobuf bindings: bodies of other
-	// types are not signed (SPEC §3), so nothing may be bound from them.
-	if err := c.ShouldBindWith(dst, binding.Form); err != nil {
-		return services.ErrMalformedForm
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		p, found := params.Lookup(name)
+		if !found || p.JSON == signing.JSONNull {
+			continue
+		}
+		text := p.JSON == signing.NotJSON || p.JSON == signing.JSONString
+		switch field := v.Field(i); {
+		case f.Type.Kind() == reflect.String && text:
+			field.SetString(p.Value)
+		case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.String && text:
+			s := p.Value
+			field.Set(reflect.ValueOf(&s))
+		case f.Type.Kind() == reflect.String || f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.String:
+			return services.Invalid(name, "must be a string")
+		case f.Type.Kind() == reflect.Bool:
+			field.SetBool(p.Value == "true" || p.Value == "1")
+		default:
+			return fmt.Errorf("controllers: bind: field %s of %s is a %s", f.Name, t, f.Type)
+		}
 	}
-	return nil
-}
-
-// flag is a yes/no request parameter: true, 1 or "true"/"1" in JSON, "true"
-// or "1" in a query or form; anything else is false.
-type flag bool
-
-// UnmarshalJSON accepts a boolean, a number or a string.
-func (f *flag) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	*f = s == "true" || s == "1"
-	return nil
-}
-
-// UnmarshalParam reads a query or form value (gin's BindUnmarshaler).
-func (f *flag) UnmarshalParam(s string) error {
-	*f = s == "true" || s == "1"
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // CaptchaCookie is the HttpOnly cookie that carries the captcha id (SPEC §6).
@@ -21,7 +23,7 @@ const HeaderCaptchaID = "X-Captcha-Id"
 
 // CaptchaController serves GET /blogapi/service/captcha.
 type CaptchaController struct {
-	Captcha *services.CaptchaService
+	Captcha *captcha.Service
 	// SecureCookie marks the captcha_id cookie Secure (public_url is https).
 	SecureCookie bool
 }
@@ -31,12 +33,12 @@ type CaptchaController struct {
 // document as a string; with `Accept: image/svg+xml` the body is the raw
 // SVG. The id travels in X-Captcha-Id and the captcha_id cookie.
 func (cc *CaptchaController) Issue(c *gin.Context) {
-	width, err := intParam(c, "width", services.CaptchaDefaultWidth)
+	width, err := intParam(c, "width", captcha.DefaultWidth)
 	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	height, err := intParam(c, "height", services.CaptchaDefaultHeight)
+	height, err := intParam(c, "height", captcha.DefaultHeight)
 	if err != nil {
 		response.Error(c, err)
 		return
@@ -57,16 +59,18 @@ func (cc *CaptchaController) Issue(c *gin.Context) {
 	response.OK(c, string(ch.SVG))
 }
 
-// intParam reads an optional integer query/form parameter.
+// intParam reads an optional integer parameter (query or body) from the
+// parameters the signature check verified.
 func intParam(c *gin.Context, name string, def int) (int, error) {
-	v, present := c.GetQuery(name)
-	if !present {
-		v, present = c.GetPostForm(name)
+	params, found := signing.FromContext(c.Request.Context())
+	if !found {
+		return 0, errNotSigned
 	}
-	if !present || v == "" {
+	p, present := params.Lookup(name)
+	if !present || p.Value == "" {
 		return def, nil
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.Atoi(p.Value)
 	if err != nil {
 		return 0, services.Invalid(name, "must be an integer")
 	}

@@ -77,9 +77,9 @@ func (cc *CommentController) List(c *gin.Context) {
 // replyUser} and answers the comment.
 func (cc *CommentController) Create(c *gin.Context) {
 	var in struct {
-		Content   string `json:"content" form:"content"`
-		TargetID  string `json:"targetId" form:"targetId"`
-		ReplyUser string `json:"replyUser" form:"replyUser"`
+		Content   string `json:"content"`
+		TargetID  string `json:"targetId"`
+		ReplyUser string `json:"replyUser"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)

@@ -4,18 +4,19 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // UserController serves registration, login, sessions and the user centre.
 type UserController struct {
-	Users *services.UserService
+	Accounts *account.Service
 }
 
 // Register serves POST /blogapi/reg (seed 004 用户注册) and answers with
 // the new user. The captcha id comes from captcha_id or the cookie.
 func (uc *UserController) Register(c *gin.Context) {
-	var in services.RegisterInput
+	var in account.RegisterInput
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
@@ -23,7 +24,7 @@ func (uc *UserController) Register(c *gin.Context) {
 	if in.CaptchaID == "" {
 		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
 	}
-	u, err := uc.Users.Register(c.Request.Context(), in)
+	u, err := uc.Accounts.Register(c.Request.Context(), in)
 	if err != nil {
 		response.Error(c, err)
 		return
@@ -40,7 +41,7 @@ func (uc *UserController) CheckAccount(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	res, err := uc.Users.CheckAccount(c.Request.Context(), in.Account)
+	res, err := uc.Accounts.CheckAccount(c.Request.Context(), in.Account)
 	if err != nil {
 		response.Error(c, err)
 		return
@@ -50,7 +51,7 @@ func (uc *UserController) CheckAccount(c *gin.Context) {
 
 // Login serves POST /blogapi/login → {token, refreshToken, expiresIn, user}.
 func (uc *UserController) Login(c *gin.Context) {
-	var in services.LoginInput
+	var in account.LoginInput
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
@@ -58,7 +59,7 @@ func (uc *UserController) Login(c *gin.Context) {
 	if in.CaptchaID == "" {
 		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
 	}
-	res, err := uc.Users.Login(c.Request.Context(), in, c.Request.UserAgent(), c.ClientIP())
+	res, err := uc.Accounts.Login(c.Request.Context(), in, c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
 		response.Error(c, err)
 		return
@@ -75,7 +76,7 @@ func (uc *UserController) Renew(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	res, err := uc.Users.Renew(c.Request.Context(), in.RefreshToken)
+	res, err := uc.Accounts.Renew(c.Request.Context(), in.RefreshToken)
 	if err != nil {
 		response.Error(c, err)
 		return
@@ -86,14 +87,14 @@ func (uc *UserController) Renew(c *gin.Context) {
 // Logout serves POST|GET /blogapi/logout; all=true ends every session.
 func (uc *UserController) Logout(c *gin.Context) {
 	var in struct {
-		All flag `json:"all" form:"all"`
+		All bool `json:"all"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
-	p, _ := services.PrincipalFrom(c.Request.Context())
-	if err := uc.Users.Logout(c.Request.Context(), p, bool(in.All)); err != nil {
+	p, _ := auth.PrincipalFrom(c.Request.Context())
+	if err := uc.Accounts.Logout(c.Request.Context(), p, in.All); err != nil {
 		response.Error(c, err)
 		return
 	}
@@ -102,9 +103,9 @@ func (uc *UserController) Logout(c *gin.Context) {
 
 // Center serves GET /blogapi/user/center: the caller's own profile.
 func (uc *UserController) Center(c *gin.Context) {
-	p, found := services.PrincipalFrom(c.Request.Context())
+	p, found := auth.PrincipalFrom(c.Request.Context())
 	if !found {
-		response.Error(c, services.ErrTokenMissing)
+		response.Error(c, auth.ErrTokenMissing)
 		return
 	}
 	response.OK(c, p.User)

@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // Headers that carry the access token (SPEC §4).
@@ -24,7 +24,7 @@ const (
 // Authorization scheme other than Bearer → 401; both headers present with
 // different tokens → 400; otherwise whatever authenticate returned (402
 // expired, 521 invalid, 401 session ended, 403 frozen...).
-func Auth(r response.Renderer, authenticate func(ctx context.Context, token string) (services.Principal, error)) gin.HandlerFunc {
+func Auth(r response.Renderer, authenticate func(ctx context.Context, token string) (auth.Principal, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := accessToken(c)
 		if err != nil {
@@ -36,7 +36,7 @@ func Auth(r response.Renderer, authenticate func(ctx context.Context, token stri
 			r.Abort(c, err)
 			return
 		}
-		c.Request = c.Request.WithContext(services.WithPrincipal(c.Request.Context(), p))
+		c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
 		c.Next()
 	}
 }
@@ -63,5 +63,5 @@ func accessToken(c *gin.Context) (string, error) {
 	case bearer != "":
 		return bearer, nil
 	}
-	return "", services.ErrTokenMissing
+	return "", auth.ErrTokenMissing
 }

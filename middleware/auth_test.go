@@ -18,35 +18,36 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 const authTestUser = "65f0c0ffee0000000000beef"
 
 type authFixture struct {
 	now      time.Time
-	sessions *services.SessionService
-	tokens   *services.TokenService
+	sessions *auth.SessionService
+	tokens   *auth.TokenService
 }
 
 func newAuthFixture(t *testing.T) *authFixture {
 	t.Helper()
 	f := &authFixture{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return f.now }
-	f.tokens = services.NewTokenService(services.TokenConfig{
+	f.tokens = auth.NewTokenService(auth.TokenConfig{
 		Secret: []byte("middleware-test-secret-32-bytes!"), Issuer: "blogapi-test",
 		AccessTTL: 2 * time.Hour, RefreshTTL: 24 * time.Hour, Now: clock,
 	})
-	f.sessions = services.NewSessionService(dbtest.New(t).Sessions, f.tokens, clock)
+	f.sessions = auth.NewSessionService(dbtest.New(t).Sessions, f.tokens, clock)
 	return f
 }
 
 // engine serves GET /me behind Auth; the handler answers the claims'
 // subject and session id.
-func (f *authFixture) engine(authenticate func(context.Context, string) (*services.Claims, error)) *gin.Engine {
-	principal := func(ctx context.Context, token string) (services.Principal, error) {
+func (f *authFixture) engine(authenticate func(context.Context, string) (*auth.Claims, error)) *gin.Engine {
+	principal := func(ctx context.Context, token string) (auth.Principal, error) {
 		claims, err := authenticate(ctx, token)
-		return services.Principal{Claims: claims}, err
+		return auth.Principal{Claims: claims}, err
 	}
 	gin.SetMode(gin.TestMode)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -54,7 +55,7 @@ func (f *authFixture) engine(authenticate func(context.Context, string) (*servic
 	e := gin.New()
 	e.Use(r.Errors())
 	e.GET("/me", middleware.Auth(r, principal), func(c *gin.Context) {
-		p, _ := services.PrincipalFrom(c.Request.Context())
+		p, _ := auth.PrincipalFrom(c.Request.Context())
 		claims := p.Claims
 		response.OK(c, gin.H{"sub": claims.Subject, "sid": claims.SessionID})
 	})
@@ -186,12 +187,12 @@ func TestAuthCallerErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{"frozen user", services.ErrAccountFrozen, response.CodeForbidden, "account is frozen"},
+		{"frozen user", account.ErrAccountFrozen, response.CodeForbidden, "account is frozen"},
 		{"internal failure", errors.New("mongo: secret driver detail"), response.CodeInternal, "internal error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := f.engine(func(ctx context.Context, token string) (*services.Claims, error) {
+			e := f.engine(func(ctx context.Context, token string) (*auth.Claims, error) {
 				if _, err := f.sessions.Authenticate(ctx, token); err != nil {
 					return nil, err
 				}

@@ -4,6 +4,7 @@
 package middleware
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -14,7 +15,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/models"
 )
 
 const (
@@ -45,7 +45,7 @@ type RequestRecord struct {
 	// chain.
 	Elapsed time.Duration
 	// DBCommands is the number of database commands (round trips) the
-	// request started (models.WithCommandCounter).
+	// request started, as its CommandCounter counted them.
 	DBCommands int
 	// SignRejected is true when the signature middleware refused the
 	// request (Code says why: 511–514, 201, 400, 413, 503; SPEC §3).
@@ -59,16 +59,21 @@ type RequestObserver interface {
 	ObserveRequest(RequestRecord)
 }
 
+// CommandCounter attaches a counter of database commands to a request's
+// context and returns the context and a function reading the count so far
+// (internal/app passes the database's own, models.WithCommandCounter).
+type CommandCounter func(context.Context) (context.Context, func() int)
+
 // RequestLog gives every request an id (a client's X-Request-Id of 1–64
 // safe characters is kept, else 16 random bytes in hex), echoes it in the
-// response header, counts the request's database commands
-// (models.WithCommandCounter) and logs one line per request: request id,
+// response header, counts the request's database commands with count
+// (nil: none) and logs one line per request: request id,
 // method, route, the signing app's name (sign.apps[].name; empty when the
 // route is unsigned or the signature was refused), status, envelope code,
 // latency (ms), database commands and client ip. The query string, headers and bodies are never logged: they
 // carry tokens, passwords and captcha answers (SPEC §10). When observer is
 // not nil it receives the same facts as a RequestRecord.
-func RequestLog(logger *slog.Logger, observer RequestObserver) gin.HandlerFunc {
+func RequestLog(logger *slog.Logger, observer RequestObserver, count CommandCounter) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		id := c.GetHeader(HeaderRequestID)
@@ -79,15 +84,19 @@ func RequestLog(logger *slog.Logger, observer RequestObserver) gin.HandlerFunc {
 		}
 		response.SetRequestID(c, id)
 		c.Header(HeaderRequestID, id)
-		ctx, commands := models.WithCommandCounter(c.Request.Context())
-		c.Request = c.Request.WithContext(ctx)
+		commands := func() int { return 0 }
+		if count != nil {
+			var ctx context.Context
+			ctx, commands = count(c.Request.Context())
+			c.Request = c.Request.WithContext(ctx)
+		}
 		c.Next()
 		rec := RequestRecord{
 			Route:        c.FullPath(),
 			Method:       methodLabel(c.Request.Method),
 			Code:         c.Writer.Status(),
 			Elapsed:      time.Since(start),
-			DBCommands:   commands.Count(),
+			DBCommands:   commands(),
 			SignRejected: c.GetBool(ctxSignRejected),
 		}
 		if rec.Route == "" {

@@ -24,7 +24,7 @@ func TestRecoveryAndRequestLog(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	r := response.Renderer{Logger: logger, Policy: response.StatusMirror}
 	e := gin.New()
-	e.Use(middleware.RequestLog(logger, nil), middleware.Recovery(r), r.Errors())
+	e.Use(middleware.RequestLog(logger, nil, nil), middleware.Recovery(r), r.Errors())
 	e.GET("/boom", func(c *gin.Context) { panic("secret internal detail") })
 	e.GET("/fail", func(c *gin.Context) { _ = c.Error(errSentinel) })
 	e.GET("/ok", func(c *gin.Context) { response.OK(c, nil) })

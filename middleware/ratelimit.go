@@ -9,6 +9,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
 )
 
 // Rate limit headers set on every response RateLimit lets through or
@@ -21,7 +22,7 @@ const (
 
 // RateLimit limits requests per client IP with l (issue 3 item 7); its store
 // is shared by every instance (models.RateLimitStore). The key is name + ":"
-// + the client's network (services.ClientNetwork: an IPv6 /64 is one
+// + the client's network (auth.ClientNetwork: an IPv6 /64 is one
 // client, as for the login guard) of the IP gin's ClientIP gives, which
 // believes X-Forwarded-For only from the engine's trusted proxies
 // (server.trusted_proxies). Every answer carries X-RateLimit-Limit,
@@ -39,7 +40,7 @@ func RateLimit(r response.Renderer, l *limiter.Limiter, name string, now func() 
 		return func(c *gin.Context) { c.Next() }
 	}
 	return func(c *gin.Context) {
-		key := name + ":" + services.ClientNetwork(c.ClientIP())
+		key := name + ":" + auth.ClientNetwork(c.ClientIP())
 		lctx, err := l.Get(c.Request.Context(), key)
 		if err != nil {
 			r.Logger.WarnContext(c.Request.Context(), "rate limit store failed; request let through",

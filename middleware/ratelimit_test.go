@@ -35,7 +35,7 @@ func limitedEngine(t *testing.T, store limiter.Store, rate limiter.Rate, proxies
 	if err := e.SetTrustedProxies(proxies); err != nil {
 		t.Fatal(err)
 	}
-	e.Use(middleware.RequestLog(logger, nil), r.Errors())
+	e.Use(middleware.RequestLog(logger, nil, nil), r.Errors())
 	lim := limiter.New(store, rate, opts...)
 	ok := func(c *gin.Context) { response.OK(c, nil) }
 	e.GET("/a", middleware.RateLimit(r, lim, "a", time.Now), ok)

@@ -2,7 +2,9 @@ package middleware_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -18,8 +20,10 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
+	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 const (
@@ -31,7 +35,7 @@ const (
 var signNow = time.UnixMilli(1_700_000_000_000)
 
 // signEngine is a real gin engine with the error renderer, Sign (bodies of
-// at most signMax bytes) and a handler that echoes the body it received
+// at most signMax bytes), Replay and a handler that echoes the body it received
 // (and checks GetBody agrees).
 func signEngine(t *testing.T, policy response.StatusPolicy) *gin.Engine {
 	t.Helper()
@@ -46,7 +50,8 @@ func signEngineMax(t *testing.T, policy response.StatusPolicy, maxBody int64) *g
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
 	e.Use(response.Renderer{Logger: logger, Policy: policy}.Errors())
-	g := e.Group("/blogapi", middleware.Sign(response.Renderer{Logger: logger, Policy: policy}, signer, maxBody))
+	r := response.Renderer{Logger: logger, Policy: policy}
+	g := e.Group("/blogapi", middleware.Sign(r, signer, maxBody), middleware.Replay(r, signer))
 	echo := func(c *gin.Context) {
 		body, err := io.ReadAll(c.Request.Body)
 		if err != nil {
@@ -68,14 +73,26 @@ func signEngineMax(t *testing.T, policy response.StatusPolicy, maxBody int64) *g
 
 // newTestSigner knows one app, name, with signKey and signSecret, on a
 // clock stopped at signNow, with replay records in a fresh database.
-func newTestSigner(t *testing.T, name string) *services.Signer {
+func newTestSigner(t *testing.T, name string) *signing.Signer {
 	t.Helper()
 	store := dbtest.New(t).Replays
 	store.Now = func() time.Time { return signNow }
-	return services.NewSigner(services.SignerConfig{
-		Apps: []services.SignApp{{Name: name, Key: signKey, Secret: signSecret}},
+	return signing.NewSigner(signing.Config{
+		Apps: []signing.App{{Name: name, Key: signKey, Secret: signSecret}},
 		Now:  func() time.Time { return signNow },
-	}, store)
+	}, replayStore{store})
+}
+
+// replayStore is the database's replay records as the signer takes them
+// (as internal/app wires them).
+type replayStore struct{ store *models.ReplayStore }
+
+func (r replayStore) Record(ctx context.Context, key string, expiresAt time.Time) error {
+	err := r.store.Record(ctx, key, expiresAt)
+	if errors.Is(err, models.ErrDuplicate) {
+		return signing.ErrReplayed
+	}
+	return err
 }
 
 // signQuery signs a request the way a client does: the token is the md5 of
@@ -87,7 +104,7 @@ func signQuery(t *testing.T, pairs [][2]string, contentType string, body []byte)
 		v[i] = url.QueryEscape(kv[0]) + "=" + url.QueryEscape(kv[1])
 	}
 	q := strings.Join(v, "&")
-	p, err := services.ParseSignParams(q, contentType, body)
+	p, err := signing.Parse(q, contentType, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +200,7 @@ func TestSignErrorsAsEnvelope(t *testing.T) {
 		{"malformed JSON", "POST", good, "application/json", `{"a":`, 400, "malformed JSON body", 400},
 		{"JSON not an object", "POST", good, "application/json", `[1]`, 400, "body must be a JSON object", 400},
 		{"invalid UTF-8 query", "GET", good + "&x=%ff", "", "", 400, "request is not valid UTF-8", 400},
-		{"too many parameters", "GET", good + strings.Repeat("&a=1", services.MaxSignParams), "", "", 400, "too many parameters", 400},
+		{"too many parameters", "GET", good + strings.Repeat("&a=1", signing.MaxParams), "", "", 400, "too many parameters", 400},
 		{"body too large", "POST", good, "text/plain", strings.Repeat("x", signMax+1), 413, "request body is too large", 413},
 	}
 	for _, policy := range []response.StatusPolicy{response.StatusMirror, response.StatusStandard} {
@@ -299,18 +316,18 @@ func TestSignBodyLimit(t *testing.T) {
 // TestSignParameterFlood sends unsigned bodies that are cheap to send and
 // were costly to parse (a 1 MiB "a&a&…" form is half a million
 // parameters): each is a 400 from Sign, before any signature check, with
-// bodies up to the default server.max_body_bytes (1 MiB, SPEC §3).
+// bodies up to the default server.max_body_bytes (1 MiB, the README).
 func TestSignParameterFlood(t *testing.T) {
 	const maxBody = 1 << 20
 	e := signEngineMax(t, response.StatusMirror, maxBody)
 
 	var mp bytes.Buffer
 	w := multipart.NewWriter(&mp)
-	for i := range services.MaxSignParams + 1 {
+	for i := range signing.MaxParams + 1 {
 		_ = w.WriteField("f"+strconv.Itoa(i), "1")
 	}
 	_ = w.Close()
-	members := make([]string, services.MaxSignParams+1)
+	members := make([]string, signing.MaxParams+1)
 	for i := range members {
 		members[i] = `"m` + strconv.Itoa(i) + `":1`
 	}
@@ -350,7 +367,7 @@ func TestSignAppLogged(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	e.Use(middleware.RequestLog(logger, nil), response.Renderer{Logger: logger, Policy: response.StatusMirror}.Errors())
+	e.Use(middleware.RequestLog(logger, nil, nil), response.Renderer{Logger: logger, Policy: response.StatusMirror}.Errors())
 	e.Group("/blogapi", middleware.Sign(response.Renderer{Logger: logger, Policy: response.StatusMirror}, signer, signMax)).
 		GET("/echo", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 
@@ -379,5 +396,72 @@ func TestSignAppLogged(t *testing.T) {
 		if *line.App != tc.app {
 			t.Errorf("%s: app %q, want %q", tc.name, *line.App, tc.app)
 		}
+	}
+}
+
+// TestReplayNamesTheSession: Replay after Auth records the signature for
+// the caller's session, so one signed request is accepted once per session
+// and never for a caller whose access token failed.
+func TestReplayNamesTheSession(t *testing.T) {
+	signer := newTestSigner(t, "web")
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := response.Renderer{Logger: logger, Policy: response.StatusMirror}
+	// Access token "good-X" is session X; anything else fails.
+	authenticate := func(_ context.Context, token string) (auth.Principal, error) {
+		sid, ok := strings.CutPrefix(token, "good-")
+		if !ok {
+			return auth.Principal{}, auth.ErrTokenInvalid
+		}
+		return auth.Principal{Claims: &auth.Claims{SessionID: sid}}, nil
+	}
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.Use(r.Errors())
+	signed := e.Group("/blogapi", middleware.Sign(r, signer, signMax))
+	signed.POST("/logout", middleware.Auth(r, authenticate), middleware.Replay(r, signer), func(c *gin.Context) { c.Status(http.StatusOK) })
+	signed.POST("/login", middleware.Replay(r, signer), func(c *gin.Context) { c.Status(http.StatusOK) })
+
+	// One signature, parameterless: every caller in this millisecond signs alike.
+	q := signQuery(t, signFields(), "", nil)
+	send := func(path, token string) int {
+		req := httptest.NewRequest(http.MethodPost, path+"?"+q, nil)
+		if token != "" {
+			req.Header.Set("access-token", token)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i, step := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/blogapi/logout", "bad", 521},    // fails Auth: nothing recorded
+		{"/blogapi/logout", "", 401},       // no access token: nothing recorded
+		{"/blogapi/logout", "good-a", 200}, // session a
+		{"/blogapi/logout", "good-b", 200}, // session b, same signature
+		{"/blogapi/logout", "good-a", 201}, // session a again: a replay
+		{"/blogapi/login", "good-c", 200},  // another route: another request
+		{"/blogapi/login", "good-d", 201},  // no Auth there: the session is not read
+	} {
+		if got := send(step.path, step.token); got != step.want {
+			t.Fatalf("step %d (%s, %q): status %d, want %d", i, step.path, step.token, got, step.want)
+		}
+	}
+}
+
+// TestReplayWithoutSign: Replay on a route Sign did not verify is a wiring
+// mistake, answered 500 rather than let through unchecked.
+func TestReplayWithoutSign(t *testing.T) {
+	signer := newTestSigner(t, "web")
+	r := response.Renderer{Logger: slog.New(slog.DiscardHandler), Policy: response.StatusMirror}
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.Use(r.Errors())
+	e.POST("/x", middleware.Replay(r, signer), func(c *gin.Context) { c.Status(http.StatusOK) })
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/x", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", rec.Code)
 	}
 }

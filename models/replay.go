@@ -9,8 +9,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
-// ReplayStore keeps the accepted signatures of SPEC §3 in the `replays`
-// collection, `{_id: auth_key + ":" + token, expiresAt}`, so that every
+// ReplayStore keeps the accepted signed requests in the `replays`
+// collection, `{_id: key, expiresAt}` (the key names auth_key, token,
+// method, session and route: docs/signing.md, "Replays"), so that every
 // server instance refuses a request another one already accepted.
 type ReplayStore struct {
 	coll *mongo.Collection

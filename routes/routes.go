@@ -16,8 +16,11 @@ import (
 	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/content"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // Deps are what the router needs, built by main (or a test).
@@ -35,18 +38,20 @@ type Deps struct {
 	// SecureCookies marks cookies Secure (server.public_url is https).
 	SecureCookies bool
 
-	Signer    *services.Signer
-	Users     *services.UserService
-	Accounts  *services.AccountService
-	Captcha   *services.CaptchaService
-	Transport *services.PasswordTransport
+	Signer    *signing.Signer
+	Accounts  *account.Service
+	Captcha   *captcha.Service
+	Transport *auth.PasswordTransport
 	// Content is the blog: articles, likes, comments, taxonomy.
 	Content *content.Service
+	// SiteURL is the site's public address (server.public_url): the links
+	// of the feeds and the sitemap.
+	SiteURL string
 	// HashSlots and HashQueue bound the credential routes (those that may
 	// hash a password: login, registration, profile update (an email
 	// change checks the password), password change and reset) as a whole:
-	// at most HashSlots run at once (the hasher's own, Users' and
-	// Accounts' PasswordHasher.Concurrency; at least 1), at most HashQueue
+	// at most HashSlots run at once (the hasher's own
+	// PasswordHasher.Concurrency; at least 1), at most HashQueue
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
 	// HashWait bounds how long a request waits for a slot before its 503
@@ -66,6 +71,9 @@ type Deps struct {
 	// Observer receives every finished request for the metrics (nil:
 	// none).
 	Observer middleware.RequestObserver
+	// Commands counts each request's database commands for its log line
+	// and the metrics (nil: not counted).
+	Commands middleware.CommandCounter
 	// Metrics, when not nil, is served at GET /metrics (unsigned, issue 5):
 	// Prometheus text format.
 	Metrics http.Handler
@@ -122,7 +130,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer), middleware.Recovery(r), r.Errors())
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}
@@ -137,11 +145,11 @@ func New(d Deps) (*gin.Engine, error) {
 		e.GET("/metrics", gin.WrapH(d.Metrics))
 	}
 
-	users := &controllers.UserController{Users: d.Users}
+	users := &controllers.UserController{Accounts: d.Accounts}
 	accounts := &controllers.AccountController{Accounts: d.Accounts}
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
-	auth := middleware.Auth(r, d.Users.Authenticate)
+	auth := middleware.Auth(r, d.Accounts.Authenticate)
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
 	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
 		var l *limiter.Limiter
@@ -158,51 +166,67 @@ func New(d Deps) (*gin.Engine, error) {
 	mailLinks.GET("/email/verify", accounts.VerifyEmail)
 	mailLinks.GET("/password/reset/check", accounts.CheckResetToken)
 
-	api := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
-	api.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
-	api.POST("/service/renewal", users.Renew)
-	api.GET("/service/pubkey", keys.PublicKey)
-	api.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
-	api.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
-	api.POST("/login", hashing, users.Login)
-	api.POST("/logout", auth, users.Logout)
-	api.GET("/logout", auth, users.Logout)
-	api.GET("/user/center", auth, users.Center)
-	api.PUT("/user/update", auth, hashing, accounts.UpdateProfile)
-	api.PUT("/user/reset", auth, hashing, accounts.ChangePassword)
-	api.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
-	api.POST("/password/reset", hashing, accounts.ResetPassword)
-	api.POST("/email/verify/resend", auth, limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	// Every other route is signed. The replay check runs after the access
+	// token's: its record names the caller's session, and a request that
+	// fails authentication records nothing (docs/signing.md, "Replays").
+	// Every signed route is in one of the two groups below.
+	signed := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
+	replay := middleware.Replay(r, d.Signer)
+	open := signed.Group("", replay)       // no access token
+	user := signed.Group("", auth, replay) // an access token required
 
-	// The blog (docs/blog.md). optional: a valid access token makes the
-	// answer personal (isPraise, one's own held comments), a missing or
+	open.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
+	open.POST("/service/renewal", users.Renew)
+	open.GET("/service/pubkey", keys.PublicKey)
+	open.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
+	open.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
+	open.POST("/login", hashing, users.Login)
+	open.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
+	open.POST("/password/reset", hashing, accounts.ResetPassword)
+
+	user.POST("/logout", users.Logout)
+	user.GET("/logout", users.Logout)
+	user.GET("/user/center", users.Center)
+	user.PUT("/user/update", hashing, accounts.UpdateProfile)
+	user.PUT("/user/reset", hashing, accounts.ChangePassword)
+	user.POST("/email/verify/resend", limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+
+	// The blog (docs/blog.md). reader: a valid access token makes the
+	// answer personal (isPraise, one's own held comments); a missing or
 	// stale one is ignored.
+	reader := signed.Group("", middleware.OptionalAuth(d.Accounts.Authenticate), replay)
 	articles := &controllers.ArticleController{Content: d.Content}
 	likes := &controllers.LikeController{Content: d.Content}
 	comments := &controllers.CommentController{Content: d.Content}
 	taxonomy := &controllers.TaxonomyController{Content: d.Content}
 	authors := &controllers.AuthorController{Content: d.Content}
-	optional := middleware.OptionalAuth(d.Users.Authenticate)
-	api.GET("/articles", articles.List)
-	api.GET("/article/recommend", articles.Recommend)
-	api.GET("/article/hot", articles.Hot)
-	api.GET("/article/search", limit(d.Rates.Search, "search"), articles.Search)
-	api.GET("/article/draft", auth, articles.Drafts)
-	api.GET("/article/detail/:id", optional, articles.Detail)
-	api.POST("/article/section", auth, articles.Publish)
-	api.PUT("/article/section/:id", auth, articles.Edit)
-	api.DELETE("/article/section/:id", auth, articles.Delete)
-	api.GET("/action/checklike/:id", optional, likes.Check)
-	api.POST("/action/:id/like", auth, likes.Like)
-	api.DELETE("/action/:id/like", auth, likes.Unlike)
-	api.GET("/action/:id/comments", optional, comments.List)
-	api.POST("/action/:id/comment", auth, comments.Create)
-	api.GET("/select/types", taxonomy.Types)
-	api.GET("/select/category", taxonomy.Categories)
-	api.GET("/select/tag", taxonomy.Tags)
-	api.GET("/banner", taxonomy.Banners)
-	api.GET("/user/:id/center", authors.Center)
-	api.GET("/user/:id/article", articles.ByAuthor)
-	api.GET("/user/:id/like", articles.Liked)
+	open.GET("/articles", articles.List)
+	open.GET("/article/recommend", articles.Recommend)
+	open.GET("/article/hot", articles.Hot)
+	open.GET("/article/search", limit(d.Rates.Search, "search"), articles.Search)
+	user.GET("/article/draft", articles.Drafts)
+	reader.GET("/article/detail/:id", articles.Detail)
+	user.POST("/article/section", articles.Publish)
+	user.PUT("/article/section/:id", articles.Edit)
+	user.DELETE("/article/section/:id", articles.Delete)
+	reader.GET("/action/checklike/:id", likes.Check)
+	user.POST("/action/:id/like", likes.Like)
+	user.DELETE("/action/:id/like", likes.Unlike)
+	reader.GET("/action/:id/comments", comments.List)
+	user.POST("/action/:id/comment", comments.Create)
+	open.GET("/select/types", taxonomy.Types)
+	open.GET("/select/category", taxonomy.Categories)
+	open.GET("/select/tag", taxonomy.Tags)
+	open.GET("/banner", taxonomy.Banners)
+	open.GET("/user/:id/center", authors.Center)
+	open.GET("/user/:id/article", articles.ByAuthor)
+	open.GET("/user/:id/like", articles.Liked)
+
+	// Readers and crawlers cannot sign: the feeds and the sitemap are
+	// outside /blogapi.
+	feedsC := &controllers.FeedController{Content: d.Content, SiteURL: d.SiteURL, Title: "blogapi"}
+	e.GET("/feed.xml", feedsC.RSS)
+	e.GET("/atom.xml", feedsC.Atom)
+	e.GET("/sitemap.xml", feedsC.Sitemap)
 	return e, nil
 }

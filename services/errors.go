@@ -2,6 +2,7 @@ package services
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -15,6 +16,10 @@ import (
 // not answer; wrapped with the cause (fmt.Errorf("%w: %w", ...)), which is
 // logged, never shown. The HTTP layer answers 503.
 var ErrUnavailable = errors.New("dependency unavailable")
+
+// Unavailable wraps cause, a failure of the database or another
+// dependency, as ErrUnavailable.
+func Unavailable(cause error) error { return fmt.Errorf("%w: %w", ErrUnavailable, cause) }
 
 // ErrBusy is a request refused because the server is at a concurrency
 // limit (password hashing, the credential routes' bulkhead); 503.

@@ -34,7 +34,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 func main() {
@@ -131,7 +131,7 @@ func build(method, base, path string, pairs []string, rawJSON string, files []st
 	}
 	q.Set("auth_key", key)
 	q.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
-	params, err := services.ParseSignParams(q.Encode(), r.contentType, r.body)
+	params, err := signing.Parse(q.Encode(), r.contentType, r.body)
 	if err != nil {
 		return request{}, err
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // TestSignVectorSeed: the CLI's query signing reproduces the API
@@ -104,7 +104,7 @@ func TestSend(t *testing.T) {
 	const secret = "cli-test-secret-0123456789"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		p, err := services.ParseSignParams(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
+		p, err := signing.Parse(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
 		switch {
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -146,7 +146,7 @@ func TestMultipart(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		p, err := services.ParseSignParams(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
+		p, err := signing.Parse(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
 		if err != nil || r.URL.Query().Get("token") != p.Sign(secret) {
 			http.Error(w, fmt.Sprintf("signature: %v", err), http.StatusBadRequest)
 			return

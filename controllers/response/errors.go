@@ -13,6 +13,10 @@ var (
 	ErrTokenDisagree    = errors.New("access-token and authorization headers disagree")
 	ErrOriginNotAllowed = errors.New("cors origin not allowed")
 	ErrRateLimited      = errors.New("rate limited")
+	// ErrBodyTooLarge and ErrBodyUnreadable are a request body the
+	// signature check could not read whole (server.max_body_bytes).
+	ErrBodyTooLarge   = errors.New("request body too large")
+	ErrBodyUnreadable = errors.New("request body unreadable")
 	// ErrPanic is a handler that panicked; the panic is logged where it
 	// was recovered.
 	ErrPanic = errors.New("handler panicked")

@@ -6,10 +6,13 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/content"
 	"github.com/blogapi/blogapi/services/media"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // row is what a domain error is answered with: the envelope code, the
@@ -29,66 +32,67 @@ const internal = "internal error"
 // gets its row here (TestEveryErrorHasARow checks). Messages are part of
 // the API: docs/openapi.yaml, the clients and their tests spell them.
 var table = []row{
-	// Request signing (README, "Signing").
-	{services.ErrSignTokenMissing, CodeSignMissing, "signature token is missing", ""},
-	{services.ErrAuthKeyMissing, CodeAuthKey, "auth_key is missing", ""},
-	{services.ErrAuthKeyUnknown, CodeAuthKey, "auth_key is unknown", ""},
-	{services.ErrTimestampExpired, CodeSignExpired, "signature has expired: timestamp is outside the allowed window", ""},
-	{services.ErrSignInvalid, CodeSignInvalid, "signature verification failed", ""},
-	{services.ErrDuplicateSubmission, CodeDuplicate, "duplicate submission", ""},
+	// Request signing (docs/signing.md).
+	{signing.ErrTokenMissing, CodeSignMissing, "signature token is missing", ""},
+	{signing.ErrAuthKeyMissing, CodeAuthKey, "auth_key is missing", ""},
+	{signing.ErrAuthKeyUnknown, CodeAuthKey, "auth_key is unknown", ""},
+	{signing.ErrTimestampMissing, CodeBadRequest, "timestamp is missing", "timestamp"},
+	{signing.ErrTimestampInvalid, CodeBadRequest, "timestamp must be an integer (ms since the Unix epoch)", "timestamp"},
+	{signing.ErrExpired, CodeSignExpired, "signature has expired: timestamp is outside the allowed window", ""},
+	{signing.ErrSignatureInvalid, CodeSignInvalid, "signature verification failed", ""},
+	{signing.ErrReplayed, CodeDuplicate, "duplicate submission", ""},
 
-	// Request bodies and parameters.
-	{services.ErrBodyTooLarge, CodeBodyTooLarge, "request body is too large", ""},
-	{services.ErrBodyUnreadable, CodeBadRequest, "request body could not be read", ""},
-	{services.ErrTooLargeToVerify, CodeBadRequest, "request is too large to verify", ""},
-	{services.ErrNotUTF8, CodeBadRequest, "request is not valid UTF-8", ""},
-	{services.ErrTooManyParams, CodeBadRequest, "too many parameters", ""},
-	{services.ErrQuerySemicolon, CodeBadRequest, "malformed query string: ';' is not a separator", ""},
-	{services.ErrFormSemicolon, CodeBadRequest, "malformed form body: ';' is not a separator", ""},
-	{services.ErrQueryPercent, CodeBadRequest, "malformed query string: invalid percent-encoding", ""},
-	{services.ErrFormPercent, CodeBadRequest, "malformed form body: invalid percent-encoding", ""},
-	{services.ErrMalformedForm, CodeBadRequest, "malformed form body", ""},
-	{services.ErrMultipartNoBoundary, CodeBadRequest, "malformed multipart body: Content-Type has no boundary", ""},
-	{services.ErrMalformedMultipart, CodeBadRequest, "malformed multipart body", ""},
-	{services.ErrMalformedJSON, CodeBadRequest, "malformed JSON body", ""},
-	{services.ErrNotObject, CodeBadRequest, "body must be a JSON object", ""},
-	{services.ErrTooDeep, CodeBadRequest, "JSON body is nested too deeply", ""},
+	// Request bodies and parameters (a *signing.DuplicateMemberError is
+	// answered in lookup).
+	{ErrBodyTooLarge, CodeBodyTooLarge, "request body is too large", ""},
+	{ErrBodyUnreadable, CodeBadRequest, "request body could not be read", ""},
+	{signing.ErrNotUTF8, CodeBadRequest, "request is not valid UTF-8", ""},
+	{signing.ErrTooManyParams, CodeBadRequest, "too many parameters", ""},
+	{signing.ErrQuerySemicolon, CodeBadRequest, "malformed query string: ';' is not a separator", ""},
+	{signing.ErrFormSemicolon, CodeBadRequest, "malformed form body: ';' is not a separator", ""},
+	{signing.ErrQueryEscape, CodeBadRequest, "malformed query string: invalid percent-encoding", ""},
+	{signing.ErrFormEscape, CodeBadRequest, "malformed form body: invalid percent-encoding", ""},
+	{signing.ErrMultipartBoundary, CodeBadRequest, "malformed multipart body: Content-Type has no boundary", ""},
+	{signing.ErrMultipart, CodeBadRequest, "malformed multipart body", ""},
+	{signing.ErrMalformedJSON, CodeBadRequest, "malformed JSON body", ""},
+	{signing.ErrNotObject, CodeBadRequest, "body must be a JSON object", ""},
+	{signing.ErrTooDeep, CodeBadRequest, "JSON body is nested too deeply", ""},
 
 	// Access tokens and sessions.
-	{services.ErrTokenMissing, CodeUnauthorized, "access token is missing", ""},
+	{auth.ErrTokenMissing, CodeUnauthorized, "access token is missing", ""},
 	{ErrAuthScheme, CodeUnauthorized, "Authorization header must use the Bearer scheme", ""},
 	{ErrBearerMalformed, CodeUnauthorized, `Authorization header must be "Bearer <token>"`, ""},
 	{ErrTokenDisagree, CodeBadRequest, "access-token and Authorization headers carry different tokens", ""},
-	{services.ErrTokenExpired, CodeTokenExpired, "token has expired", ""},
-	{services.ErrTokenInvalid, CodeJWTInvalid, "token is invalid", ""},
-	{services.ErrTokenIssue, CodeJWTIssue, "could not issue token", ""},
-	{services.ErrSessionEnded, CodeUnauthorized, "session has ended", ""},
-	{services.ErrRefreshReused, CodeUnauthorized, "refresh token was already used; session ended", ""},
+	{auth.ErrTokenExpired, CodeTokenExpired, "token has expired", ""},
+	{auth.ErrTokenInvalid, CodeJWTInvalid, "token is invalid", ""},
+	{auth.ErrTokenIssue, CodeJWTIssue, "could not issue token", ""},
+	{auth.ErrSessionEnded, CodeUnauthorized, "session has ended", ""},
+	{auth.ErrRefreshReused, CodeUnauthorized, "refresh token was already used; session ended", ""},
 
 	// Accounts, login and passwords.
-	{services.ErrAccountTaken, CodeConflict, "account is already registered", "account"},
-	{services.ErrEmailTaken, CodeConflict, "email is already registered", "email"},
-	{services.ErrBadCredentials, CodeUnauthorized, "account or password is incorrect", ""},
-	{services.ErrPasswordIncorrect, CodeUnauthorized, "password is incorrect", "password"},
-	{services.ErrOldPasswordIncorrect, CodeUnauthorized, "oldPassword is incorrect", "oldPassword"},
-	{services.ErrPasswordFormat, CodeBadRequest, "password must be the md5 of the password in hex (32 characters)", "password"},
-	{services.ErrPasswordUndecryptable, CodeBadRequest, "password could not be decrypted", ""},
-	{services.ErrAccountFrozen, CodeForbidden, "account is frozen", ""},
-	{services.ErrAccountRejected, CodeForbidden, "account was rejected", ""},
-	{services.ErrTooManyFailedLogins, CodeTooManyRequests, "too many failed logins; retry later", ""},
-	{services.ErrUserGone, CodeNotFound, "user no longer exists", ""},
-	{services.ErrEmailOrAccountRequired, CodeBadRequest, "email or account is required", "email"},
-	{services.ErrEmailVerified, CodeBadRequest, "email is already verified", ""},
-	{services.ErrMailTokenInvalid, CodeBadRequest, "link is invalid or has expired", "token"},
-	{services.ErrMailTokenStale, CodeBadRequest, "link was sent to an address this account no longer uses", "token"},
+	{account.ErrAccountTaken, CodeConflict, "account is already registered", "account"},
+	{account.ErrEmailTaken, CodeConflict, "email is already registered", "email"},
+	{account.ErrBadCredentials, CodeUnauthorized, "account or password is incorrect", ""},
+	{account.ErrPasswordIncorrect, CodeUnauthorized, "password is incorrect", "password"},
+	{account.ErrOldPasswordIncorrect, CodeUnauthorized, "oldPassword is incorrect", "oldPassword"},
+	{auth.ErrPasswordFormat, CodeBadRequest, "password must be the md5 of the password in hex (32 characters)", "password"},
+	{auth.ErrPasswordUndecryptable, CodeBadRequest, "password could not be decrypted", ""},
+	{account.ErrAccountFrozen, CodeForbidden, "account is frozen", ""},
+	{account.ErrAccountRejected, CodeForbidden, "account was rejected", ""},
+	{auth.ErrTooManyFailedLogins, CodeTooManyRequests, "too many failed logins; retry later", ""},
+	{account.ErrUserGone, CodeNotFound, "user no longer exists", ""},
+	{account.ErrEmailOrAccountRequired, CodeBadRequest, "email or account is required", "email"},
+	{account.ErrEmailVerified, CodeBadRequest, "email is already verified", ""},
+	{account.ErrMailTokenInvalid, CodeBadRequest, "link is invalid or has expired", "token"},
+	{account.ErrMailTokenStale, CodeBadRequest, "link was sent to an address this account no longer uses", "token"},
 
 	// Captcha.
-	{services.ErrCaptchaMissing, CodeBadRequest, "captcha is required", "captcha"},
-	{services.ErrCaptchaNoID, CodeBadRequest, "captcha id is missing; fetch a new captcha", "captcha_id"},
-	{services.ErrCaptchaUnknown, CodeBadRequest, "captcha is unknown or already used; fetch a new captcha", "captcha"},
-	{services.ErrCaptchaExpired, CodeBadRequest, "captcha has expired; fetch a new captcha", "captcha"},
-	{services.ErrCaptchaWrong, CodeBadRequest, "captcha is wrong; fetch a new captcha", "captcha"},
-	{services.ErrCaptchaRequired, CodeBadRequest, "captcha required", "captcha"},
+	{captcha.ErrMissing, CodeBadRequest, "captcha is required", "captcha"},
+	{captcha.ErrNoID, CodeBadRequest, "captcha id is missing; fetch a new captcha", "captcha_id"},
+	{captcha.ErrUnknown, CodeBadRequest, "captcha is unknown or already used; fetch a new captcha", "captcha"},
+	{captcha.ErrExpired, CodeBadRequest, "captcha has expired; fetch a new captcha", "captcha"},
+	{captcha.ErrWrong, CodeBadRequest, "captcha is wrong; fetch a new captcha", "captcha"},
+	{captcha.ErrRequired, CodeBadRequest, "captcha required", "captcha"},
 
 	// Uploads (docs/uploads.md).
 	{media.ErrTooLarge, CodeBodyTooLarge, "file is too large", "file"},
@@ -120,14 +124,6 @@ var table = []row{
 	{services.ErrBusy, CodeUnavailable, "server is busy; try again later", ""},
 	{services.ErrUnavailable, CodeUnavailable, "database unavailable", ""},
 	{ErrPanic, CodeInternal, internal, ""},
-
-	// Store errors a service should have turned into its own: a bug, so
-	// logged and answered as internal.
-	{models.ErrNotFound, CodeInternal, internal, ""},
-	{models.ErrDuplicate, CodeInternal, internal, ""},
-	{models.ErrDuplicateAccount, CodeInternal, internal, ""},
-	{models.ErrDuplicateEmail, CodeInternal, internal, ""},
-	{models.ErrConflict, CodeInternal, internal, ""},
 }
 
 // Of is the envelope err is answered with.
@@ -152,7 +148,7 @@ func lookup(err error) (env Envelope, known bool) {
 			return withField(Envelope{Code: r.code, Msg: r.msg}, field), true
 		}
 	}
-	var dup *services.DuplicateMemberError
+	var dup *signing.DuplicateMemberError
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &dup):

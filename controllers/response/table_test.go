@@ -17,16 +17,21 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // TestEveryErrorHasARow: every exported Err* variable of type error in the
-// services, middleware, models and controllers packages (subpackages
-// included) appears in table.go, so no domain error reaches a client as an
-// unexplained 500. It reads the sources, as a newcomer would.
+// services, middleware and controllers packages (subpackages included)
+// appears in table.go, so no domain error reaches a client as an
+// unexplained 500. It reads the sources, as a newcomer would. Store
+// sentinels (models) have no row: one reaching the table is a bug of the
+// service that let it through, answered 500.
 func TestEveryErrorHasARow(t *testing.T) {
 	root, module := moduleRoot(t)
 	declared := map[string]string{} // "import/path.ErrX" → file:line
-	for _, dir := range []string{"services", "middleware", "models", "controllers"} {
+	for _, dir := range []string{"services", "middleware", "controllers"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 				return err
@@ -85,20 +90,20 @@ func TestLookup(t *testing.T) {
 		want  Envelope
 		known bool
 	}{
-		{"sentinel", services.ErrTokenMissing, Envelope{Code: 401, Msg: "access token is missing"}, true},
+		{"sentinel", auth.ErrTokenMissing, Envelope{Code: 401, Msg: "access token is missing"}, true},
 		{"wrapped sentinel", fmt.Errorf("%w: dial tcp: refused", services.ErrUnavailable),
 			Envelope{Code: 503, Msg: "database unavailable"}, true},
-		{"row with a field", services.ErrEmailTaken, Envelope{Code: 409, Msg: "email is already registered",
+		{"row with a field", account.ErrEmailTaken, Envelope{Code: 409, Msg: "email is already registered",
 			Errors: []FieldError{{Field: "email", Msg: "email is already registered"}}}, true},
 		{"field error", services.Invalid("nick", "must be at most 32 characters"), Envelope{Code: 400,
 			Msg: "nick must be at most 32 characters", Errors: []FieldError{{Field: "nick", Msg: "nick must be at most 32 characters"}}}, true},
-		{"field error over a row", &services.FieldError{Field: "new_email", Err: services.ErrEmailTaken},
+		{"field error over a row", &services.FieldError{Field: "new_email", Err: account.ErrEmailTaken},
 			Envelope{Code: 409, Msg: "email is already registered",
 				Errors: []FieldError{{Field: "new_email", Msg: "email is already registered"}}}, true},
 		{"retry later", &services.RetryLater{Err: ErrRateLimited, RetryAfter: time.Second},
 			Envelope{Code: 429, Msg: "too many requests; retry later"}, true},
-		{"duplicate member", &services.DuplicateMemberError{Name: "a"}, Envelope{Code: 400, Msg: `duplicate JSON member "a"`}, true},
-		{"long duplicate member", &services.DuplicateMemberError{Name: strings.Repeat("é", 40)},
+		{"duplicate member", &signing.DuplicateMemberError{Name: "a"}, Envelope{Code: 400, Msg: `duplicate JSON member "a"`}, true},
+		{"long duplicate member", &signing.DuplicateMemberError{Name: strings.Repeat("é", 40)},
 			Envelope{Code: 400, Msg: `duplicate JSON member "` + strings.Repeat("é", 32) + `…"`}, true},
 		{"body limit", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1}), Envelope{Code: 413, Msg: "request body is too large"}, true},
 		{"unknown", errors.New("mongo: connection pool closed"), Envelope{Code: 500, Msg: "internal error"}, false},

@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -30,8 +31,13 @@ import (
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/content"
+	"github.com/blogapi/blogapi/services/mail"
 	"github.com/blogapi/blogapi/services/media"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // NewLogger is the slog logger log.level and log.format ask for, writing to w.
@@ -85,17 +91,35 @@ func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 }
 
 // SignApps are sign.apps as the signer takes them.
-func SignApps(cfg config.Config) []services.SignApp {
-	apps := make([]services.SignApp, len(cfg.Sign.Apps))
+func SignApps(cfg config.Config) []signing.App {
+	apps := make([]signing.App, len(cfg.Sign.Apps))
 	for i, a := range cfg.Sign.Apps {
-		apps[i] = services.SignApp{Name: a.Name, Key: a.Key, Secret: a.Secret}
+		apps[i] = signing.App{Name: a.Name, Key: a.Key, Secret: a.Secret}
 	}
 	return apps
 }
 
+// ReplayStore is the database's replay records as the signer takes them:
+// a key already recorded is signing.ErrReplayed, a database that did not
+// answer services.ErrUnavailable.
+func ReplayStore(s *models.ReplayStore) signing.ReplayStore { return replayStore{s} }
+
+type replayStore struct{ store *models.ReplayStore }
+
+func (r replayStore) Record(ctx context.Context, key string, expiresAt time.Time) error {
+	err := r.store.Record(ctx, key, expiresAt)
+	switch {
+	case errors.Is(err, models.ErrDuplicate):
+		return signing.ErrReplayed
+	case err != nil:
+		return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+	}
+	return nil
+}
+
 // TokenConfig is jwt.* as the token service takes it, on the clock now.
-func TokenConfig(cfg config.Config, now func() time.Time) services.TokenConfig {
-	return services.TokenConfig{
+func TokenConfig(cfg config.Config, now func() time.Time) auth.TokenConfig {
+	return auth.TokenConfig{
 		Secret: []byte(cfg.JWT.Secret), Issuer: cfg.JWT.Issuer,
 		AccessTTL: cfg.JWT.AccessTTL, RefreshTTL: cfg.JWT.RefreshTTL, Now: now,
 	}
@@ -145,7 +169,7 @@ type App struct {
 	// metrics.addr is empty or metrics are off. The caller serves it.
 	Metrics http.Handler
 	// Mail is the outgoing mail queue (tests Wait on it).
-	Mail *services.MailQueue
+	Mail *mail.Queue
 	// Media is the uploads service (tests sweep with it).
 	Media *media.Service
 	// drain bounds how long Close delivers queued mail.
@@ -206,7 +230,7 @@ func MediaConfig(cfg config.Config) media.Config {
 	}
 	slots := cfg.Media.ProcessConcurrency
 	if slots <= 0 {
-		slots = services.DefaultHashConcurrency()
+		slots = auth.DefaultHashConcurrency()
 	}
 	return media.Config{
 		MaxBytes: cfg.Media.MaxBytes, AvatarMaxBytes: cfg.Media.AvatarMaxBytes, UserQuotaBytes: cfg.Media.UserQuotaBytes,
@@ -225,11 +249,12 @@ func MediaConfig(cfg config.Config) media.Config {
 // renderer or the trusted proxies.
 func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Logger, now func() time.Time, m *metrics.Metrics) (*App, error) {
 	// A nil *metrics.Metrics must not become a non-nil interface value.
-	var observer services.Observer
+	var logins account.Observer
+	var captchas captcha.Observer
 	var requests middleware.RequestObserver
 	var routerMetrics, listenerMetrics http.Handler
 	if m != nil {
-		observer, requests = m, m
+		logins, captchas, requests = m, m, m
 		if cfg.Metrics.Addr == "" {
 			routerMetrics = m.Handler()
 		} else {
@@ -237,22 +262,22 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		}
 	}
 
-	signer := services.NewSigner(services.SignerConfig{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, db.Replays)
-	tokens := services.NewTokenService(TokenConfig(cfg, now))
-	sessionSvc := services.NewSessionService(db.Sessions, tokens, now)
-	renderer, err := services.NewCaptchaRenderer()
+	signer := signing.NewSigner(signing.Config{Apps: SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: replayMode(cfg.Sign.Replay), Now: now}, ReplayStore(db.Replays))
+	tokens := auth.NewTokenService(TokenConfig(cfg, now))
+	sessionSvc := auth.NewSessionService(db.Sessions, tokens, now)
+	renderer, err := captcha.NewRenderer()
 	if err != nil {
 		return nil, err
 	}
-	captchaSvc := services.NewCaptchaService(services.CaptchaConfig{
+	captchaSvc := captcha.New(captcha.Config{
 		Enabled: cfg.Captcha.Enabled, Driver: string(cfg.Captcha.Driver), Length: cfg.Captcha.Length, TTL: cfg.Captcha.TTL, Now: now,
-		Observer: observer,
+		Observer: captchas,
 	}, db.Captchas, renderer)
-	guard := services.NewLoginGuard(services.LoginGuardConfig{
+	guard := auth.NewLoginGuard(auth.LoginGuardConfig{
 		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
 		Window: cfg.Security.LoginWindow, Now: now,
 	}, db.LoginAttempts)
-	transport, err := services.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
+	transport, err := auth.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -260,19 +285,16 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	templates, err := services.NewMailTemplates(cfg.Server.PublicURL)
+	templates, err := mail.NewTemplates(cfg.Server.PublicURL)
 	if err != nil {
 		return nil, err
 	}
-	mailQueue := services.NewMailQueue(mailer, logger)
-	hasher := services.NewPasswordHasher(cfg.Security.HashConcurrency)
-	accountSvc := services.NewAccountService(services.AccountDeps{
+	mailQueue := mail.NewQueue(mailer, logger)
+	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
+	accountSvc := account.New(account.Deps{
 		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
-	})
-	userSvc := services.NewUserService(services.UserDeps{
-		Users: db.Users, Hasher: hasher, Captcha: captchaSvc, Sessions: sessionSvc, Guard: guard,
-		Transport: transport, Verifier: accountSvc, Observer: observer, Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
+		AccessTTL: cfg.JWT.AccessTTL,
 	})
 
 	var commentRate content.RateLimiter
@@ -297,11 +319,11 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
 		SecureCookies:  strings.HasPrefix(cfg.Server.PublicURL, "https://"),
 		Signer:         signer,
-		Users:          userSvc,
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
 		Content:        contentSvc,
+		SiteURL:        strings.TrimSuffix(cfg.Server.PublicURL, "/"),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
@@ -315,7 +337,11 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Ping:      db.Ping,
 		OpenAPI:   docs.OpenAPI(),
 		Observer:  requests,
-		Metrics:   routerMetrics,
+		Commands: func(ctx context.Context) (context.Context, func() int) {
+			ctx, n := models.WithCommandCounter(ctx)
+			return ctx, n.Count
+		},
+		Metrics: routerMetrics,
 	})
 	if err != nil {
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
@@ -364,11 +390,11 @@ func (h limiterHits) Hit(ctx context.Context, key string) (time.Duration, error)
 
 // newMailer is the development log mailer (messages in the log and the
 // outbox collection) or SMTP, by mail.driver.
-func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (services.Mailer, error) {
+func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStore, now func() time.Time) (mail.Mailer, error) {
 	if cfg.Mail.Driver == config.MailLog {
-		return services.NewLogMailer(logger, outbox, now), nil
+		return mail.NewLogMailer(logger, outbox, now), nil
 	}
-	m, err := services.NewSMTPMailer(services.SMTPConfig{
+	m, err := mail.NewSMTPMailer(mail.SMTPConfig{
 		Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, Password: cfg.Mail.Password,
 		From: cfg.Mail.From, TLSPolicy: cfg.Mail.TLSPolicy,
 	})
@@ -388,9 +414,9 @@ func limiterRate(r config.Rate) limiter.Rate {
 func replayMode(m config.ReplayMode) string {
 	switch m {
 	case config.ReplayAll:
-		return services.ReplayAll
+		return signing.ReplayAll
 	case config.ReplayOff:
-		return services.ReplayOff
+		return signing.ReplayOff
 	}
-	return services.ReplayMutating
+	return signing.ReplayMutating
 }

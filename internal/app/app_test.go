@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,16 +14,19 @@ import (
 	"github.com/ulule/limiter/v3"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/models/dbtest"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/signing"
 )
 
 // TestReplayMode: every sign.replay value reaches the signer as the mode of
 // the same meaning.
 func TestReplayMode(t *testing.T) {
 	for in, want := range map[config.ReplayMode]string{
-		config.ReplayAll:      services.ReplayAll,
-		config.ReplayMutating: services.ReplayMutating,
-		config.ReplayOff:      services.ReplayOff,
+		config.ReplayAll:      signing.ReplayAll,
+		config.ReplayMutating: signing.ReplayMutating,
+		config.ReplayOff:      signing.ReplayOff,
 	} {
 		if got := replayMode(in); got != want {
 			t.Errorf("replayMode(%q) = %q, want %q", in, got, want)
@@ -73,13 +77,35 @@ func TestOpenDatabaseEmbedded(t *testing.T) {
 	}
 }
 
+// TestReplayStore: the database's replay records as the signer takes them:
+// a key recorded once, then signing.ErrReplayed until it expires; a database
+// that is down is another error.
+func TestReplayStore(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1_700_000_000_000)
+	db := dbtest.New(t)
+	db.Replays.Now = func() time.Time { return now }
+	store := ReplayStore(db.Replays)
+	if err := store.Record(ctx, "k:t", now.Add(time.Minute)); err != nil {
+		t.Fatalf("first record: %v", err)
+	}
+	if err := store.Record(ctx, "k:t", now.Add(time.Minute)); !errors.Is(err, signing.ErrReplayed) {
+		t.Fatalf("second record: %v, want ErrReplayed", err)
+	}
+	down := dbtest.New(t)
+	down.Close()
+	if err := ReplayStore(down.Replays).Record(ctx, "k:t", now.Add(time.Minute)); !errors.Is(err, services.ErrUnavailable) {
+		t.Fatalf("database down: %v", err)
+	}
+}
+
 // TestMediaConfig: keys are served under media.public_url, or GET
 // /media/<key> of server.public_url; 0 processing slots means half the
 // CPUs.
 func TestMediaConfig(t *testing.T) {
 	cfg := config.Default()
 	cfg.Server.PublicURL = "https://blog.example.com"
-	if got := MediaConfig(cfg); got.BaseURL != "https://blog.example.com/media" || got.Slots != services.DefaultHashConcurrency() ||
+	if got := MediaConfig(cfg); got.BaseURL != "https://blog.example.com/media" || got.Slots != auth.DefaultHashConcurrency() ||
 		got.MaxBytes != 5<<20 || got.AvatarMaxBytes != 2<<20 || got.StagedTTL != 24*time.Hour || got.Queue != 16 {
 		t.Errorf("MediaConfig(defaults) = %+v", got)
 	}

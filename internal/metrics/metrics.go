@@ -2,9 +2,9 @@
 // one registry of its own (never the global default) holding the Go
 // runtime and process collectors and the API's metrics, and the handlers
 // that serve it. It implements the small observer interfaces the layers
-// declare (middleware.RequestObserver, services.Observer,
-// models.CommandObserver), so no layer imports Prometheus. Like
-// internal/app, only the composition root imports it.
+// declare (middleware.RequestObserver, account.Observer,
+// captcha.Observer, models.CommandObserver), so no layer imports
+// Prometheus. Like internal/app, only the composition root imports it.
 //
 // No label carries user data: routes are Gin's route templates (never the
 // URL), methods are the standard ones or "other", codes are envelope
@@ -25,7 +25,8 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
-	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/captcha"
 )
 
 // Metrics is one server instance's registry and collectors. Build it with
@@ -51,9 +52,9 @@ type Metrics struct {
 //	blogapi_http_request_duration_seconds{route,method}      histogram
 //	blogapi_http_request_db_commands{route}                  histogram (database round trips per request)
 //	blogapi_signature_rejections_total{code}                 counter (511, 512, 513, 514, 201, 400, 413, 503)
-//	blogapi_logins_total{outcome}                            counter (services.LoginOutcomes)
+//	blogapi_logins_total{outcome}                            counter (account.LoginOutcomes)
 //	blogapi_captchas_issued_total                            counter
-//	blogapi_captcha_checks_total{result}                     counter (services.CaptchaResults)
+//	blogapi_captcha_checks_total{result}                     counter (captcha.Results)
 //	blogapi_db_command_duration_seconds{command,outcome}     histogram (outcome ok or error)
 //
 // logger receives errors met while gathering a scrape.
@@ -109,10 +110,10 @@ func New(logger *slog.Logger) *Metrics {
 		response.CodeDuplicate, response.CodeBadRequest, response.CodeBodyTooLarge, response.CodeUnavailable} {
 		m.signRejections.WithLabelValues(strconv.Itoa(code))
 	}
-	for _, o := range services.LoginOutcomes() {
+	for _, o := range account.LoginOutcomes() {
 		m.logins.WithLabelValues(string(o))
 	}
-	for _, r := range services.CaptchaResults() {
+	for _, r := range captcha.Results() {
 		m.captchaChecks.WithLabelValues(string(r))
 	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
@@ -158,14 +159,14 @@ func (m *Metrics) ObserveRequest(r middleware.RequestRecord) {
 	}
 }
 
-// LoginAttempted counts a login outcome (services.Observer).
-func (m *Metrics) LoginAttempted(o services.LoginOutcome) { m.logins.WithLabelValues(string(o)).Inc() }
+// LoginAttempted counts a login outcome (account.Observer).
+func (m *Metrics) LoginAttempted(o account.LoginOutcome) { m.logins.WithLabelValues(string(o)).Inc() }
 
-// CaptchaIssued counts an issued captcha (services.Observer).
+// CaptchaIssued counts an issued captcha (captcha.Observer).
 func (m *Metrics) CaptchaIssued() { m.captchasIssued.Inc() }
 
-// CaptchaChecked counts a captcha check by result (services.Observer).
-func (m *Metrics) CaptchaChecked(r services.CaptchaResult) {
+// CaptchaChecked counts a captcha check by result (captcha.Observer).
+func (m *Metrics) CaptchaChecked(r captcha.Result) {
 	m.captchaChecks.WithLabelValues(string(r)).Inc()
 }
 

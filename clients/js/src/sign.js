@@ -1,5 +1,5 @@
 // Request signing, legacy md5 scheme version 1 (SPEC §3), the same
-// canonicalization as the server's services/sign.go.
+// canonicalization as the server's services/signing.
 //
 // token = md5(values of every parameter except `token` and `auth_key`,
 // ordered by name in byte order of UTF-8, a name's values in order of

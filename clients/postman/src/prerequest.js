@@ -3,7 +3,7 @@
 //
 // Two parts:
 //   * BlogapiSign: pure functions (no pm), the server's canonicalization
-//     (services/sign.go) ported to JavaScript; tested against
+//     (services/signing) ported to JavaScript; tested against
 //     testdata/sign_vectors.json outside Postman (clients/postman/test).
 //   * the pm glue at the end: reads the request, adds auth_key, a fresh
 //     millisecond timestamp and token, and the `access-token` header.

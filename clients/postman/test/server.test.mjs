@@ -1,6 +1,6 @@
 // The collection against a real server (../../server.mjs): it has a request
 // for every route Gin registers (and none for a route that does not exist),
-// and its signer agrees with the server's canonicalization (services/sign.go)
+// and its signer agrees with the server's canonicalization (services/signing)
 // beyond the vectors: the server accepts what the script signs, and refuses
 // the bodies the script refuses with the same words.
 import { test, before, after } from 'node:test';

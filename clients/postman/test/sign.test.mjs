@@ -1,6 +1,6 @@
 // The collection's signer against the signature vectors (SPEC §3,
 // testdata/sign_vectors.json) and the cases the server's canonicalization
-// (services/sign.go) defines beyond them. crypto-js is pinned to the
+// (services/signing) defines beyond them. crypto-js is pinned to the
 // version bundled in newman's Postman sandbox (postman-sandbox 4.7.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

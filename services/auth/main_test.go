@@ -1,0 +1,10 @@
+package auth
+
+import (
+	"testing"
+
+	"github.com/blogapi/blogapi/models/dbtest"
+)
+
+// TestMain runs the package's tests against one embedded database.
+func TestMain(m *testing.M) { dbtest.Main(m) }

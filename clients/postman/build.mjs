@@ -480,9 +480,14 @@ ${fieldTest('token')}`),
     }),
     item({ name: 'Author articles', method: 'GET', path: '/blogapi/user/:id/article', vars: [['id', '{{userId}}']], doc: 'Public articles of the user.', test: tests(200, pageTest) }),
     item({ name: 'Author likes', method: 'GET', path: '/blogapi/user/:id/like', vars: [['id', '{{userId}}']], doc: 'Public articles the user likes.', test: tests(200, pageTest) }),
-    item({ name: 'RSS feed', method: 'GET', path: '/feed.xml', doc: 'Unsigned: the latest public articles.', test: tests(200) }),
-    item({ name: 'Atom feed', method: 'GET', path: '/atom.xml', doc: 'Unsigned.', test: tests(200) }),
-    item({ name: 'Sitemap', method: 'GET', path: '/sitemap.xml', doc: 'Unsigned.', test: tests(200) }),
+    ...[
+      ['RSS feed', '/feed.xml', 'application/rss+xml', '<rss', 'Unsigned: the latest public articles (RSS 2.0).'],
+      ['Atom feed', '/atom.xml', 'application/atom+xml', '<feed', 'Unsigned: the same as Atom 1.0.'],
+      ['Sitemap', '/sitemap.xml', 'application/xml', '<urlset', 'Unsigned: the home page and every public article.'],
+    ].map(([name, path, type, root, doc]) => item({
+      name, method: 'GET', path, doc,
+      test: tests(null, `pm.test('HTTP 200, ${type}', function () { pm.response.to.have.status(200); pm.expect(pm.response.headers.get('Content-Type')).to.include('${type}'); pm.expect(pm.response.text()).to.include('${root}'); });`),
+    })),
   ]),
 
   folder('Logout', 'Ending sessions (SPEC §4).', [

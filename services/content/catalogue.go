@@ -44,6 +44,9 @@ type catalogue struct {
 	seq  int64
 	ok   bool
 	byID map[string]*entry
+	// ordered is every entry, newest first (see newest): lists in that
+	// order are one scan, with no sort per request.
+	ordered []*entry
 }
 
 func newCatalogue(store ArticleStore, pending func(id string) int64) *catalogue {
@@ -89,6 +92,7 @@ func (c *catalogue) refresh(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	c.seq = ch.Seq
+	c.order()
 	c.mu.Unlock()
 	return nil
 }
@@ -109,8 +113,18 @@ func (c *catalogue) reload(ctx context.Context, seq int64) error {
 	}
 	c.mu.Lock()
 	c.byID, c.seq, c.ok = byID, seq, true
+	c.order()
 	c.mu.Unlock()
 	return nil
+}
+
+// order rebuilds ordered from byID; the caller holds mu for writing.
+func (c *catalogue) order() {
+	c.ordered = c.ordered[:0]
+	for _, e := range c.byID {
+		c.ordered = append(c.ordered, e)
+	}
+	slices.SortFunc(c.ordered, func(a, b *entry) int { return newest(&a.a, &b.a) })
 }
 
 // reread reads article id again; its body only when its version moved.
@@ -131,10 +145,8 @@ func (c *catalogue) reread(ctx context.Context, id string) error {
 	c.mu.RUnlock()
 	var plain string
 	if old != nil && old.a.Version == a.Version {
-		e := *old
-		e.a = a
 		c.mu.Lock()
-		c.byID[id] = &e
+		old.a = a
 		c.mu.Unlock()
 		return nil
 	}
@@ -153,25 +165,60 @@ func (c *catalogue) reread(ctx context.Context, id string) error {
 func (c *catalogue) addRead(id string, n int64) {
 	c.mu.Lock()
 	if e := c.byID[id]; e != nil {
-		cp := *e
-		cp.a.Read += n
-		c.byID[id] = &cp
+		e.a.Read += n
 	}
 	c.mu.Unlock()
 }
 
-// selectArticles returns the articles keep accepts, sorted by less.
-func (c *catalogue) selectArticles(keep func(e *entry) bool, less func(a, b *models.Article) int) []models.Article {
+// page returns page r (Page ≥ 1 and Size ≥ 1, as PageRequest.Clamp
+// makes them) of the articles keep accepts, ordered by less, or newest
+// first when less is nil (one scan of ordered, no sort). Only the page's
+// articles are copied.
+func (c *catalogue) page(keep func(e *entry) bool, less func(a, b *models.Article) int, r PageRequest) Page[models.Article] {
+	r.Page, r.Size = max(r.Page, 1), max(r.Size, 1)
+	p := Page[models.Article]{Size: r.Size, Current: r.Page, Items: []models.Article{}}
+	start := (r.Page - 1) * r.Size
 	c.mu.RLock()
-	out := make([]models.Article, 0, 64)
-	for _, e := range c.byID {
+	defer c.mu.RUnlock()
+	if less == nil {
+		for _, e := range c.ordered {
+			if !keep(e) {
+				continue
+			}
+			if p.Total >= start && p.Total < start+r.Size {
+				p.Items = append(p.Items, e.a)
+			}
+			p.Total++
+		}
+		return p
+	}
+	var hits []*entry
+	for _, e := range c.ordered {
 		if keep(e) {
-			out = append(out, e.a)
+			hits = append(hits, e)
 		}
 	}
-	c.mu.RUnlock()
-	slices.SortFunc(out, func(a, b models.Article) int { return less(&a, &b) })
-	return out
+	slices.SortStableFunc(hits, func(a, b *entry) int { return less(&a.a, &b.a) })
+	p.Total = len(hits)
+	if start < len(hits) {
+		for _, e := range hits[start:min(start+r.Size, len(hits))] {
+			p.Items = append(p.Items, e.a)
+		}
+	}
+	return p
+}
+
+// count is the number of articles keep accepts.
+func (c *catalogue) count(keep func(e *entry) bool) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := 0
+	for _, e := range c.ordered {
+		if keep(e) {
+			n++
+		}
+	}
+	return n
 }
 
 // get returns the catalogue's copy of article id.

@@ -91,10 +91,9 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page[models.Article], 
 		return Page[models.Article]{}, err
 	}
 	now := s.nowMs()
-	all := s.cat.selectArticles(func(e *entry) bool {
+	return s.cat.page(func(e *entry) bool {
 		return e.public(now) && (q.Category == "" || e.a.Category == q.Category) && (q.Tag == "" || hasTag(e.a.Tags, q.Tag))
-	}, newest)
-	return paginate(all, q.Page), nil
+	}, nil, q.Page.Clamp()), nil
 }
 
 func hasTag(tags []string, tag string) bool {
@@ -113,7 +112,7 @@ func (s *Service) Recommend(ctx context.Context, r PageRequest) (Page[models.Art
 		return Page[models.Article]{}, err
 	}
 	now := s.nowMs()
-	all := s.cat.selectArticles(func(e *entry) bool { return e.public(now) }, func(a, b *models.Article) int {
+	return s.cat.page(func(e *entry) bool { return e.public(now) }, func(a, b *models.Article) int {
 		if a.Toped != b.Toped {
 			if a.Toped {
 				return -1
@@ -124,8 +123,7 @@ func (s *Service) Recommend(ctx context.Context, r PageRequest) (Page[models.Art
 			return c
 		}
 		return newest(a, b)
-	})
-	return paginate(all, r), nil
+	}, r.Clamp()), nil
 }
 
 // Hot returns the HotSize public articles most read, then most commented.
@@ -134,7 +132,7 @@ func (s *Service) Hot(ctx context.Context) ([]models.Article, error) {
 		return nil, err
 	}
 	now := s.nowMs()
-	all := s.cat.selectArticles(func(e *entry) bool { return e.public(now) }, func(a, b *models.Article) int {
+	p := s.cat.page(func(e *entry) bool { return e.public(now) }, func(a, b *models.Article) int {
 		if c := cmp.Compare(b.Read, a.Read); c != 0 {
 			return c
 		}
@@ -142,8 +140,8 @@ func (s *Service) Hot(ctx context.Context) ([]models.Article, error) {
 			return c
 		}
 		return newest(a, b)
-	})
-	return all[:min(HotSize, len(all))], nil
+	}, PageRequest{Page: 1, Size: HotSize})
+	return p.Items, nil
 }
 
 // SearchQuery is a search: Keyword a literal, case-insensitive substring
@@ -166,13 +164,12 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (Page[models.Articl
 		return Page[models.Article]{}, err
 	}
 	now := s.nowMs()
-	all := s.cat.selectArticles(func(e *entry) bool {
+	return s.cat.page(func(e *entry) bool {
 		if !e.public(now) || (q.Tag != "" && !hasTag(e.a.Tags, q.Tag)) {
 			return false
 		}
 		return kw == "" || strings.Contains(e.title, kw) || strings.Contains(e.sum, kw) || strings.Contains(e.plain, kw)
-	}, newest)
-	return paginate(all, q.Page), nil
+	}, nil, q.Page.Clamp()), nil
 }
 
 // ByAuthor returns a page of the public articles of user id, newest
@@ -182,8 +179,7 @@ func (s *Service) ByAuthor(ctx context.Context, id string, r PageRequest) (Page[
 		return Page[models.Article]{}, err
 	}
 	now := s.nowMs()
-	all := s.cat.selectArticles(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) }, newest)
-	return paginate(all, r), nil
+	return s.cat.page(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) }, nil, r.Clamp()), nil
 }
 
 // Drafts returns a page of v's drafts, last changed first.
@@ -191,15 +187,14 @@ func (s *Service) Drafts(ctx context.Context, v Viewer, r PageRequest) (Page[mod
 	if err := s.cat.refresh(ctx); err != nil {
 		return Page[models.Article]{}, err
 	}
-	all := s.cat.selectArticles(func(e *entry) bool {
+	return s.cat.page(func(e *entry) bool {
 		return v.ID != "" && e.a.AuthorID == v.ID && e.a.Status == models.ArticleDraft
 	}, func(a, b *models.Article) int {
 		if c := cmp.Compare(max(b.Revised, b.Created), max(a.Revised, a.Created)); c != 0 {
 			return c
 		}
 		return strings.Compare(b.ID, a.ID)
-	})
-	return paginate(all, r), nil
+	}, r.Clamp()), nil
 }
 
 // Liked returns a page of the public articles user id likes, last liked
@@ -239,9 +234,9 @@ func (s *Service) Latest(ctx context.Context, n int) ([]models.Article, error) {
 		return nil, err
 	}
 	now := s.nowMs()
-	all := s.cat.selectArticles(func(e *entry) bool { return e.public(now) }, newest)
-	if n > 0 && len(all) > n {
-		all = all[:n]
+	if n <= 0 {
+		n = MaxPageSize
 	}
-	return all, nil
+	p := s.cat.page(func(e *entry) bool { return e.public(now) }, nil, PageRequest{Page: 1, Size: n})
+	return p.Items, nil
 }

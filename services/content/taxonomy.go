@@ -30,13 +30,12 @@ func (s *Service) Categories(ctx context.Context) ([]CategoryCount, error) {
 	}
 	now := s.nowMs()
 	counts := map[string]int{}
-	s.cat.mu.RLock()
-	for _, e := range s.cat.byID {
+	s.cat.count(func(e *entry) bool {
 		if e.public(now) {
 			counts[e.a.Category]++
 		}
-	}
-	s.cat.mu.RUnlock()
+		return false
+	})
 	out := make([]CategoryCount, len(cats))
 	for i, c := range cats {
 		out[i] = CategoryCount{Name: c.Name, Count: counts[c.Name]}
@@ -78,6 +77,6 @@ func (s *Service) Profile(ctx context.Context, id string) (Profile, error) {
 		return Profile{}, err
 	}
 	now := s.nowMs()
-	n := len(s.cat.selectArticles(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) }, func(a, b *models.Article) int { return 0 }))
+	n := s.cat.count(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) })
 	return Profile{User: u, ArticleCount: n, LikeCount: len(liked)}, nil
 }

@@ -12,7 +12,8 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/internal/app"
-	"github.com/blogapi/blogapi/middleware"
+	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/routes"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/signing"
@@ -43,17 +44,19 @@ func (c chainCase) serve() int {
 	return w.Code
 }
 
-// chainCases builds the three handlers compared (SPEC §10, issue 5 item
-// 4), each answering GET /blogapi/chain with the same small envelope:
+// chainCases builds the three handlers compared (docs/operations.md,
+// "Benchmarks"), each answering GET /blogapi/chain with the same small envelope:
 //
 //   - bare: a bare Gin engine and the handler;
-//   - chain: the API's middleware in routes.New's order — request id and
-//     log, recovery, error renderer, body limit and signature, JWT — with
+//   - chain: the router's own middleware (routes.Engine, routes.UserChain)
+//     — request id and log, recovery, error renderer, body limit and
+//     signature, JWT, replay — with
 //     the JWT middleware's session and user reads replaced by a fixed
 //     principal: the CPU our code costs per request;
 //   - chain+db: the same with the real check (account.Service.Authenticate:
 //     the JWT, then the session and the user read from the database on
-//     every request, SPEC §4 "ending takes effect at once"), so the
+//     every request, so that ending a session takes effect at once,
+//     docs/security.md), so the
 //     difference to chain is what the two database round trips cost
 //     (driver and, in process, the embedded FerretDB).
 //
@@ -78,25 +81,31 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	}
 	signer := signing.NewSigner(signing.Config{Apps: app.SignApps(cfg), MaxSkew: cfg.Sign.MaxSkew, Replay: signing.ReplayMutating},
 		app.ReplayStore(t.db.Replays))
-	r := response.Renderer{Logger: t.logger, Policy: response.StatusPolicy(cfg.Response.HTTPStatus)}
 	answer := func(c *gin.Context) { response.OK(c, gin.H{"ok": true}) }
 
 	bare := gin.New()
 	bare.GET(chainPath, answer)
 
-	// The request observer main.go's router has: the metrics, when on.
-	var observer middleware.RequestObserver
-	if t.metrics != nil {
-		observer = t.metrics
+	// The router's own chain (routes.Engine, routes.UserChain) with the
+	// request observer and command counter internal/app gives it.
+	deps := routes.Deps{
+		Logger: t.logger, Policy: response.StatusPolicy(cfg.Response.HTTPStatus),
+		MaxBodyBytes: cfg.Server.MaxBodyBytes, Signer: signer,
+		Commands: func(ctx context.Context) (context.Context, func() int) {
+			ctx, n := models.WithCommandCounter(ctx)
+			return ctx, n.Count
+		},
 	}
-	withChain := func(authenticate func(context.Context, string) (auth.Principal, error)) http.Handler {
-		e := gin.New()
-		e.HandleMethodNotAllowed = true
-		e.ContextWithFallback = true
-		e.Use(middleware.RequestLog(t.logger, observer, nil), middleware.Recovery(r), r.Errors())
-		api := e.Group("/blogapi", middleware.Sign(r, signer, cfg.Server.MaxBodyBytes))
-		api.GET(chainPath[len("/blogapi"):], middleware.Auth(r, authenticate), middleware.Replay(r, signer), answer)
-		return e
+	if t.metrics != nil {
+		deps.Observer = t.metrics
+	}
+	withChain := func(authenticate func(context.Context, string) (auth.Principal, error)) (http.Handler, error) {
+		e, err := routes.Engine(deps)
+		if err != nil {
+			return nil, err
+		}
+		e.GET(chainPath, append(routes.UserChain(deps, authenticate), answer)...)
+		return e, nil
 	}
 	parseOnly := func(_ context.Context, token string) (auth.Principal, error) {
 		claims, err := tokens.Parse(token, auth.TokenAccess)
@@ -107,10 +116,18 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	}
 
 	signed := newSigner(t.key, t.secret).get("", chainPath, nil, http.Header{"Access-Token": {pair.Access}})
+	stubbed, err := withChain(parseOnly)
+	if err != nil {
+		return nil, err
+	}
+	withDB, err := withChain(userSvc.Authenticate)
+	if err != nil {
+		return nil, err
+	}
 	cases := []chainCase{
 		{name: "bare", what: "bare Gin engine, same handler", handler: bare, target: chainPath},
-		{name: "chain", what: "request id + log, recovery, errors, body limit + signature, JWT (session/user reads stubbed)", handler: withChain(parseOnly), target: signed.url, header: signed.header},
-		{name: "chain+db", what: "the same with the JWT middleware's session and user reads (2 round trips)", handler: withChain(userSvc.Authenticate), target: signed.url, header: signed.header},
+		{name: "chain", what: "request id + log, recovery, errors, body limit + signature, JWT, replay (session/user reads stubbed)", handler: stubbed, target: signed.url, header: signed.header},
+		{name: "chain+db", what: "the same with the JWT middleware's session and user reads (2 round trips)", handler: withDB, target: signed.url, header: signed.header},
 	}
 	for _, c := range cases {
 		if code := c.serve(); code != http.StatusOK {

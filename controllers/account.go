@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
+	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 )
@@ -14,38 +15,78 @@ type AccountController struct {
 	Accounts *account.Service
 }
 
+// profileRequest is the body of PUT /blogapi/user/update: a field left out
+// is not changed.
+type profileRequest struct {
+	Nick        *string `json:"nick" form:"nick"`
+	Email       *string `json:"email" form:"email"`
+	Avatar      *string `json:"avatar" form:"avatar"`
+	Password    string  `json:"password" form:"password"`
+	PasswordEnc string  `json:"password_enc" form:"password_enc"`
+}
+
+// passwordChangeRequest is the body of PUT /blogapi/user/reset.
+type passwordChangeRequest struct {
+	OldPassword string `json:"oldPassword" form:"oldPassword"`
+	Password    string `json:"password" form:"password"`
+	PasswordEnc string `json:"password_enc" form:"password_enc"`
+}
+
+// forgotRequest is the body of POST /blogapi/password/forgot.
+type forgotRequest struct {
+	Email     string `json:"email" form:"email"`
+	Account   string `json:"account" form:"account"`
+	Captcha   string `json:"captcha" form:"captcha"`
+	CaptchaID string `json:"captcha_id" form:"captcha_id"`
+}
+
+// resetRequest is the body of POST /blogapi/password/reset: the mailed
+// token as token or resetToken.
+type resetRequest struct {
+	Token       string `json:"token" form:"token"`
+	ResetToken  string `json:"resetToken" form:"resetToken"`
+	Password    string `json:"password" form:"password"`
+	PasswordEnc string `json:"password_enc" form:"password_enc"`
+}
+
+// ResetCheckResponse answers GET /blogapi/password/reset/check.
+type ResetCheckResponse struct {
+	Valid     bool  `json:"valid"`
+	ExpiresAt int64 `json:"expiresAt"` // ms since the Unix epoch, 0 when invalid
+}
+
 // UpdateProfile serves PUT /blogapi/user/update {nick?, email?, avatar?,
 // password (when email changes)} → the updated user.
 func (ac *AccountController) UpdateProfile(c *gin.Context) {
-	var in account.ProfileInput
+	var in profileRequest
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
-	p, _ := auth.PrincipalFrom(c.Request.Context())
-	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, in, c.ClientIP())
+	p, _ := middleware.PrincipalFrom(c.Request.Context())
+	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, account.ProfileInput(in), c.ClientIP())
 	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, u)
+	response.OK(c, UserResponse(u))
 }
 
 // ChangePassword serves PUT /blogapi/user/reset {oldPassword, password} →
 // a new {token, refreshToken, expiresIn, user}.
 func (ac *AccountController) ChangePassword(c *gin.Context) {
-	var in account.PasswordChangeInput
+	var in passwordChangeRequest
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
-	p, _ := auth.PrincipalFrom(c.Request.Context())
-	res, err := ac.Accounts.ChangePassword(c.Request.Context(), p, in, c.Request.UserAgent(), c.ClientIP())
+	p, _ := middleware.PrincipalFrom(c.Request.Context())
+	res, err := ac.Accounts.ChangePassword(c.Request.Context(), p, account.PasswordChangeInput(in), c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, res)
+	response.OK(c, loginResponse(res))
 }
 
 // VerifyEmail serves GET /blogapi/email/verify?token= → the user.
@@ -55,12 +96,12 @@ func (ac *AccountController) VerifyEmail(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, u)
+	response.OK(c, UserResponse(u))
 }
 
 // ResendVerification serves POST /blogapi/email/verify/resend.
 func (ac *AccountController) ResendVerification(c *gin.Context) {
-	p, _ := auth.PrincipalFrom(c.Request.Context())
+	p, _ := middleware.PrincipalFrom(c.Request.Context())
 	if err := ac.Accounts.ResendVerification(c.Request.Context(), p); err != nil {
 		response.Error(c, err)
 		return
@@ -71,7 +112,7 @@ func (ac *AccountController) ResendVerification(c *gin.Context) {
 // ForgotPassword serves POST /blogapi/password/forgot {email | account,
 // captcha}: the same 200 whether or not the user exists.
 func (ac *AccountController) ForgotPassword(c *gin.Context) {
-	var in account.ForgotInput
+	var in forgotRequest
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
@@ -79,7 +120,7 @@ func (ac *AccountController) ForgotPassword(c *gin.Context) {
 	if in.CaptchaID == "" {
 		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
 	}
-	if err := ac.Accounts.ForgotPassword(c.Request.Context(), in); err != nil {
+	if err := ac.Accounts.ForgotPassword(c.Request.Context(), account.ForgotInput(in)); err != nil {
 		response.Error(c, err)
 		return
 	}
@@ -94,17 +135,17 @@ func (ac *AccountController) CheckResetToken(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, res)
+	response.OK(c, ResetCheckResponse(res))
 }
 
 // ResetPassword serves POST /blogapi/password/reset {token, password}.
 func (ac *AccountController) ResetPassword(c *gin.Context) {
-	var in account.ResetInput
+	var in resetRequest
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
 	}
-	if err := ac.Accounts.ResetPassword(c.Request.Context(), in); err != nil {
+	if err := ac.Accounts.ResetPassword(c.Request.Context(), account.ResetInput(in)); err != nil {
 		response.Error(c, err)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
+	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 )
@@ -13,10 +14,67 @@ type UserController struct {
 	Accounts *account.Service
 }
 
+// UserResponse is a user as the API shows it (docs/openapi.yaml, User).
+type UserResponse struct {
+	ID            string `json:"id"`
+	Account       string `json:"account"`
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"emailVerified"`
+	Status        string `json:"status"`
+	Nick          string `json:"nick"`
+	Avatar        string `json:"avatar"`
+	Created       int64  `json:"created"` // ms since the Unix epoch
+	Type          string `json:"type"`
+	Level         int    `json:"level"`
+	LastLoginAt   int64  `json:"lastLoginAt"` // ms since the Unix epoch, 0: never
+}
+
+// LoginResponse is the data of a login, a renewal or a password change
+// (docs/openapi.yaml, LoginResult).
+type LoginResponse struct {
+	Token        string       `json:"token"`
+	RefreshToken string       `json:"refreshToken"`
+	ExpiresIn    int64        `json:"expiresIn"` // access token lifetime, seconds
+	User         UserResponse `json:"user"`
+}
+
+func loginResponse(r account.LoginResult) LoginResponse {
+	return LoginResponse{Token: r.Token, RefreshToken: r.RefreshToken, ExpiresIn: r.ExpiresIn, User: UserResponse(r.User)}
+}
+
+// AvailabilityResponse answers GET /blogapi/reg/check/username.
+type AvailabilityResponse struct {
+	Account   string `json:"account"`
+	Available bool   `json:"available"`
+}
+
+// registerRequest is the body of POST /blogapi/reg (seed 004 用户注册). Only
+// these fields are read: type, level, status and emailVerified cannot be
+// set by a client.
+type registerRequest struct {
+	Account     string `json:"account" form:"account"`
+	Password    string `json:"password" form:"password"`
+	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	Email       string `json:"email" form:"email"`
+	Nick        string `json:"nick" form:"nick"`
+	Captcha     string `json:"captcha" form:"captcha"`
+	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+}
+
+// loginRequest is the body of POST /blogapi/login; account is an account
+// name or an email address.
+type loginRequest struct {
+	Account     string `json:"account" form:"account"`
+	Password    string `json:"password" form:"password"`
+	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	Captcha     string `json:"captcha" form:"captcha"`
+	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+}
+
 // Register serves POST /blogapi/reg (seed 004 用户注册) and answers with
 // the new user. The captcha id comes from captcha_id or the cookie.
 func (uc *UserController) Register(c *gin.Context) {
-	var in account.RegisterInput
+	var in registerRequest
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
@@ -24,12 +82,12 @@ func (uc *UserController) Register(c *gin.Context) {
 	if in.CaptchaID == "" {
 		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
 	}
-	u, err := uc.Accounts.Register(c.Request.Context(), in)
+	u, err := uc.Accounts.Register(c.Request.Context(), account.RegisterInput(in))
 	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, u)
+	response.OK(c, UserResponse(u))
 }
 
 // CheckAccount serves GET /blogapi/reg/check/username?account=.
@@ -46,12 +104,12 @@ func (uc *UserController) CheckAccount(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, res)
+	response.OK(c, AvailabilityResponse(res))
 }
 
 // Login serves POST /blogapi/login → {token, refreshToken, expiresIn, user}.
 func (uc *UserController) Login(c *gin.Context) {
-	var in account.LoginInput
+	var in loginRequest
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
 		return
@@ -59,12 +117,12 @@ func (uc *UserController) Login(c *gin.Context) {
 	if in.CaptchaID == "" {
 		in.CaptchaID, _ = c.Cookie(CaptchaCookie)
 	}
-	res, err := uc.Accounts.Login(c.Request.Context(), in, c.Request.UserAgent(), c.ClientIP())
+	res, err := uc.Accounts.Login(c.Request.Context(), account.LoginInput(in), c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, res)
+	response.OK(c, loginResponse(res))
 }
 
 // Renew serves POST /blogapi/service/renewal {refreshToken} → a new pair.
@@ -81,7 +139,7 @@ func (uc *UserController) Renew(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, res)
+	response.OK(c, loginResponse(res))
 }
 
 // Logout serves POST|GET /blogapi/logout; all=true ends every session.
@@ -93,7 +151,7 @@ func (uc *UserController) Logout(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	p, _ := auth.PrincipalFrom(c.Request.Context())
+	p, _ := middleware.PrincipalFrom(c.Request.Context())
 	if err := uc.Accounts.Logout(c.Request.Context(), p, in.All); err != nil {
 		response.Error(c, err)
 		return
@@ -103,10 +161,10 @@ func (uc *UserController) Logout(c *gin.Context) {
 
 // Center serves GET /blogapi/user/center: the caller's own profile.
 func (uc *UserController) Center(c *gin.Context) {
-	p, found := auth.PrincipalFrom(c.Request.Context())
+	p, found := middleware.PrincipalFrom(c.Request.Context())
 	if !found {
 		response.Error(c, auth.ErrTokenMissing)
 		return
 	}
-	response.OK(c, p.User)
+	response.OK(c, UserResponse(uc.Accounts.Me(p)))
 }

@@ -21,6 +21,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/blogapi/blogapi/config"
+	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -69,11 +70,11 @@ func newHarness(t *testing.T, clk *apitest.Clock, edit func(*config.Config)) *ha
 }
 
 // register registers account and returns the new user (200 expected).
-func (h *harness) register(account, email, password string) models.User {
+func (h *harness) register(account, email, password string) controllers.UserResponse {
 	h.t.Helper()
 	r := register(h.t, h.c, h.inst, account, email, password)
 	apitest.Expect(h.t, r, 200, "register "+account)
-	var u models.User
+	var u controllers.UserResponse
 	r.Decode(h.t, &u)
 	return u
 }
@@ -90,11 +91,11 @@ func (h *harness) loginReply(account, password string, withCaptcha bool) apitest
 }
 
 // me is GET /blogapi/user/center with tok (200 expected).
-func (h *harness) me(tok string) models.User {
+func (h *harness) me(tok string) controllers.UserResponse {
 	h.t.Helper()
 	r := h.c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(tok))
 	apitest.Expect(h.t, r, 200, "user center")
-	var u models.User
+	var u controllers.UserResponse
 	r.Decode(h.t, &u)
 	return u
 }
@@ -222,7 +223,7 @@ func TestEmailVerification(t *testing.T) {
 
 	r := h.openLink(verifyPath, tok)
 	apitest.Expect(t, r, 200, "verify")
-	var verified models.User
+	var verified controllers.UserResponse
 	r.Decode(t, &verified)
 	if !verified.EmailVerified || verified.Status != models.StatusNormal {
 		t.Fatalf("verify answer: %s", r.Data)
@@ -379,7 +380,7 @@ func TestUpdateProfile(t *testing.T) {
 	avatar512 := longAvatar[:len(longAvatar)-1]
 	r := update(map[string]string{"nick": "  " + nick32 + " ", "avatar": avatar512})
 	apitest.Expect(t, r, 200, "nick and avatar")
-	var got models.User
+	var got controllers.UserResponse
 	r.Decode(t, &got)
 	if got.Nick != nick32 || got.Avatar != avatar512 || !got.EmailVerified || got.Email != "emma@example.com" {
 		t.Fatalf("after nick/avatar update: %s", r.Data)
@@ -587,11 +588,11 @@ func TestForgotAndResetPassword(t *testing.T) {
 		t.Fatal("two forgot requests mailed the same token")
 	}
 
-	check := func(tok string) account.ResetCheck {
+	check := func(tok string) controllers.ResetCheckResponse {
 		t.Helper()
 		r := h.openLink(resetPath, tok)
 		apitest.Expect(t, r, 200, "reset check")
-		var c account.ResetCheck
+		var c controllers.ResetCheckResponse
 		r.Decode(t, &c)
 		return c
 	}
@@ -1061,10 +1062,11 @@ func TestEmailCaseOnlyChange(t *testing.T) {
 	before := len(h.mails("gwen@example.com"))
 	r := h.c.CallWith(http.MethodPut, "/blogapi/user/update", map[string]string{"email": "GWEN@example.com"}, accessHdr(s.Token))
 	apitest.Expect(t, r, 200, "case-only change without a password")
-	var answered models.User
+	var answered controllers.UserResponse
 	r.Decode(t, &answered)
 	stored := h.stored("gwen")
-	for what, u := range map[string]models.User{"answer": answered, "stored user": stored} {
+	for what, u := range map[string]controllers.UserResponse{"answer": answered,
+		"stored user": {Email: stored.Email, EmailVerified: stored.EmailVerified, Status: stored.Status}} {
 		if u.Email != "gwen@example.com" || !u.EmailVerified || u.Status != models.StatusNormal {
 			t.Fatalf("%s after a case-only change: email %q verified %v status %q", what, u.Email, u.EmailVerified, u.Status)
 		}

@@ -9,16 +9,17 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/blogapi/blogapi/controllers"
 	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
 )
 
 type loginData struct {
-	Token        string      `json:"token"`
-	RefreshToken string      `json:"refreshToken"`
-	ExpiresIn    int64       `json:"expiresIn"`
-	User         models.User `json:"user"`
+	Token        string                   `json:"token"`
+	RefreshToken string                   `json:"refreshToken"`
+	ExpiresIn    int64                    `json:"expiresIn"`
+	User         controllers.UserResponse `json:"user"`
 }
 
 func register(t *testing.T, c *apitest.Client, inst *apitest.Instance, account, email, password string) apitest.Reply {
@@ -102,7 +103,7 @@ func TestSPAFlow(t *testing.T) {
 	for name, h := range map[string]http.Header{"access-token": accessHdr(phone.Token), "bearer": bearer(phone.Token)} {
 		r = c.CallWith(http.MethodGet, "/blogapi/user/center", nil, h)
 		apitest.Expect(t, r, 200, "center via "+name)
-		var me models.User
+		var me controllers.UserResponse
 		r.Decode(t, &me)
 		if me.Account != "test" || me.Email != "468768678@qq.com" || me.LastLoginAt == 0 {
 			t.Fatalf("center %s", r.Data)

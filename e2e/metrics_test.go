@@ -106,7 +106,7 @@ func TestMetrics(t *testing.T) {
 	}
 
 	// No user data in any label value or anywhere else in the apitest.Scrape.
-	for _, secret := range []string{account, strings.ToLower(account), email, d.Token, d.RefreshToken, d.User.ID.Hex(), id, "65f0c0ffee"} {
+	for _, secret := range []string{account, strings.ToLower(account), email, d.Token, d.RefreshToken, d.User.ID, id, "65f0c0ffee"} {
 		if strings.Contains(s.Text, secret) {
 			t.Errorf("the apitest.Scrape contains user data %q", secret)
 		}

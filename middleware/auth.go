@@ -17,10 +17,10 @@ const (
 )
 
 // Auth requires a valid access token from the `access-token` header (the
-// document's name) or `Authorization: Bearer <jwt>` (SPEC §4), checked by
-// authenticate (typically SessionService.Authenticate wrapped with the
-// user-status check). On success the claims are available to handlers as
-// Claims(c). Failures are answered at once: no token → 401; an
+// document's name) or `Authorization: Bearer <jwt>` (docs/security.md),
+// checked by authenticate (account.Service.Authenticate: the token, the
+// session and the user's status). On success the principal is available to
+// handlers as PrincipalFrom(c.Request.Context()). Failures are answered at once: no token → 401; an
 // Authorization scheme other than Bearer → 401; both headers present with
 // different tokens → 400; otherwise whatever authenticate returned (402
 // expired, 521 invalid, 401 session ended, 403 frozen...).
@@ -36,7 +36,7 @@ func Auth(r response.Renderer, authenticate func(ctx context.Context, token stri
 			r.Abort(c, err)
 			return
 		}
-		c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), principalKey{}, p))
 		c.Next()
 	}
 }
@@ -64,4 +64,13 @@ func accessToken(c *gin.Context) (string, error) {
 		return bearer, nil
 	}
 	return "", auth.ErrTokenMissing
+}
+
+type principalKey struct{}
+
+// PrincipalFrom returns the caller Auth verified for this request's
+// context; false on a route without Auth.
+func PrincipalFrom(ctx context.Context) (auth.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(auth.Principal)
+	return p, ok
 }

@@ -55,7 +55,7 @@ func (f *authFixture) engine(authenticate func(context.Context, string) (*auth.C
 	e := gin.New()
 	e.Use(r.Errors())
 	e.GET("/me", middleware.Auth(r, principal), func(c *gin.Context) {
-		p, _ := auth.PrincipalFrom(c.Request.Context())
+		p, _ := middleware.PrincipalFrom(c.Request.Context())
 		claims := p.Claims
 		response.OK(c, gin.H{"sub": claims.Subject, "sid": claims.SessionID})
 	})

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -85,7 +84,7 @@ func Replay(r response.Renderer, signer *signing.Signer) gin.HandlerFunc {
 			return
 		}
 		req := signing.Request{Method: c.Request.Method, Route: c.FullPath()}
-		if p, ok := auth.PrincipalFrom(c.Request.Context()); ok && p.Claims != nil {
+		if p, ok := PrincipalFrom(c.Request.Context()); ok && p.Claims != nil {
 			req.Session = p.Claims.SessionID
 		}
 		if err := signer.Replay(c.Request.Context(), sig, req); err != nil {

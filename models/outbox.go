@@ -14,12 +14,12 @@ import (
 // development mailer "sent" (issue 3 item 3), kept so that a developer and
 // the tests can follow its links without a mail server.
 type OutboxMessage struct {
-	ID        bson.ObjectID `bson:"_id" json:"id"`
-	To        string        `bson:"to" json:"to"`
-	Subject   string        `bson:"subject" json:"subject"`
-	Text      string        `bson:"text" json:"text"`
-	HTML      string        `bson:"html" json:"html"`
-	CreatedAt time.Time     `bson:"createdAt" json:"createdAt"`
+	ID        bson.ObjectID `bson:"_id"`
+	To        string        `bson:"to"`
+	Subject   string        `bson:"subject"`
+	Text      string        `bson:"text"`
+	HTML      string        `bson:"html"`
+	CreatedAt time.Time     `bson:"createdAt"`
 }
 
 // outboxDoc adds the lower-cased address that lookups match on, so that

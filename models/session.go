@@ -28,16 +28,16 @@ const (
 // token the session still accepts. ExpiresAt is that refresh token's expiry;
 // EndedAt is nil while the session is alive.
 type Session struct {
-	ID         string     `bson:"_id" json:"id"`
-	UserID     string     `bson:"userId" json:"userId"`
-	RefreshJTI string     `bson:"refreshJti" json:"-"`
-	CreatedAt  time.Time  `bson:"createdAt" json:"createdAt"`
-	LastUsedAt time.Time  `bson:"lastUsedAt" json:"lastUsedAt"`
-	ExpiresAt  time.Time  `bson:"expiresAt" json:"expiresAt"`
-	EndedAt    *time.Time `bson:"endedAt" json:"endedAt,omitempty"`
-	EndReason  string     `bson:"endReason,omitempty" json:"endReason,omitempty"`
-	UserAgent  string     `bson:"userAgent" json:"userAgent"`
-	IP         string     `bson:"ip" json:"ip"`
+	ID         string     `bson:"_id"`
+	UserID     string     `bson:"userId"`
+	RefreshJTI string     `bson:"refreshJti"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	LastUsedAt time.Time  `bson:"lastUsedAt"`
+	ExpiresAt  time.Time  `bson:"expiresAt"`
+	EndedAt    *time.Time `bson:"endedAt"`
+	EndReason  string     `bson:"endReason,omitempty"`
+	UserAgent  string     `bson:"userAgent"`
+	IP         string     `bson:"ip"`
 }
 
 // Alive reports whether the session can still be used at now: not ended and

@@ -30,22 +30,22 @@ const (
 // on, so uniqueness ignores case. PasswordHash is an argon2id PHC string and
 // never leaves the server.
 type User struct {
-	ID            bson.ObjectID `bson:"_id,omitempty" json:"id"`
-	Account       string        `bson:"account" json:"account"`
-	AccountKey    string        `bson:"accountKey" json:"-"`
-	Email         string        `bson:"email" json:"email"`
-	EmailKey      string        `bson:"emailKey" json:"-"`
-	EmailVerified bool          `bson:"emailVerified" json:"emailVerified"`
-	Status        string        `bson:"status" json:"status"`
-	Nick          string        `bson:"nick" json:"nick"`
-	Avatar        string        `bson:"avatar" json:"avatar"`
+	ID            bson.ObjectID `bson:"_id,omitempty"`
+	Account       string        `bson:"account"`
+	AccountKey    string        `bson:"accountKey"`
+	Email         string        `bson:"email"`
+	EmailKey      string        `bson:"emailKey"`
+	EmailVerified bool          `bson:"emailVerified"`
+	Status        string        `bson:"status"`
+	Nick          string        `bson:"nick"`
+	Avatar        string        `bson:"avatar"`
 	// Created is the registration time in ms since the Unix epoch.
-	Created      int64  `bson:"created" json:"created"`
-	Type         string `bson:"type" json:"type"`
-	Level        int    `bson:"level" json:"level"`
-	PasswordHash string `bson:"passwordHash" json:"-"`
+	Created      int64  `bson:"created"`
+	Type         string `bson:"type"`
+	Level        int    `bson:"level"`
+	PasswordHash string `bson:"passwordHash"`
 	// LastLoginAt is the last successful login in ms since the Unix epoch (0: never).
-	LastLoginAt int64 `bson:"lastLoginAt" json:"lastLoginAt"`
+	LastLoginAt int64 `bson:"lastLoginAt"`
 }
 
 // AccountKey is the form of an account name the unique index compares.

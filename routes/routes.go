@@ -23,7 +23,7 @@ import (
 	"github.com/blogapi/blogapi/services/signing"
 )
 
-// Deps are what the router needs, built by main (or a test).
+// Deps are what the router needs, built by internal/app (or a test harness).
 type Deps struct {
 	Logger *slog.Logger
 	// Policy is response.http_status.
@@ -55,7 +55,7 @@ type Deps struct {
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
 	// HashWait bounds how long a request waits for a slot before its 503
-	// (0: as long as the client waits); main gives half of
+	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
 	HashWait time.Duration
 	// Rates are counted in RateStore, shared by every instance (MongoDB).
@@ -123,19 +123,11 @@ type Rates struct {
 // 404 and 405 included, is the envelope, but GET /openapi.yaml's: the
 // description itself, as YAML.
 func New(d Deps) (*gin.Engine, error) {
-	r := response.Renderer{Logger: d.Logger, Policy: d.Policy}
-	e := gin.New()
-	e.HandleMethodNotAllowed = true
-	e.ContextWithFallback = true
-	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
-		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	e, err := Engine(d)
+	if err != nil {
+		return nil, err
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
-	if len(d.CORSOrigins) > 0 {
-		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
-	}
-	e.NoRoute(response.NotFound)
-	e.NoMethod(response.MethodNotAllowed)
+	r := d.renderer()
 
 	health := &controllers.HealthController{Ping: d.Ping}
 	e.GET("/healthz", health.Live)
@@ -149,7 +141,6 @@ func New(d Deps) (*gin.Engine, error) {
 	accounts := &controllers.AccountController{Accounts: d.Accounts}
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
-	auth := middleware.Auth(r, d.Accounts.Authenticate)
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
 	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
 		var l *limiter.Limiter
@@ -170,10 +161,8 @@ func New(d Deps) (*gin.Engine, error) {
 	// token's: its record names the caller's session, and a request that
 	// fails authentication records nothing (docs/signing.md, "Replays").
 	// Every signed route is in one of the two groups below.
-	signed := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
-	replay := middleware.Replay(r, d.Signer)
-	open := signed.Group("", replay)       // no access token
-	user := signed.Group("", auth, replay) // an access token required
+	open := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.Replay(r, d.Signer)) // no access token
+	user := e.Group("/blogapi", UserChain(d, d.Accounts.Authenticate)...)                                     // an access token required
 
 	open.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
 	open.POST("/service/renewal", users.Renew)
@@ -229,4 +218,38 @@ func New(d Deps) (*gin.Engine, error) {
 	e.GET("/atom.xml", feedsC.Atom)
 	e.GET("/sitemap.xml", feedsC.Sitemap)
 	return e, nil
+}
+
+// Engine is the engine every request enters, before any route: request id
+// and log line, recovery, the error renderer and, with origins configured,
+// CORS; 404 and 405 answered with the envelope. New adds the routes; the
+// bench (bench/chain.go) measures this same chain.
+func Engine(d Deps) (*gin.Engine, error) {
+	r := d.renderer()
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	}
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
+	if len(d.CORSOrigins) > 0 {
+		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
+	}
+	e.NoRoute(response.NotFound)
+	e.NoMethod(response.MethodNotAllowed)
+	return e, nil
+}
+
+// UserChain is what a signed route that needs an access token runs before
+// its handler: the signature check (the body read once, bounded), the access
+// token checked by authenticate, then the replay check, which names the
+// caller's session (docs/signing.md, "Replays").
+func UserChain(d Deps, authenticate func(context.Context, string) (auth.Principal, error)) []gin.HandlerFunc {
+	r := d.renderer()
+	return []gin.HandlerFunc{middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.Auth(r, authenticate), middleware.Replay(r, d.Signer)}
+}
+
+func (d Deps) renderer() response.Renderer {
+	return response.Renderer{Logger: d.Logger, Policy: d.Policy}
 }

@@ -148,26 +148,26 @@ var (
 )
 
 // VerifyEmail uses a verification token: the user's email becomes
-// verified and a pending user becomes normal. 400 for an invalid, used or
-// expired token or one sent to an address the user no longer has; 404
-// when the user is gone.
-func (s *Service) VerifyEmail(ctx context.Context, token string) (models.User, error) {
+// verified and a pending user becomes normal. Errors: ErrMailTokenInvalid
+// (unknown, used or expired), ErrMailTokenStale (sent to an address the
+// user no longer has), ErrUserGone.
+func (s *Service) VerifyEmail(ctx context.Context, token string) (User, error) {
 	if !validMailToken(token) {
-		return models.User{}, ErrMailTokenInvalid
+		return User{}, ErrMailTokenInvalid
 	}
 	t, err := s.tokens.Take(ctx, mailTokenID(token), models.TokenEmailVerify, s.now())
 	if errors.Is(err, models.ErrNotFound) {
-		return models.User{}, ErrMailTokenInvalid
+		return User{}, ErrMailTokenInvalid
 	}
 	if err != nil {
-		return models.User{}, services.Unavailable(err)
+		return User{}, services.Unavailable(err)
 	}
 	u, err := s.userByHex(ctx, t.UserID)
 	if err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	if !strings.EqualFold(u.Email, t.Email) {
-		return models.User{}, ErrMailTokenStale
+		return User{}, ErrMailTokenStale
 	}
 	verified := true
 	up := models.UserUpdate{EmailVerified: &verified}
@@ -177,13 +177,13 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (models.User, e
 	}
 	u, err = s.users.Update(ctx, u.ID.Hex(), up)
 	if err != nil {
-		return models.User{}, s.userErr(err)
+		return User{}, s.userErr(err)
 	}
-	return u, nil
+	return userOf(u), nil
 }
 
-// ResendVerification mails the caller a new verification link. 400 when
-// the email is already verified.
+// ResendVerification mails the caller a new verification link. Errors:
+// ErrEmailVerified.
 func (s *Service) ResendVerification(ctx context.Context, p auth.Principal) error {
 	if p.User.EmailVerified {
 		return ErrEmailVerified
@@ -194,63 +194,64 @@ func (s *Service) ResendVerification(ctx context.Context, p auth.Principal) erro
 // ProfileInput is the body of PUT /blogapi/user/update. A field left out
 // (nil) is not changed. Changing Email needs the current Password.
 type ProfileInput struct {
-	Nick        *string `json:"nick" form:"nick"`
-	Email       *string `json:"email" form:"email"`
-	Avatar      *string `json:"avatar" form:"avatar"`
-	Password    string  `json:"password" form:"password"`
-	PasswordEnc string  `json:"password_enc" form:"password_enc"`
+	Nick        *string
+	Email       *string
+	Avatar      *string
+	Password    string
+	PasswordEnc string
 }
 
 // UpdateProfile changes nick, email and avatar (an http(s) URL of at most
 // 512 characters, or "" to clear it). A new email needs the current
-// password (401 when wrong), becomes unverified, gets a verification mail,
-// and the old address is told; links mailed to the old address
-// (verification, password reset) stop working. 409 when the email is taken.
-func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in ProfileInput, ip string) (models.User, error) {
+// password (ErrPasswordIncorrect when wrong), becomes unverified, gets a
+// verification mail, and the old address is told; links mailed to the old
+// address (verification, password reset) stop working. ErrEmailTaken when
+// the email is another user's.
+func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in ProfileInput, ip string) (User, error) {
 	var up models.UserUpdate
 	if in.Nick != nil {
 		nick := strings.TrimSpace(*in.Nick)
 		if nick == "" {
-			return models.User{}, services.Invalid("nick", "must not be empty")
+			return User{}, services.Invalid("nick", "must not be empty")
 		}
 		if err := ValidateNick(nick); err != nil {
-			return models.User{}, err
+			return User{}, err
 		}
 		up.Nick = &nick
 	}
 	if in.Avatar != nil {
 		if err := validateAvatar(*in.Avatar); err != nil {
-			return models.User{}, err
+			return User{}, err
 		}
 		up.Avatar = in.Avatar
 	}
 	if in.Email != nil {
 		email, err := ValidateEmail(*in.Email)
 		if err != nil {
-			return models.User{}, err
+			return User{}, err
 		}
 		if models.EmailKey(email) != models.EmailKey(p.User.Email) {
 			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password, ip); err != nil {
-				return models.User{}, err
+				return User{}, err
 			}
 			verified := false
 			up.Email, up.EmailVerified = &email, &verified
 		}
 	}
 	if up == (models.UserUpdate{}) {
-		return p.User, nil
+		return userOf(p.User), nil
 	}
 	u, err := s.users.Update(ctx, p.User.ID.Hex(), up)
 	if errors.Is(err, models.ErrDuplicateEmail) {
-		return models.User{}, ErrEmailTaken
+		return User{}, ErrEmailTaken
 	}
 	if err != nil {
-		return models.User{}, s.userErr(err)
+		return User{}, s.userErr(err)
 	}
 	if up.Email != nil {
 		s.afterEmailChange(ctx, p.User.Email, u)
 	}
-	return u, nil
+	return userOf(u), nil
 }
 
 // afterEmailChange runs once the new address is stored: it revokes the
@@ -292,12 +293,13 @@ func validateAvatar(avatar string) error {
 // PasswordChangeInput is the body of PUT /blogapi/user/reset (seed 003
 // 修改密码): both md5 hex, or RSA ciphertexts with password_enc.
 type PasswordChangeInput struct {
-	OldPassword string `json:"oldPassword" form:"oldPassword"`
-	Password    string `json:"password" form:"password"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	OldPassword string
+	Password    string
+	PasswordEnc string
 }
 
-// ChangePassword checks oldPassword (401 when wrong), stores the new hash,
+// ChangePassword checks oldPassword (ErrOldPasswordIncorrect when wrong),
+// stores the new hash,
 // ends every session of the user, the caller's included, and starts a new
 // one whose pair it returns (seed 003: 修改成功后需要分配新的token). The
 // user is told by mail.
@@ -318,23 +320,23 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, in Passw
 	}
 	s.tellPasswordChanged(ctx, p.User)
 	u := p.User
-	return LoginResult{Token: pair.Access, RefreshToken: pair.Refresh, ExpiresIn: int64(s.accessTTL / time.Second), User: &u}, nil
+	return newLoginResult(pair, u, s.accessTTL), nil
 }
 
 // ForgotInput is the body of POST /blogapi/password/forgot: an email or
 // an account, and a captcha.
 type ForgotInput struct {
-	Email     string `json:"email" form:"email"`
-	Account   string `json:"account" form:"account"`
-	Captcha   string `json:"captcha" form:"captcha"`
-	CaptchaID string `json:"captcha_id" form:"captcha_id"`
+	Email     string
+	Account   string
+	Captcha   string
+	CaptchaID string
 }
 
 // ForgotPassword mails a reset link (30 min, single-use) when the email
 // or account names a user. Whether it does is not told: after the input
 // and captcha checks, the lookup, the token and the mail all happen in the
 // mail queue, so the answer and its cost are the same either way. Errors
-// only for the input (400) and the captcha.
+// only for the input and the captcha.
 func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 	email, account := strings.TrimSpace(in.Email), strings.TrimSpace(in.Account)
 	if email == "" && account == "" {
@@ -385,11 +387,11 @@ func (s *Service) resetMail(ctx context.Context, email, account string) (mail.Me
 	return m, true, nil
 }
 
-// ResetCheck is the answer of GET /blogapi/password/reset/check.
+// ResetCheck says whether a password reset token can still be used.
 type ResetCheck struct {
-	Valid bool `json:"valid"`
+	Valid bool
 	// ExpiresAt is when the token stops working, ms since the Unix epoch (0 when invalid).
-	ExpiresAt int64 `json:"expiresAt"`
+	ExpiresAt int64
 }
 
 // CheckResetToken says whether a reset token can still be used, without
@@ -413,14 +415,14 @@ func (s *Service) CheckResetToken(ctx context.Context, token string) (ResetCheck
 // string, or as `resetToken` anywhere: the signature's own parameter is
 // also called `token` (SPEC §3), and the two cannot share a body.
 type ResetInput struct {
-	Token       string `json:"token" form:"token"`
-	ResetToken  string `json:"resetToken" form:"resetToken"`
-	Password    string `json:"password" form:"password"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	Token       string
+	ResetToken  string
+	Password    string
+	PasswordEnc string
 }
 
-// ResetPassword uses a reset token to set a new password: 400 when the
-// token is invalid, used or expired, 404 when the user is gone. Every
+// ResetPassword uses a reset token to set a new password: ErrMailTokenInvalid
+// when the token is unknown, used or expired, ErrUserGone. Every
 // session of the user ends, the user's other reset links stop working and
 // the user is told by mail. Nobody is logged in.
 func (s *Service) ResetPassword(ctx context.Context, in ResetInput) error {
@@ -483,10 +485,11 @@ func (s *Service) tellPasswordChanged(ctx context.Context, u models.User) {
 }
 
 // checkPassword verifies the user's current password sent in field from
-// the client ip: 400 when malformed, 401 "<field> is incorrect" when wrong.
-// The check counts against the user's brute-force budget, shared with
-// login, so a stolen access token cannot guess the password without limit:
-// 429 once the account is locked.
+// the client ip: a FieldError when malformed, ErrPasswordIncorrect or
+// ErrOldPasswordIncorrect when wrong. The check counts against the user's
+// brute-force budget, shared with login, so a stolen access token cannot
+// guess the password without limit: auth.ErrTooManyFailedLogins once the
+// account is locked.
 func (s *Service) checkPassword(ctx context.Context, u models.User, enc, field, value, ip string) error {
 	pw, err := decodePassword(s.transport, enc, field, value)
 	if err != nil {

@@ -37,48 +37,72 @@ const (
 	NickDefaultPrefix = "新用户-"
 )
 
+// User is a user as the account's use-cases hand it out: the stored user
+// without the password hash and the lower-cased lookup keys.
+type User struct {
+	ID            string // 24 hex digits
+	Account       string
+	Email         string
+	EmailVerified bool
+	Status        string
+	Nick          string
+	Avatar        string
+	Created       int64 // registration, ms since the Unix epoch
+	Type          string
+	Level         int
+	LastLoginAt   int64 // last successful login, ms since the Unix epoch (0: never)
+}
+
+func userOf(u models.User) User {
+	return User{ID: u.ID.Hex(), Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Status: u.Status,
+		Nick: u.Nick, Avatar: u.Avatar, Created: u.Created, Type: u.Type, Level: u.Level, LastLoginAt: u.LastLoginAt}
+}
+
+// Me is the caller's user.
+func (s *Service) Me(p auth.Principal) User { return userOf(p.User) }
+
 // RegisterInput is the body of POST /blogapi/reg (seed 004 用户注册). Only
 // these fields are read: type, level, status and emailVerified cannot be
 // set by a client (SPEC §5).
 type RegisterInput struct {
-	Account     string `json:"account" form:"account"`
-	Password    string `json:"password" form:"password"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
-	Email       string `json:"email" form:"email"`
-	Nick        string `json:"nick" form:"nick"`
-	Captcha     string `json:"captcha" form:"captcha"`
-	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+	Account     string
+	Password    string
+	PasswordEnc string
+	Email       string
+	Nick        string
+	Captcha     string
+	CaptchaID   string
 }
 
 // Register validates in, consumes the captcha, stores a new pending user
-// with an argon2id hash of the md5 password and returns it. Errors: 400
-// for a field (named in Fields) or the captcha, 409 "account is already
-// registered" / "email is already registered" (ignoring case).
-func (s *Service) Register(ctx context.Context, in RegisterInput) (models.User, error) {
+// with an argon2id hash of the md5 password and returns it. Errors: a
+// services.FieldError for a field, the captcha's, ErrAccountTaken and
+// ErrEmailTaken (ignoring case).
+func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
 	if err := ValidateAccount(in.Account); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	email, err := ValidateEmail(in.Email)
 	if err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	nick := strings.TrimSpace(in.Nick)
 	if err := ValidateNick(nick); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	password, err := s.password(in.PasswordEnc, "password", in.Password)
 	if err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	if err := s.captcha.Verify(ctx, in.CaptchaID, in.Captcha); err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	if nick == "" {
 		nick = NickDefaultPrefix + randomNickSuffix()
 	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
-		return models.User{}, err
+		return User{}, err
 	}
 	u := models.User{
 		Account:      in.Account,
@@ -92,53 +116,53 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (models.User, 
 	}
 	switch err := s.users.Create(ctx, &u); {
 	case errors.Is(err, models.ErrDuplicateAccount):
-		return models.User{}, ErrAccountTaken
+		return User{}, ErrAccountTaken
 	case errors.Is(err, models.ErrDuplicateEmail):
-		return models.User{}, ErrEmailTaken
+		return User{}, ErrEmailTaken
 	case err != nil:
-		return models.User{}, services.Unavailable(err)
+		return User{}, services.Unavailable(err)
 	}
 	if s.mail != nil {
 		_ = s.SendVerification(ctx, u)
 	}
-	return u, nil
+	return userOf(u), nil
 }
 
-// AccountAvailability is the answer of GET /blogapi/reg/check/username.
-type AccountAvailability struct {
-	Account   string `json:"account"`
-	Available bool   `json:"available"`
+// Availability says whether an account name is free.
+type Availability struct {
+	Account   string
+	Available bool
 }
 
 // CheckAccount says whether account is valid and free (ignoring case). An
-// invalid account is a 400, so the SPA can show the rule.
-func (s *Service) CheckAccount(ctx context.Context, account string) (AccountAvailability, error) {
+// invalid account is a FieldError, so the SPA can show the rule.
+func (s *Service) CheckAccount(ctx context.Context, account string) (Availability, error) {
 	if err := ValidateAccount(account); err != nil {
-		return AccountAvailability{}, err
+		return Availability{}, err
 	}
 	taken, err := s.users.AccountExists(ctx, account)
 	if err != nil {
-		return AccountAvailability{}, services.Unavailable(err)
+		return Availability{}, services.Unavailable(err)
 	}
-	return AccountAvailability{Account: account, Available: !taken}, nil
+	return Availability{Account: account, Available: !taken}, nil
 }
 
 // LoginInput is the body of POST /blogapi/login. Account is an account
 // name or an email address.
 type LoginInput struct {
-	Account     string `json:"account" form:"account"`
-	Password    string `json:"password" form:"password"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
-	Captcha     string `json:"captcha" form:"captcha"`
-	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+	Account     string
+	Password    string
+	PasswordEnc string
+	Captcha     string
+	CaptchaID   string
 }
 
 // LoginResult is the data of a successful login or renewal (SPEC §4).
 type LoginResult struct {
-	Token        string       `json:"token"`
-	RefreshToken string       `json:"refreshToken"`
-	ExpiresIn    int64        `json:"expiresIn"` // access token lifetime, seconds
-	User         *models.User `json:"user,omitempty"`
+	Token        string // the access token
+	RefreshToken string
+	ExpiresIn    int64 // access token lifetime, seconds
+	User         User
 }
 
 // ErrBadCredentials is the one answer to an unknown account and a wrong
@@ -149,9 +173,10 @@ var ErrBadCredentials = errors.New("bad credentials")
 // (keyed by the user, so an account name and an email share one count),
 // checks the captcha when the guard asks for one, then the password (the
 // same argon2id cost for an unknown account), then the account status
-// (reject/freeze → 403 and their sessions end), and starts a session.
-// Errors: 400 input or captcha, 401 ErrBadCredentials, 403, 429 with
-// RetryAfter. The outcome is reported to the Observer.
+// (reject/freeze: ErrAccountRejected, ErrAccountFrozen, and their sessions
+// end), and starts a session. Errors: a FieldError, the captcha's,
+// ErrBadCredentials, auth.ErrTooManyFailedLogins in a RetryLater. The
+// outcome is reported to the Observer.
 func (s *Service) Login(ctx context.Context, in LoginInput, userAgent, ip string) (LoginResult, error) {
 	res, err := s.login(ctx, in, userAgent, ip)
 	s.observer.LoginAttempted(loginOutcome(err))
@@ -224,12 +249,12 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 		// would retry into a second session.
 		s.logger.WarnContext(ctx, "last login not recorded", "err", err.Error())
 	}
-	return newLoginResult(pair, &u, s.accessTTL), nil
+	return newLoginResult(pair, u, s.accessTTL), nil
 }
 
 // newLoginResult is the answer of a login, a renewal or a password change.
-func newLoginResult(p auth.TokenPair, u *models.User, accessTTL time.Duration) LoginResult {
-	return LoginResult{Token: p.Access, RefreshToken: p.Refresh, ExpiresIn: int64(accessTTL / time.Second), User: u}
+func newLoginResult(p auth.TokenPair, u models.User, accessTTL time.Duration) LoginResult {
+	return LoginResult{Token: p.Access, RefreshToken: p.Refresh, ExpiresIn: int64(accessTTL / time.Second), User: userOf(u)}
 }
 
 // Renew rotates a refresh token into a new pair (SPEC §4) after checking
@@ -247,12 +272,12 @@ func (s *Service) Renew(ctx context.Context, refreshToken string) (LoginResult, 
 	if err != nil {
 		return LoginResult{}, err
 	}
-	return newLoginResult(pair, &u, s.accessTTL), nil
+	return newLoginResult(pair, u, s.accessTTL), nil
 }
 
 // Authenticate verifies an access token and its session, then the user:
-// gone → 401 "session has ended"; reject/freeze → 403 and every session of
-// the user ends (SPEC §4).
+// gone → auth.ErrSessionEnded; reject/freeze → ErrAccountRejected,
+// ErrAccountFrozen, and every session of the user ends (SPEC §4).
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (auth.Principal, error) {
 	claims, err := s.sessions.Authenticate(ctx, accessToken)
 	if err != nil {
@@ -288,7 +313,7 @@ var (
 	ErrEmailTaken      = errors.New("email already registered")
 )
 
-// checkStatus refuses reject and freeze users (403) and ends their sessions.
+// checkStatus refuses reject and freeze users and ends their sessions.
 func (s *Service) checkStatus(ctx context.Context, u models.User) error {
 	reason, refusal := models.EndAccountFreeze, ErrAccountFrozen
 	switch u.Status {
@@ -310,8 +335,8 @@ func (s *Service) password(enc, field, value string) (string, error) {
 }
 
 // decodePassword returns the md5 hex a client sent in field, decrypting it
-// first when enc is auth.PasswordEncRSA. 400 when missing, not md5 hex, not
-// decryptable, or for an unknown enc.
+// first when enc is auth.PasswordEncRSA. A FieldError when missing, not
+// md5 hex or of an unknown enc; auth.ErrPasswordUndecryptable.
 func decodePassword(transport *auth.PasswordTransport, enc, field, value string) (string, error) {
 	if value == "" {
 		return "", services.Invalid(field, "is required")

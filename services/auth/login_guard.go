@@ -78,13 +78,13 @@ func NewLoginGuard(cfg LoginGuardConfig, store LoginAttemptStore) *LoginGuard {
 }
 
 // Attempt counts a password check for account (an AccountKey) and the
-// client ip ("" skips the IP) before it is made. It returns a 429 "too many
-// failed logins; retry later" (ErrTooManyFailedLogins) with RetryAfter set
-// to the rest of the window when the account already had LockAfter or more
+// client ip ("" skips the IP) before it is made. It refuses with
+// ErrTooManyFailedLogins in a services.RetryLater whose RetryAfter is the
+// rest of the window when the account already had LockAfter or more
 // failures in its window (a correct password does not bypass it), and
 // captchaRequired=true when the account or the IP already had CaptchaAfter
-// or more. Call Succeeded when the password was right. Errors: 503
-// "database unavailable" when the store fails.
+// or more. Call Succeeded when the password was right. Errors:
+// services.ErrUnavailable when the store fails.
 func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRequired bool, err error) {
 	now := g.cfg.Now()
 	n, opened, err := g.store.Fail(ctx, account, now, g.cfg.Window)
@@ -114,7 +114,7 @@ func (g *LoginGuard) Attempt(ctx context.Context, account, ip string) (captchaRe
 // Succeeded takes back an attempt whose password was right: the account's
 // failures are cleared, and the IP's count loses this attempt only (one
 // good password from an address does not excuse its guesses at other
-// accounts). One database round trip. Errors: 503 "database unavailable"
+// accounts). One database round trip. Errors: services.ErrUnavailable
 // when the store fails.
 func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
 	if err := g.store.Clear(ctx, account, g.cfg.Now(), ipKeys(ip)...); err != nil {
@@ -126,7 +126,7 @@ func (g *LoginGuard) Succeeded(ctx context.Context, account, ip string) error {
 // Unchecked takes back an attempt whose password was never checked (the
 // captcha it needed was missing or wrong), so requests without a solved
 // captcha cannot push an account towards its lock. One database round
-// trip. Errors: 503.
+// trip. Errors: services.ErrUnavailable.
 func (g *LoginGuard) Unchecked(ctx context.Context, account, ip string) error {
 	if err := g.store.Forgive(ctx, g.cfg.Now(), append([]string{account}, ipKeys(ip)...)...); err != nil {
 		return services.Unavailable(err)

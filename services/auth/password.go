@@ -101,9 +101,9 @@ func ValidMD5Hex(s string) bool {
 }
 
 // Hash returns the PHC string of md5hex (compared lower-cased, so the case
-// a client uses does not matter). Errors: ErrPasswordFormat (400) when
-// md5hex is not md5 hex; 503 "server is busy" when ctx ends while waiting
-// for a hashing slot (errors.Is ctx.Err()).
+// a client uses does not matter). Errors: ErrPasswordFormat when md5hex is
+// not md5 hex; services.ErrBusy when ctx ends while waiting for a hashing
+// slot (errors.Is ctx.Err() too).
 func (h *PasswordHasher) Hash(ctx context.Context, md5hex string) (string, error) {
 	if !ValidMD5Hex(md5hex) {
 		return "", ErrPasswordFormat
@@ -122,7 +122,7 @@ func (h *PasswordHasher) Hash(ctx context.Context, md5hex string) (string, error
 // comparing in constant time with the parameters encoded carries. An empty
 // encoded (unknown account) still costs one hash, so it takes as long as a
 // wrong password (SPEC §5), and gives false. md5hex that is not md5 hex
-// gives false at once, whatever encoded is. Errors: a malformed encoded; 503 as for Hash.
+// gives false at once, whatever encoded is. Errors: a malformed encoded; services.ErrBusy as for Hash.
 func (h *PasswordHasher) Verify(ctx context.Context, encoded, md5hex string) (bool, error) {
 	if !ValidMD5Hex(md5hex) {
 		// Refused before any lookup-dependent work, so the answer time says

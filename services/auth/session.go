@@ -49,8 +49,8 @@ func NewSessionService(store SessionStore, tokens *TokenService, now func() time
 }
 
 // Start opens a session for userID (hex ObjectID) on the device described
-// by userAgent and ip, and returns its first token pair. Errors: 520 when
-// the tokens cannot be issued, 503 when the store fails.
+// by userAgent and ip, and returns its first token pair. Errors:
+// ErrTokenIssue, services.ErrUnavailable when the store fails.
 func (s *SessionService) Start(ctx context.Context, userID, userAgent, ip string) (TokenPair, error) {
 	sid := randomTokenHex(16)
 	pair, err := s.tokens.Issue(userID, sid)
@@ -76,8 +76,9 @@ func (s *SessionService) Start(ctx context.Context, userID, userAgent, ip string
 
 // Authenticate verifies an access token and that its session is alive and
 // belongs to the token's subject. Whether the user may still log in is the
-// caller's check. Errors: the TokenService.Parse errors (401 missing, 402
-// expired, 521 invalid); ErrSessionEnded (401); 503 when the store fails.
+// caller's check. Errors: the TokenService.Parse errors (ErrTokenMissing,
+// ErrTokenExpired, ErrTokenInvalid); ErrSessionEnded;
+// services.ErrUnavailable when the store fails.
 func (s *SessionService) Authenticate(ctx context.Context, accessToken string) (*Claims, error) {
 	claims, err := s.tokens.Parse(accessToken, TokenAccess)
 	if err != nil {
@@ -102,8 +103,8 @@ func (s *SessionService) Authenticate(ctx context.Context, accessToken string) (
 // before anything changes; its error is returned as is. A refresh
 // token that was already rotated, or is being rotated by a concurrent
 // request, ends its session (reuse detection: one of the two holders may
-// not be the user). Errors: the TokenService.Parse errors
-// (401, 402, 521); ErrRefreshReused (401); ErrSessionEnded (401); 520; 503.
+// not be the user). Errors: the TokenService.Parse errors;
+// ErrRefreshReused; ErrSessionEnded; ErrTokenIssue; services.ErrUnavailable.
 func (s *SessionService) Renew(ctx context.Context, refreshToken string, check func(*Claims) error) (TokenPair, error) {
 	claims, err := s.tokens.Parse(refreshToken, TokenRefresh)
 	if err != nil {
@@ -147,7 +148,8 @@ func (s *SessionService) Renew(ctx context.Context, refreshToken string, check f
 }
 
 // End ends one session with reason (models.End*). Ending an ended or
-// unknown session is not an error. Errors: 503 when the store fails.
+// unknown session is not an error. Errors: services.ErrUnavailable when the
+// store fails.
 func (s *SessionService) End(ctx context.Context, sessionID, reason string) error {
 	if err := s.store.End(ctx, sessionID, reason, s.now()); err != nil {
 		return services.Unavailable(err)
@@ -156,8 +158,8 @@ func (s *SessionService) End(ctx context.Context, sessionID, reason string) erro
 }
 
 // EndAll ends every live session of userID except exceptSessionID (""
-// ends them all), e.g. the other devices on a password change. Errors: 503
-// when the store fails.
+// ends them all), e.g. the other devices on a password change. Errors:
+// services.ErrUnavailable when the store fails.
 func (s *SessionService) EndAll(ctx context.Context, userID, exceptSessionID, reason string) error {
 	if _, err := s.store.EndAllForUser(ctx, userID, exceptSessionID, reason, s.now()); err != nil {
 		return services.Unavailable(err)

@@ -26,8 +26,8 @@ const tokenLeeway = 5 * time.Second
 
 // TokenConfig is the jwt section of the configuration (SPEC §4, §9).
 type TokenConfig struct {
-	// Secret is the HS256 key. An empty secret makes Issue fail with 520 and
-	// every token invalid.
+	// Secret is the HS256 key. An empty secret makes Issue fail with
+	// ErrTokenIssue and every token invalid.
 	Secret []byte
 	// Issuer is written to and required in `iss`.
 	Issuer string

@@ -84,7 +84,7 @@ func New(cfg Config, store Store, renderer *Renderer) *Service {
 }
 
 // Issue creates a captcha of width×height pixels (40–600 × 20–200, else a
-// 400 naming the field), stores its answer for the TTL and returns its id
+// services.FieldError naming the field), stores its answer for the TTL and returns its id
 // and SVG. The id is 20 bytes from crypto/rand, base64url: base64Captcha's
 // own ids come from math/rand.
 func (s *Service) Issue(ctx context.Context, width, height int) (Challenge, error) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 
-	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/content"
@@ -114,11 +114,11 @@ type ArticlePage struct {
 	Next          *int          `json:"next"`
 }
 
-func author(a models.ArticleAuthor) ArticleAuthor {
-	return ArticleAuthor{ID: a.ID, Nick: a.Nick, Cover: a.Cover, Type: a.Type, Level: a.Level, IsRoot: a.Type == models.TypeAdmin}
+func author(a content.Author) ArticleAuthor {
+	return ArticleAuthor{ID: a.ID, Nick: a.Nick, Cover: a.Cover, Type: a.Type, Level: a.Level, IsRoot: a.IsAdmin}
 }
 
-func seo(s models.ArticleSEO) ArticleSEO {
+func seo(s content.SEO) ArticleSEO {
 	return ArticleSEO{Title: s.Title, Keywords: s.Keywords, Description: s.Description}
 }
 
@@ -129,7 +129,7 @@ func tags(t []string) []string {
 	return t
 }
 
-func articleItem(a models.Article) ArticleItem {
+func articleItem(a content.Article) ArticleItem {
 	return ArticleItem{
 		UnderscoreID: a.ID, ID: a.ID, Slug: a.Slug, Title: a.Title, Summary: a.Summary, Cover: a.Cover,
 		Type: a.Type, TypeURL: a.TypeURL, Category: a.Category, Tags: tags(a.Tags), IsPrivate: a.Private,
@@ -150,7 +150,7 @@ func articleDetail(d content.Detail) ArticleDetail {
 	}
 }
 
-func articlePage(p content.Page[models.Article]) ArticlePage {
+func articlePage(p content.Page[content.Article]) ArticlePage {
 	out := ArticlePage{
 		Items: make([]ArticleItem, len(p.Items)), Total: p.Total, PageSize: p.Size, CurrentPage: p.Current,
 		PageCount: p.Count(), PagingCounter: (p.Current-1)*p.Size + 1,
@@ -169,7 +169,7 @@ func articlePage(p content.Page[models.Article]) ArticlePage {
 
 // viewer is the caller (the zero Viewer when no valid access token came).
 func viewer(c *gin.Context) content.Viewer {
-	if p, ok := auth.PrincipalFrom(c.Request.Context()); ok {
+	if p, ok := middleware.PrincipalFrom(c.Request.Context()); ok {
 		return content.ViewerOf(p.User)
 	}
 	return content.Viewer{}
@@ -201,7 +201,7 @@ func bindPage(c *gin.Context) (pageQuery, bool) {
 }
 
 // answerPage answers a page of articles, or the error.
-func answerPage(c *gin.Context, p content.Page[models.Article], err error) {
+func answerPage(c *gin.Context, p content.Page[content.Article], err error) {
 	if err != nil {
 		response.Error(c, err)
 		return
@@ -233,7 +233,7 @@ func (ac *ArticleController) Recommend(c *gin.Context) {
 // Hot serves GET /blogapi/article/hot: the 10 hot articles as one page.
 func (ac *ArticleController) Hot(c *gin.Context) {
 	items, err := ac.Content.Hot(c.Request.Context())
-	answerPage(c, content.Page[models.Article]{Items: items, Total: len(items), Size: content.HotSize, Current: 1}, err)
+	answerPage(c, content.Page[content.Article]{Items: items, Total: len(items), Size: content.HotSize, Current: 1}, err)
 }
 
 // Search serves GET /blogapi/article/search (`keyword`, `tag`, `page`,
@@ -400,7 +400,7 @@ func bindArticle(c *gin.Context) (content.ArticleInput, error) {
 		Title: b.Title, Content: b.Content, Format: b.Format, Type: b.Type, TypeURL: b.TypeURL,
 		Category: b.Category, Tags: b.Tags, Cover: b.Cover, Summary: b.Summary, Status: b.Status,
 		Private: bool(b.IsPrivate), PublishedAt: b.PublishedAt, Version: int64(b.Version),
-		SEO: models.ArticleSEO{Title: b.SEO.Title, Keywords: b.SEO.Keywords, Description: b.SEO.Description},
+		SEO: content.SEO{Title: b.SEO.Title, Keywords: b.SEO.Keywords, Description: b.SEO.Description},
 	}, nil
 }
 

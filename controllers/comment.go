@@ -5,7 +5,6 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services/content"
 )
 
@@ -42,14 +41,14 @@ type CommentNode struct {
 	Sub []Comment `json:"sub"`
 }
 
-func comment(m models.Comment) Comment {
+func comment(m content.Comment) Comment {
 	status := "1"
 	if m.TargetID != "" {
 		status = "0"
 	}
 	return Comment{
 		ID: m.ID, TargetID: m.TargetID, UserID: m.UserID, Nick: m.Nick, Author: m.Author, Cover: m.Cover,
-		Level: m.Level, Type: m.Type, IsRoot: m.Type == models.TypeAdmin, ParentID: m.ParentID,
+		Level: m.Level, Type: m.Type, IsRoot: m.IsAdmin, ParentID: m.ParentID,
 		ParentNick: m.ParentNick, ParentAuthor: m.ParentAuthor, Content: m.Content, Status: status,
 		State: m.State, Created: m.Created,
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/gorilla/feeds"
 
 	"github.com/blogapi/blogapi/controllers/response"
-	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services/content"
 )
 
@@ -28,7 +27,7 @@ type FeedController struct {
 	SiteURL, Title string
 }
 
-func (fc *FeedController) link(a models.Article) string { return fc.SiteURL + "/article/" + a.ID }
+func (fc *FeedController) link(a content.Article) string { return fc.SiteURL + "/article/" + a.ID }
 
 // feed is the latest public articles as a gorilla/feeds feed. Each item's
 // id is its permalink, so readers never see an article twice.

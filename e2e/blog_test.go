@@ -44,7 +44,7 @@ func (e *blogEnv) user(account, typ string) (token, id string) {
 		}
 	}
 	d := login(e.t, e.c, account, "secret-"+account)
-	return d.Token, d.User.ID.Hex()
+	return d.Token, d.User.ID
 }
 
 // json sends a signed JSON body with the access token tok ("" none).

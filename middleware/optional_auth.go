@@ -17,7 +17,7 @@ func OptionalAuth(authenticate func(ctx context.Context, token string) (auth.Pri
 	return func(c *gin.Context) {
 		if token, err := accessToken(c); err == nil {
 			if p, err := authenticate(c.Request.Context(), token); err == nil {
-				c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+				c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), principalKey{}, p))
 			}
 		}
 		c.Next()

@@ -183,7 +183,7 @@ func New(d Deps) (*gin.Engine, error) {
 	// The blog (docs/blog.md). reader: a valid access token makes the
 	// answer personal (isPraise, one's own held comments); a missing or
 	// stale one is ignored.
-	reader := signed.Group("", middleware.OptionalAuth(d.Accounts.Authenticate), replay)
+	reader := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.OptionalAuth(d.Accounts.Authenticate), middleware.Replay(r, d.Signer))
 	articles := &controllers.ArticleController{Content: d.Content}
 	likes := &controllers.LikeController{Content: d.Content}
 	comments := &controllers.CommentController{Content: d.Content}

@@ -39,7 +39,7 @@ type ArticleInput struct {
 	Summary  string
 	Status   string // models.ArticleDraft (default) or models.ArticleOnline
 	Private  bool
-	SEO      models.ArticleSEO
+	SEO      SEO
 	// PublishedAt (ms), when set with status online, schedules the
 	// article: it is public from then on.
 	PublishedAt int64
@@ -49,7 +49,7 @@ type ArticleInput struct {
 
 // Detail is an article as its page shows it.
 type Detail struct {
-	Article models.Article
+	Article Article
 	// HTML is the sanitised body.
 	HTML string
 	// IsPraise: the viewer likes the article (false when anonymous).
@@ -199,14 +199,14 @@ func (s *Service) Publish(ctx context.Context, v Viewer, in ArticleInput) (Detai
 	if err := s.st.Articles.Create(ctx, &a, body); err != nil {
 		return Detail{}, err
 	}
-	return Detail{Article: a, HTML: val.html}, nil
+	return Detail{Article: articleOf(a), HTML: val.html}, nil
 }
 
 // apply copies the writable fields of in onto a; the first time a goes
 // online it gets its publication time.
 func apply(a *models.Article, in ArticleInput, now int64) {
 	a.Title, a.Summary, a.Cover, a.Type, a.TypeURL = in.Title, in.Summary, in.Cover, in.Type, in.TypeURL
-	a.Category, a.Tags, a.SEO, a.Private, a.Status = in.Category, in.Tags, in.SEO, in.Private, in.Status
+	a.Category, a.Tags, a.SEO, a.Private, a.Status = in.Category, in.Tags, models.ArticleSEO(in.SEO), in.Private, in.Status
 	if a.Status == models.ArticleOnline {
 		switch {
 		case in.PublishedAt > 0:
@@ -260,7 +260,7 @@ func (s *Service) Edit(ctx context.Context, v Viewer, id string, in ArticleInput
 	if err := s.st.Taxonomy.EnsureTags(ctx, a.Tags, now); err != nil {
 		return Detail{}, err
 	}
-	return Detail{Article: a, HTML: val.html}, nil
+	return Detail{Article: articleOf(a), HTML: val.html}, nil
 }
 
 // checkManage says whether v may change a: ErrArticleNotFound for a
@@ -341,7 +341,7 @@ func (s *Service) Detail(ctx context.Context, v Viewer, idOrSlug, client string)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return Detail{}, err
 	}
-	d := Detail{Article: a, HTML: body.HTML}
+	d := Detail{Article: articleOf(a), HTML: body.HTML}
 	if v.ID != "" {
 		if d.IsPraise, err = s.st.Likes.Has(ctx, v.ID, a.ID); err != nil {
 			return Detail{}, err

@@ -22,8 +22,8 @@ const (
 // CommentNode is a root comment with its replies, as the article page
 // shows them.
 type CommentNode struct {
-	models.Comment
-	Sub []models.Comment
+	Comment
+	Sub []Comment
 }
 
 // CommentInput is a new comment: TargetID the root comment it replies to
@@ -56,11 +56,11 @@ func (s *Service) Comments(ctx context.Context, v Viewer, id string) ([]CommentN
 		}
 		if c.TargetID == "" {
 			index[c.ID] = len(out)
-			out = append(out, CommentNode{Comment: c, Sub: []models.Comment{}})
+			out = append(out, CommentNode{Comment: commentOf(c), Sub: []Comment{}})
 			continue
 		}
 		if i, ok := index[c.TargetID]; ok {
-			out[i].Sub = append(out[i].Sub, c)
+			out[i].Sub = append(out[i].Sub, commentOf(c))
 		}
 	}
 	return out, nil
@@ -71,7 +71,15 @@ func (s *Service) Comments(ctx context.Context, v Viewer, id string) ([]CommentN
 // the article author's never waits). Errors: ErrArticleNotFound,
 // FieldError (content, targetId, replyUser), RetryLater wrapping
 // ErrCommentRateLimited, ErrDuplicateComment.
-func (s *Service) Comment(ctx context.Context, v Viewer, id string, in CommentInput) (models.Comment, error) {
+func (s *Service) Comment(ctx context.Context, v Viewer, id string, in CommentInput) (Comment, error) {
+	c, err := s.comment(ctx, v, id, in)
+	if err != nil {
+		return Comment{}, err
+	}
+	return commentOf(c), nil
+}
+
+func (s *Service) comment(ctx context.Context, v Viewer, id string, in CommentInput) (models.Comment, error) {
 	if v.ID == "" {
 		return models.Comment{}, ErrNotWriter
 	}

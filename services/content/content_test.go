@@ -63,7 +63,7 @@ func (e *env) publish(v content.Viewer, in content.ArticleInput) content.Detail 
 	return d
 }
 
-func ids(p content.Page[models.Article]) []string {
+func ids(p content.Page[content.Article]) []string {
 	out := []string{}
 	for _, a := range p.Items {
 		out = append(out, a.Title)
@@ -171,7 +171,7 @@ func TestWhoMayWrite(t *testing.T) {
 		t.Fatalf("client deletes: %v", err)
 	}
 	d, err := e.svc.Edit(ctx, admin, a.Article.ID, edit)
-	if err != nil || d.Article.Title != "Changed" || d.Article.AuthorID != author.ID || d.Article.Version != 2 {
+	if err != nil || d.Article.Title != "Changed" || d.Article.Author.ID != author.ID || d.Article.Version != 2 {
 		t.Fatalf("admin edits: %+v %v", d.Article, err)
 	}
 	if d.Article.Slug != "mine" {

@@ -86,14 +86,14 @@ type ListQuery struct {
 }
 
 // List returns a page of public articles, newest first (GET /articles).
-func (s *Service) List(ctx context.Context, q ListQuery) (Page[models.Article], error) {
+func (s *Service) List(ctx context.Context, q ListQuery) (Page[Article], error) {
 	if err := s.cat.refresh(ctx); err != nil {
-		return Page[models.Article]{}, err
+		return Page[Article]{}, err
 	}
 	now := s.nowMs()
-	return s.cat.page(func(e *entry) bool {
+	return pageOf(s.cat.page(func(e *entry) bool {
 		return e.public(now) && (q.Category == "" || e.a.Category == q.Category) && (q.Tag == "" || hasTag(e.a.Tags, q.Tag))
-	}, nil, q.Page.Clamp()), nil
+	}, nil, q.Page.Clamp())), nil
 }
 
 func hasTag(tags []string, tag string) bool {
@@ -107,12 +107,12 @@ func hasTag(tags []string, tag string) bool {
 
 // Recommend returns a page of public articles, `toped` first, then by the
 // time-decayed score (docs/blog.md).
-func (s *Service) Recommend(ctx context.Context, r PageRequest) (Page[models.Article], error) {
+func (s *Service) Recommend(ctx context.Context, r PageRequest) (Page[Article], error) {
 	if err := s.cat.refresh(ctx); err != nil {
-		return Page[models.Article]{}, err
+		return Page[Article]{}, err
 	}
 	now := s.nowMs()
-	return s.cat.page(func(e *entry) bool { return e.public(now) }, func(a, b *models.Article) int {
+	return pageOf(s.cat.page(func(e *entry) bool { return e.public(now) }, func(a, b *models.Article) int {
 		if a.Toped != b.Toped {
 			if a.Toped {
 				return -1
@@ -123,11 +123,11 @@ func (s *Service) Recommend(ctx context.Context, r PageRequest) (Page[models.Art
 			return c
 		}
 		return newest(a, b)
-	}, r.Clamp()), nil
+	}, r.Clamp())), nil
 }
 
 // Hot returns the HotSize public articles most read, then most commented.
-func (s *Service) Hot(ctx context.Context) ([]models.Article, error) {
+func (s *Service) Hot(ctx context.Context) ([]Article, error) {
 	if err := s.cat.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Service) Hot(ctx context.Context) ([]models.Article, error) {
 		}
 		return newest(a, b)
 	}, PageRequest{Page: 1, Size: HotSize})
-	return p.Items, nil
+	return pageOf(p).Items, nil
 }
 
 // SearchQuery is a search: Keyword a literal, case-insensitive substring
@@ -155,56 +155,56 @@ type SearchQuery struct {
 
 // Search returns a page of the public articles q matches, newest first.
 // Errors: a FieldError about `keyword` when it is too long.
-func (s *Service) Search(ctx context.Context, q SearchQuery) (Page[models.Article], error) {
+func (s *Service) Search(ctx context.Context, q SearchQuery) (Page[Article], error) {
 	kw := strings.ToLower(strings.TrimSpace(q.Keyword))
 	if utf8.RuneCountInString(kw) > MaxKeywordRunes {
-		return Page[models.Article]{}, services.Invalid("keyword", "must be at most 64 characters")
+		return Page[Article]{}, services.Invalid("keyword", "must be at most 64 characters")
 	}
 	if err := s.cat.refresh(ctx); err != nil {
-		return Page[models.Article]{}, err
+		return Page[Article]{}, err
 	}
 	now := s.nowMs()
-	return s.cat.page(func(e *entry) bool {
+	return pageOf(s.cat.page(func(e *entry) bool {
 		if !e.public(now) || (q.Tag != "" && !hasTag(e.a.Tags, q.Tag)) {
 			return false
 		}
 		return kw == "" || strings.Contains(e.title, kw) || strings.Contains(e.sum, kw) || strings.Contains(e.plain, kw)
-	}, nil, q.Page.Clamp()), nil
+	}, nil, q.Page.Clamp())), nil
 }
 
 // ByAuthor returns a page of the public articles of user id, newest
 // first (GET /user/:id/article).
-func (s *Service) ByAuthor(ctx context.Context, id string, r PageRequest) (Page[models.Article], error) {
+func (s *Service) ByAuthor(ctx context.Context, id string, r PageRequest) (Page[Article], error) {
 	if err := s.cat.refresh(ctx); err != nil {
-		return Page[models.Article]{}, err
+		return Page[Article]{}, err
 	}
 	now := s.nowMs()
-	return s.cat.page(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) }, nil, r.Clamp()), nil
+	return pageOf(s.cat.page(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) }, nil, r.Clamp())), nil
 }
 
 // Drafts returns a page of v's drafts, last changed first.
-func (s *Service) Drafts(ctx context.Context, v Viewer, r PageRequest) (Page[models.Article], error) {
+func (s *Service) Drafts(ctx context.Context, v Viewer, r PageRequest) (Page[Article], error) {
 	if err := s.cat.refresh(ctx); err != nil {
-		return Page[models.Article]{}, err
+		return Page[Article]{}, err
 	}
-	return s.cat.page(func(e *entry) bool {
+	return pageOf(s.cat.page(func(e *entry) bool {
 		return v.ID != "" && e.a.AuthorID == v.ID && e.a.Status == models.ArticleDraft
 	}, func(a, b *models.Article) int {
 		if c := cmp.Compare(max(b.Revised, b.Created), max(a.Revised, a.Created)); c != 0 {
 			return c
 		}
 		return strings.Compare(b.ID, a.ID)
-	}, r.Clamp()), nil
+	}, r.Clamp())), nil
 }
 
 // Liked returns a page of the public articles user id likes, last liked
 // first (GET /user/:id/like).
-func (s *Service) Liked(ctx context.Context, id string, r PageRequest) (Page[models.Article], error) {
+func (s *Service) Liked(ctx context.Context, id string, r PageRequest) (Page[Article], error) {
 	all, err := s.liked(ctx, id)
 	if err != nil {
-		return Page[models.Article]{}, err
+		return Page[Article]{}, err
 	}
-	return paginate(all, r), nil
+	return pageOf(paginate(all, r)), nil
 }
 
 func (s *Service) liked(ctx context.Context, id string) ([]models.Article, error) {
@@ -229,7 +229,7 @@ func newEntryPublic(a models.Article, nowMs int64) bool { return (&entry{a: a}).
 
 // Latest returns the n public articles published last (feeds, sitemap;
 // n ≤ 0: all).
-func (s *Service) Latest(ctx context.Context, n int) ([]models.Article, error) {
+func (s *Service) Latest(ctx context.Context, n int) ([]Article, error) {
 	if err := s.cat.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -238,5 +238,5 @@ func (s *Service) Latest(ctx context.Context, n int) ([]models.Article, error) {
 		n = MaxPageSize
 	}
 	p := s.cat.page(func(e *entry) bool { return e.public(now) }, nil, PageRequest{Page: 1, Size: n})
-	return p.Items, nil
+	return pageOf(p).Items, nil
 }

@@ -2,8 +2,6 @@ package content
 
 import (
 	"context"
-
-	"github.com/blogapi/blogapi/models"
 )
 
 // CategoryCount is a category with the number of its public articles.
@@ -13,8 +11,16 @@ type CategoryCount struct {
 }
 
 // Types returns the article types, oldest first (GET /select/types).
-func (s *Service) Types(ctx context.Context) ([]models.ArticleType, error) {
-	return s.st.Taxonomy.Types(ctx)
+func (s *Service) Types(ctx context.Context) ([]ArticleType, error) {
+	types, err := s.st.Taxonomy.Types(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ArticleType, len(types))
+	for i, t := range types {
+		out[i] = ArticleType{Identify: t.Identify, Name: t.Name}
+	}
+	return out, nil
 }
 
 // Categories returns every category with the number of its public
@@ -59,7 +65,7 @@ func (s *Service) Tags(ctx context.Context) ([]string, error) {
 // Profile is a user as their public author page shows them: never their
 // e-mail, phone, status or last login.
 type Profile struct {
-	User models.User
+	User PublicUser
 	// ArticleCount is the number of their public articles, LikeCount of
 	// the public articles they like.
 	ArticleCount, LikeCount int
@@ -78,5 +84,6 @@ func (s *Service) Profile(ctx context.Context, id string) (Profile, error) {
 	}
 	now := s.nowMs()
 	n := s.cat.count(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) })
-	return Profile{User: u, ArticleCount: n, LikeCount: len(liked)}, nil
+	pu := PublicUser{ID: u.ID.Hex(), Nick: u.Nick, Avatar: u.Avatar, Type: u.Type, Level: u.Level, Created: u.Created}
+	return Profile{User: pu, ArticleCount: n, LikeCount: len(liked)}, nil
 }

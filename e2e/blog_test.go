@@ -559,3 +559,42 @@ func TestBlogFeeds(t *testing.T) {
 		t.Fatal("a draft is in the sitemap")
 	}
 }
+
+// TestBlogSPAUserSide: what the SPA's login, settings and password pages
+// read and send: userInfo on login, cover and lastLogin, the {field,
+// value} update (a field the route does not know is a 400, never a silent
+// 200), and newPassword.
+func TestBlogSPAUserSide(t *testing.T) {
+	e := newBlogEnv(t)
+	apitest.Expect(t, register(t, e.c, e.inst, "settings", "settings@example.com", "secret-1"), 200, "register")
+	r := e.c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "settings", "password": apitest.MD5Hex("secret-1")})
+	apitest.Expect(t, r, 200, "login")
+	d := data(t, r)
+	info, ok := d["userInfo"].(map[string]any)
+	if !ok {
+		t.Fatalf("login without userInfo: %s", r.Data)
+	}
+	hasFields(t, "userInfo", info, map[string]string{"id": "string", "type": "string", "cover": "string", "nick": "string"})
+	tok := d["token"].(string)
+	center := data(t, e.get("/blogapi/user/center", nil, tok))
+	hasFields(t, "settings page", center, map[string]string{"cover": "string", "nick": "string", "email": "string", "lastLogin": "number"})
+
+	for _, c := range []struct{ body, nick, avatar string }{
+		{`{"field":"nick","value":"新名字"}`, "新名字", ""},
+		{`{"field":"cover","value":"https://img.example/a.png"}`, "新名字", "https://img.example/a.png"},
+	} {
+		u := data(t, e.json(http.MethodPut, "/blogapi/user/update", c.body, tok))
+		if u["nick"] != c.nick || u["avatar"] != c.avatar || u["cover"] != c.avatar || u["id"] != info["id"] {
+			t.Fatalf("%s: %v", c.body, u)
+		}
+	}
+	for _, body := range []string{`{"field":"level","value":"9"}`, `{}`, `{"nickname":"x"}`} {
+		r := e.json(http.MethodPut, "/blogapi/user/update", body, tok)
+		if r.Code != 400 || len(r.Errors) == 0 || r.Errors[0].Field != "field" {
+			t.Errorf("%s: %s; want a 400 about field", body, r.Body)
+		}
+	}
+	r = e.json(http.MethodPut, "/blogapi/user/reset", fmt.Sprintf(`{"oldPassword":%q,"newPassword":%q}`, apitest.MD5Hex("secret-1"), apitest.MD5Hex("secret-2")), tok)
+	apitest.Expect(t, r, 200, "reset with newPassword")
+	login(t, e.c, "settings", "secret-2")
+}

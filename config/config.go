@@ -73,6 +73,11 @@ type Server struct {
 	// PublicURL is the absolute http(s) URL clients reach the server at, without query or
 	// fragment; links in mails are built from it. Load removes trailing slashes.
 	PublicURL string `mapstructure:"public_url"`
+	// FrontendURL is the blog SPA's absolute http(s) URL (origin, optionally a path), without
+	// query or fragment: the links in mails open it (mail.verify_link, mail.reset_link). ""
+	// (the default) keeps the links on the API, whose pages answer browsers. Load removes
+	// trailing slashes.
+	FrontendURL string `mapstructure:"frontend_url"`
 	// ReadTimeout, WriteTimeout and ShutdownTimeout bound reading a request (15s), writing a
 	// response (30s) and draining in-flight requests on shutdown (10s).
 	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
@@ -211,6 +216,14 @@ type Mail struct {
 	// TLSPolicy is "mandatory" (the default: STARTTLS or implicit TLS required),
 	// "opportunistic" or "none".
 	TLSPolicy string `mapstructure:"tls_policy"`
+	// VerifyLink and ResetLink are the links of the email-verification and password-reset
+	// mails: templates with {token} (required, once, URL-escaped), {frontend_url} and
+	// {public_url}. A template naming {frontend_url} while server.frontend_url is empty gives
+	// the API's own link instead ({public_url}/blogapi/email/verify?token={token},
+	// {public_url}/blogapi/password/reset/check?token={token}). Defaults
+	// "{frontend_url}/verify-email?token={token}" and "{frontend_url}/reset-password?token={token}".
+	VerifyLink string `mapstructure:"verify_link"`
+	ResetLink  string `mapstructure:"reset_link"`
 }
 
 // MailDriver is mail.driver: how mail leaves the server.
@@ -393,10 +406,12 @@ func Default() Config {
 		Captcha:  Captcha{Enabled: true, Driver: CaptchaString, Length: 4, TTL: 5 * time.Minute},
 		Log:      Log{Level: "info", Format: "text"},
 		Mail: Mail{
-			Driver:    MailLog,
-			Port:      587,
-			From:      "blogapi <no-reply@localhost>",
-			TLSPolicy: "mandatory",
+			Driver:     MailLog,
+			Port:       587,
+			From:       "blogapi <no-reply@localhost>",
+			TLSPolicy:  "mandatory",
+			VerifyLink: "{frontend_url}/verify-email?token={token}",
+			ResetLink:  "{frontend_url}/reset-password?token={token}",
 		},
 		Security: Security{
 			HashQueue:         64,

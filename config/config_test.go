@@ -115,7 +115,8 @@ func TestDefault(t *testing.T) {
 		JWT:      JWT{Issuer: "blogapi", AccessTTL: 2 * time.Hour, RefreshTTL: 360 * time.Hour},
 		Captcha:  Captcha{Enabled: true, Driver: "string", Length: 4, TTL: 5 * time.Minute},
 		Log:      Log{Level: "info", Format: "text"},
-		Mail:     Mail{Driver: "log", Port: 587, From: "blogapi <no-reply@localhost>", TLSPolicy: "mandatory"},
+		Mail: Mail{Driver: "log", Port: 587, From: "blogapi <no-reply@localhost>", TLSPolicy: "mandatory",
+			VerifyLink: "{frontend_url}/verify-email?token={token}", ResetLink: "{frontend_url}/reset-password?token={token}"},
 		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute},
 		RateLimit: RateLimit{
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
@@ -396,6 +397,12 @@ func TestValidate(t *testing.T) {
 		{"rate negative count", func(c *Config) { c.RateLimit.CheckUsername = Rate{Count: -1, Period: time.Minute} }, "rate_limit.check_username: "},
 		{"rate zero count", func(c *Config) { c.RateLimit.VerifyResend = Rate{Period: time.Minute} }, "rate_limit.verify_resend: "},
 		{"metrics addr malformed", func(c *Config) { c.Metrics.Addr = "9090" }, "metrics.addr: must be host:port"},
+		{"frontend_url relative", func(c *Config) { c.Server.FrontendURL = "blog.example.com" }, "server.frontend_url: must be an absolute http(s) URL"},
+		{"frontend_url with a query", func(c *Config) { c.Server.FrontendURL = "https://blog.example.com/?a=1" }, "server.frontend_url: must be an absolute"},
+		{"reset link without token", func(c *Config) { c.Mail.ResetLink = "{frontend_url}/reset-password" }, "mail.reset_link: must contain {token} once"},
+		{"verify link with two tokens", func(c *Config) { c.Mail.VerifyLink = "{frontend_url}/v?token={token}&again={token}" }, "mail.verify_link: must contain {token} once"},
+		{"verify link with an unknown placeholder", func(c *Config) { c.Mail.VerifyLink = "{frontend}/v?token={token}" }, "mail.verify_link: has a placeholder other than"},
+		{"reset link relative", func(c *Config) { c.Mail.ResetLink = "/reset?token={token}" }, "mail.reset_link: must give an absolute http(s) URL"},
 		{"metrics addr bad port", func(c *Config) { c.Metrics.Addr = ":http" }, "metrics.addr: port must be a number"},
 		{"metrics addr while disabled", func(c *Config) {
 			c.Metrics.Enabled = false
@@ -478,6 +485,12 @@ func TestValidateAccepts(t *testing.T) {
 			c.Server.CORS.AllowedOrigins = []string{"http://localhost:5173", "https://blog.example.com"}
 		}},
 		{"public_url with path", func(c *Config) { c.Server.PublicURL = "https://example.com/blog" }},
+		{"frontend_url and link templates", func(c *Config) {
+			c.Server.FrontendURL = "https://blog.example.com/app"
+			c.Mail.VerifyLink = "{frontend_url}/#/verify?token={token}"
+			c.Mail.ResetLink = "https://accounts.example.com/reset/{token}"
+		}},
+		{"links on the API", func(c *Config) { c.Mail.ResetLink = "{public_url}/blogapi/password/reset/check?token={token}" }},
 		{"embedded_listen loopback", func(c *Config) { c.Mongo.EmbeddedListen = "[::1]:27017" }},
 		{"remote mongo", func(c *Config) { c.Mongo.URI = "mongodb+srv://user:pw@cluster0.example.net/" }},
 		{"bounds inclusive", func(c *Config) {
@@ -544,6 +557,7 @@ func TestValidateReleaseRefusals(t *testing.T) {
 		{"cors star", func(c *Config) { c.Server.CORS.AllowedOrigins = []string{"https://a.example.com", "*"} }, `server.cors.allowed_origins[1]: "*" is refused in release mode`},
 		{"public_url on localhost", func(c *Config) { c.Server.PublicURL = "http://localhost:8080" }, "server.public_url: points at this machine"},
 		{"public_url on loopback", func(c *Config) { c.Server.PublicURL = "http://127.0.0.1:8080/blog" }, "server.public_url: points at this machine"},
+		{"frontend_url on localhost", func(c *Config) { c.Server.FrontendURL = "http://localhost:5173" }, "server.frontend_url: points at this machine"},
 		{"metrics on the API's address", func(c *Config) { c.Metrics.Addr = "" }, "metrics.addr: must be set in release mode"},
 	}
 	for _, tt := range tests {

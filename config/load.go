@@ -81,6 +81,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	cfg.Server.PublicURL = strings.TrimRight(cfg.Server.PublicURL, "/")
+	cfg.Server.FrontendURL = strings.TrimRight(cfg.Server.FrontendURL, "/")
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}

@@ -30,6 +30,7 @@ func (c Config) Validate() error {
 	p.captcha(c.Captcha)
 	p.log(c.Log)
 	p.mail(c.Mail)
+	p.mailLinks(c.Mail, c.Server)
 	p.security(c.Security)
 	p.rateLimit(c.RateLimit)
 	p.metrics(c.Metrics, c.Server.Addr)
@@ -95,6 +96,13 @@ func (p *problems) server(s Server) {
 		p.bad("server.public_url", "%v", err)
 	} else if p.release && isLocalURL(s.PublicURL) {
 		p.bad("server.public_url", "points at this machine (%s); mail links would not reach users — set the public address", s.PublicURL)
+	}
+	if s.FrontendURL != "" {
+		if err := checkPublicURL(s.FrontendURL); err != nil {
+			p.bad("server.frontend_url", "%v", err)
+		} else if p.release && isLocalURL(s.FrontendURL) {
+			p.bad("server.frontend_url", "points at this machine (%s); mail links would not reach users — set the blog's public address", s.FrontendURL)
+		}
 	}
 	for _, t := range []struct {
 		key string
@@ -216,6 +224,30 @@ func (p *problems) mail(m Mail) {
 		p.bad("mail.from", `must be an address such as "blogapi <no-reply@example.com>"`)
 	}
 	oneOf(p, "mail.tls_policy", m.TLSPolicy, "mandatory", "opportunistic", "none")
+}
+
+// mailLinks checks mail.verify_link and mail.reset_link: {token} once, no
+// other placeholder than {frontend_url} and {public_url}, and an absolute
+// http(s) URL once they are filled in (the rendering is services/mail's).
+func (p *problems) mailLinks(m Mail, s Server) {
+	frontend := s.FrontendURL
+	if frontend == "" {
+		frontend = s.PublicURL // the link then goes to the API; the template's shape is still checked
+	}
+	fill := strings.NewReplacer("{frontend_url}", frontend, "{public_url}", s.PublicURL, "{token}", "TOKEN")
+	for _, l := range []struct{ key, tmpl string }{{"mail.verify_link", m.VerifyLink}, {"mail.reset_link", m.ResetLink}} {
+		rest := strings.NewReplacer("{frontend_url}", "", "{public_url}", "", "{token}", "").Replace(l.tmpl)
+		switch link := fill.Replace(l.tmpl); {
+		case strings.Count(l.tmpl, "{token}") != 1:
+			p.bad(l.key, "must contain {token} once, such as \"{frontend_url}/reset-password?token={token}\" (got %q)", l.tmpl)
+		case strings.ContainsAny(rest, "{}"):
+			p.bad(l.key, "has a placeholder other than {token}, {frontend_url} and {public_url} (got %q)", l.tmpl)
+		default:
+			if u, err := url.Parse(link); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				p.bad(l.key, "must give an absolute http(s) URL, such as \"{frontend_url}/verify-email?token={token}\" (got %q)", l.tmpl)
+			}
+		}
+	}
 }
 
 // security checks security.*.

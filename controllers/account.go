@@ -136,8 +136,13 @@ func (ac *AccountController) ChangePassword(c *gin.Context) {
 	response.OK(c, loginResponse(res))
 }
 
-// VerifyEmail serves GET /blogapi/email/verify?token= → the user.
+// VerifyEmail serves GET /blogapi/email/verify?token= → the user; a
+// browser (Accept: text/html) gets a page saying so.
 func (ac *AccountController) VerifyEmail(c *gin.Context) {
+	if wantsHTML(c) {
+		ac.verifyEmailPage(c)
+		return
+	}
 	u, err := ac.Accounts.VerifyEmail(c.Request.Context(), c.Query("token"))
 	if err != nil {
 		response.Error(c, err)
@@ -175,8 +180,13 @@ func (ac *AccountController) ForgotPassword(c *gin.Context) {
 }
 
 // CheckResetToken serves GET /blogapi/password/reset/check?token= →
-// {valid, expiresAt}.
+// {valid, expiresAt}; a browser (Accept: text/html) gets the form choosing
+// a new password (ResetPasswordForm).
 func (ac *AccountController) CheckResetToken(c *gin.Context) {
+	if wantsHTML(c) {
+		ac.resetPasswordPage(c)
+		return
+	}
 	res, err := ac.Accounts.CheckResetToken(c.Request.Context(), c.Query("token"))
 	if err != nil {
 		response.Error(c, err)

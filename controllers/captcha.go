@@ -29,7 +29,7 @@ type CaptchaController struct {
 }
 
 // Issue answers with a new captcha (seed 004 图片验证码): width and height
-// in pixels (defaults 120×44, range 40–600 × 20–200). data is the SVG
+// in pixels (defaults 150×50, range 40–600 × 20–200). data is the SVG
 // document as a string; with `Accept: image/svg+xml` the body is the raw
 // SVG. The id travels in X-Captcha-Id and the captcha_id cookie.
 func (cc *CaptchaController) Issue(c *gin.Context) {

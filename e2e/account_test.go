@@ -788,7 +788,7 @@ func TestLoginBruteForce(t *testing.T) {
 	}
 	r := h.loginReply("alice", "right", false)
 	apitest.Expect(t, r, 400, "4th attempt without captcha")
-	if r.Msg != "captcha required" || len(r.Errors) == 0 || r.Errors[0].Field != "captcha" {
+	if r.Msg != "captcha required" || len(r.Errors) == 0 || r.Errors[0].Field != "captcha" || r.Errors[0].Reason != "captcha_required" {
 		t.Fatalf("4th attempt: %s", r.Body)
 	}
 	p := map[string]string{"account": "alice", "password": apitest.MD5Hex("right"), "captcha": "zzzz", "captcha_id": "made-up"}

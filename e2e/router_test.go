@@ -92,8 +92,8 @@ func TestCaptchaEndpoint(t *testing.T) {
 	if r.Status != 200 || r.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(r.Body), "<svg") {
 		t.Fatalf("raw svg: %d %q %.80s", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
-	if !strings.Contains(string(r.Body), `width="120"`) || !strings.Contains(string(r.Body), `height="44"`) {
-		t.Fatalf("default size not 120x44: %.200s", r.Body)
+	if !strings.Contains(string(r.Body), `width="150"`) || !strings.Contains(string(r.Body), `height="50"`) {
+		t.Fatalf("default size not 150x50: %.200s", r.Body)
 	}
 
 	for _, p := range []map[string]string{

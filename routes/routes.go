@@ -151,11 +151,13 @@ func New(d Deps) (*gin.Engine, error) {
 	}
 
 	// Links in mails cannot be signed: these two GETs carry their own
-	// credential (a 32-byte single-use token) and are the only unsigned
+	// credential (a 32-byte single-use token), as does the reset page's
+	// form that the second one shows a browser; they are the only unsigned
 	// routes under /blogapi.
 	mailLinks := e.Group("/blogapi")
 	mailLinks.GET("/email/verify", accounts.VerifyEmail)
 	mailLinks.GET("/password/reset/check", accounts.CheckResetToken)
+	mailLinks.POST("/password/reset/form", accounts.ResetPasswordForm)
 
 	// Every other route is signed. The replay check runs after the access
 	// token's: its record names the caller's session, and a request that

@@ -42,7 +42,15 @@ export const Codes: Readonly<{
 export interface FieldError {
   field: string;
   msg: string;
+  /** Set on a refusal to act on: see Reasons. */
+  reason?: string;
 }
+
+/** The errors[].reason values (docs/openapi.yaml, FieldError). */
+export const Reasons: Readonly<{
+  /** Login needs a captcha: fetch one, show it, log in again with captcha and captchaId. */
+  CAPTCHA_REQUIRED: 'captcha_required';
+}>;
 
 /**
  * Thrown for every envelope whose code is not 200, and for an answer that is
@@ -64,6 +72,8 @@ export class ApiError extends Error {
   requestId: string | null;
   /** Seconds to wait (Retry-After, with 429), or null. */
   retryAfter: number | null;
+  /** Login answered "captcha required" (errors[].reason captcha_required): send a captcha with the next login. */
+  readonly captchaRequired: boolean;
 }
 
 /** localStorage-shaped token storage. */
@@ -213,7 +223,7 @@ export interface Client {
   metrics(): Promise<string>;
   /** GET /openapi.yaml (unsigned): the OpenAPI 3.0.3 description as YAML text */
   openAPI(): Promise<string>;
-  /** GET /blogapi/service/captcha; width 40–600, height 20–200 (defaults 120×44); 429 when rate-limited; a plain Error when the X-Captcha-Id header cannot be read */
+  /** GET /blogapi/service/captcha; width 40–600, height 20–200 (defaults 150×50); 429 when rate-limited; a plain Error when the X-Captcha-Id header cannot be read */
   captcha(opts?: { width?: number; height?: number }): Promise<Captcha>;
   /** POST /blogapi/service/renewal: rotates the pair (default the stored refresh token) and stores the new one; 402 expired, 521 invalid, 401 reused/ended */
   renewal(refreshToken?: string): Promise<LoginResult>;
@@ -223,7 +233,7 @@ export interface Client {
   checkUsername(account: string): Promise<{ account: string; available: boolean }>;
   /** POST /blogapi/reg: the new (pending) user; 400 field or captcha, 409 taken. Stores no token: log in next. */
   register(input: { account: string; password: string; email: string; nick?: string; captcha: string; captchaId: string }): Promise<User>;
-  /** POST /blogapi/login (account name or email): stores the pair; 401 wrong account or password, 400 captcha required, 403, 429 */
+  /** POST /blogapi/login (account name or email): stores the pair; 401 wrong account or password, 400 captcha required (ApiError.captchaRequired: send captcha and captchaId), 403, 429 */
   login(input: { account: string; password: string; captcha?: string; captchaId?: string }): Promise<LoginResult>;
   /** POST /blogapi/logout (JWT): ends this session (all: every session), then clears the tokens */
   logout(opts?: { all?: boolean }): Promise<void>;

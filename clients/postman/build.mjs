@@ -400,6 +400,26 @@ ${fieldTest('token')}`),
 });`),
     }),
     item({
+      name: 'The reset link in a browser (HTML page)', method: 'GET', path: '/blogapi/password/reset/check',
+      query: [['token', 'bogus-{{$randomUUID}}']], sign: 'skip', headers: [['Accept', 'text/html']],
+      doc: 'A browser opening the link (Accept: text/html) gets a page: the form choosing a new password while the token works, else a 400 page.',
+      test: tests(null, `pm.test('HTTP 400, an HTML page', function () {
+  pm.response.to.have.status(400);
+  pm.expect(pm.response.headers.get('Content-Type')).to.include('text/html');
+  pm.expect(pm.response.text()).to.include('This link is invalid, used or expired');
+});`),
+    }),
+    item({
+      name: 'The reset page form with a bogus token (HTML page)', method: 'POST', path: '/blogapi/password/reset/form',
+      form: [['token', 'bogus-{{$randomUUID}}'], ['password', 'new password'], ['password_confirm', 'new password']], sign: 'skip',
+      doc: 'What the reset page posts (unsigned: the token is the credential; the password in plain text, twice). Answers a page.',
+      test: tests(null, `pm.test('HTTP 400, an HTML page', function () {
+  pm.response.to.have.status(400);
+  pm.expect(pm.response.headers.get('Content-Type')).to.include('text/html');
+  pm.expect(pm.response.text()).to.include('link is invalid or has expired');
+});`),
+    }),
+    item({
       name: 'Reset with a bogus token (400)', method: 'POST', path: '/blogapi/password/reset',
       json: { resetToken: 'bogus-{{$randomUUID}}', password: '{{password}}' },
       doc: 'The reset token goes as resetToken (token is the signature). Invalid, used or expired: 400; user gone: 404.',

@@ -38,10 +38,31 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, time.Now); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr, time.Now); err != nil {
 		fmt.Fprintln(os.Stderr, "sign:", err)
+		var refused *refusedError
+		if errors.As(err, &refused) {
+			os.Exit(1)
+		}
 		os.Exit(2)
 	}
+}
+
+// refusedError is an answer other than success: an envelope whose code is
+// not 200, or a non-envelope body with an HTTP status outside 2xx. main
+// exits 1 for it (2 for a usage or network error), so that a script's
+// `login=$(go run ./clients/sign -do …)` can stop on it.
+type refusedError struct {
+	status int
+	code   int // the envelope's; 0 when the body is no envelope
+	msg    string
+}
+
+func (e *refusedError) Error() string {
+	if e.code == 0 {
+		return fmt.Sprintf("the server answered HTTP %d", e.status)
+	}
+	return fmt.Sprintf("the server answered code %d (HTTP %d): %s", e.code, e.status, e.msg)
 }
 
 // request is a signed request ready to send or print.
@@ -63,7 +84,10 @@ func (f *fileFlags) Set(v string) error {
 	return nil
 }
 
-func run(args []string, stdout io.Writer, now func() time.Time) error {
+// run builds the request args describe and prints it as a curl line, or
+// with -do sends it: the body goes to stdout, the HTTP status to stderr,
+// and an answer other than success is a *refusedError.
+func run(args []string, stdout, stderr io.Writer, now func() time.Time) error {
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	base := fs.String("url", "http://localhost:8080", "server base URL")
 	key := fs.String("key", "fwCWYMqmRINlRtMp", "auth_key of the app (default: config.yaml's EXAMPLE app)")
@@ -92,7 +116,7 @@ func run(args []string, stdout io.Writer, now func() time.Time) error {
 		req.headers = append(req.headers, [2]string{"access-token", *access})
 	}
 	if *do {
-		return send(req, stdout)
+		return send(req, stdout, stderr)
 	}
 	fmt.Fprintln(stdout, curl(req))
 	return nil
@@ -179,7 +203,7 @@ func (r *request) multipart(members map[string]string, files []string) error {
 	return nil
 }
 
-func send(r request, stdout io.Writer) error {
+func send(r request, stdout, stderr io.Writer) error {
 	req, err := http.NewRequest(r.method, r.url, bytes.NewReader(r.body))
 	if err != nil {
 		return err
@@ -192,14 +216,32 @@ func send(r request, stdout io.Writer) error {
 		return err
 	}
 	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "HTTP %s\n", resp.Status)
 	for _, h := range []string{"X-Captcha-Id", "Retry-After"} {
 		if v := resp.Header.Get(h); v != "" {
 			fmt.Fprintf(stdout, "%s: %s\n", h, v)
 		}
 	}
-	_, err = io.Copy(stdout, resp.Body)
-	fmt.Fprintln(stdout)
-	return err
+	if _, err := fmt.Fprintf(stdout, "%s\n", body); err != nil {
+		return err
+	}
+	var env struct {
+		Code *int   `json:"code"`
+		Msg  string `json:"msg"`
+	}
+	switch {
+	case json.Unmarshal(body, &env) == nil && env.Code != nil:
+		if *env.Code != http.StatusOK {
+			return &refusedError{status: resp.StatusCode, code: *env.Code, msg: env.Msg}
+		}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return &refusedError{status: resp.StatusCode}
+	}
+	return nil
 }
 
 // curl renders r as a POSIX shell command line.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -79,7 +80,7 @@ func TestSignVectorsJSON(t *testing.T) {
 
 func TestCurlLine(t *testing.T) {
 	var out bytes.Buffer
-	err := run([]string{"-access", "abc", "POST", "/blogapi/login", "account=o'neil", "password=x"}, &out, func() time.Time { return time.UnixMilli(1700000000000) })
+	err := run([]string{"-access", "abc", "POST", "/blogapi/login", "account=o'neil", "password=x"}, &out, io.Discard, func() time.Time { return time.UnixMilli(1700000000000) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +90,10 @@ func TestCurlLine(t *testing.T) {
 			t.Errorf("curl line lacks %q: %s", want, line)
 		}
 	}
-	if err := run([]string{"GET"}, &out, time.Now); err == nil {
+	if err := run([]string{"GET"}, &out, io.Discard, time.Now); err == nil {
 		t.Error("missing PATH accepted")
 	}
-	if err := run([]string{"GET", "/x", "novalue"}, &out, time.Now); err == nil {
+	if err := run([]string{"GET", "/x", "novalue"}, &out, io.Discard, time.Now); err == nil {
 		t.Error("pair without = accepted")
 	}
 }
@@ -121,7 +122,7 @@ func TestSend(t *testing.T) {
 	}))
 	defer srv.Close()
 	var out bytes.Buffer
-	err := run([]string{"-do", "-url", srv.URL, "-key", "k", "-secret", secret, "-access", "abc", "put", "/blogapi/user/update", "nick=n"}, &out, time.Now)
+	err := run([]string{"-do", "-url", srv.URL, "-key", "k", "-secret", secret, "-access", "abc", "put", "/blogapi/user/update", "nick=n"}, &out, io.Discard, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +131,57 @@ func TestSend(t *testing.T) {
 	}
 
 	srv.Close()
-	if err := run([]string{"-do", "-url", srv.URL, "GET", "/healthz"}, io.Discard, time.Now); err == nil {
-		t.Error("a server that is gone: no error")
+	err = run([]string{"-do", "-url", srv.URL, "GET", "/healthz"}, io.Discard, io.Discard, time.Now)
+	var refused *refusedError
+	if err == nil || errors.As(err, &refused) {
+		t.Errorf("a server that is gone: error %v, want a network error", err)
+	}
+}
+
+// TestSendRefused: -do prints the HTTP status to stderr and returns a
+// *refusedError (main exits 1) unless the envelope code is 200; a body
+// that is no envelope is judged by its HTTP status.
+func TestSendRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/blogapi/login":
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"code":401,"msg":"account or password is incorrect"}`)
+		case "/standard":
+			fmt.Fprint(w, `{"code":402,"msg":"token has expired"}`) // response.http_status: standard
+		case "/openapi.yaml":
+			fmt.Fprint(w, "openapi: 3.0.3\n")
+		case "/ok":
+			fmt.Fprint(w, `{"code":200,"msg":"success","data":{}}`)
+		default:
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+		}
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		method, path, status, err string
+	}{
+		{"POST", "/blogapi/login", "HTTP 401 Unauthorized\n", "the server answered code 401 (HTTP 401): account or password is incorrect"},
+		{"GET", "/standard", "HTTP 200 OK\n", "the server answered code 402 (HTTP 200): token has expired"},
+		{"GET", "/proxy", "HTTP 502 Bad Gateway\n", "the server answered HTTP 502"},
+		{"GET", "/openapi.yaml", "HTTP 200 OK\n", ""},
+		{"GET", "/ok", "HTTP 200 OK\n", ""},
+	} {
+		var out, errOut bytes.Buffer
+		err := run([]string{"-do", "-url", srv.URL, tc.method, tc.path}, &out, &errOut, time.Now)
+		var refused *refusedError
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%s: error %v", tc.path, err)
+		case tc.err != "" && (!errors.As(err, &refused) || err.Error() != tc.err):
+			t.Errorf("%s: error %v, want a refusal %q", tc.path, err, tc.err)
+		}
+		if errOut.String() != tc.status {
+			t.Errorf("%s: stderr %q, want %q", tc.path, errOut.String(), tc.status)
+		}
+		if out.Len() == 0 {
+			t.Errorf("%s: the body was not printed", tc.path)
+		}
 	}
 }
 
@@ -162,7 +212,7 @@ func TestMultipart(t *testing.T) {
 	}))
 	defer srv.Close()
 	var out bytes.Buffer
-	err := run([]string{"-do", "-url", srv.URL, "-key", "k", "-secret", secret, "-file", "file=" + path, "POST", "/blogapi/upload", "dir=avatar"}, &out, time.Now)
+	err := run([]string{"-do", "-url", srv.URL, "-key", "k", "-secret", secret, "-file", "file=" + path, "POST", "/blogapi/upload", "dir=avatar"}, &out, io.Discard, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +220,7 @@ func TestMultipart(t *testing.T) {
 		t.Fatalf("server answered %q", out.String())
 	}
 	out.Reset()
-	if err := run([]string{"-file", "file=" + path, "POST", "/blogapi/upload", "dir=avatar"}, &out, time.Now); err != nil {
+	if err := run([]string{"-file", "file=" + path, "POST", "/blogapi/upload", "dir=avatar"}, &out, io.Discard, time.Now); err != nil {
 		t.Fatal(err)
 	}
 	line := out.String()
@@ -188,7 +238,7 @@ func TestMultipart(t *testing.T) {
 		{"-file", "file=/does/not/exist", "POST", "/x"},
 		{"-file", "file=" + path, "-json", "{}", "POST", "/x"},
 	} {
-		if err := run(args, io.Discard, time.Now); err == nil {
+		if err := run(args, io.Discard, io.Discard, time.Now); err == nil {
 			t.Errorf("%v accepted", args)
 		}
 	}
@@ -203,7 +253,7 @@ func TestJSONRefused(t *testing.T) {
 		`{"a":1,`:       "malformed JSON body",
 	} {
 		var out bytes.Buffer
-		err := run([]string{"-json", body, "POST", "/blogapi/login"}, &out, time.Now)
+		err := run([]string{"-json", body, "POST", "/blogapi/login"}, &out, io.Discard, time.Now)
 		if err == nil || !strings.Contains(err.Error(), want) || out.Len() != 0 {
 			t.Errorf("-json %s: error %v, output %q; want an error about %q and no output", body, err, out.String(), want)
 		}

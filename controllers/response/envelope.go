@@ -39,11 +39,20 @@ type Envelope struct {
 }
 
 // FieldError names the request field an error is about; Msg is the
-// envelope's msg.
+// envelope's msg. Reason, when set, is a stable token for a refusal a
+// client is expected to act on rather than only show (docs/openapi.yaml,
+// FieldError): ReasonCaptchaRequired.
 type FieldError struct {
-	Field string `json:"field"`
-	Msg   string `json:"msg"`
+	Field  string `json:"field"`
+	Msg    string `json:"msg"`
+	Reason string `json:"reason,omitempty"`
 }
+
+// ReasonCaptchaRequired is the reason of login's 400 "captcha required"
+// (the brute-force guard, docs/routes.md): fetch a captcha, show it, and
+// send its answer as captcha with captcha_id. It tells this refusal from
+// a wrong or expired captcha answer, which name the same field.
+const ReasonCaptchaRequired = "captcha_required"
 
 // Success wraps data in a success envelope. A nil data becomes an empty
 // object so that `data` is always present on success.

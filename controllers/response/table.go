@@ -126,6 +126,12 @@ var table = []row{
 	{ErrPanic, CodeInternal, internal, ""},
 }
 
+// reasons are the errors[].reason of the table's errors a client is
+// expected to act on (FieldError.Reason); the rest have none.
+var reasons = map[error]string{
+	captcha.ErrRequired: ReasonCaptchaRequired,
+}
+
 // Of is the envelope err is answered with.
 func Of(err error) Envelope {
 	env, _ := lookup(err)
@@ -145,7 +151,11 @@ func lookup(err error) (env Envelope, known bool) {
 			if hasField && fe.Field != "" {
 				field = fe.Field
 			}
-			return withField(Envelope{Code: r.code, Msg: r.msg}, field), true
+			env := withField(Envelope{Code: r.code, Msg: r.msg}, field)
+			if reason := reasons[r.err]; reason != "" && len(env.Errors) > 0 {
+				env.Errors[0].Reason = reason
+			}
+			return env, true
 		}
 	}
 	var dup *signing.DuplicateMemberError

@@ -19,6 +19,7 @@ import (
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -100,6 +101,10 @@ func TestLookup(t *testing.T) {
 		{"field error over a row", &services.FieldError{Field: "new_email", Err: account.ErrEmailTaken},
 			Envelope{Code: 409, Msg: "email is already registered",
 				Errors: []FieldError{{Field: "new_email", Msg: "email is already registered"}}}, true},
+		{"a reason a client acts on", fmt.Errorf("login: %w", captcha.ErrRequired), Envelope{Code: 400, Msg: "captcha required",
+			Errors: []FieldError{{Field: "captcha", Msg: "captcha required", Reason: ReasonCaptchaRequired}}}, true},
+		{"no reason for a wrong answer to the same field", captcha.ErrWrong, Envelope{Code: 400, Msg: "captcha is wrong; fetch a new captcha",
+			Errors: []FieldError{{Field: "captcha", Msg: "captcha is wrong; fetch a new captcha"}}}, true},
 		{"retry later", &services.RetryLater{Err: ErrRateLimited, RetryAfter: time.Second},
 			Envelope{Code: 429, Msg: "too many requests; retry later"}, true},
 		{"duplicate member", &signing.DuplicateMemberError{Name: "a"}, Envelope{Code: 400, Msg: `duplicate JSON member "a"`}, true},

@@ -35,6 +35,9 @@ type Contract struct {
 }
 
 var loadContract = sync.OnceValues(func() (*Contract, error) {
+	// The mail links' pages for browsers (docs/openapi.yaml: text/html,
+	// described as strings).
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(docs.OpenAPI())
 	if err != nil {

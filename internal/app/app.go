@@ -285,7 +285,10 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	templates, err := mail.NewTemplates(cfg.Server.PublicURL)
+	templates, err := mail.NewTemplates(mail.Links{
+		PublicURL: cfg.Server.PublicURL, FrontendURL: cfg.Server.FrontendURL,
+		Verify: cfg.Mail.VerifyLink, Reset: cfg.Mail.ResetLink,
+	})
 	if err != nil {
 		return nil, err
 	}

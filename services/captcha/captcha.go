@@ -19,17 +19,21 @@ import (
 
 // Captcha size bounds and defaults in pixels (SPEC §6, seed 004 图片验证码).
 const (
-	DefaultWidth  = 120
-	DefaultHeight = 44
+	DefaultWidth  = 150
+	DefaultHeight = 50
 	MinWidth      = 40
 	MaxWidth      = 600
 	MinHeight     = 20
 	MaxHeight     = 200
 )
 
-// captchaSource leaves out characters that look alike in most fonts
-// (0/O/o, 1/l/I, 2/Z/z, 5/S/s, 8/B, 9/g/q, u/v, c/C, k/K, p/P, w/W, x/X, y/Y).
-const captchaSource = "34679abdefhjmnrtADEFGHJLMNQRTU"
+// captchaSource is the alphabet of string captchas (answers ignore case).
+// Left out are the characters people confuse with another one once turned
+// and crossed by noise: 0/O/o/Q, 1/l/I/i/j, 2/Z/z, 5/S/s, 6/b/G, 8/B,
+// 9/g/q, c/C/e, f/F/E/t, h/n, k/K, p/P, r (rn reads as m), u/v/V/U, w/W,
+// x/X, y/Y; Q, j, e, E, t, n, U and 9 stay, their partners being out
+// (TestAlphabetHasNoLookAlikes).
+const captchaSource = "3479adejmntADEHJLMNQRTU"
 
 // Store keeps issued captchas; Take returns a captcha and deletes
 // it, so that only one caller ever gets it. models.CaptchaStore satisfies it.

@@ -11,8 +11,10 @@ import (
 	"sync"
 
 	"github.com/golang/freetype/truetype"
-	"github.com/mojocn/base64Captcha"
 	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gomedium"
+	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/math/fixed"
 )
 
@@ -29,11 +31,23 @@ const (
 	captchaSVGFitWidth  = 0.96 // a turned glyph's box at most, of the cell width
 	captchaSVGMinSize   = 0.8  // smallest random size factor
 	captchaSVGMaxTurn   = 20 * math.Pi / 180
-	// Noise: filled ribbons drawn like the glyphs, in the glyphs' paths.
+	// Noise: filled ribbons drawn like the glyphs, in a path of their own
+	// under the glyphs' paths.
 	captchaSVGLongNoise  = 2        // ribbons from the left edge to the right one
 	captchaSVGShortNoise = 2        // pen-stroke ribbons about a cell long
 	captchaSVGNoiseWidth = 1.0 / 16 // widest ribbon, of the height
-	captchaSVGPaths      = 3        // filled <path> elements per image
+)
+
+// The palette, 0xRRGGBB. Every ink has a contrast ratio of at least 4.5:1
+// (WCAG 2.x, the AA level for text) against every background and against
+// every ribbon colour, so glyphs stand out from the ground and from the
+// noise crossing them; ribbons are lighter than the inks and darker than
+// the backgrounds (about 2:1 against them). TestPaletteContrast computes
+// every pair.
+var (
+	captchaBackgrounds = [...]uint32{0xffffff, 0xfdf6e3, 0xf0f7ff, 0xf2fbef, 0xfff4f4, 0xf7f3ff, 0xfffbe6}
+	captchaInks        = [...]uint32{0x1a1a1a, 0x14213d, 0x3b0a45, 0x083528, 0x521800, 0x002b5c, 0x4a0e0e}
+	captchaRibbons     = [...]uint32{0x9aa5b1, 0xa3b18a, 0xc09a8b, 0x9e9ac8, 0x8fb3b0, 0xc4a35a, 0xb08fb8}
 )
 
 // captchaSVGOutline is one character of one font, ready to transform: its
@@ -87,24 +101,16 @@ type captchaSVGBox struct {
 	minX, minY, maxX, maxY float64
 }
 
-// NewRenderer loads base64Captcha's embedded fonts and caches the
-// outline of every drawable character (a few ms, once). Only the plainly
-// readable Latin fonts are used: the sketched and 3D ones cost kilobytes
-// of path data per glyph, DeborahFancyDress draws 1 and X as ornaments,
-// and the Chinese one has no Latin style.
-func NewRenderer() (r *Renderer, err error) {
-	defer func() {
-		// base64Captcha panics when an embedded font fails to parse.
-		if p := recover(); p != nil {
-			r, err = nil, fmt.Errorf("captcha renderer: loading fonts: %v", p)
-		}
-	}()
-	fonts := base64Captcha.DefaultEmbeddedFonts.LoadFontsByNames([]string{
-		"fonts/RitaSmith.ttf",
-		"fonts/Comismsh.ttf",
-		"fonts/actionj.ttf",
-	})
-	r = &Renderer{}
+// NewRenderer loads the Go fonts (golang.org/x/image/font/gofont: Go Bold,
+// Go Medium and Go Mono Bold) and caches the outline of every drawable
+// character (a few ms, once). Only solid, upright faces: hollow, outlined,
+// 3D and italic letters are the ones people misread (D as 4, a as d).
+func NewRenderer() (*Renderer, error) {
+	fonts, err := captchaSVGFonts()
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{}
 	r.scratch.New = func() any {
 		var seed [32]byte
 		_, _ = crand.Read(seed[:]) // never fails since Go 1.24
@@ -142,6 +148,19 @@ func NewRenderer() (r *Renderer, err error) {
 		}
 	}
 	return r, nil
+}
+
+// captchaSVGFonts parses the fonts NewRenderer draws with, in order.
+func captchaSVGFonts() ([]*truetype.Font, error) {
+	var fonts []*truetype.Font
+	for _, ttf := range [][]byte{gobold.TTF, gomedium.TTF, gomonobold.TTF} {
+		f, err := truetype.Parse(ttf)
+		if err != nil {
+			return nil, fmt.Errorf("captcha renderer: loading fonts: %w", err)
+		}
+		fonts = append(fonts, f)
+	}
+	return fonts, nil
 }
 
 // loadCaptchaSVGOutline reads character c of f; ok is false when the font
@@ -437,14 +456,15 @@ func appendSVGContour(b []byte, x, y int, data []byte) []byte {
 // rotation and scale are baked into the whole-pixel coordinates, so no two
 // renderings share path data. Noise is drawn the way glyphs are: filled
 // ribbons, two across the image and two about a cell long, as wide as a
-// glyph's strokes. The markup does not segment the answer: glyphs and
-// ribbons are dealt at random into three filled paths of random colours
-// from the same palette (every path holds noise), and each path lists its
+// glyph's strokes, in a lighter colour under the glyphs. Colours come from
+// a palette in which every glyph ink keeps a contrast ratio of at least
+// 4.5:1 against the background and the ribbons. The markup does not
+// segment the answer into characters: the glyphs are dealt at random into
+// two filled paths of two different inks, and each path lists its
 // contours, each from an absolute "M", in random order — a reader has to
-// take the shapes apart by geometry, as on a bitmap. For 40–600 × 20–200
+// take the glyphs apart by geometry, as on a bitmap. For 40–600 × 20–200
 // pixels and 1–8 characters every glyph lies inside the view box; at
-// 120×44 with four characters the document is about 1.5 kB (bytes),
-// smaller than base64Captcha's PNG.
+// 150×50 with four characters the document is about 1 kB (bytes).
 //
 // An error only for empty text, a character it cannot draw, or a
 // non-positive size.
@@ -478,7 +498,7 @@ func (r *Renderer) appendSVG(b []byte, sc *captchaSVGScratch, text string, width
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(height), 10)
 	b = append(b, `"><rect width="100%" height="100%" fill="`...)
-	b = appendSVGColour(b, rng, 0xc, 0x10)
+	b = appendSVGColour(b, captchaBackgrounds[rng.IntN(len(captchaBackgrounds))])
 	b = append(b, `"/>`...)
 
 	sc.parts, sc.data, sc.boxes, sc.unitPath = sc.parts[:0], sc.data[:0], sc.boxes[:0], sc.unitPath[:0]
@@ -495,19 +515,31 @@ func (r *Renderer) appendSVG(b []byte, sc *captchaSVGScratch, text string, width
 		sc.addRibbon(k < captchaSVGLongNoise, cell, W, H)
 	}
 
-	// Deal units into paths: ribbon p into path p, so that no path is
-	// glyphs alone; everything else at random.
-	paths := captchaSVGPaths
+	// Path 0 holds the ribbons, drawn first, under the glyphs. The glyphs
+	// are dealt at random into two more paths of two different inks, each
+	// path getting at least one (when there are two).
+	glyphPaths := min(glyphs, 2)
 	for u := range sc.unitPath {
-		sc.unitPath[u] = rng.IntN(paths)
+		if u < glyphs {
+			sc.unitPath[u] = 1 + rng.IntN(glyphPaths)
+		} else {
+			sc.unitPath[u] = 0
+		}
 	}
-	for p := range paths {
-		sc.unitPath[glyphs+p] = p
+	if glyphPaths == 2 {
+		a := rng.IntN(glyphs)
+		sc.unitPath[a], sc.unitPath[(a+1+rng.IntN(glyphs-1))%glyphs] = 1, 2
 	}
+	ink := rng.IntN(len(captchaInks))
+	inks := [2]uint32{captchaInks[ink], captchaInks[(ink+1+rng.IntN(len(captchaInks)-1))%len(captchaInks)]}
 	rng.Shuffle(len(sc.parts), func(i, j int) { sc.parts[i], sc.parts[j] = sc.parts[j], sc.parts[i] })
-	for p := range paths {
+	for p := range 1 + glyphPaths {
 		b = append(b, `<path fill="`...)
-		b = appendSVGColour(b, rng, 0, 9)
+		if p == 0 {
+			b = appendSVGColour(b, captchaRibbons[rng.IntN(len(captchaRibbons))])
+		} else {
+			b = appendSVGColour(b, inks[p-1])
+		}
 		b = append(b, `" d="`...)
 		for _, part := range sc.parts {
 			if sc.unitPath[part.unit] == p {
@@ -653,12 +685,12 @@ func captchaSVGPlace(rng *rand.Rand, lo, hi, minV, maxV float64) float64 {
 	return max(minV, min(math.Round(v), maxV))
 }
 
-// appendSVGColour appends "#rgb" with each digit random in [lo, hi).
-func appendSVGColour(b []byte, rng *rand.Rand, lo, hi int) []byte {
+// appendSVGColour appends rgb (0xRRGGBB) as "#rrggbb".
+func appendSVGColour(b []byte, rgb uint32) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '#')
-	for range 3 {
-		b = append(b, hex[lo+rng.IntN(hi-lo)])
+	for shift := 20; shift >= 0; shift -= 4 {
+		b = append(b, hex[rgb>>shift&0xf])
 	}
 	return b
 }

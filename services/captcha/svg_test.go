@@ -158,7 +158,7 @@ func svgTestArea(pts []svgTestPt) float64 {
 var (
 	svgTestPathData      = regexp.MustCompile(`^(M-?[0-9]+[ -][0-9]+[-0-9 lhvqt]*z)+$`)
 	svgTestTransformAttr = regexp.MustCompile(`^translate\(-?\d*\.?\d -?\d*\.?\d\)(rotate\(-?\d+\))?scale\(\d*\.?\d+\)$`)
-	svgTestColour        = regexp.MustCompile(`^#[0-9a-f]{3}$`)
+	svgTestColour        = regexp.MustCompile(`^#[0-9a-f]{6}$`)
 )
 
 // parseSVGTestDoc walks every XML token of doc and checks that it holds
@@ -248,8 +248,8 @@ func TestCaptchaSVGRender(t *testing.T) {
 						t.Errorf("root %s = %q, want %q", k, svg.root[k], v)
 					}
 				}
-				if len(svg.paths) != captchaSVGPaths {
-					t.Fatalf("%d paths, want %d", len(svg.paths), captchaSVGPaths)
+				if want := svgTestPaths(text); len(svg.paths) != want {
+					t.Fatalf("%d paths, want %d", len(svg.paths), want)
 				}
 				// Every point, control points included, lies in the view box.
 				for _, p := range svg.paths {
@@ -328,29 +328,42 @@ func TestCaptchaSVGLayout(t *testing.T) {
 	}
 }
 
-// TestCaptchaSVGMarkupDoesNotSegment: the markup gives a solver no
-// shortcut. Every path holds noise as well as (usually) glyphs, so no
-// element is one character or noise alone; the glyphs' outer contours and
-// the ribbons wind alike, so overlaps fill instead of cancelling under
-// the nonzero rule; and contours are not listed glyph by glyph.
-func TestCaptchaSVGMarkupDoesNotSegment(t *testing.T) {
+// svgTestPaths is the number of paths a rendering of text has: the
+// ribbons', and one or two glyph paths.
+func svgTestPaths(text string) int {
+	return 1 + min(len(text)-strings.Count(text, " "), 2)
+}
+
+// TestCaptchaSVGMarkup: the ribbons come first, in a path of their own
+// under the glyphs; the glyphs are dealt into two paths of two different
+// inks, each holding at least one, so no element is one character; the
+// glyphs' outer contours and the ribbons wind alike, so overlaps fill
+// instead of cancelling under the nonzero rule; and contours are not
+// listed glyph by glyph.
+func TestCaptchaSVGMarkup(t *testing.T) {
 	r := newTestCaptchaRenderer(t)
 	interleaved := 0
 	const renders = 50
 	for range renders {
-		svg, sc := renderSVGTestLayout(t, r, "WmQ8", 120, 44)
+		svg, sc := renderSVGTestLayout(t, r, "WmQ8", 150, 50)
 		glyphs := len(sc.boxes)
 		units := len(sc.unitPath)
-		for p := range svg.paths {
-			noise := 0
-			for u := glyphs; u < units; u++ {
-				if sc.unitPath[u] == p {
-					noise++
-				}
+		if len(svg.paths) != 3 {
+			t.Fatalf("%d paths, want 3", len(svg.paths))
+		}
+		held := make([]int, len(svg.paths))
+		for u := range units {
+			p := sc.unitPath[u]
+			if (u < glyphs) == (p == 0) {
+				t.Fatalf("unit %d (glyphs 0..%d) dealt to path %d", u, glyphs-1, p)
 			}
-			if noise == 0 {
-				t.Fatalf("path %d holds no noise ribbon", p)
-			}
+			held[p]++
+		}
+		if held[1] == 0 || held[2] == 0 {
+			t.Fatalf("glyph paths hold %d and %d glyphs", held[1], held[2])
+		}
+		if svg.paths[1]["fill"] == svg.paths[2]["fill"] {
+			t.Fatalf("both glyph paths are %s", svg.paths[1]["fill"])
 		}
 		// The largest contour of each unit (a glyph's outer contour, a
 		// ribbon) winds clockwise on screen, as decoded from the document.
@@ -369,8 +382,8 @@ func TestCaptchaSVGMarkupDoesNotSegment(t *testing.T) {
 				t.Fatalf("unit %d (glyphs 0..%d) winds anticlockwise: area %v", u, glyphs-1, a)
 			}
 		}
-		// Contours of different units alternate somewhere in a path.
-		for p := range svg.paths {
+		// Contours of different glyphs alternate somewhere in a path.
+		for p := 1; p < len(svg.paths); p++ {
 			last, changes := -1, 0
 			for _, part := range sc.parts {
 				if sc.unitPath[part.unit] == p && part.unit != last {
@@ -378,20 +391,14 @@ func TestCaptchaSVGMarkupDoesNotSegment(t *testing.T) {
 					changes++
 				}
 			}
-			units := 0
-			for u := range sc.unitPath {
-				if sc.unitPath[u] == p {
-					units++
-				}
-			}
-			if changes > units {
+			if changes > held[p] {
 				interleaved++
 				break
 			}
 		}
 	}
 	if interleaved < renders/2 {
-		t.Errorf("contours of different units interleaved in %d of %d renders", interleaved, renders)
+		t.Errorf("contours of different glyphs interleaved in %d of %d renders", interleaved, renders)
 	}
 }
 
@@ -448,7 +455,7 @@ func TestCaptchaSVGAllCharacters(t *testing.T) {
 			t.Errorf("RenderSVG(%q): %v", c, err)
 			continue
 		}
-		if svg := parseSVGTestDoc(t, doc); len(svg.paths) != captchaSVGPaths {
+		if svg := parseSVGTestDoc(t, doc); len(svg.paths) != svgTestPaths(c) {
 			t.Errorf("%q: %d paths", c, len(svg.paths))
 		}
 	}
@@ -461,9 +468,10 @@ func TestCaptchaSVGAllCharacters(t *testing.T) {
 // layout relies on it).
 func TestCaptchaSVGOutlinesFollowFont(t *testing.T) {
 	r := newTestCaptchaRenderer(t)
-	fonts := base64Captcha.DefaultEmbeddedFonts.LoadFontsByNames([]string{
-		"fonts/RitaSmith.ttf", "fonts/Comismsh.ttf", "fonts/actionj.ttf",
-	})
+	fonts, err := captchaSVGFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var gb truetype.GlyphBuf
 	var e svgPathEnc
 	var buf []svgPt
@@ -559,7 +567,7 @@ func TestCaptchaSVGConcurrent(t *testing.T) {
 		if errs[k] != nil {
 			t.Fatalf("render %d: %v", k, errs[k])
 		}
-		if svg := parseSVGTestDoc(t, doc); len(svg.paths) != captchaSVGPaths {
+		if svg := parseSVGTestDoc(t, doc); len(svg.paths) != 3 {
 			t.Fatalf("render %d: %d paths", k, len(svg.paths))
 		}
 	}

@@ -90,7 +90,7 @@ func TestMailTemplatesLinks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.publicURL, func(t *testing.T) {
-			mt, err := mail.NewTemplates(tt.publicURL)
+			mt, err := mail.NewTemplates(apiLinks(tt.publicURL))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,14 +131,65 @@ func TestMailTemplatesBadPublicURL(t *testing.T) {
 		"https://blog.example.com/?x=1", "https://blog.example.com/#top", "https://user:pw@blog.example.com",
 		"https://blog.example.com/%zz",
 	} {
-		if _, err := mail.NewTemplates(u); err == nil {
+		if _, err := mail.NewTemplates(apiLinks(u)); err == nil {
 			t.Errorf("NewTemplates(%q) accepted", u)
 		}
+		if _, err := mail.NewTemplates(mail.Links{PublicURL: "https://api.example.com", FrontendURL: u, Verify: defaultVerify, Reset: defaultReset}); u != "" && err == nil {
+			t.Errorf("NewTemplates(frontend %q) accepted", u)
+		}
+	}
+	if _, err := mail.NewTemplates(mail.Links{PublicURL: "https://api.example.com", FrontendURL: "https://blog.example.com", Verify: "{frontend_url}/v", Reset: defaultReset}); err == nil {
+		t.Error("NewTemplates accepted a link template without {token}")
+	}
+}
+
+// The default link templates (config.yaml).
+const (
+	defaultVerify = "{frontend_url}/verify-email?token={token}"
+	defaultReset  = "{frontend_url}/reset-password?token={token}"
+)
+
+// apiLinks are the default links with no frontend: they point at the API.
+func apiLinks(publicURL string) mail.Links {
+	return mail.Links{PublicURL: publicURL, Verify: defaultVerify, Reset: defaultReset}
+}
+
+// TestMailTemplatesFrontendLinks: with server.frontend_url set the links
+// open the frontend, as the templates say; a template may also name
+// {public_url} or neither.
+func TestMailTemplatesFrontendLinks(t *testing.T) {
+	token := "a+b/c"
+	tests := []struct {
+		name                  string
+		links                 mail.Links
+		wantVerify, wantReset string
+	}{
+		{"defaults", mail.Links{PublicURL: "https://api.example.com", FrontendURL: "https://blog.example.com/", Verify: defaultVerify, Reset: defaultReset},
+			"https://blog.example.com/verify-email?token=a%2Bb%2Fc", "https://blog.example.com/reset-password?token=a%2Bb%2Fc"},
+		{"own templates", mail.Links{PublicURL: "https://api.example.com", FrontendURL: "https://blog.example.com/app",
+			Verify: "{frontend_url}/#/verify/{token}", Reset: "{public_url}/blogapi/password/reset/check?token={token}"},
+			"https://blog.example.com/app/#/verify/a%2Bb%2Fc", "https://api.example.com/blogapi/password/reset/check?token=a%2Bb%2Fc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mt, err := mail.NewTemplates(tt.links)
+			if err != nil {
+				t.Fatal(err)
+			}
+			verify, _ := mt.VerifyEmail("bob@example.com", "Bob", token)
+			reset, _ := mt.PasswordReset("bob@example.com", "Bob", token)
+			if !strings.Contains(verify.Text, tt.wantVerify+"\n") {
+				t.Errorf("verify mail lacks %s:\n%s", tt.wantVerify, verify.Text)
+			}
+			if !strings.Contains(reset.Text, tt.wantReset+"\n") {
+				t.Errorf("reset mail lacks %s:\n%s", tt.wantReset, reset.Text)
+			}
+		})
 	}
 }
 
 func TestMailTemplatesContent(t *testing.T) {
-	mt, err := mail.NewTemplates("https://blog.example.com")
+	mt, err := mail.NewTemplates(apiLinks("https://blog.example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +449,7 @@ func TestSMTPMailerSendsMultipart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt, err := mail.NewTemplates("https://blog.example.com")
+	mt, err := mail.NewTemplates(apiLinks("https://blog.example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}

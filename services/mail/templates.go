@@ -26,18 +26,31 @@ const (
 	mailResetValidFor  = "30 minutes"
 )
 
-// Paths of the links in mails (SPEC §7), appended to server.public_url.
+// Paths of the API's own mail links (docs/openapi.yaml), appended to
+// server.public_url when the links do not open the frontend.
 const (
-	mailVerifyPath = "/blogapi/email/verify"
-	mailResetPath  = "/blogapi/password/reset/check"
+	VerifyPath = "/blogapi/email/verify"
+	ResetPath  = "/blogapi/password/reset/check"
 )
+
+// Links says where the links in mails point: server.public_url,
+// server.frontend_url and the templates mail.verify_link and
+// mail.reset_link, each with {token} once and optionally {frontend_url}
+// and {public_url} (config.yaml).
+type Links struct {
+	PublicURL   string
+	FrontendURL string // "": a template naming {frontend_url} gives the API's link
+	Verify      string
+	Reset       string
+}
 
 // Templates renders the project's messages from the embedded
 // templates. Safe for concurrent use.
 type Templates struct {
-	base string // public URL without a trailing slash
-	text *texttemplate.Template
-	html *htmltemplate.Template
+	// verify and reset are the links with everything but {token} filled in.
+	verify, reset string
+	text          *texttemplate.Template
+	html          *htmltemplate.Template
 }
 
 // mailData is what the templates see.
@@ -50,35 +63,65 @@ type mailData struct {
 	NewEmail  string // masked new address (email-changed mail)
 }
 
-// NewTemplates parses the templates. publicURL is server.public_url:
-// an absolute http(s) URL, optionally with a path prefix
-// ("https://blog.example.com", "https://example.com/blog/"), without query
-// or fragment. Links are built from it and never from a request's Host
-// header (issue 3 item 3). Errors: a publicURL that is not such a URL.
-func NewTemplates(publicURL string) (*Templates, error) {
-	u, err := url.Parse(publicURL)
+// NewTemplates parses the templates and fills in the link templates of l.
+// PublicURL (and FrontendURL when set) is an absolute http(s) URL,
+// optionally with a path prefix ("https://blog.example.com",
+// "https://example.com/blog/"), without query or fragment. Links are built
+// from them and never from a request's Host header. Errors: such a URL
+// that is not one, or a link template without {token} once.
+func NewTemplates(l Links) (*Templates, error) {
+	public, err := baseURL("server.public_url", l.PublicURL)
 	if err != nil {
-		return nil, fmt.Errorf("mail templates: server.public_url: %w", err)
+		return nil, err
+	}
+	frontend := ""
+	if l.FrontendURL != "" {
+		if frontend, err = baseURL("server.frontend_url", l.FrontendURL); err != nil {
+			return nil, err
+		}
+	}
+	link := func(key, tmpl, apiPath string) (string, error) {
+		if frontend == "" && strings.Contains(tmpl, "{frontend_url}") {
+			return public + apiPath + "?token={token}", nil
+		}
+		if strings.Count(tmpl, "{token}") != 1 {
+			return "", fmt.Errorf("mail templates: %s %q must contain {token} once", key, tmpl)
+		}
+		return strings.NewReplacer("{frontend_url}", frontend, "{public_url}", public).Replace(tmpl), nil
+	}
+	t := &Templates{}
+	if t.verify, err = link("mail.verify_link", l.Verify, VerifyPath); err != nil {
+		return nil, err
+	}
+	if t.reset, err = link("mail.reset_link", l.Reset, ResetPath); err != nil {
+		return nil, err
+	}
+	if t.text, err = texttemplate.New("mail").Option("missingkey=error").ParseFS(mailTemplateFiles, "templates/*.txt.tmpl"); err != nil {
+		return nil, fmt.Errorf("mail templates: %w", err)
+	}
+	if t.html, err = htmltemplate.New("mail").Option("missingkey=error").ParseFS(mailTemplateFiles, "templates/*.html.tmpl"); err != nil {
+		return nil, fmt.Errorf("mail templates: %w", err)
+	}
+	return t, nil
+}
+
+// baseURL checks the absolute http(s) URL raw (config key key) and returns
+// it without a trailing slash.
+func baseURL(key, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("mail templates: %s: %w", key, err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("mail templates: server.public_url %q must be an http(s) URL with a host and no query, fragment or user info", publicURL)
+		return "", fmt.Errorf("mail templates: %s %q must be an http(s) URL with a host and no query, fragment or user info", key, raw)
 	}
-	text, err := texttemplate.New("mail").Option("missingkey=error").ParseFS(mailTemplateFiles, "templates/*.txt.tmpl")
-	if err != nil {
-		return nil, fmt.Errorf("mail templates: %w", err)
-	}
-	html, err := htmltemplate.New("mail").Option("missingkey=error").ParseFS(mailTemplateFiles, "templates/*.html.tmpl")
-	if err != nil {
-		return nil, fmt.Errorf("mail templates: %w", err)
-	}
-	base := u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/")
-	return &Templates{base: base, text: text, html: html}, nil
+	return u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/"), nil
 }
 
-// link is the absolute URL of path with the token as its query (URL-escaped).
-func (t *Templates) link(path, token string) string {
-	return t.base + path + "?token=" + url.QueryEscape(token)
+// link is the link template tmpl with the token filled in (URL-escaped).
+func link(tmpl, token string) string {
+	return strings.Replace(tmpl, "{token}", url.QueryEscape(token), 1)
 }
 
 func (t *Templates) render(name, to string, d mailData) (Message, error) {
@@ -92,15 +135,16 @@ func (t *Templates) render(name, to string, d mailData) (Message, error) {
 	return Message{To: to, Subject: d.Subject, Text: text.String(), HTML: html.String()}, nil
 }
 
-// VerifyEmail is the mail that confirms an address (issue 3 item 4), with
-// the link {public_url}/blogapi/email/verify?token=<token>, valid 24 h.
+// VerifyEmail is the mail that confirms an address, with the link of
+// mail.verify_link (by default the frontend's /verify-email?token=<token>,
+// or the API's {public_url}/blogapi/email/verify?token=<token>), valid 24 h.
 // Errors: an empty token.
 func (t *Templates) VerifyEmail(to, nick, token string) (Message, error) {
 	if token == "" {
 		return Message{}, errors.New("verify mail: empty token")
 	}
 	return t.render("verify_email", to, mailData{
-		Subject: "Confirm your email address", Nick: nick, Link: t.link(mailVerifyPath, token),
+		Subject: "Confirm your email address", Nick: nick, Link: link(t.verify, token),
 		LinkLabel: "Confirm my email address", ValidFor: mailVerifyValidFor,
 	})
 }
@@ -114,15 +158,17 @@ func (t *Templates) EmailChanged(oldAddr, nick, newAddr string) (Message, error)
 	})
 }
 
-// PasswordReset is the forgotten-password mail (issue 3 item 5) with the
-// link {public_url}/blogapi/password/reset/check?token=<token>; the text
-// says it is valid 30 minutes and single-use. Errors: an empty token.
+// PasswordReset is the forgotten-password mail with the link of
+// mail.reset_link (by default the frontend's /reset-password?token=<token>,
+// or the API's {public_url}/blogapi/password/reset/check?token=<token>);
+// the text says it is valid 30 minutes and single-use. Errors: an empty
+// token.
 func (t *Templates) PasswordReset(to, nick, token string) (Message, error) {
 	if token == "" {
 		return Message{}, errors.New("reset mail: empty token")
 	}
 	return t.render("password_reset", to, mailData{
-		Subject: "Reset your password", Nick: nick, Link: t.link(mailResetPath, token),
+		Subject: "Reset your password", Nick: nick, Link: link(t.reset, token),
 		LinkLabel: "Choose a new password", ValidFor: mailResetValidFor,
 	})
 }

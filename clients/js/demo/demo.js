@@ -1,7 +1,8 @@
-// The demo page: captcha, registration, login, user centre and logout with
-// the blogapi JS client, loaded unbundled through the page's import map.
+// The demo page: captcha, registration, login (with a captcha when the
+// server asks for one), user centre and logout with the blogapi JS client,
+// loaded unbundled through the page's import map.
 //
-// Query parameters (all optional):
+// Query parameters (all optional, remembered for the next visit):
 //   api     the API's base URL (default http://127.0.0.1:8080, `go run .`);
 //   key     the app's auth_key;
 //   secret  the app's auth_secret.
@@ -13,9 +14,22 @@
 import { ApiError, createClient } from '@blogapi/client';
 
 const query = new URLSearchParams(location.search);
-const baseURL = query.get('api') ?? 'http://127.0.0.1:8080';
-const authKey = query.get('key') ?? 'fwCWYMqmRINlRtMp';
-const authSecret = query.get('secret') ?? 'G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh';
+// api, key and secret are remembered (localStorage), so that a mail link,
+// which carries only its token, opens the page against the same API.
+const SETTINGS = 'blogapi-demo:settings';
+const settings = JSON.parse(localStorage.getItem(SETTINGS) ?? '{}');
+for (const name of ['api', 'key', 'secret']) {
+  if (query.has(name)) settings[name] = query.get(name);
+}
+localStorage.setItem(SETTINGS, JSON.stringify(settings));
+const baseURL = settings.api ?? 'http://127.0.0.1:8080';
+const authKey = settings.key ?? 'fwCWYMqmRINlRtMp';
+const authSecret = settings.secret ?? 'G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh';
+
+// The mail links open this page when server.frontend_url is its address
+// (`npm run demo` sets it): {frontend_url}/verify-email?token=… and
+// {frontend_url}/reset-password?token=… (mail.verify_link, mail.reset_link).
+const mailLink = { page: location.pathname.split('/').pop(), token: query.get('token') ?? '' };
 
 // sessionStorage: the tokens survive a reload but not the tab.
 const client = createClient({ baseURL, authKey, authSecret, storage: sessionStorage });
@@ -24,12 +38,25 @@ const $ = (id) => document.getElementById(id);
 $('api-url').textContent = baseURL;
 $('app-key').textContent = authKey;
 
-let captchaId = '';
-let captchaURL = '';
+/**
+ * A captcha shown in a form: the image element, the answer input, and the
+ * id the answer goes with.
+ */
+function captchaBox(imageId, answerId) {
+  return { imageId, answerId, id: '', url: '' };
+}
+const regCaptcha = captchaBox('captcha-image', 'reg-captcha');
+const loginCaptcha = captchaBox('login-captcha-image', 'login-captcha');
 
 function say(message) {
   $('error').replaceChildren();
   $('status').textContent = message;
+}
+
+/** Shows an error message of the page's own. */
+function complain(message) {
+  $('status').textContent = '';
+  $('error').textContent = message;
 }
 
 /**
@@ -53,7 +80,9 @@ async function fail(err) {
   const box = $('error');
   if (err instanceof ApiError) {
     const head = document.createElement('p');
-    head.textContent = `${err.msg} (code ${err.code})`;
+    head.textContent = err.captchaRequired
+      ? `${err.msg} (code ${err.code}): too many failed logins; type the captcha below and log in again.`
+      : `${err.msg} (code ${err.code})`;
     box.replaceChildren(head);
     const details = err.errors.filter((e) => e.msg !== err.msg);
     if (details.length > 0) {
@@ -88,14 +117,15 @@ async function busy(button, action) {
   }
 }
 
-async function loadCaptcha() {
+/** Shows a new captcha in box (a captcha works once, right or wrong). */
+async function loadCaptcha(box) {
   const { id, svg } = await client.captcha({ width: 150, height: 50 });
-  captchaId = id;
+  box.id = id;
   // An <img> renders the SVG without running anything inside it.
-  if (captchaURL) URL.revokeObjectURL(captchaURL);
-  captchaURL = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
-  $('captcha-image').src = captchaURL;
-  $('reg-captcha').value = '';
+  if (box.url) URL.revokeObjectURL(box.url);
+  box.url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  $(box.imageId).src = box.url;
+  $(box.answerId).value = '';
 }
 
 function showUser(user) {
@@ -123,7 +153,8 @@ function setLoggedIn(yes) {
   document.body.dataset.state = yes ? 'logged-in' : 'logged-out';
 }
 
-$('captcha-refresh').addEventListener('click', (ev) => busy(ev.currentTarget, loadCaptcha));
+$('captcha-refresh').addEventListener('click', (ev) => busy(ev.currentTarget, () => loadCaptcha(regCaptcha)));
+$('login-captcha-refresh').addEventListener('click', (ev) => busy(ev.currentTarget, () => loadCaptcha(loginCaptcha)));
 
 $('register-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
@@ -137,14 +168,14 @@ $('register-form').addEventListener('submit', (ev) => {
         email: f.get('email'),
         nick: f.get('nick') || undefined,
         captcha: f.get('captcha'),
-        captchaId,
+        captchaId: regCaptcha.id,
       });
       say(`Registered ${user.account}. You can log in now.`);
       $('login-account').value = user.account;
       form.reset();
     } finally {
       // A captcha works once, right or wrong (SPEC §6).
-      await loadCaptcha().catch(fail);
+      await loadCaptcha(regCaptcha).catch(fail);
     }
   });
 });
@@ -154,12 +185,60 @@ $('login-form').addEventListener('submit', (ev) => {
   const form = ev.currentTarget;
   busy(form.querySelector('button[type=submit]'), async () => {
     const f = new FormData(form);
-    const { user } = await client.login({ account: f.get('account'), password: f.get('password') });
+    const group = $('login-captcha-group');
+    const withCaptcha = !group.hidden;
+    let user;
+    try {
+      ({ user } = await client.login({
+        account: f.get('account'),
+        password: f.get('password'),
+        ...(withCaptcha ? { captcha: f.get('captcha'), captchaId: loginCaptcha.id } : {}),
+      }));
+    } catch (err) {
+      // After repeated failures the server wants a captcha with the login
+      // (errors[].reason captcha_required); one that was sent is used up.
+      if ((err instanceof ApiError && err.captchaRequired) || withCaptcha) {
+        group.hidden = false;
+        await loadCaptcha(loginCaptcha);
+      }
+      throw err;
+    }
     form.reset();
+    group.hidden = true;
     showUser(await client.userCenter());
     say(`Logged in as ${user.account}.`);
   });
 });
+
+$('reset-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  busy(form.querySelector('button[type=submit]'), async () => {
+    const f = new FormData(form);
+    if (!f.get('password')) return complain('Type the new password.');
+    if (f.get('password') !== f.get('confirm')) return complain('The two passwords differ.');
+    await client.resetPassword({ token: mailLink.token, password: f.get('password') });
+    form.reset();
+    $('reset').hidden = true;
+    say('Your password is changed and every session has ended: log in with the new password.');
+  });
+});
+
+/** Follows the mail link the page was opened with, if any. */
+async function openMailLink() {
+  if (!mailLink.token || !['verify-email', 'reset-password'].includes(mailLink.page)) return;
+  // The token is in memory now: keep it out of the address bar and history.
+  history.replaceState(null, '', './');
+  if (mailLink.page === 'verify-email') {
+    const user = await client.verifyEmail(mailLink.token);
+    say(`Your e-mail address ${user.email} is verified.`);
+    return;
+  }
+  const { valid } = await client.checkResetToken(mailLink.token);
+  if (!valid) return complain('This password-reset link is invalid, used or expired: ask for a new one.');
+  $('reset').hidden = false;
+  say('Choose a new password.');
+}
 
 $('logout').addEventListener('click', (ev) =>
   busy(ev.currentTarget, async () => {
@@ -179,7 +258,8 @@ async function start() {
       await fail(err);
     }
   }
-  await loadCaptcha();
+  await openMailLink().catch(fail);
+  await loadCaptcha(regCaptcha);
   document.body.dataset.ready = 'true';
 }
 

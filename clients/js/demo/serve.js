@@ -6,7 +6,8 @@
 // dependency, node_modules/@noble/hashes/. Anything else, and any path that
 // would leave those folders, is a 404.
 //
-//   npm run demo                      # API server (captcha on) + demo page
+//   npm run demo                      # API server (captcha on, mail links to
+//                                     # the page, printed here) + demo page
 //   npm run demo -- --api URL         # demo page only, against a running API
 //                                     # whose CORS allows the printed origin
 //   npm run demo -- --port 5173       # a fixed port for the page
@@ -19,6 +20,9 @@ import { parseArgs } from 'node:util';
 
 /** The package folder (clients/js). */
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/** Paths of the mail links when server.frontend_url is the demo's /demo. */
+const mailLinkPages = ['/demo/verify-email', '/demo/reset-password'];
 
 /** Folders (relative to clients/js) the page may load from. */
 const servedDirs = ['demo', 'src', join('node_modules', '@noble', 'hashes')];
@@ -79,7 +83,9 @@ export async function startDemoServer({ host = '127.0.0.1', port = 0 } = {}) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     const { pathname } = new URL(req.url, 'http://demo.invalid');
     if (pathname === '/' || pathname === '/demo') return reply(302, 'see /demo/\n', { Location: '/demo/' });
-    const file = await resolveFile(pathname);
+    // The mail links' pages (mail.verify_link, mail.reset_link) are the
+    // demo page itself, which reads their token.
+    const file = await resolveFile(mailLinkPages.includes(pathname) ? '/demo/index.html' : pathname);
     if (!file) return reply(404, 'not found\n');
     res.writeHead(200, {
       'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream',
@@ -116,9 +122,21 @@ async function main() {
   let srv;
   if (!api) {
     const { startServer } = await import('../../server.mjs');
-    srv = await startServer({ env: { BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS: demo.origin }, quiet: true });
+    srv = await startServer({
+      env: { BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS: demo.origin, BLOGAPI_SERVER_FRONTEND_URL: `${demo.origin}/demo` },
+      quiet: true,
+    });
     api = srv.baseURL;
     console.log(`API server:  ${api} (captcha on, CORS allows ${demo.origin}, data in ${srv.dataDir})`);
+    console.log('Mails are not sent: their links (verification, password reset) are printed here.');
+    let seen = 0;
+    setInterval(() => {
+      const logs = srv.logs();
+      for (const m of logs.slice(seen).matchAll(/msg="mail not sent[^\n]*?to=(\S+)[^\n]*?(https?:\/\/[^\s"\\]+token=[A-Za-z0-9_%-]+)/g)) {
+        console.log(`Mail to ${m[1]}: ${m[2]}`);
+      }
+      seen = logs.lastIndexOf('\n') + 1;
+    }, 500).unref();
   } else {
     console.log(`API server:  ${api} (its server.cors.allowed_origins must include ${demo.origin})`);
   }

@@ -15,7 +15,8 @@ export class ApiError extends Error {
    *   401, 402 token expired, 403, 404, 405, 409, 413, 429, 500, 503,
    *   511–514 signature, 520–521 JWT).
    * @param {string} init.msg the envelope's human-readable message.
-   * @param {{field: string, msg: string}[]} [init.errors] field-level details.
+   * @param {{field: string, msg: string, reason?: string}[]} [init.errors]
+   *   field-level details; reason (Reasons) marks a refusal to act on.
    * @param {number} init.status the HTTP status (equal to code unless the
    *   server runs with response.http_status: standard).
    * @param {string | null} [init.requestId] the X-Request-Id of the answer,
@@ -32,7 +33,22 @@ export class ApiError extends Error {
     this.requestId = requestId;
     this.retryAfter = retryAfter;
   }
+
+  /**
+   * Whether the server wants a captcha with this login (400 "captcha
+   * required" after repeated failures, errors[].reason captcha_required):
+   * fetch one with captcha(), show it, and call login again with captcha
+   * and captchaId.
+   */
+  get captchaRequired() {
+    return this.errors.some((e) => e.reason === Reasons.CAPTCHA_REQUIRED);
+  }
 }
+
+/** The errors[].reason values: refusals a client acts on (docs/openapi.yaml, FieldError). */
+export const Reasons = Object.freeze({
+  CAPTCHA_REQUIRED: 'captcha_required',
+});
 
 /** The envelope codes of SPEC §2, by name. */
 export const Codes = Object.freeze({

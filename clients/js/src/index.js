@@ -4,6 +4,7 @@ export {
   createClient,
   ApiError,
   Codes,
+  Reasons,
   MemoryStorage,
   passwordDigest,
   TOKEN_KEY,

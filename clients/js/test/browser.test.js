@@ -46,7 +46,12 @@ before(async () => {
   mkdirSync(resultsDir, { recursive: true });
   demo = await startDemoServer();
   srv = await startServer({
-    env: { BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS: demo.origin, BLOGAPI_CAPTCHA_ENABLED: 'true' },
+    env: {
+      BLOGAPI_SERVER_CORS_ALLOWED_ORIGINS: demo.origin,
+      BLOGAPI_CAPTCHA_ENABLED: 'true',
+      // The mail links open the demo page, as with `npm run demo`.
+      BLOGAPI_SERVER_FRONTEND_URL: `${demo.origin}/demo`,
+    },
     embeddedListen: true,
     quiet: true,
   });
@@ -217,5 +222,136 @@ test('the demo page tells a CORS refusal from a server that is down', async () =
   const alert = page.getByRole('alert');
   await alert.filter({ hasText: 'could not be reached' }).waitFor();
   assert.doesNotMatch(await alert.textContent(), /refused this origin/);
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+/** The answer of the captcha issued last (the page's newest). */
+async function newestCaptchaAnswer() {
+  const [doc] = await mongo.db('blogapi').collection('captchas').find().sort({ expiresAt: -1 }).limit(1).toArray();
+  assert.ok(doc, 'a captcha is in the database');
+  return doc.answer;
+}
+
+/** Waits until the <img> id shows a picture other than the one at src before. */
+function pictureLoaded(id, before = '') {
+  return page.waitForFunction(
+    ([id, before]) => {
+      const el = document.getElementById(id);
+      return el.src.startsWith('blob:') && el.src !== before && el.complete && el.naturalWidth > 0;
+    },
+    [id, before],
+  );
+}
+
+test('after failed logins the demo shows a captcha on the login form and logs in with it', async () => {
+  const account = `guard_${process.pid}`;
+  const password = 'right password';
+  const client = createClient({ baseURL: srv.baseURL, authKey, authSecret });
+  const { id } = await client.captcha();
+  await client.register({ account, password, email: `${account}@example.com`, captcha: await captchaAnswer(id), captchaId: id });
+
+  await page.goto(`${demo.url}?api=${encodeURIComponent(srv.baseURL)}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const login = page.getByRole('region', { name: 'Log in' });
+  const group = page.locator('#login-captcha-group');
+  const submit = async (pw) => {
+    await login.getByLabel('Account or email').fill(account);
+    await login.getByLabel('Password').fill(pw);
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/blogapi/login');
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await answered;
+    await page.waitForFunction(() => !document.querySelector('#login-form button[type=submit]').disabled);
+  };
+  assert.equal(await group.isVisible(), false, 'no captcha on the login form at first');
+  for (let i = 0; i < 5 && !(await group.isVisible()); i++) await submit('wrong password');
+  assert.equal(await group.isVisible(), true, 'the login form shows a captcha after repeated failures');
+  assert.match(await page.getByRole('alert').textContent(), /captcha required \(code 400\): too many failed logins/);
+  await pictureLoaded('login-captcha-image');
+  await page.screenshot({ path: join(resultsDir, 'login-captcha.png'), fullPage: true });
+
+  // A wrong answer is refused and replaced by a new captcha.
+  const src = await page.locator('#login-captcha-image').getAttribute('src');
+  await login.getByLabel('Captcha answer').fill(`${await newestCaptchaAnswer()}x`);
+  await submit(password);
+  assert.match(await page.getByRole('alert').textContent(), /captcha is wrong/);
+  await pictureLoaded('login-captcha-image', src);
+
+  await login.getByLabel('Captcha answer').fill(await newestCaptchaAnswer());
+  await submit(password);
+  await page.locator('#user-center').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#uc-account').textContent(), account);
+  assert.equal(await group.isVisible(), false, 'the captcha is gone once logged in');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForSelector('body[data-state="logged-out"]');
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+/** The link of the newest mail to address with subject, as the outbox holds it (the log mailer). */
+async function mailLink(address, subject) {
+  for (let i = 0; i < 100; i++) {
+    const [m] = await mongo.db('blogapi').collection('outbox').find({ to: address, subject }).sort({ createdAt: -1 }).limit(1).toArray();
+    const link = m?.text.match(/https?:\/\/\S+token=[A-Za-z0-9_-]+/)?.[0];
+    if (link) return link;
+    await new Promise((r) => setTimeout(r, 50)); // the mail queue sends in the background
+  }
+  assert.fail(`no "${subject}" mail with a link to ${address}`);
+}
+
+test('the demo page follows the verification and the password-reset links from the outbox', async () => {
+  const account = `links_${process.pid}`;
+  const email = `${account}@example.com`;
+  const client = createClient({ baseURL: srv.baseURL, authKey, authSecret });
+  const { id } = await client.captcha();
+  await client.register({ account, password: 'first password', email, captcha: await captchaAnswer(id), captchaId: id });
+
+  // The page remembers its API; the links carry only their token.
+  await page.goto(`${demo.url}?api=${encodeURIComponent(srv.baseURL)}`);
+  await page.waitForSelector('body[data-ready="true"]');
+
+  const verify = await mailLink(email, 'Confirm your email address');
+  assert.ok(verify.startsWith(`${demo.origin}/demo/verify-email?token=`), verify);
+  await page.goto(verify);
+  await page.getByRole('status').filter({ hasText: `Your e-mail address ${email} is verified.` }).waitFor();
+  assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+
+  const { id: fid } = await client.captcha();
+  await client.forgotPassword({ email, captcha: await captchaAnswer(fid), captchaId: fid });
+  const reset = await mailLink(email, 'Reset your password');
+  assert.ok(reset.startsWith(`${demo.origin}/demo/reset-password?token=`), reset);
+  await page.goto(reset);
+  const form = page.getByRole('region', { name: 'Choose a new password' });
+  await form.waitFor({ state: 'visible' });
+  await form.getByLabel('New password', { exact: true }).fill('second password');
+  await form.getByLabel('New password again').fill('second passwrod');
+  await form.getByRole('button', { name: 'Set the new password' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The two passwords differ.' }).waitFor();
+  await form.getByLabel('New password again').fill('second password');
+  await form.getByRole('button', { name: 'Set the new password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your password is changed' }).waitFor();
+  assert.equal(await form.isVisible(), false);
+  await page.screenshot({ path: join(resultsDir, 'password-reset.png'), fullPage: true });
+
+  // The new password logs in, and the user centre shows the address verified.
+  const login = page.getByRole('region', { name: 'Log in' });
+  await login.getByLabel('Account or email').fill(account);
+  await login.getByLabel('Password').fill('second password');
+  await login.getByRole('button', { name: 'Log in' }).click();
+  // The test before left failed logins from this IP: the server may want a captcha.
+  const loggedIn = page.locator('#user-center');
+  const captcha = page.locator('#login-captcha-group');
+  await loggedIn.or(captcha).first().waitFor({ state: 'visible' });
+  if (await captcha.isVisible()) {
+    await pictureLoaded('login-captcha-image');
+    await login.getByLabel('Captcha answer').fill(await newestCaptchaAnswer());
+    await login.getByRole('button', { name: 'Log in' }).click();
+  }
+  await loggedIn.waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#uc-verified').textContent(), 'yes');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForSelector('body[data-state="logged-out"]');
+
+  // A used link says so.
+  await page.goto(reset);
+  await page.getByRole('alert').filter({ hasText: 'invalid, used or expired' }).waitFor();
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });

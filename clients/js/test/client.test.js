@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { SignJWT, decodeJwt } from 'jose';
 import { startServer } from '../../server.mjs';
-import { ApiError, Codes, MemoryStorage, REFRESH_TOKEN_KEY, TOKEN_KEY, createClient } from '../src/index.js';
+import { ApiError, Codes, MemoryStorage, REFRESH_TOKEN_KEY, Reasons, TOKEN_KEY, createClient } from '../src/index.js';
 
 const authKey = 'fwCWYMqmRINlRtMp'; // config.yaml's example app
 const authSecret = 'G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh';
@@ -525,4 +525,33 @@ test('rate limited: 429 with Retry-After in seconds', async () => {
   assert.ok(err instanceof ApiError, 'the limit was reached');
   assert.equal(err.code, Codes.TOO_MANY_REQUESTS);
   assert.ok(Number.isInteger(err.retryAfter) && err.retryAfter > 0 && err.retryAfter <= 3600, `retryAfter ${err.retryAfter}`);
+});
+
+// Last: the failures it makes also count against this client IP, after
+// which every login from it needs a captcha for security.login_window.
+test('after failed logins a login needs a captcha: captchaRequired, then login with one', async () => {
+  const storage = new MemoryStorage();
+  const client = newClient({ storage });
+  const { account, password } = await register(client);
+  let err;
+  for (let i = 0; i < 5 && !err?.captchaRequired; i++) {
+    err = await client.login({ account, password: 'not it' }).then(() => assert.fail('a wrong password logged in'), (e) => e);
+    assert.ok(err instanceof ApiError);
+  }
+  assert.equal(err.captchaRequired, true, `captchaRequired after failures: ${err.code} ${err.msg}`);
+  assert.equal(err.code, Codes.BAD_REQUEST);
+  assert.deepEqual(err.errors, [{ field: 'captcha', msg: 'captcha required', reason: Reasons.CAPTCHA_REQUIRED }]);
+
+  // Even the right password needs the captcha now; a wrong answer is not
+  // "captcha required" (the client would loop on it).
+  assert.equal((await rejectsWith(client.login({ account, password }), Codes.BAD_REQUEST)).captchaRequired, true);
+  const wrong = await client.captcha();
+  const bad = await rejectsWith(client.login({ account, password, captcha: `${await captchaAnswer(wrong.id)}x`, captchaId: wrong.id }), Codes.BAD_REQUEST);
+  assert.equal(bad.captchaRequired, false);
+  assert.deepEqual(bad.errors.map((e) => e.field), ['captcha']);
+
+  const { id } = await client.captcha();
+  const res = await client.login({ account, password, captcha: await captchaAnswer(id), captchaId: id });
+  assert.equal(res.user.account, account);
+  assert.ok(storage.getItem(TOKEN_KEY));
 });

@@ -352,9 +352,9 @@ func (n *number) UnmarshalJSON(b []byte) error {
 
 // bindArticle binds the publish and edit body from the signed parameters
 // (signing.FromContext): each member of articleBody is taken as it was
-// signed, a JSON value (tags, seo, version) as JSON, any other as text,
-// and decoded as one object, so a member of the wrong type is a 400 naming
-// it.
+// signed, a JSON value (tags, seo, version) as JSON, any other as text
+// (tags in a query or form body as a comma-separated list), and decoded as
+// one object, so a member of the wrong type is a 400 naming it.
 func bindArticle(c *gin.Context) (content.ArticleInput, error) {
 	params, ok := signing.FromContext(c.Request.Context())
 	if !ok {
@@ -368,11 +368,15 @@ func bindArticle(c *gin.Context) (content.ArticleInput, error) {
 		if !found {
 			continue
 		}
-		switch p.JSON {
-		case signing.NotJSON, signing.JSONString:
+		switch {
+		case p.JSON == signing.NotJSON && name == "tags":
+			// A query or form body has no arrays: tags=go,db.
+			q, _ := json.Marshal(strings.FieldsFunc(p.Value, func(r rune) bool { return r == ',' }))
+			obj[name] = q
+		case p.JSON == signing.NotJSON || p.JSON == signing.JSONString:
 			q, _ := json.Marshal(p.Value)
 			obj[name] = q
-		case signing.JSONNull:
+		case p.JSON == signing.JSONNull:
 		default:
 			obj[name] = json.RawMessage(p.Value)
 		}

@@ -598,3 +598,20 @@ func TestBlogSPAUserSide(t *testing.T) {
 	apitest.Expect(t, r, 200, "reset with newPassword")
 	login(t, e.c, "settings", "secret-2")
 }
+
+// TestBlogPublishForm: a form body publishes too (tags comma-separated),
+// as the signing helper sends name=value pairs.
+func TestBlogPublishForm(t *testing.T) {
+	e := newBlogEnv(t)
+	author, _ := e.user("alice", content.TypeAuthor)
+	form := e.c.SignedForm(map[string]string{"title": "Form post", "content": "<p>x</p>", "type": "original",
+		"category": models.DefaultCategory, "tags": "go,db", "status": "online"})
+	req, _ := http.NewRequest(http.MethodPost, e.inst.Srv.URL+"/blogapi/article/section", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+author)
+	r := e.c.Send(req)
+	apitest.Expect(t, r, 200, "publish with a form body")
+	if tags := data(t, r)["tags"].([]any); len(tags) != 2 || tags[1] != "db" {
+		t.Fatalf("tags: %v", tags)
+	}
+}

@@ -24,6 +24,9 @@ type profileRequest struct {
 	Email       *string `json:"email" form:"email"`
 	Avatar      *string `json:"avatar" form:"avatar"`
 	Cover       *string `json:"cover" form:"cover"`
+	Summary     *string `json:"summary" form:"summary"`
+	Web         *string `json:"web" form:"web"`
+	Phone       *string `json:"phone" form:"phone"`
 	Field       *string `json:"field" form:"field"`
 	Value       *string `json:"value" form:"value"`
 	Password    string  `json:"password" form:"password"`
@@ -34,7 +37,8 @@ type profileRequest struct {
 // know, or a body that names none, is a 400: a change is never silently
 // dropped.
 func (r profileRequest) input() (account.ProfileInput, error) {
-	in := account.ProfileInput{Nick: r.Nick, Email: r.Email, Avatar: r.Avatar, Password: r.Password, PasswordEnc: r.PasswordEnc}
+	in := account.ProfileInput{Nick: r.Nick, Email: r.Email, Avatar: r.Avatar, Summary: r.Summary, Web: r.Web, Phone: r.Phone,
+		Password: r.Password, PasswordEnc: r.PasswordEnc}
 	if in.Avatar == nil {
 		in.Avatar = r.Cover
 	}
@@ -50,12 +54,18 @@ func (r profileRequest) input() (account.ProfileInput, error) {
 			in.Email = &value
 		case "avatar", "cover":
 			in.Avatar = &value
+		case "summary":
+			in.Summary = &value
+		case "web":
+			in.Web = &value
+		case "phone":
+			in.Phone = &value
 		default:
-			return in, services.Invalid("field", "must be nick, email, avatar or cover")
+			return in, services.Invalid("field", "must be nick, email, avatar, cover, summary, web or phone")
 		}
 	}
-	if in.Nick == nil && in.Email == nil && in.Avatar == nil {
-		return in, services.Invalid("field", "names no field to change (nick, email, avatar or cover)")
+	if in == (account.ProfileInput{Password: in.Password, PasswordEnc: in.PasswordEnc}) {
+		return in, services.Invalid("field", "names no field to change (nick, email, avatar, cover, summary, web or phone)")
 	}
 	return in, nil
 }

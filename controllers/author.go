@@ -38,7 +38,7 @@ func (ac *AuthorController) Center(c *gin.Context) {
 	}
 	u := p.User
 	okCached(c, PublicProfile{
-		ID: u.ID, Nick: u.Nick, Cover: u.Avatar, Avatar: u.Avatar, Type: u.Type, Created: u.Created,
+		ID: u.ID, Nick: u.Nick, Cover: u.Avatar, Avatar: u.Avatar, Summary: u.Summary, Web: u.Web, Type: u.Type, Created: u.Created,
 		Level: u.Level, ArticleCount: p.ArticleCount, LikeCount: p.LikeCount,
 	}, "")
 }

@@ -26,6 +26,9 @@ type UserResponse struct {
 	Nick          string `json:"nick"`
 	Avatar        string `json:"avatar"`
 	Cover         string `json:"cover"`
+	Summary       string `json:"summary"`
+	Web           string `json:"web"`
+	Phone         string `json:"phone"`   // the caller's own profile only
 	Created       int64  `json:"created"` // ms since the Unix epoch
 	Type          string `json:"type"`
 	Level         int    `json:"level"`
@@ -37,7 +40,7 @@ type UserResponse struct {
 func userResponse(u account.User) UserResponse {
 	return UserResponse{
 		ID: u.ID, Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Status: u.Status, Nick: u.Nick,
-		Avatar: u.Avatar, Cover: u.Avatar, Created: u.Created, Type: u.Type, Level: u.Level,
+		Avatar: u.Avatar, Cover: u.Avatar, Summary: u.Summary, Web: u.Web, Phone: u.Phone, Created: u.Created, Type: u.Type, Level: u.Level,
 		LastLoginAt: u.LastLoginAt, LastLogin: u.LastLoginAt,
 	}
 }

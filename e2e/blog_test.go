@@ -582,10 +582,32 @@ func TestBlogSPAUserSide(t *testing.T) {
 	for _, c := range []struct{ body, nick, avatar string }{
 		{`{"field":"nick","value":"新名字"}`, "新名字", ""},
 		{`{"field":"cover","value":"https://img.example/a.png"}`, "新名字", "https://img.example/a.png"},
+		{`{"field":"summary","value":"写 Go 的"}`, "新名字", "https://img.example/a.png"},
+		{`{"field":"web","value":"https://blog.example"}`, "新名字", "https://img.example/a.png"},
+		{`{"field":"phone","value":"+86 138-0000-0000"}`, "新名字", "https://img.example/a.png"},
 	} {
 		u := data(t, e.json(http.MethodPut, "/blogapi/user/update", c.body, tok))
 		if u["nick"] != c.nick || u["avatar"] != c.avatar || u["cover"] != c.avatar || u["id"] != info["id"] {
 			t.Fatalf("%s: %v", c.body, u)
+		}
+	}
+	me := data(t, e.get("/blogapi/user/center", nil, tok))
+	if me["summary"] != "写 Go 的" || me["web"] != "https://blog.example" || me["phone"] != "+86 138-0000-0000" {
+		t.Fatalf("settings saved: %v", me)
+	}
+	pub := data(t, e.get("/blogapi/user/"+info["id"].(string)+"/center", nil, ""))
+	if pub["summary"] != "写 Go 的" || pub["web"] != "https://blog.example" {
+		t.Fatalf("public profile: %v", pub)
+	}
+	if _, leak := pub["phone"]; leak {
+		t.Fatal("the public profile carries the phone")
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"field":"web","value":"javascript:alert(1)"}`, "web"},
+		{`{"field":"phone","value":"call me"}`, "phone"},
+	} {
+		if r := e.json(http.MethodPut, "/blogapi/user/update", c.body, tok); r.Code != 400 || len(r.Errors) == 0 || r.Errors[0].Field != c.field {
+			t.Errorf("%s: %s", c.body, r.Body)
 		}
 	}
 	for _, body := range []string{`{"field":"level","value":"9"}`, `{}`, `{"nickname":"x"}`} {

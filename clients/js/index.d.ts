@@ -102,6 +102,9 @@ export interface User {
   avatar: string;
   /** avatar again, under the blog SPA's name */
   cover: string;
+  summary: string;
+  web: string;
+  phone: string;
   /** ms since the Unix epoch */
   created: number;
   type: 'client' | 'author' | 'admin';
@@ -240,7 +243,7 @@ export interface Client {
   /** GET /blogapi/user/center (JWT) */
   userCenter(): Promise<User>;
   /** PUT /blogapi/user/update (JWT): password required when email changes; 401 wrong password, 409 email taken */
-  updateUser(input: { nick?: string; email?: string; avatar?: string; password?: string }): Promise<User>;
+  updateUser(input: { nick?: string; email?: string; avatar?: string; summary?: string; web?: string; phone?: string; password?: string }): Promise<User>;
   /** PUT /blogapi/user/reset (JWT): ends every session, stores and returns the new pair; 401 wrong old password */
   changePassword(input: { oldPassword: string; password: string }): Promise<LoginResult>;
   /** POST /blogapi/email/verify/resend (JWT); 429 when rate-limited */

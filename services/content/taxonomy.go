@@ -84,6 +84,7 @@ func (s *Service) Profile(ctx context.Context, id string) (Profile, error) {
 	}
 	now := s.nowMs()
 	n := s.cat.count(func(e *entry) bool { return e.a.AuthorID == id && e.public(now) })
-	pu := PublicUser{ID: u.ID.Hex(), Nick: u.Nick, Avatar: u.Avatar, Type: u.Type, Level: u.Level, Created: u.Created}
+	pu := PublicUser{ID: u.ID.Hex(), Nick: u.Nick, Avatar: u.Avatar, Type: u.Type, Summary: u.Summary, Web: u.Web,
+		Level: u.Level, Created: u.Created}
 	return Profile{User: pu, ArticleCount: n, LikeCount: len(liked)}, nil
 }

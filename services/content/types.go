@@ -77,7 +77,7 @@ type ArticleType struct{ Identify, Name string }
 // PublicUser is a user as their author page shows them: never their
 // e-mail, phone, status or last login.
 type PublicUser struct {
-	ID, Nick, Avatar, Type string
-	Level                  int
-	Created                int64
+	ID, Nick, Avatar, Type, Summary, Web string
+	Level                                int
+	Created                              int64
 }

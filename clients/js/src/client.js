@@ -324,8 +324,8 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
       tokens.clear();
     },
     userCenter: async () => (await authed('GET', '/blogapi/user/center')).data,
-    async updateUser({ nick, email, avatar, password }) {
-      return (await authed('PUT', '/blogapi/user/update', { nick, email, avatar, password: pw(password) })).data;
+    async updateUser({ nick, email, avatar, summary, web, phone, password }) {
+      return (await authed('PUT', '/blogapi/user/update', { nick, email, avatar, summary, web, phone, password: pw(password) })).data;
     },
     async changePassword({ oldPassword, password }) {
       const { data } = await authed('PUT', '/blogapi/user/reset', { oldPassword: pw(oldPassword), password: pw(password) });

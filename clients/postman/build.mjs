@@ -166,8 +166,8 @@ pm.test('server started for this collection', function () {
 
   folder('Service', 'Captcha and the password-transport key (SPEC §6, §7).', [
     item({
-      name: 'Captcha', method: 'GET', path: '/blogapi/service/captcha', query: [['width', '150'], ['height', '50']],
-      doc: 'An SVG captcha (width 40–600, height 20–200). data is the SVG; the id is in X-Captcha-Id and the captcha_id cookie.',
+      name: 'Captcha', method: 'GET', path: '/blogapi/service/captcha', query: [['width', '150'], ['height', '50'], ['format', 'json']],
+      doc: 'An SVG captcha (width 40–600, height 20–200) in the envelope (format=json): data is the SVG; the id is in X-Captcha-Id and the captcha_id cookie.',
       test: tests(200, `var svg = pm.response.json().data;
 pm.test('data is an SVG without <text>', function () {
   pm.expect(svg).to.match(/^<svg[\\s>]/);
@@ -179,7 +179,7 @@ pm.test('X-Captcha-Id header', function () {
     }),
     item({
       name: 'Captcha as raw SVG', method: 'GET', path: '/blogapi/service/captcha', headers: [['Accept', 'image/svg+xml']],
-      doc: 'With Accept: image/svg+xml the body is the SVG itself, not the envelope.',
+      doc: 'Without format=json (the default) the body is the SVG itself, not the envelope, as the blog SPA reads it.',
       test: tests(null, `pm.test('HTTP 200 image/svg+xml', function () {
   pm.response.to.have.status(200);
   pm.expect(pm.response.headers.get('Content-Type')).to.include('image/svg+xml');

@@ -298,7 +298,8 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
     },
 
     async captcha({ width, height } = {}) {
-      const { data, headers } = await send('GET', '/blogapi/service/captcha', { params: { width, height } });
+      // format=json: the envelope (the default answer is the raw SVG).
+      const { data, headers } = await send('GET', '/blogapi/service/captcha', { params: { width, height, format: 'json' } });
       const id = headers.get('X-Captcha-Id');
       // The server exposes it to CORS; a proxy that strips it leaves the
       // captcha unanswerable, so say so here rather than at registration.

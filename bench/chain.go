@@ -91,6 +91,7 @@ func (t *target) chainCases(ctx context.Context) ([]chainCase, error) {
 	deps := routes.Deps{
 		Logger: t.logger, Policy: response.StatusPolicy(cfg.Response.HTTPStatus),
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, Signer: signer,
+		RequestTimeout: max(cfg.Server.WriteTimeout-time.Second, cfg.Server.WriteTimeout/2), // as internal/app
 		Commands: func(ctx context.Context) (context.Context, func() int) {
 			ctx, n := models.WithCommandCounter(ctx)
 			return ctx, n.Count

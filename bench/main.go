@@ -60,6 +60,7 @@ type options struct {
 	centerLoad   float64       // user-centre rate in the flood comparison, × its closed-loop req/s
 	chainTime    time.Duration // each middleware-chain variant
 	hashSlots    int           // security.hash_concurrency override; 0 keeps the config's
+	rateStore    string        // rate_limit.store override; "" keeps the config's
 	quick        bool
 }
 
@@ -81,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.concurrency, "concurrency", 8, "workers (connections) of each closed-loop scenario")
 	fs.IntVar(&o.rate, "rate", 0, "send each scenario at this fixed rate (req/s) instead of as fast as -concurrency workers can; 0: closed loop")
 	fs.IntVar(&o.users, "users", 1000, "users seeded before the scenarios")
-	growth := fs.String("growth", "1000,10000,50000", "user counts of the growth curve, ascending, comma-separated")
+	growth := fs.String("growth", "1000,10000,50000,100000", "user counts of the growth curve, ascending, comma-separated")
 	fs.DurationVar(&o.growthTime, "growth-duration", 3*time.Second, "length of each growth measurement")
 	fs.DurationVar(&o.floodTime, "flood-duration", 5*time.Second, "length of each side (without, with) of each round of the login-flood comparison")
 	fs.IntVar(&o.floodRounds, "flood-rounds", 2, "rounds of the login-flood comparison (without, with, without, with, …)")
@@ -89,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.centerLoad, "center-load", 0.25, "user-centre rate during the flood comparison, as a fraction of its closed-loop req/s")
 	fs.DurationVar(&o.chainTime, "chain-duration", 2*time.Second, "length of each middleware-chain measurement")
 	fs.IntVar(&o.hashSlots, "hash-concurrency", 0, "override security.hash_concurrency of the in-process server; 0 keeps the config's")
+	fs.StringVar(&o.rateStore, "rate-store", "", "override rate_limit.store of the in-process server (memory or mongo); '' keeps the config's")
 	fs.BoolVar(&o.quick, "quick", false, "smoke run: short durations, few users (explicit flags still win)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err

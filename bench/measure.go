@@ -50,6 +50,7 @@ type report struct {
 	HashSlots string // security.hash_concurrency as the server runs it
 	HashQueue int    // security.hash_queue
 	LogLevel  string
+	RateStore string
 	Rows      []row
 	Flood     floodResult
 	Growth    []growthPoint
@@ -71,6 +72,7 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 		rep.HashSlots = hashSlotsText(t.cfg.Security.HashConcurrency)
 		rep.HashQueue = t.cfg.Security.HashQueue
 		rep.LogLevel = t.cfg.Log.Level
+		rep.RateStore = string(t.cfg.RateLimit.Store)
 		pr.printf("seeding %d users", o.users)
 		if err := t.seedTo(ctx, o.users); err != nil {
 			return nil, err

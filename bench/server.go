@@ -67,11 +67,11 @@ type target struct {
 
 // benchConfig is the configuration of an in-process server: the file at
 // path (and BLOGAPI_* variables) with what a benchmark needs replaced: a
-// fresh data dir, the embedded database on loopback, limits that never
-// answer 429 (the limiter still counts every request, as in production),
-// and 127.0.0.1 trusted as a proxy so the login flood can come from many
-// client IPs through X-Forwarded-For.
-func benchConfig(path, dataDir string, hashSlots int) (config.Config, error) {
+// fresh data dir, the embedded database on loopback, the file's rate
+// limits (on by default) counted in rateStore ("" keeps the file's
+// rate_limit.store), and 127.0.0.1 trusted as a proxy so that requests
+// come from many client IPs through X-Forwarded-For, as a site's do.
+func benchConfig(path, dataDir string, hashSlots int, rateStore string) (config.Config, error) {
 	cfg, err := config.Load(path, os.Getenv)
 	if err != nil {
 		return config.Config{}, fmt.Errorf("%w (run from the repository root or pass -config)", err)
@@ -80,8 +80,9 @@ func benchConfig(path, dataDir string, hashSlots int) (config.Config, error) {
 	cfg.Mongo.URI = ""
 	cfg.Mongo.EmbeddedListen = ""
 	cfg.Server.TrustedProxies = []string{"127.0.0.1"}
-	never := config.Rate{Count: 1_000_000_000, Period: time.Second}
-	cfg.RateLimit = config.RateLimit{Captcha: never, CheckUsername: never, Register: never, ForgotPassword: never, VerifyResend: never}
+	if rateStore != "" {
+		cfg.RateLimit.Store = config.RateStore(rateStore)
+	}
 	if hashSlots > 0 {
 		cfg.Security.HashConcurrency = hashSlots
 	}
@@ -104,7 +105,7 @@ func startInProcess(ctx context.Context, o options) (*target, error) {
 		}
 		_ = os.RemoveAll(dir)
 	}
-	cfg, err := benchConfig(o.configPath, dir, o.hashSlots)
+	cfg, err := benchConfig(o.configPath, dir, o.hashSlots, o.rateStore)
 	if err != nil {
 		undo()
 		return nil, err

@@ -130,16 +130,29 @@ func healthz(base string) scenario {
 		}}
 }
 
+// clientIPs is how many client IPs the public routes' requests come
+// from, as a site's traffic does: each request from one of them, through
+// the trusted proxy (X-Forwarded-For), so the per-IP rate limits keep
+// state for every one.
+const clientIPs = 100_000
+
+// clientIP is the X-Forwarded-For header of the i-th request: one of
+// clientIPs addresses in 100.64.0.0/10, scattered.
+func clientIP(i uint64) http.Header {
+	k := i * 2654435761 % clientIPs
+	return http.Header{"X-Forwarded-For": {fmt.Sprintf("100.%d.%d.%d", 64+k>>16, k>>8&255, k&255)}}
+}
+
 func checkUsername(s *signer, base string, users int) scenario {
-	return scenario{name: "check-username", what: "`GET /blogapi/reg/check/username` (signed; rate-limit counter, one read of `users` by account)", expect: 200,
+	return scenario{name: "check-username", what: "`GET /blogapi/reg/check/username` (signed, from one of 100,000 client IPs; rate limit, the account's alias read by `_id`)", expect: 200,
 		next: func(i uint64) requestSpec {
-			return s.get(base, "/blogapi/reg/check/username", url.Values{"account": {accountName(spread(i, users))}}, nil)
+			return s.get(base, "/blogapi/reg/check/username", url.Values{"account": {accountName(spread(i, users))}}, clientIP(i))
 		}}
 }
 
 func captcha(s *signer, base string) scenario {
-	return scenario{name: "captcha", what: "`GET /blogapi/service/captcha` (signed; rate-limit counter, SVG render, one write)", expect: 200,
-		next: func(uint64) requestSpec { return s.get(base, "/blogapi/service/captcha", nil, nil) }}
+	return scenario{name: "captcha", what: "`GET /blogapi/service/captcha` (signed, from one of 100,000 client IPs; rate limit, SVG render, one write)", expect: 200,
+		next: func(i uint64) requestSpec { return s.get(base, "/blogapi/service/captcha", nil, clientIP(i)) }}
 }
 
 func userCenter(s *signer, base string, tokens []string) scenario {
@@ -147,9 +160,11 @@ func userCenter(s *signer, base string, tokens []string) scenario {
 	for i, tok := range tokens {
 		headers[i] = http.Header{"Access-Token": {tok}}
 	}
-	return scenario{name: "user-center", what: "`GET /blogapi/user/center` (signed + JWT: session and user read by `_id`)", expect: 200,
+	return scenario{name: "user-center", what: "`GET /blogapi/user/center` (signed + JWT, from one of 100,000 client IPs: session and user read by `_id`)", expect: 200,
 		next: func(i uint64) requestSpec {
-			return s.get(base, "/blogapi/user/center", nil, headers[i%uint64(len(headers))])
+			h := clientIP(i)
+			h.Set("Access-Token", headers[i%uint64(len(headers))].Get("Access-Token"))
+			return s.get(base, "/blogapi/user/center", nil, h)
 		}}
 }
 

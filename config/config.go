@@ -117,6 +117,9 @@ type Mongo struct {
 	// EmbeddedListen is the embedded FerretDB's TCP address; "" means 127.0.0.1:0 (loopback,
 	// random port).
 	EmbeddedListen string `mapstructure:"embedded_listen"`
+	// OpTimeout bounds every database operation, 100ms–1m (5s): a database that hangs or is
+	// unreachable answers 503 "database unavailable" after it.
+	OpTimeout time.Duration `mapstructure:"op_timeout"`
 }
 
 // Data is data.*.
@@ -255,20 +258,42 @@ type Security struct {
 	LoginLockAfter int `mapstructure:"login_lock_after"`
 	// LoginWindow is the period failed logins are counted over, 1m–24h (15m).
 	LoginWindow time.Duration `mapstructure:"login_window"`
+	// LoginCaptchaAfterIP is the number of failed logins from one client IP within
+	// LoginWindow after which login from it needs a captcha, at least 1 (20).
+	LoginCaptchaAfterIP int `mapstructure:"login_captcha_after_ip"`
+	// LoginFloodPerMinute is the number of failed logins across the whole site in a minute
+	// past which every login needs a captcha until the rate falls back, at least 1 (60).
+	LoginFloodPerMinute int `mapstructure:"login_flood_per_minute"`
 }
 
 // RateLimit is rate_limit.*: per-client-IP limits, each written "<count>-<S|M|H|D>" in the
 // file: count per second, minute, hour or day ("30-M"); "" or the zero Rate disables that limit.
 type RateLimit struct {
-	Captcha        Rate `mapstructure:"captcha"`         // GET /service/captcha ("30-M")
-	CheckUsername  Rate `mapstructure:"check_username"`  // GET /reg/check/username ("60-M")
-	Register       Rate `mapstructure:"register"`        // POST /reg ("10-H")
-	Upload         Rate `mapstructure:"upload"`          // POST /upload, per user ("60-H")
-	ForgotPassword Rate `mapstructure:"forgot_password"` // POST /password/forgot ("5-H")
-	VerifyResend   Rate `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
-	Search         Rate `mapstructure:"search"`          // GET /article/search ("30-M")
-	Comment        Rate `mapstructure:"comment"`         // POST /action/:id/comment, per user ("5-M")
+	// Store is where the counts live: RateStoreMemory (the default) or RateStoreMongo.
+	Store          RateStore `mapstructure:"store"`
+	Captcha        Rate      `mapstructure:"captcha"`         // GET /service/captcha ("30-M")
+	CheckUsername  Rate      `mapstructure:"check_username"`  // GET /reg/check/username ("60-M")
+	Register       Rate      `mapstructure:"register"`        // POST /reg ("10-H")
+	Upload         Rate      `mapstructure:"upload"`          // POST /upload, per user ("60-H")
+	ForgotPassword Rate      `mapstructure:"forgot_password"` // POST /password/forgot ("5-H")
+	VerifyResend   Rate      `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
+	Search         Rate      `mapstructure:"search"`          // GET /article/search ("30-M")
+	Comment        Rate      `mapstructure:"comment"`         // POST /action/:id/comment, per user ("5-M")
 }
+
+// RateStore is rate_limit.store: where the per-client counts are kept.
+type RateStore string
+
+// The values of rate_limit.store.
+const (
+	// RateStoreMemory counts in each instance's memory (a bounded LRU of
+	// clients): no database write per request, but N instances allow N
+	// times the limit.
+	RateStoreMemory RateStore = "memory"
+	// RateStoreMongo counts in the database, shared and exact across
+	// instances: one database write per limited request.
+	RateStoreMongo RateStore = "mongo"
+)
 
 // Rate is one rate_limit.* value: at most Count requests per Period from one client. The zero
 // Rate is no limit.
@@ -399,7 +424,7 @@ func Default() Config {
 			ShutdownTimeout: 10 * time.Second,
 		},
 		Response: Response{HTTPStatus: StatusMirror},
-		Mongo:    Mongo{Database: "blogapi"},
+		Mongo:    Mongo{Database: "blogapi", OpTimeout: 5 * time.Second},
 		Data:     Data{Dir: "./data"},
 		Sign:     Sign{MaxSkew: 5 * time.Minute, Replay: ReplayMutating},
 		JWT:      JWT{Issuer: "blogapi", AccessTTL: 2 * time.Hour, RefreshTTL: 360 * time.Hour},
@@ -414,12 +439,15 @@ func Default() Config {
 			ResetLink:  "{frontend_url}/reset-password?token={token}",
 		},
 		Security: Security{
-			HashQueue:         64,
-			LoginCaptchaAfter: 3,
-			LoginLockAfter:    10,
-			LoginWindow:       15 * time.Minute,
+			HashQueue:           64,
+			LoginCaptchaAfter:   3,
+			LoginLockAfter:      10,
+			LoginWindow:         15 * time.Minute,
+			LoginCaptchaAfterIP: 20,
+			LoginFloodPerMinute: 60,
 		},
 		RateLimit: RateLimit{
+			Store:          RateStoreMemory,
 			Captcha:        Rate{Count: 30, Period: time.Minute},
 			CheckUsername:  Rate{Count: 60, Period: time.Minute},
 			Register:       Rate{Count: 10, Period: time.Hour},

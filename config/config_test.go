@@ -109,7 +109,7 @@ func TestDefault(t *testing.T) {
 			ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, ShutdownTimeout: 10 * time.Second,
 		},
 		Response: Response{HTTPStatus: "mirror"},
-		Mongo:    Mongo{URI: "", Database: "blogapi", EmbeddedListen: ""},
+		Mongo:    Mongo{URI: "", Database: "blogapi", EmbeddedListen: "", OpTimeout: 5 * time.Second},
 		Data:     Data{Dir: "./data"},
 		Sign:     Sign{MaxSkew: 5 * time.Minute, Replay: "mutating"},
 		JWT:      JWT{Issuer: "blogapi", AccessTTL: 2 * time.Hour, RefreshTTL: 360 * time.Hour},
@@ -117,8 +117,10 @@ func TestDefault(t *testing.T) {
 		Log:      Log{Level: "info", Format: "text"},
 		Mail: Mail{Driver: "log", Port: 587, From: "blogapi <no-reply@localhost>", TLSPolicy: "mandatory",
 			VerifyLink: "{frontend_url}/verify-email?token={token}", ResetLink: "{frontend_url}/reset-password?token={token}"},
-		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute},
+		Security: Security{HashQueue: 64, LoginCaptchaAfter: 3, LoginLockAfter: 10, LoginWindow: 15 * time.Minute,
+			LoginCaptchaAfterIP: 20, LoginFloodPerMinute: 60},
 		RateLimit: RateLimit{
+			Store:   RateStoreMemory,
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
 			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour},
 			Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute}, Upload: Rate{60, time.Hour},
@@ -286,6 +288,7 @@ func TestLoadFileDetails(t *testing.T) {
 			func(c Config) any { return c.Server.TrustedProxies }, []string{"10.0.0.0/8", "::1"}},
 		{"rates from the file, lower-case unit and disabled", "rate_limit:\n  captcha: 100-s\n  register: \"\"\n  verify_resend: 1-D\n",
 			func(c Config) any { return c.RateLimit }, RateLimit{
+				Store:   RateStoreMemory,
 				Captcha: Rate{100, time.Second}, CheckUsername: Rate{60, time.Minute}, Register: Rate{},
 				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour},
 				Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute}, Upload: Rate{60, time.Hour},
@@ -502,7 +505,8 @@ func TestValidateAccepts(t *testing.T) {
 			c.Captcha.TTL = 30 * time.Second
 		}},
 		{"refresh 90 days", func(c *Config) { c.JWT.RefreshTTL = 90 * 24 * time.Hour }},
-		{"rate limits disabled", func(c *Config) { c.RateLimit = RateLimit{} }},
+		{"rate limits disabled", func(c *Config) { c.RateLimit = RateLimit{Store: RateStoreMemory} }},
+		{"rate limits in mongo", func(c *Config) { c.RateLimit.Store = RateStoreMongo }},
 		{"media on s3 behind a CDN, no quota", func(c *Config) {
 			c.Media.Driver, c.Media.S3 = "s3", validS3()
 			c.Media.PublicURL = "https://cdn.example.com/blog-media"
@@ -639,6 +643,7 @@ func TestLoadUnknownEnumFromEnv(t *testing.T) {
 		"BLOGAPI_RESPONSE_HTTP_STATUS": "response.http_status: must be one of mirror, standard",
 		"BLOGAPI_CAPTCHA_DRIVER":       "captcha.driver: must be one of string, math",
 		"BLOGAPI_MAIL_DRIVER":          "mail.driver: must be one of log, smtp",
+		"BLOGAPI_RATE_LIMIT_STORE":     "rate_limit.store: must be one of memory, mongo",
 	} {
 		_, err := Load("../config.yaml", env(map[string]string{variable: "bogus"}))
 		if err == nil || !hasLine(err, want) {

@@ -125,6 +125,7 @@ func (p *problems) response(r Response) {
 
 // mongo checks mongo.* and data.*.
 func (p *problems) mongo(m Mongo, d Data) {
+	p.between("mongo.op_timeout", m.OpTimeout, 100*time.Millisecond, time.Minute)
 	if u := m.URI; u != "" && !strings.HasPrefix(u, "mongodb://") && !strings.HasPrefix(u, "mongodb+srv://") {
 		p.bad("mongo.uri", `must start with "mongodb://" or "mongodb+srv://", or be empty for the embedded database`)
 	}
@@ -265,11 +266,18 @@ func (p *problems) security(s Security) {
 		p.bad("security.login_lock_after", "must be more than security.login_captcha_after (%d) (got %d)", s.LoginCaptchaAfter, s.LoginLockAfter)
 	}
 	p.between("security.login_window", s.LoginWindow, time.Minute, 24*time.Hour)
+	if s.LoginCaptchaAfterIP < 1 {
+		p.bad("security.login_captcha_after_ip", "must be at least 1 (got %d)", s.LoginCaptchaAfterIP)
+	}
+	if s.LoginFloodPerMinute < 1 {
+		p.bad("security.login_flood_per_minute", "must be at least 1 (got %d)", s.LoginFloodPerMinute)
+	}
 }
 
 // rateLimit checks rate_limit.*: a Rate set in code (Load's are parsed) is the zero
 // Rate or a count of at least 1 per a positive period.
 func (p *problems) rateLimit(r RateLimit) {
+	oneOf(p, "rate_limit.store", r.Store, RateStoreMemory, RateStoreMongo)
 	for _, k := range []struct {
 		key  string
 		rate Rate

@@ -13,20 +13,21 @@ import (
 
 // HealthController serves the unsigned operational routes (SPEC §7).
 type HealthController struct {
-	// Ping checks the database; nil error means ready.
+	// Ping checks the database takes writes (models.DB.Ready); nil error
+	// means ready.
 	Ping func(ctx context.Context) error
 }
 
 // Live serves GET /healthz: the process is up.
 func (h *HealthController) Live(c *gin.Context) { response.OK(c, gin.H{"status": "ok"}) }
 
-// Ready serves GET /readyz: 200 when MongoDB answers a ping within 2 s,
-// else 503 "database unavailable".
+// Ready serves GET /readyz: 200 when the database answers a ping and
+// takes a write within 2 s, else 503 "database unavailable".
 func (h *HealthController) Ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.Ping(ctx); err != nil {
-		response.Error(c, fmt.Errorf("%w: ping: %w", services.ErrUnavailable, err))
+		response.Error(c, fmt.Errorf("%w: readiness: %w", services.ErrUnavailable, err))
 		return
 	}
 	response.OK(c, gin.H{"status": "ready"})

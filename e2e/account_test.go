@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -850,10 +851,18 @@ func TestLoginBruteForcePerIP(t *testing.T) {
 }
 
 // TestRateLimits: per-IP limits of captcha, username check, registration
-// and forgot-password, each independent (issue 3 item 7).
+// and forgot-password, each independent (issue 3 item 7), with either
+// rate_limit.store.
 func TestRateLimits(t *testing.T) {
+	for _, store := range []config.RateStore{config.RateStoreMemory, config.RateStoreMongo} {
+		t.Run(string(store), func(t *testing.T) { testRateLimits(t, store) })
+	}
+}
+
+func testRateLimits(t *testing.T, store config.RateStore) {
 	clk := apitest.NewClock()
 	h := newHarness(t, clk, func(c *config.Config) {
+		c.RateLimit.Store = store
 		c.RateLimit.Captcha = config.Rate{Count: 3, Period: time.Minute}
 		c.RateLimit.CheckUsername = config.Rate{Count: 2, Period: time.Minute}
 		c.RateLimit.Register = config.Rate{Count: 1, Period: time.Minute}
@@ -1074,4 +1083,63 @@ func TestEmailCaseOnlyChange(t *testing.T) {
 	if n := len(h.mails("gwen@example.com")); n != before {
 		t.Fatalf("%d new mails for a case-only change", n-before)
 	}
+}
+
+// TestLoginFlood: past security.login_flood_per_minute failed logins
+// across the site (each at another account, so no per-account budget
+// trips), every login needs a captcha: one without is refused before any
+// database work or password hash; one with the right captcha and password
+// gets through.
+func TestLoginFlood(t *testing.T) {
+	var log commandLog
+	clk := apitest.NewClock()
+	cfg := apitest.Config(t)
+	cfg.Security.LoginFloodPerMinute = 5
+	cfg.Security.LoginCaptchaAfterIP = 100
+	inst := apitest.Start(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: log.observe}), clk)
+	h := &harness{t: t, c: apitest.NewClient(t, inst.Srv.URL, clk), inst: inst}
+	h.register("victim", "victim@example.com", "right")
+	for i := range 5 {
+		apitest.Expect(t, h.loginReply("flood"+strconv.Itoa(i), "guess", false), 401, "flood "+strconv.Itoa(i))
+	}
+	var r apitest.Reply
+	cmds := log.during(t, func() { r = h.loginReply("victim", "right", false) })
+	apitest.Expect(t, r, 400, "a login without captcha during the flood")
+	if r.Msg != "captcha required" {
+		t.Fatalf("during the flood: %s", r.Body)
+	}
+	if len(cmds) != 0 { // refused before its replay record
+		t.Fatalf("a refused login during the flood made round trips %v, want none", cmds)
+	}
+	apitest.Expect(t, h.loginReply("victim", "right", true), 200, "captcha and the right password during the flood")
+	clk.Advance(2 * time.Minute)
+	apitest.Expect(t, h.loginReply("victim", "right", false), 200, "after the flood, no captcha")
+}
+
+// TestEmailChangeLimits: a logged-in user changes the e-mail at most 3
+// times an hour, and one address gets at most one verification mail per
+// 10 minutes, whoever asks (429 with Retry-After past either).
+func TestEmailChangeLimits(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.register("mover", "mover@example.com", "pw")
+	h.register("other", "other@example.com", "pw")
+	mover, other := login(t, h.c, "mover", "pw"), login(t, h.c, "other", "pw")
+	change := func(s loginData, email string) apitest.Reply {
+		t.Helper()
+		return h.c.CallWith(http.MethodPut, "/blogapi/user/update",
+			map[string]string{"email": email, "password": apitest.MD5Hex("pw")}, accessHdr(s.Token))
+	}
+	for i := 1; i <= 3; i++ {
+		apitest.Expect(t, change(mover, fmt.Sprintf("mover%d@example.com", i)), 200, "change "+strconv.Itoa(i))
+	}
+	r := change(mover, "mover4@example.com")
+	apitest.Expect(t, r, 429, "4th change within the hour")
+	if ra := retryAfter(t, r); ra > 3600 {
+		t.Fatalf("Retry-After %d beyond the hour", ra)
+	}
+	// mover2 is free again (mover moved on to mover3) but got a
+	// verification mail minutes ago.
+	apitest.Expect(t, change(other, "mover2@example.com"), 429, "an address mailed within 10 minutes")
+	h.clk.Advance(11 * time.Minute)
+	apitest.Expect(t, change(other, "mover2@example.com"), 200, "the same address 11 minutes later")
 }

@@ -64,7 +64,7 @@ func measureBlog(t *testing.T, n, users, likes int) map[string]time.Duration {
 		}
 	}
 	start := time.Now()
-	seedUsers(t, db, users)
+	seedBlogUsers(t, db, users)
 	arts, bodies := make([]models.Article, n), make([]models.ArticleBody, n)
 	para := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. ", 100) // ~8 KB
 	now := clk.Now().UnixMilli()
@@ -174,7 +174,7 @@ func do(t *testing.T, req *http.Request) {
 
 // seedUsers inserts n users in batches (the user centre's database is as
 // large as the blog's).
-func seedUsers(t *testing.T, db *models.DB, n int) {
+func seedBlogUsers(t *testing.T, db *models.DB, n int) {
 	const batch = 5000
 	for i := 0; i < n; i += batch {
 		us := make([]models.User, 0, batch)

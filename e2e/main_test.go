@@ -4,9 +4,15 @@
 package e2e
 
 import (
+	"os"
 	"testing"
 
 	"github.com/blogapi/blogapi/internal/apitest"
 )
 
-func TestMain(m *testing.M) { apitest.Main(m) }
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(childFerretDBEnv); dir != "" {
+		os.Exit(runChildFerretDB(dir))
+	}
+	apitest.Main(m)
+}

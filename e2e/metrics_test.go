@@ -185,7 +185,7 @@ func httptestServer(t *testing.T, h http.Handler) string {
 // lowered: a captcha after one failure, a lock after two).
 func TestMetricsLoginOutcomes(t *testing.T) {
 	h := newHarness(t, nil, func(c *config.Config) {
-		c.Security.LoginCaptchaAfter, c.Security.LoginLockAfter = 1, 2
+		c.Security.LoginCaptchaAfter, c.Security.LoginCaptchaAfterIP, c.Security.LoginLockAfter = 1, 1, 2
 	})
 	for _, u := range []string{"alice", "bob", "carol"} {
 		h.register(u, u+"@example.com", "pw")

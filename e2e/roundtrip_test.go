@@ -74,16 +74,17 @@ func (l *commandLog) during(t *testing.T, f func()) []string {
 // own. The counts are exact for the state each step leaves behind (a
 // fresh database, a fixed clock, one client IP).
 //
-// Two configurations, side by side:
+// Three configurations, side by side:
 //
-//   - defaults: per-IP rate limits on (rate_limit.*) and replay records for
+//   - defaults: per-IP rate limits on (rate_limit.*) counted in memory
+//     (rate_limit.store: memory, no round trip) and replay records for
 //     mutating requests (sign.replay: mutating);
+//   - mongo rate limits: the defaults with rate_limit.store: mongo;
 //   - bare: no rate limits, sign.replay off.
 //
 // The issue's targets are the route's own work: the per-IP limiter is
-// configurable and can be off, so it is not counted against them; it adds
-// exactly one findAndModify on the routes it guards (two on the first hit
-// after its window ended, as any fixed-window counter here). A signed
+// configurable and can be off, so it is not counted against them; in the
+// database it adds exactly one findAndModify on the routes it guards. A signed
 // mutating request adds exactly one insert, its replay record, shared
 // between instances (SPEC §3).
 //
@@ -91,8 +92,9 @@ func (l *commandLog) during(t *testing.T, f func()) []string {
 // ending it takes effect at once on every instance, SPEC §4; and the
 // user, for its status and profile); captcha issue 1 (is 1); check
 // username 1 (is 1); a signed mutating request +1 (is +1); login ≤ 3 +1
-// replay record. A failed login costs 3 + 1; a successful one costs 6 + 1
-// and misses the target: the user lookup, the brute-force guard's two
+// replay record. A failed login costs 4 + 1; a successful one costs 7 + 1
+// and misses the target: the user lookup (its alias, then the user, each
+// by _id, so that its cost does not grow with the users), the brute-force guard's two
 // atomic counters (the account's and the client IP's, each counted before
 // the password check so that concurrent guesses see each other), the
 // guard's settlement (account cleared, IP forgiven: one update command
@@ -140,10 +142,11 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				return r
 			}},
 		{name: "register", route: "/blogapi/reg", limited: true, mutating: true, code: 200,
-			// captchas: read, then delete (single use); users: insert;
-			// email_tokens: the verification link (the mail itself is sent
-			// by the queue, outside the request).
-			own: []string{"find", "delete", "insert", "insert"},
+			// captchas: read, then delete (single use); aliases: the
+			// account's and the email's; users: insert; email_tokens: the
+			// verification link (the mail itself is sent by the queue,
+			// outside the request).
+			own: []string{"find", "delete", "insert", "insert", "insert", "insert"},
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				r := c.Call(http.MethodPost, "/blogapi/reg", map[string]string{
 					"account": "RoundTrip", "password": apitest.MD5Hex("pw"), "email": "rt@example.com", "captcha": answer, "captcha_id": captchaID,
@@ -152,15 +155,16 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				return r
 			}},
 		{name: "check username", route: "/blogapi/reg/check/username", limited: true, code: 200,
-			own: []string{"aggregate"}, // users: count, limit 1
+			own: []string{"find"}, // aliases: the account's, by _id
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				return c.Call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "roundtrip"})
 			}},
 		{name: "login", route: "/blogapi/login", mutating: true, code: 200,
-			// users: find; login_attempts: the account's and the IP's
-			// counters; login_attempts: account cleared + IP forgiven in
-			// one update command; sessions: insert; users: lastLoginAt.
-			own: []string{"find", "findAndModify", "findAndModify", "update", "insert", "update"},
+			// aliases, users: find by _id each; login_attempts: the
+			// account's and the IP's counters; login_attempts: account
+			// cleared + IP forgiven in one update command; sessions:
+			// insert; users: lastLoginAt.
+			own: []string{"find", "find", "findAndModify", "findAndModify", "update", "insert", "update"},
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				r := c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("pw")})
 				if r.Code == 200 {
@@ -174,25 +178,24 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				return c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(tokens.Token))
 			}},
 		{name: "login again at once", route: "/blogapi/login", mutating: true, code: 200,
-			// As login, but the account's counter window was ended by the
-			// previous login (not yet swept): its upsert collides and
-			// the window restarts (one findAndModify more).
-			own: []string{"find", "findAndModify", "findAndModify", "findAndModify", "update", "insert", "update"},
+			// As login: the previous login set the account's counter to
+			// zero, and the same upsert counts on from there.
+			own: []string{"find", "find", "findAndModify", "findAndModify", "update", "insert", "update"},
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("pw")})
 			}},
 		{name: "wrong password after a login", route: "/blogapi/login", mutating: true, code: 401,
-			own: []string{"find", "findAndModify", "findAndModify", "findAndModify"}, // window restart, as above
+			own: []string{"find", "find", "findAndModify", "findAndModify"}, // as a wrong password
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("nope")})
 			}},
 		{name: "wrong password", route: "/blogapi/login", mutating: true, code: 401,
-			own: []string{"find", "findAndModify", "findAndModify"}, // users; the two counters
+			own: []string{"find", "find", "findAndModify", "findAndModify"}, // alias, user; the two counters
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("nope")})
 			}},
 		{name: "unknown account", route: "/blogapi/login", mutating: true, code: 401,
-			own: []string{"find", "findAndModify", "findAndModify"}, // the same as a wrong password (SPEC §5)
+			own: []string{"find", "find", "findAndModify", "findAndModify"}, // the same as a wrong password (SPEC §5)
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "nobody-here", "password": apitest.MD5Hex("nope")})
 			}},
@@ -209,16 +212,20 @@ func TestDatabaseRoundTrips(t *testing.T) {
 	}
 
 	for _, mode := range []struct {
-		name     string
-		defaults bool
-	}{{"defaults", true}, {"bare", false}} {
+		name        string
+		defaults    bool // replay records on
+		mongoLimits bool // rate_limit.store: mongo
+	}{{"defaults", true, false}, {"mongo rate limits", true, true}, {"bare", false, false}} {
 		t.Run(mode.name, func(t *testing.T) {
 			var log commandLog
 			clk := apitest.NewClock()
 			cfg := apitest.Config(t)
 			if !mode.defaults {
-				cfg.RateLimit = config.RateLimit{}
+				cfg.RateLimit = config.RateLimit{Store: config.RateStoreMemory}
 				cfg.Sign.Replay = "off"
+			}
+			if mode.mongoLimits {
+				cfg.RateLimit.Store = config.RateStoreMongo
 			}
 			inst := apitest.Start(t, cfg, dbtest.Open(t, models.Options{Now: clk.Now, Observe: log.observe}), clk)
 			c := apitest.NewClient(t, inst.Srv.URL, clk)
@@ -228,7 +235,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				if mode.defaults && st.mutating {
 					want = slices.Insert(slices.Clone(want), st.auth, replay)
 				}
-				if mode.defaults && st.limited {
+				if mode.mongoLimits && st.limited {
 					// The limiter runs after the access token's check and
 					// the replay record.
 					at := st.auth

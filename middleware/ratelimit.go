@@ -36,11 +36,31 @@ const (
 // anyway). A nil l limits nothing. now is the clock of l's store, from
 // which Retry-After is counted.
 func RateLimit(r response.Renderer, l *limiter.Limiter, name string, now func() time.Time) gin.HandlerFunc {
+	return RateLimitBy(r, l, name, now, ClientKey)
+}
+
+// ClientKey is RateLimit's key: the client's network
+// (auth.ClientNetwork) of the IP gin's ClientIP gives.
+func ClientKey(c *gin.Context) string { return auth.ClientNetwork(c.ClientIP()) }
+
+// UserKey counts per user: "user:" + the id of the principal Auth
+// authenticated, or ClientKey on a route without Auth before it.
+func UserKey(c *gin.Context) string {
+	if p, ok := PrincipalFrom(c.Request.Context()); ok {
+		return "user:" + p.User.ID.Hex()
+	}
+	return ClientKey(c)
+}
+
+// RateLimitBy is RateLimit counting under name + ":" + key(c) instead of
+// the client's network: UserKey after Auth limits each user wherever they
+// connect from.
+func RateLimitBy(r response.Renderer, l *limiter.Limiter, name string, now func() time.Time, key func(*gin.Context) string) gin.HandlerFunc {
 	if l == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
 	return func(c *gin.Context) {
-		key := name + ":" + auth.ClientNetwork(c.ClientIP())
+		key := name + ":" + key(c)
 		lctx, err := l.Get(c.Request.Context(), key)
 		if err != nil {
 			r.Logger.WarnContext(c.Request.Context(), "rate limit store failed; request let through",

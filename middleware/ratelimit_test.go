@@ -54,9 +54,22 @@ func get(e *gin.Engine, path, remoteIP, forwardedFor string) *httptest.ResponseR
 	return w
 }
 
+// rateStores are the two rate_limit.store choices on the clock now.
+func rateStores(t *testing.T, now func() time.Time) map[string]limiter.Store {
+	return map[string]limiter.Store{
+		"mongo":  dbtest.Open(t, models.Options{Now: now}).RateLimits,
+		"memory": middleware.NewMemoryRateStore(100, now),
+	}
+}
+
 func TestRateLimitAllowsThenRefuses(t *testing.T) {
-	start := time.Now()
-	store := dbtest.Open(t, models.Options{Now: func() time.Time { return start }}).RateLimits
+	start := time.Now().Truncate(time.Minute) // windows are aligned on the minute
+	for name, store := range rateStores(t, func() time.Time { return start }) {
+		t.Run(name, func(t *testing.T) { testAllowsThenRefuses(t, store, start) })
+	}
+}
+
+func testAllowsThenRefuses(t *testing.T, store limiter.Store, start time.Time) {
 	e := limitedEngine(t, store, limiter.Rate{Limit: 3, Period: time.Minute}, nil, nil)
 	const ip = "192.0.2.1"
 
@@ -105,16 +118,24 @@ func TestRateLimitAllowsThenRefuses(t *testing.T) {
 }
 
 func TestRateLimitNewWindow(t *testing.T) {
-	now := time.Now()
-	clock := func() time.Time { return now }
-	e := limitedEngine(t, dbtest.Open(t, models.Options{Now: clock}).RateLimits, limiter.Rate{Limit: 1, Period: time.Minute}, nil, nil)
+	for name := range rateStores(t, time.Now) {
+		t.Run(name, func(t *testing.T) {
+			now := time.Now()
+			clock := func() time.Time { return now }
+			testNewWindow(t, rateStores(t, clock)[name], func(d time.Duration) { now = now.Add(d) })
+		})
+	}
+}
+
+func testNewWindow(t *testing.T, store limiter.Store, advance func(time.Duration)) {
+	e := limitedEngine(t, store, limiter.Rate{Limit: 1, Period: time.Minute}, nil, nil)
 	if w := get(e, "/a", "192.0.2.3", ""); w.Code != http.StatusOK {
 		t.Fatalf("first: HTTP %d", w.Code)
 	}
 	if w := get(e, "/a", "192.0.2.3", ""); w.Code != http.StatusTooManyRequests {
 		t.Fatalf("second: HTTP %d, want 429", w.Code)
 	}
-	now = now.Add(time.Minute)
+	advance(time.Minute)
 	if w := get(e, "/a", "192.0.2.3", ""); w.Code != http.StatusOK {
 		t.Fatalf("after the window: HTTP %d, want 200", w.Code)
 	}

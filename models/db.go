@@ -42,6 +42,8 @@ const (
 	CollTags             = "tags"
 	CollUploads          = "uploads"
 	CollMediaUsage       = "media_usage"
+	CollAliases          = "aliases"
+	CollHealth           = "health"
 )
 
 // collectionNames lists every collection the stores use.
@@ -49,7 +51,8 @@ func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
 		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox,
 		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
-		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage}
+		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage,
+		CollAliases, CollHealth}
 }
 
 // Options say which database Open opens and how.
@@ -69,9 +72,16 @@ type Options struct {
 
 	// Database is the database's name; required.
 	Database string
+	// OpTimeout bounds every database operation whose context has no
+	// deadline of its own (0: 5 s): a database that hangs makes the
+	// operation fail after it, so requests answer 503 instead of waiting.
+	OpTimeout time.Duration
 	// Observe, when not nil, receives every finished command of the
 	// client (command latency for the metrics).
 	Observe CommandObserver
+	// Inspect, when not nil, receives the filters of every command the
+	// client starts (tests that hold hot paths to {_id} filters).
+	Inspect FilterInspector
 	// Now is the stores' clock: replay and rate-limit expiry, the sweep
 	// (nil: time.Now).
 	Now func() time.Time
@@ -166,7 +176,7 @@ func (d *DB) OpenDatabase(ctx context.Context, o Options) (*DB, error) {
 func open(ctx context.Context, srv server, o Options) (*DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	client, err := connect(ctx, srv.uri, o.Observe)
+	client, err := connect(ctx, srv.uri, o.OpTimeout, o.Observe, o.Inspect)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +203,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	replays := newReplayStore(db)
 	replays.Now = now
 	d := &DB{
-		Users:         newUserStore(db),
+		Users:         newUserStore(db, now),
 		Sessions:      newSessionStore(db),
 		Captchas:      newCaptchaStore(db),
 		Replays:       replays,
@@ -262,6 +272,23 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.client.Ping(ctx, readpref.Primary())
 }
 
+// Ready checks that the database takes writes, not only pings: it pings
+// the primary, then upserts one document of the `health` collection
+// (`{_id: "readyz"}`, by _id: constant cost). A full disk, a read-only
+// replica set or a hung server fail it (bounded by ctx). The readiness
+// check, GET /readyz.
+func (d *DB) Ready(ctx context.Context) error {
+	if err := d.Ping(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	_, err := d.db.Collection(CollHealth).UpdateOne(ctx, bson.D{{Key: "_id", Value: "readyz"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: time.Now()}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
 // SweepExpired deletes the documents whose expiresAt is at or before now
 // from the collections the server cannot expire itself (no TTL indexes),
 // and returns how many: what the background sweep does every
@@ -300,10 +327,16 @@ func (d *DB) Close() {
 // counts every command it starts in the CommandCounter of the command's
 // context (WithCommandCounter) and, when observe is not nil, reports every
 // finished command to it.
-func connect(ctx context.Context, uri string, observe CommandObserver) (*mongo.Client, error) {
+func connect(ctx context.Context, uri string, opTimeout time.Duration, observe CommandObserver, inspect FilterInspector) (*mongo.Client, error) {
+	if opTimeout <= 0 {
+		opTimeout = 5 * time.Second
+	}
+	// The operation timeout also bounds server selection, so an
+	// unreachable server fails as fast as a hung one.
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).
-		SetServerSelectionTimeout(10 * time.Second).
-		SetMonitor(commandMonitor(observe)))
+		SetTimeout(opTimeout).
+		SetServerSelectionTimeout(min(10*time.Second, opTimeout)).
+		SetMonitor(commandMonitor(observe, inspect)))
 	if err != nil {
 		return nil, fmt.Errorf("connect to mongodb: %w", err)
 	}
@@ -351,11 +384,14 @@ func (c *CommandCounter) Count() int { return int(c.n.Load()) }
 // reports finished ones to observe (nil: none). The driver reports
 // application commands only: its heartbeats and connection handshakes are
 // not commands here.
-func commandMonitor(observe CommandObserver) *event.CommandMonitor {
+func commandMonitor(observe CommandObserver, inspect FilterInspector) *event.CommandMonitor {
 	m := &event.CommandMonitor{
 		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
 			if c := CommandCounterFrom(ctx); c != nil {
 				c.n.Add(1)
+			}
+			if inspect != nil {
+				inspect(ctx, commandFilters(e.CommandName, e.Command))
 			}
 		},
 	}

@@ -47,13 +47,13 @@ func TestIndexEmbeddedIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.close()
-	client, err := connect(ctx, e.uri, nil)
+	client, err := connect(ctx, e.uri, 0, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Disconnect(context.Background())
 	db := client.Database("blogapi_idx")
-	users := newUserStore(db)
+	users := newUserStore(db, time.Now)
 	u := User{Account: "indexed", Email: "indexed@example.com", PasswordHash: "x"}
 	if err := users.Create(ctx, &u); err != nil {
 		t.Fatal(err)

@@ -24,15 +24,15 @@ func TestLoginAttemptStoreWindow(t *testing.T) {
 		count    int
 		openedAt time.Time
 	}{
-		{"nothing yet", 0, false, "acct:alice", 0, time.Time{}},
-		{"first failure opens the window", 0, true, "acct:alice", 1, start},
+		{"nothing yet", 0, false, "acct:alice", 0, start},
+		{"first failure", 0, true, "acct:alice", 1, start},
 		{"second", time.Minute, true, "acct:alice", 2, start},
 		{"count reads without counting", time.Minute, false, "acct:alice", 2, start},
-		{"keys are separate", 0, false, "ip:192.0.2.1", 0, time.Time{}},
-		{"other key", 0, true, "ip:192.0.2.1", 1, start.Add(2 * time.Minute)},
+		{"keys are separate", 0, false, "ip:192.0.2.1", 0, start},
+		{"other key", 0, true, "ip:192.0.2.1", 1, start},
 		{"last instant of the window", 13*time.Minute - time.Millisecond, false, "acct:alice", 2, start},
-		{"window over: nothing counted", time.Millisecond, false, "acct:alice", 0, time.Time{}},
-		{"next failure opens a new window", time.Second, true, "acct:alice", 1, start.Add(window + time.Second)},
+		{"window over: nothing counted", time.Millisecond, false, "acct:alice", 0, start.Add(window)},
+		{"next failure counts in the new window", time.Second, true, "acct:alice", 1, start.Add(window)},
 	}
 	for _, st := range steps {
 		clock.Advance(st.advance)
@@ -44,7 +44,7 @@ func TestLoginAttemptStoreWindow(t *testing.T) {
 		if st.fail {
 			count, opened, err = store.Fail(ctx, st.key, clock.Now(), window)
 		} else {
-			count, opened, err = store.Count(ctx, st.key, clock.Now())
+			count, opened, err = store.Count(ctx, st.key, clock.Now(), window)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
@@ -71,21 +71,21 @@ func TestLoginAttemptStoreClearAndForgive(t *testing.T) {
 	counts := func(step string, want map[string]int) {
 		t.Helper()
 		for key, n := range want {
-			if got, _, err := store.Count(ctx, key, clock.Now()); err != nil || got != n {
+			if got, _, err := store.Count(ctx, key, clock.Now(), time.Minute); err != nil || got != n {
 				t.Fatalf("%s: %s has %d (%v), want %d", step, key, got, err, n)
 			}
 		}
 	}
-	if err := store.Clear(ctx, "acct:bob", now, "ip:198.51.100.1", "ip:192.0.2.99"); err != nil {
+	if err := store.Clear(ctx, "acct:bob", now, time.Minute, "ip:198.51.100.1", "ip:192.0.2.99"); err != nil {
 		t.Fatal(err)
 	}
 	counts("clear", map[string]int{"acct:bob": 0, "ip:198.51.100.1": 1, "ip:198.51.100.2": 1, "ip:192.0.2.99": 0})
 
-	if err := store.Forgive(ctx, now, "ip:198.51.100.1", "ip:198.51.100.2", "acct:bob"); err != nil {
+	if err := store.Forgive(ctx, now, time.Minute, "ip:198.51.100.1", "ip:198.51.100.2", "acct:bob"); err != nil {
 		t.Fatal(err)
 	}
 	counts("forgive", map[string]int{"acct:bob": 0, "ip:198.51.100.1": 0, "ip:198.51.100.2": 0})
-	if err := store.Forgive(ctx, now, "ip:198.51.100.1"); err != nil {
+	if err := store.Forgive(ctx, now, time.Minute, "ip:198.51.100.1"); err != nil {
 		t.Fatal(err)
 	}
 	counts("forgive below zero", map[string]int{"ip:198.51.100.1": 0})
@@ -93,12 +93,12 @@ func TestLoginAttemptStoreClearAndForgive(t *testing.T) {
 		t.Fatalf("failure after forgiving to zero counts %d, want 1", n)
 	}
 
-	// A cleared key's next failure opens a window of its own.
+	// A cleared key counts from zero again.
 	clock.Advance(10 * time.Second)
-	if n, opened, err := store.Fail(ctx, "acct:bob", clock.Now(), time.Minute); err != nil || n != 1 || !opened.Equal(clock.Now()) {
-		t.Fatalf("failure after clear: %d since %v (%v), want 1 since %v", n, opened, err, clock.Now())
+	if n, opened, err := store.Fail(ctx, "acct:bob", clock.Now(), time.Minute); err != nil || n != 1 || !opened.Equal(now) {
+		t.Fatalf("failure after clear: %d since %v (%v), want 1 since %v", n, opened, err, now)
 	}
-	if err := store.Clear(ctx, "acct:nobody", now); err != nil {
+	if err := store.Clear(ctx, "acct:nobody", now, time.Minute); err != nil {
 		t.Fatalf("clear of an unknown key: %v", err)
 	}
 }
@@ -107,7 +107,7 @@ func TestLoginAttemptStoreConcurrentFail(t *testing.T) {
 	ctx := context.Background()
 	now := newWindowClock().Now()
 	store := dbtest.New(t).LoginAttempts
-	const n = 20
+	const n = 200
 	seen := make([]bool, n+1)
 	var (
 		mu sync.Mutex
@@ -126,7 +126,7 @@ func TestLoginAttemptStoreConcurrentFail(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if count, _, err := store.Count(ctx, "acct:carol", now); err != nil || count != n {
+	if count, _, err := store.Count(ctx, "acct:carol", now, time.Minute); err != nil || count != n {
 		t.Fatalf("after %d concurrent failures: %d, %v", n, count, err)
 	}
 }

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -191,5 +192,29 @@ func TestRateLimitStoreCanceledContext(t *testing.T) {
 	lim := limiter.New(dbtest.New(t).RateLimits, limiter.Rate{Limit: 1, Period: time.Minute})
 	if _, err := lim.Get(ctx, "k"); err == nil {
 		t.Fatal("Get with a canceled context: want an error")
+	}
+}
+
+// Two instances racing to open one window: the upsert that loses the
+// race to the other's insert is retried, so no hit fails. (Counts across
+// processes are exact on MongoDB only; see the store's doc.)
+func TestRateLimitStoreConcurrentFirstHitAcrossInstances(t *testing.T) {
+	ctx := context.Background()
+	clock := newWindowClock()
+	db := dbtest.Open(t, models.Options{Now: clock.Now})
+	rate := limiter.Rate{Limit: 1000, Period: time.Minute}
+	lims := []*limiter.Limiter{limiter.New(db.RateLimits, rate), limiter.New(dbtest.Reopen(t, db, models.Options{Now: clock.Now}).RateLimits, rate)}
+	for round := range 5 {
+		var wg sync.WaitGroup
+		errs := make([]error, 20)
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = lims[i%2].Get(ctx, fmt.Sprintf("fresh:%d", round)) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,14 +44,23 @@ func (s *ReplayStore) Record(ctx context.Context, key string, expiresAt time.Tim
 	if !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("record replay: %w", err)
 	}
-	res, err := s.coll.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: key}, {Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: s.now()}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}}})
-	if err != nil {
-		return fmt.Errorf("record replay: %w", err)
+	// The record exists: take it over only if it has expired, checked in
+	// Go after a read by _id (a filter with expiresAt too scans every
+	// record on the embedded FerretDB, docs/operations.md).
+	var held struct {
+		ExpiresAt time.Time `bson:"expiresAt"`
 	}
-	if res.MatchedCount == 0 {
+	switch err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&held); {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return ErrDuplicate // swept in between: the request was a replay all the same
+	case err != nil:
+		return fmt.Errorf("record replay: %w", err)
+	case held.ExpiresAt.After(s.now()):
 		return ErrDuplicate
+	}
+	if _, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}}}); err != nil {
+		return fmt.Errorf("record replay: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -93,13 +94,14 @@ func (s *SessionStore) Get(ctx context.Context, id string) (Session, error) {
 
 // Rotate replaces the session's refresh token jti oldJTI with newJTI and
 // its expiry with newExpiresAt, and sets lastUsedAt to now: a
-// compare-and-set that only applies while the session is alive at now and
-// oldJTI is its current jti. Otherwise nothing changes and ErrNotFound is
+// compare-and-set that only applies while the session is alive at now,
+// belongs to userID (the refresh token's sub) and oldJTI is its current
+// jti. Otherwise nothing changes and ErrNotFound is
 // returned. Of several concurrent rotations with the same oldJTI exactly
 // one succeeds: each first records oldJTI in `session_rotations`, whose
 // unique `_id` admits one of them (the update alone is atomic on MongoDB
 // but not on FerretDB v1).
-func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, newExpiresAt, now time.Time) error {
+func (s *SessionStore) Rotate(ctx context.Context, id, userID, oldJTI, newJTI string, newExpiresAt, now time.Time) error {
 	_, err := s.rotations.InsertOne(ctx, bson.D{
 		{Key: "_id", Value: oldJTI},
 		{Key: "sessionId", Value: id},
@@ -113,18 +115,25 @@ func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, ne
 	if err != nil {
 		return fmt.Errorf("rotate session: %w", err)
 	}
-	filter := bson.D{
-		{Key: "_id", Value: id},
-		{Key: "refreshJti", Value: oldJTI},
-		{Key: "endedAt", Value: nil},
-		{Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
+	// The conditions are checked in Go after a read by _id: a filter with
+	// more than _id scans every session on the embedded FerretDB
+	// (docs/operations.md). The rotation record above already admits one
+	// rotation per oldJTI.
+	sess, err := s.Get(ctx, id)
+	if err == nil && (sess.UserID != userID || sess.RefreshJTI != oldJTI || !sess.Alive(now)) {
+		err = ErrNotFound
 	}
-	update := bson.D{{Key: "$set", Value: bson.D{
-		{Key: "refreshJti", Value: newJTI},
-		{Key: "expiresAt", Value: newExpiresAt},
-		{Key: "lastUsedAt", Value: now},
-	}}}
-	res, err := s.coll.UpdateOne(ctx, filter, update)
+	if errors.Is(err, ErrNotFound) {
+		return ErrNotFound
+	}
+	var res *mongo.UpdateResult
+	if err == nil {
+		res, err = s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+			{Key: "refreshJti", Value: newJTI},
+			{Key: "expiresAt", Value: newExpiresAt},
+			{Key: "lastUsedAt", Value: now},
+		}}})
+	}
 	if err != nil {
 		// Let the client retry with the same refresh token rather than
 		// have the retry taken for reuse.
@@ -141,8 +150,17 @@ func (s *SessionStore) Rotate(ctx context.Context, id, oldJTI, newJTI string, ne
 // already ended, or absent, changes nothing and is not an error (the first
 // reason is kept).
 func (s *SessionStore) End(ctx context.Context, id, reason string, now time.Time) error {
-	_, err := s.coll.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "endedAt", Value: nil}},
+	// Read by _id, then write by _id: a filter with endedAt too scans
+	// every session on the embedded FerretDB (docs/operations.md).
+	switch sess, err := s.Get(ctx, id); {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("end session: %w", err)
+	case sess.EndedAt != nil:
+		return nil
+	}
+	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "endedAt", Value: now}, {Key: "endReason", Value: reason}}}})
 	if err != nil {
 		return fmt.Errorf("end session: %w", err)

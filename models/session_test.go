@@ -52,6 +52,22 @@ func TestSessionStoreCreateGet(t *testing.T) {
 	}
 }
 
+// TestSessionStoreRotateOtherUser: a refresh token naming another user
+// (sub) than the session's does not rotate it.
+func TestSessionStoreRotateOtherUser(t *testing.T) {
+	ctx := context.Background()
+	store := newSessionStore(t)
+	if err := store.Create(ctx, newSession("s1", "attacker", "j1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Rotate(ctx, "s1", "victim", "j1", "j2", sessionT0.Add(48*time.Hour), sessionT0.Add(time.Hour)); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("Rotate with another sub: %v, want ErrNotFound", err)
+	}
+	if got, err := store.Get(ctx, "s1"); err != nil || got.RefreshJTI != "j1" {
+		t.Fatalf("session after the refused rotation: %+v, %v", got, err)
+	}
+}
+
 func TestSessionStoreRotate(t *testing.T) {
 	newExp := sessionT0.Add(48 * time.Hour)
 	later := sessionT0.Add(time.Hour)
@@ -71,7 +87,7 @@ func TestSessionStoreRotate(t *testing.T) {
 			}
 		}, "j1", later, models.ErrNotFound},
 		{"jti rotated already", func(t *testing.T, s *models.SessionStore) {
-			if err := s.Rotate(context.Background(), "s1", "j1", "j2", newExp, later); err != nil {
+			if err := s.Rotate(context.Background(), "s1", "u1", "j1", "j2", newExp, later); err != nil {
 				t.Fatal(err)
 			}
 		}, "j1", later, models.ErrNotFound},
@@ -90,7 +106,7 @@ func TestSessionStoreRotate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = store.Rotate(ctx, "s1", tt.oldJTI, "jnew", newExp, tt.now)
+			err = store.Rotate(ctx, "s1", "u1", tt.oldJTI, "jnew", newExp, tt.now)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Rotate: %v, want %v", err, tt.wantErr)
 			}
@@ -122,7 +138,7 @@ func TestSessionStoreRotateOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = store.Rotate(ctx, "s1", "j1", "jnew", sessionT0.Add(48*time.Hour), sessionT0.Add(time.Hour))
+			errs[i] = store.Rotate(ctx, "s1", "u1", "j1", "jnew", sessionT0.Add(48*time.Hour), sessionT0.Add(time.Hour))
 		})
 	}
 	wg.Wait()
@@ -206,7 +222,7 @@ func TestSessionStoreExpirySweep(t *testing.T) {
 		}
 	}
 	// A rotation record that expires with the short session.
-	if err := store.Rotate(ctx, "short", "j1", "j1b", short.ExpiresAt, sessionT0); err != nil {
+	if err := store.Rotate(ctx, "short", "u1", "j1", "j1b", short.ExpiresAt, sessionT0); err != nil {
 		t.Fatal(err)
 	}
 	n, err := db.SweepExpired(ctx, short.ExpiresAt)

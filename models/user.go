@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -59,19 +60,33 @@ func AccountKey(account string) string { return strings.ToLower(account) }
 // EmailKey is the form of an email address the unique index compares.
 func EmailKey(email string) string { return strings.ToLower(email) }
 
-// UserStore keeps users in MongoDB.
-type UserStore struct{ coll *mongo.Collection }
+// UserStore keeps users in MongoDB: the `users` collection, and in
+// `aliases` one document per account name and per email (see aliasDoc), so
+// that every lookup by account or email and every uniqueness check is a
+// read or a unique insert on exactly {_id}. The unique indexes on the
+// users' accountKey and emailKey stay as a second guard.
+type UserStore struct {
+	coll    *mongo.Collection
+	aliases aliases
+}
 
-// newUserStore uses the `users` collection of db.
-func newUserStore(db *mongo.Database) *UserStore { return &UserStore{coll: db.Collection(CollUsers)} }
+// newUserStore uses the `users` and `aliases` collections of db; now is
+// the clock of the aliases' creation times.
+func newUserStore(db *mongo.Database, now func() time.Time) *UserStore {
+	return &UserStore{coll: db.Collection(CollUsers), aliases: aliases{coll: db.Collection(CollAliases), now: now}}
+}
 
 // ensureIndexes creates the unique indexes on accountKey and emailKey
-// (SPEC §8). Idempotent.
+// and gives users written before aliases existed their aliases (once).
+// Idempotent.
 func (s *UserStore) ensureIndexes(ctx context.Context) error {
-	return createIndexes(ctx, s.coll,
+	if err := createIndexes(ctx, s.coll,
 		mongo.IndexModel{Keys: bson.D{{Key: "accountKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("accountKey_unique")},
 		mongo.IndexModel{Keys: bson.D{{Key: "emailKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("emailKey_unique")},
-	)
+	); err != nil {
+		return err
+	}
+	return s.aliases.backfill(ctx, s.coll)
 }
 
 // createIndexes creates each index with its own command: FerretDB v1.24
@@ -87,17 +102,54 @@ func createIndexes(ctx context.Context, coll *mongo.Collection, idx ...mongo.Ind
 }
 
 // Create inserts u (its ID is set) and returns ErrDuplicateAccount or
-// ErrDuplicateEmail when the account or email is taken, ignoring case.
+// ErrDuplicateEmail when the account or email is taken, ignoring case. It
+// takes the account's alias, then the email's, then inserts the user: of
+// concurrent registrations of one name exactly one gets the alias. When a
+// step fails the aliases taken before it are given back; a process that
+// dies half-way leaves an alias without a user, which a registration of
+// the same name reclaims after orphanAge.
 func (s *UserStore) Create(ctx context.Context, u *User) error {
 	u.prepareInsert()
+	acct, mail := accountAlias(u.AccountKey), emailAlias(u.EmailKey)
+	if err := s.aliases.take(ctx, s.coll, acct, u.ID); err != nil {
+		if errors.Is(err, errAliasTaken) {
+			return ErrDuplicateAccount
+		}
+		return fmt.Errorf("insert user: %w", err)
+	}
+	if err := s.aliases.take(ctx, s.coll, mail, u.ID); err != nil {
+		s.release(ctx, u.ID, acct)
+		if errors.Is(err, errAliasTaken) {
+			return ErrDuplicateEmail
+		}
+		return fmt.Errorf("insert user: %w", err)
+	}
 	_, err := s.coll.InsertOne(ctx, u)
 	if err == nil {
 		return nil
 	}
 	if mongo.IsDuplicateKeyError(err) {
+		// A user without aliases holds the name: the unique indexes'
+		// second guard.
+		s.release(ctx, u.ID, acct, mail)
 		return s.duplicateOf(ctx, u, err)
 	}
+	// The insert may have happened (a timeout): the aliases stay; if it
+	// did not, they are orphans a later registration reclaims.
 	return fmt.Errorf("insert user: %w", err)
+}
+
+// release gives back the aliases ids that still name user, on a context
+// of its own (the request's may have ended), ignoring failures: an alias
+// left behind is an orphan that a later registration reclaims.
+func (s *UserStore) release(ctx context.Context, user bson.ObjectID, ids ...string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		if holder, err := s.aliases.user(ctx, id); err == nil && holder == user {
+			_ = s.aliases.drop(ctx, id)
+		}
+	}
 }
 
 // CreateMany inserts users in one round trip (a bulk import: the load
@@ -112,6 +164,16 @@ func (s *UserStore) CreateMany(ctx context.Context, users []User) error {
 		docs[i] = &users[i]
 	}
 	_, err := s.coll.InsertMany(ctx, docs)
+	inserted := users
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && len(bwe.WriteErrors) > 0 {
+		inserted = users[:bwe.WriteErrors[0].Index]
+	} else if err != nil {
+		return fmt.Errorf("insert users: %w", err)
+	}
+	if aerr := s.aliases.put(ctx, inserted); aerr != nil {
+		return fmt.Errorf("insert users: %w", aerr)
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -132,14 +194,13 @@ func (u *User) prepareInsert() {
 
 // duplicateOf tells which unique key an insert collided on. The server's
 // error text names the index, but FerretDB and MongoDB word it differently,
-// so it asks the collection instead.
+// so it asks for the account's holder instead (ByAccount: by _id).
 func (s *UserStore) duplicateOf(ctx context.Context, u *User, cause error) error {
-	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: "accountKey", Value: u.AccountKey}})
-	if err != nil {
-		return fmt.Errorf("insert user: %w", errors.Join(cause, err))
-	}
-	if n > 0 {
+	switch _, err := s.ByAccount(ctx, u.AccountKey); {
+	case err == nil:
 		return ErrDuplicateAccount
+	case !errors.Is(err, ErrNotFound):
+		return fmt.Errorf("insert user: %w", errors.Join(cause, err))
 	}
 	return ErrDuplicateEmail
 }
@@ -154,23 +215,57 @@ func (s *UserStore) ByID(ctx context.Context, hexID string) (User, error) {
 	return s.findOne(ctx, bson.D{{Key: "_id", Value: id}})
 }
 
-// ByAccount returns the user whose account matches ignoring case, or ErrNotFound.
+// ByAccount returns the user whose account matches ignoring case, or
+// ErrNotFound: two reads by _id (the alias, the user).
 func (s *UserStore) ByAccount(ctx context.Context, account string) (User, error) {
-	return s.findOne(ctx, bson.D{{Key: "accountKey", Value: AccountKey(account)}})
+	key := AccountKey(account)
+	u, err := s.byAlias(ctx, accountAlias(key))
+	if err == nil && u.AccountKey != key {
+		return User{}, ErrNotFound
+	}
+	return u, err
 }
 
-// ByEmail returns the user whose email matches ignoring case, or ErrNotFound.
+// ByEmail returns the user whose email matches ignoring case, or
+// ErrNotFound: two reads by _id (the alias, the user).
 func (s *UserStore) ByEmail(ctx context.Context, email string) (User, error) {
-	return s.findOne(ctx, bson.D{{Key: "emailKey", Value: EmailKey(email)}})
+	key := EmailKey(email)
+	u, err := s.byAlias(ctx, emailAlias(key))
+	if err == nil && u.EmailKey != key {
+		return User{}, ErrNotFound // an alias left by an email change that failed half-way
+	}
+	return u, err
 }
 
-// AccountExists reports whether account is taken, ignoring case.
-func (s *UserStore) AccountExists(ctx context.Context, account string) (bool, error) {
-	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: "accountKey", Value: AccountKey(account)}}, options.Count().SetLimit(1))
+// byAlias returns the user alias id names; ErrNotFound when there is no
+// such alias or user.
+func (s *UserStore) byAlias(ctx context.Context, id string) (User, error) {
+	userID, err := s.aliases.user(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		// Read a user anyway (the zero id, which none has), so that a name
+		// nobody holds costs the same round trips as a taken one: login
+		// must not tell which accounts exist by its timing.
+		_, _ = s.findOne(ctx, bson.D{{Key: "_id", Value: bson.ObjectID{}}})
+		return User{}, ErrNotFound
+	}
 	if err != nil {
+		return User{}, err
+	}
+	return s.findOne(ctx, bson.D{{Key: "_id", Value: userID}})
+}
+
+// AccountExists reports whether account is taken, ignoring case: one read
+// by _id (its alias). An alias left by a registration that failed
+// half-way counts as taken until a registration reclaims it.
+func (s *UserStore) AccountExists(ctx context.Context, account string) (bool, error) {
+	switch _, err := s.aliases.user(ctx, accountAlias(AccountKey(account))); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	default:
 		return false, fmt.Errorf("count users: %w", err)
 	}
-	return n > 0, nil
 }
 
 // SetLastLogin records a successful login of the user hexID at ms (ms
@@ -231,7 +326,8 @@ func (up UserUpdate) set() bson.D {
 
 // Update applies up to the user hexID and returns the updated document.
 // ErrNotFound when there is no such user; ErrDuplicateEmail when the new
-// email is taken (ignoring case).
+// email is taken (ignoring case). A new email takes its alias first and
+// gives the old one back after the update.
 func (s *UserStore) Update(ctx context.Context, hexID string, up UserUpdate) (User, error) {
 	id, err := bson.ObjectIDFromHex(hexID)
 	if err != nil {
@@ -241,8 +337,41 @@ func (s *UserStore) Update(ctx context.Context, hexID string, up UserUpdate) (Us
 	if len(set) == 0 {
 		return s.ByID(ctx, hexID)
 	}
+	if up.Email != nil {
+		return s.updateEmail(ctx, id, set, EmailKey(*up.Email))
+	}
+	return s.update(ctx, id, set)
+}
+
+// updateEmail is Update when the email changes: the alias of key is taken
+// before the update and the old email's released after it.
+func (s *UserStore) updateEmail(ctx context.Context, id bson.ObjectID, set bson.D, key string) (User, error) {
+	cur, err := s.findOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return User{}, err
+	}
+	if key == cur.EmailKey {
+		return s.update(ctx, id, set)
+	}
+	switch err := s.aliases.take(ctx, s.coll, emailAlias(key), id); {
+	case errors.Is(err, errAliasTaken):
+		return User{}, ErrDuplicateEmail
+	case err != nil:
+		return User{}, fmt.Errorf("update user: %w", err)
+	}
+	u, err := s.update(ctx, id, set)
+	if err != nil {
+		s.release(ctx, id, emailAlias(key))
+		return User{}, err
+	}
+	s.release(ctx, id, emailAlias(cur.EmailKey))
+	return u, nil
+}
+
+// update sets set on the user id and returns the document after it.
+func (s *UserStore) update(ctx context.Context, id bson.ObjectID, set bson.D) (User, error) {
 	var u User
-	err = s.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+	err := s.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: set}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
 	switch {

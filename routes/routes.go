@@ -20,6 +20,7 @@ import (
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/content"
+	"github.com/blogapi/blogapi/services/media"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -54,11 +55,24 @@ type Deps struct {
 	// PasswordHasher.Concurrency; at least 1), at most HashQueue
 	// wait, the rest get 503 (security.hash_queue; middleware.Bulkhead).
 	HashSlots, HashQueue int
+	// Media is the uploads service; UploadBodyBytes bounds the body of
+	// POST /blogapi/upload instead of MaxBodyBytes (media.max_bytes plus
+	// room for the multipart framing).
+	Media           *media.Service
+	UploadBodyBytes int64
 	// HashWait bounds how long a request waits for a slot before its 503
 	// (0: as long as the client waits); internal/app gives half of
 	// server.write_timeout.
 	HashWait time.Duration
-	// Rates are counted in RateStore, shared by every instance (MongoDB).
+	// RequestTimeout ends each request's context after it (0: never),
+	// below server.write_timeout, so a request stuck on a hung dependency
+	// releases what it holds (middleware.Deadline).
+	RequestTimeout time.Duration
+	// LoginFlood counts a login attempt site-wide and reports a login
+	// flood (auth.LoginGuard.Flood; nil: no flood gate).
+	LoginFlood func(context.Context) bool
+	// Rates are counted in RateStore (rate_limit.store: this instance's
+	// memory, or the database shared by every instance).
 	Rates     Rates
 	RateStore limiter.Store
 	// Now is the clock the rate-limit store counts with.
@@ -117,6 +131,8 @@ func debugPrint(format string, values ...any) {
 // limit.
 type Rates struct {
 	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend, Search limiter.Rate
+	// Upload is counted per user (middleware.UserKey), not per IP.
+	Upload limiter.Rate
 }
 
 // New returns the engine serving the whole API (SPEC §7). Every answer,
@@ -142,13 +158,19 @@ func New(d Deps) (*gin.Engine, error) {
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
 	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
-	limit := func(rate limiter.Rate, name string) gin.HandlerFunc {
+	limitBy := func(rate limiter.Rate, name string, key func(*gin.Context) string) gin.HandlerFunc {
 		var l *limiter.Limiter
 		if rate.Limit > 0 {
 			l = limiter.New(d.RateStore, rate)
 		}
-		return middleware.RateLimit(r, l, name, d.Now)
+		return middleware.RateLimitBy(r, l, name, d.Now, key)
 	}
+	limit := func(rate limiter.Rate, name string) gin.HandlerFunc { return limitBy(rate, name, middleware.ClientKey) }
+	uploads := &controllers.UploadController{Media: d.Media}
+
+	// The stored images, unsigned (an <img> cannot sign): only keys the
+	// media service made are served (docs/uploads.md).
+	e.GET("/media/:dir/:file", uploads.Serve)
 
 	// Links in mails cannot be signed: these two GETs carry their own
 	// credential (a 32-byte single-use token), as does the reset page's
@@ -162,16 +184,20 @@ func New(d Deps) (*gin.Engine, error) {
 	// Every other route is signed. The replay check runs after the access
 	// token's: its record names the caller's session, and a request that
 	// fails authentication records nothing (docs/signing.md, "Replays").
-	// Every signed route is in one of the two groups below.
-	open := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.Replay(r, d.Signer)) // no access token
-	user := e.Group("/blogapi", UserChain(d, d.Accounts.Authenticate)...)                                     // an access token required
+	// Every signed route is in one of the groups below, but the login,
+	// which puts its flood gate before the replay check.
+	signed := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes))
+	open := signed.Group("", middleware.Replay(r, d.Signer))              // no access token
+	user := e.Group("/blogapi", UserChain(d, d.Accounts.Authenticate)...) // an access token required
 
 	open.GET("/service/captcha", limit(d.Rates.Captcha, "captcha"), captcha.Issue)
 	open.POST("/service/renewal", users.Renew)
 	open.GET("/service/pubkey", keys.PublicKey)
 	open.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
 	open.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
-	open.POST("/login", hashing, users.Login)
+	// Under a login flood a login without a captcha is refused before its
+	// replay record (it changes nothing, so recording it protects nothing).
+	signed.POST("/login", middleware.LoginFlood(r, d.LoginFlood), middleware.Replay(r, d.Signer), hashing, users.Login)
 	open.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	open.POST("/password/reset", hashing, accounts.ResetPassword)
 
@@ -181,6 +207,14 @@ func New(d Deps) (*gin.Engine, error) {
 	user.PUT("/user/update", hashing, accounts.UpdateProfile)
 	user.PUT("/user/reset", hashing, accounts.ChangePassword)
 	user.POST("/email/verify/resend", limit(d.Rates.VerifyResend, "verify_resend"), accounts.ResendVerification)
+	user.DELETE("/upload/:id", uploads.Delete)
+
+	// Uploads carry a file: their own body limit, checked before the
+	// signature as every other's is; then the same checks as the user
+	// group's.
+	upload := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.UploadBodyBytes),
+		middleware.Auth(r, d.Accounts.Authenticate), middleware.Replay(r, d.Signer))
+	upload.POST("/upload", limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
 
 	// The blog (docs/blog.md). reader: a valid access token makes the
 	// answer personal (isPraise, one's own held comments); a missing or
@@ -234,12 +268,13 @@ func Engine(d Deps) (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors())
+	e.Use(middleware.RequestLog(d.Logger, d.Observer, d.Commands), middleware.Recovery(r), r.Errors(), middleware.HeaderLimits(r), middleware.Deadline(d.RequestTimeout))
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORS(r, d.CORSOrigins, controllers.HeaderCaptchaID))
 	}
 	e.NoRoute(response.NotFound)
 	e.NoMethod(response.MethodNotAllowed)
+
 	return e, nil
 }
 

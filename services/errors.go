@@ -18,8 +18,15 @@ import (
 var ErrUnavailable = errors.New("dependency unavailable")
 
 // Unavailable wraps cause, a failure of the database or another
-// dependency, as ErrUnavailable.
-func Unavailable(cause error) error { return fmt.Errorf("%w: %w", ErrUnavailable, cause) }
+// dependency, as ErrUnavailable, inside a RetryLater: the 503 says when to
+// come back (UnavailableRetry).
+func Unavailable(cause error) error {
+	return &RetryLater{Err: fmt.Errorf("%w: %w", ErrUnavailable, cause), RetryAfter: UnavailableRetry}
+}
+
+// UnavailableRetry is the Retry-After of a 503 "database unavailable": a
+// database that hung or restarted is usually back within seconds.
+const UnavailableRetry = 5 * time.Second
 
 // ErrBusy is a request refused because the server is at a concurrency
 // limit (password hashing, the credential routes' bulkhead); 503.

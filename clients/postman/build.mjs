@@ -80,7 +80,8 @@ pm.environment.set('refreshToken', d.refreshToken);`;
  * @param {object} r
  * @param {string} r.name
  * @param {string} r.method
- * @param {string} r.path e.g. /blogapi/login
+ * @param {string} r.path e.g. /blogapi/login, or /blogapi/upload/:id with r.vars
+ * @param {[string,string][]} [r.vars] values of the path's :variables
  * @param {string} r.doc the description shown in Postman
  * @param {[string,string][]} [r.query]
  * @param {object} [r.json] a JSON body (written as text; {{variables}} allowed in strings)
@@ -331,6 +332,27 @@ pm.test('new email, unverified', function () {
   pm.expect(u.emailVerified).to.equal(false);
 });
 pm.environment.set('email', u.email);`),
+    }),
+  ]),
+
+  folder('Uploads', 'Avatars and article images (docs/uploads.md). Files go as multipart/form-data; these requests check the refusals that need no file.', [
+    item({
+      name: 'Upload without a multipart body (400)', method: 'POST', path: '/blogapi/upload',
+      json: { dir: 'avatar' },
+      doc: 'An upload is multipart/form-data: the file part file and the text field dir (avatar or article). Anything else is a 400 about file.',
+      test: tests(400, fieldTest('file')),
+    }),
+    item({
+      name: 'Delete an upload that does not exist (404)', method: 'DELETE', path: '/blogapi/upload/:id',
+      vars: [['id', 'cnv0h0ud0000000000a0']],
+      doc: 'Only the owner or an admin may delete an upload; for anyone else, as for a missing one, the answer is 404.',
+      test: tests(404),
+    }),
+    item({
+      name: 'A stored image that does not exist (404)', method: 'GET', path: '/media/:dir/:file',
+      vars: [['dir', 'avatar'], ['file', 'cnv0h0ud0000000000a0.jpg']],
+      doc: 'Uploaded images are served unsigned at the url an upload answers; a key the server did not make, or of a deleted upload, is a 404 envelope.',
+      test: tests(404),
     }),
   ]),
 

@@ -17,7 +17,9 @@ const (
 	CodeMethodNotAllow  = 405 // route exists, method does not
 	CodeConflict        = 409 // account or email already registered
 	CodeBodyTooLarge    = 413 // request body above server.max_body_bytes, an upload above media.max_bytes
+	CodeURITooLong      = 414 // request URI (path and query string) above the API's limit
 	CodeUnsupported     = 415 // an upload that is not a JPEG, PNG, GIF or WebP image
+	CodeHeadersTooLarge = 431 // request headers above the API's limit
 	CodeTooManyRequests = 429 // rate limited; Retry-After says when to come back
 	CodeInternal        = 500 // internal error, details only in the log
 	CodeUnavailable     = 503 // dependency (MongoDB) unavailable

@@ -17,6 +17,16 @@ var (
 	// signature check could not read whole (server.max_body_bytes).
 	ErrBodyTooLarge   = errors.New("request body too large")
 	ErrBodyUnreadable = errors.New("request body unreadable")
+	// ErrURITooLong and ErrHeadersTooLarge are a request line or headers
+	// above the API's limits (middleware.HeaderLimits), which sit below
+	// the server's own, so the client gets an envelope, not Go's
+	// plain-text 431.
+	ErrURITooLong      = errors.New("request uri too long")
+	ErrHeadersTooLarge = errors.New("request headers too large")
+	// ErrRequestDeadline is the cause of a request context that
+	// middleware.Deadline ended, a second before the server's write
+	// timeout.
+	ErrRequestDeadline = errors.New("request ran past its deadline")
 	// ErrPanic is a handler that panicked; the panic is logged where it
 	// was recovered.
 	ErrPanic = errors.New("handler panicked")

@@ -39,7 +39,7 @@ func TestRenderer(t *testing.T) {
 		{"busy, no cause", StatusMirror, &services.RetryLater{Err: services.ErrBusy, RetryAfter: time.Second}, 503,
 			`{"code":503,"msg":"server is busy; try again later"}`, "1", false},
 		{"unavailable with a cause", StatusMirror, services.Unavailable(errors.New("dial tcp: refused")), 503,
-			`{"code":503,"msg":"database unavailable"}`, "", true},
+			`{"code":503,"msg":"database unavailable"}`, "5", true}, // services.UnavailableRetry
 		{"unknown", StatusMirror, fmt.Errorf("decode: %w", errors.New("secret detail")), 500,
 			`{"code":500,"msg":"internal error"}`, "", true},
 	}

@@ -45,6 +45,9 @@ var table = []row{
 	// Request bodies and parameters (a *signing.DuplicateMemberError is
 	// answered in lookup).
 	{ErrBodyTooLarge, CodeBodyTooLarge, "request body is too large", ""},
+	{ErrURITooLong, CodeURITooLong, "request URI is too long", ""},
+	{ErrHeadersTooLarge, CodeHeadersTooLarge, "request headers are too large", ""},
+	{ErrRequestDeadline, CodeUnavailable, "request took too long; try again later", ""},
 	{ErrBodyUnreadable, CodeBadRequest, "request body could not be read", ""},
 	{signing.ErrNotUTF8, CodeBadRequest, "request is not valid UTF-8", ""},
 	{signing.ErrTooManyParams, CodeBadRequest, "too many parameters", ""},
@@ -72,6 +75,7 @@ var table = []row{
 	// Accounts, login and passwords.
 	{account.ErrAccountTaken, CodeConflict, "account is already registered", "account"},
 	{account.ErrEmailTaken, CodeConflict, "email is already registered", "email"},
+	{account.ErrEmailChangeLimited, CodeTooManyRequests, "too many email changes; retry later", "email"},
 	{account.ErrBadCredentials, CodeUnauthorized, "account or password is incorrect", ""},
 	{account.ErrPasswordIncorrect, CodeUnauthorized, "password is incorrect", "password"},
 	{account.ErrOldPasswordIncorrect, CodeUnauthorized, "oldPassword is incorrect", "oldPassword"},

@@ -62,7 +62,12 @@ func Config(t testing.TB) config.Config {
 	// Generous limits: the flows below come from one IP; TestRateLimits
 	// sets tight ones.
 	generous := config.Rate{Count: 1000, Period: time.Minute}
+	// The brute-force tests were written for one threshold for the
+	// account and the IP; TestLoginGuardIPThresholdOwnKey (services)
+	// covers the default of 20 per IP.
+	cfg.Security.LoginCaptchaAfterIP = cfg.Security.LoginCaptchaAfter
 	cfg.RateLimit = config.RateLimit{
+		Store:   config.RateStoreMemory,
 		Captcha: generous, CheckUsername: generous, Register: generous, ForgotPassword: generous, VerifyResend: generous,
 	}
 	return cfg

@@ -68,7 +68,7 @@ func NewMetrics(cfg config.Config, logger *slog.Logger) *metrics.Metrics {
 // nil, times every command into m; its stores run on the real clock. Close
 // it after the App built over it.
 func OpenDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, m *metrics.Metrics) (*models.DB, error) {
-	o := models.Options{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, Logger: logger}
+	o := models.Options{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, OpTimeout: cfg.Mongo.OpTimeout, Logger: logger}
 	if m != nil {
 		o.Observe = m.ObserveCommand
 	}
@@ -112,7 +112,7 @@ func (r replayStore) Record(ctx context.Context, key string, expiresAt time.Time
 	case errors.Is(err, models.ErrDuplicate):
 		return signing.ErrReplayed
 	case err != nil:
-		return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+		return services.Unavailable(err)
 	}
 	return nil
 }
@@ -221,6 +221,17 @@ func MediaStorage(ctx context.Context, cfg config.Config) (storage media.Storage
 	return local, func() { _ = local.Close() }, nil
 }
 
+// multipartRoom is what POST /blogapi/upload's body may hold besides the
+// file: the multipart framing and the signed text fields.
+const multipartRoom = 64 << 10
+
+// UploadBodyBytes bounds the body of POST /blogapi/upload: media.max_bytes
+// and room for the multipart framing, and never less than
+// server.max_body_bytes.
+func UploadBodyBytes(cfg config.Config) int64 {
+	return max(cfg.Media.MaxBytes+multipartRoom, cfg.Server.MaxBodyBytes)
+}
+
 // MediaConfig is media.* as the media service takes it: keys are served
 // under media.public_url, or GET /media/<key> of server.public_url.
 func MediaConfig(cfg config.Config) media.Config {
@@ -274,7 +285,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Observer: captchas,
 	}, db.Captchas, renderer)
 	guard := auth.NewLoginGuard(auth.LoginGuardConfig{
-		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter,
+		CaptchaAfter: cfg.Security.LoginCaptchaAfter, CaptchaAfterIP: cfg.Security.LoginCaptchaAfterIP,
+		FloodPerMinute: cfg.Security.LoginFloodPerMinute, LockAfter: cfg.Security.LoginLockAfter,
 		Window: cfg.Security.LoginWindow, Now: now,
 	}, db.LoginAttempts)
 	transport, err := auth.LoadOrCreatePasswordTransport(cfg.Security.RSAPrivateKeyFile, cfg.Data.Dir)
@@ -292,27 +304,28 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	mailQueue := mail.NewQueue(mailer, logger)
-	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
-	accountSvc := account.New(account.Deps{
-		Users: db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
-		AccessTTL: cfg.JWT.AccessTTL,
-	})
-
-	var commentRate content.RateLimiter
-	if r := limiterRate(cfg.RateLimit.Comment); r.Limit > 0 {
-		commentRate = limiterHits{limiter.New(db.RateLimits, r)}
-	}
-	contentSvc := content.New(content.Stores{
-		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users,
-	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate}, now, logger)
 	storage, closeStorage, err := MediaStorage(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	mediaSvc := media.New(media.Deps{Uploads: db.Uploads, Usage: db.MediaUsage, Storage: storage,
 		Config: MediaConfig(cfg), Now: now, Logger: logger})
+	mailQueue := mail.NewQueue(mailer, logger)
+	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
+	accountSvc := account.New(account.Deps{
+		Counters: db.LoginAttempts,
+		Users:    db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
+		AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
+	})
+
+	var commentRate content.RateLimiter
+	if r := limiterRate(cfg.RateLimit.Comment); r.Limit > 0 {
+		commentRate = limiterHits{limiter.New(rateStore(cfg.RateLimit.Store, db, now), r)}
+	}
+	contentSvc := content.New(content.Stores{
+		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users,
+	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate}, now, logger)
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
@@ -330,16 +343,22 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,
+		// A second under the write timeout: the 503 can still be written.
+		LoginFlood:     guard.Flood,
+		RequestTimeout: max(cfg.Server.WriteTimeout-time.Second, cfg.Server.WriteTimeout/2),
 		Rates: routes.Rates{
 			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
 			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
-			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend), Search: limiterRate(cfg.RateLimit.Search),
+			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend), Upload: limiterRate(cfg.RateLimit.Upload),
+			Search: limiterRate(cfg.RateLimit.Search),
 		},
-		RateStore: db.RateLimits,
-		Now:       now,
-		Ping:      db.Ping,
-		OpenAPI:   docs.OpenAPI(),
-		Observer:  requests,
+		Media:           mediaSvc,
+		UploadBodyBytes: UploadBodyBytes(cfg),
+		RateStore:       rateStore(cfg.RateLimit.Store, db, now),
+		Now:             now,
+		Ping:            db.Ready,
+		OpenAPI:         docs.OpenAPI(),
+		Observer:        requests,
 		Commands: func(ctx context.Context) (context.Context, func() int) {
 			ctx, n := models.WithCommandCounter(ctx)
 			return ctx, n.Count
@@ -376,8 +395,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		content: contentSvc, stopContent: stop, contentDone: ran}, nil
 }
 
-// limiterHits counts comment hits in a limiter (rate_limit.comment):
-// content.RateLimiter over the shared rate-limit store.
+// limiterHits counts comment hits in a limiter (rate_limit.comment, in
+// the store rate_limit.store names): content.RateLimiter.
 type limiterHits struct{ l *limiter.Limiter }
 
 func (h limiterHits) Hit(ctx context.Context, key string) (time.Duration, error) {
@@ -411,6 +430,15 @@ func newMailer(cfg config.Config, logger *slog.Logger, outbox *models.OutboxStor
 // stays the zero limiter.Rate, which routes reads as no limit.
 func limiterRate(r config.Rate) limiter.Rate {
 	return limiter.Rate{Limit: r.Count, Period: r.Period}
+}
+
+// rateStore is where rate_limit.store keeps the per-client counts: this
+// instance's memory, or the database shared by every instance.
+func rateStore(store config.RateStore, db *models.DB, now func() time.Time) limiter.Store {
+	if store == config.RateStoreMongo {
+		return db.RateLimits
+	}
+	return middleware.NewMemoryRateStore(middleware.DefaultMemoryRateKeys, now)
 }
 
 // replayMode is sign.replay as the signer takes it.

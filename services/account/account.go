@@ -24,6 +24,7 @@ import (
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/mail"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // Lifetimes of mailed tokens (issue 3).
@@ -58,10 +59,29 @@ type Service struct {
 	mail      *mail.Queue
 	templates *mail.Templates
 	observer  Observer
+	counters  Counters
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
+	uploads   Uploads
 }
+
+// Counters are windowed counters shared by every instance
+// (models.LoginAttemptStore): Add counts n for key in its window of length
+// window holding now and returns the count after it and the window's
+// start.
+type Counters interface {
+	Add(ctx context.Context, key string, n int, now time.Time, window time.Duration) (count int, windowStart time.Time, err error)
+}
+
+// Limits on e-mail changes through UpdateProfile: a logged-in user can
+// neither probe many addresses in seconds (is it registered?) nor flood a
+// third party's mailbox with verification mails.
+const (
+	emailChangesPerUser   = 3 // per user per emailChangeUserWindow
+	emailChangeUserWindow = time.Hour
+	emailChangeToWindow   = 10 * time.Minute // one verification mail per address per window
+)
 
 // Deps are the collaborators of Service. Transport may be nil (no RSA
 // password transport); Mail nil sends no mail (then Tokens and Templates
@@ -78,17 +98,30 @@ type Deps struct {
 	Templates *mail.Templates
 	// Observer counts login outcomes.
 	Observer Observer
+	// Counters limit e-mail changes (nil: no limit).
+	Counters Counters
 	Logger   *slog.Logger
 	Now      func() time.Time
 	// AccessTTL is reported to clients as expiresIn (seconds).
 	AccessTTL time.Duration
+	// Uploads marks an avatar that is one of this server's uploads used,
+	// so the staged sweep keeps it (nil: no uploads).
+	Uploads Uploads
+}
+
+// Uploads is what the profile needs of the media service: Use marks the
+// upload behind url used by the actor; ours is false for a URL that is not
+// one of this server's uploads; media.ErrUploadNotFound for one that is
+// missing or another user's.
+type Uploads interface {
+	Use(ctx context.Context, a media.Actor, url string) (ours bool, err error)
 }
 
 // New returns the account service.
 func New(d Deps) *Service {
 	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
-		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), logger: d.Logger, now: d.Now,
-		accessTTL: d.AccessTTL}
+		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), counters: d.Counters, logger: d.Logger, now: d.Now,
+		accessTTL: d.AccessTTL, uploads: d.Uploads}
 }
 
 // newMailToken returns a token of 32 random bytes (base64url) and the hex
@@ -228,6 +261,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 		if err := validateAvatar(*in.Avatar); err != nil {
 			return User{}, err
 		}
+		if err := s.useAvatar(ctx, p.User, *in.Avatar); err != nil {
+			return User{}, err
+		}
 		up.Avatar = in.Avatar
 	}
 	if in.Summary != nil {
@@ -259,6 +295,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 			if err := s.checkPassword(ctx, p.User, in.PasswordEnc, "password", in.Password, ip); err != nil {
 				return User{}, err
 			}
+			if err := s.limitEmailChange(ctx, p.User, email); err != nil {
+				return User{}, err
+			}
 			verified := false
 			up.Email, up.EmailVerified = &email, &verified
 		}
@@ -277,6 +316,35 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 		s.afterEmailChange(ctx, p.User.Email, u)
 	}
 	return userOf(u), nil
+}
+
+// limitEmailChange counts an e-mail change of u to email: at most
+// emailChangesPerUser per user per hour, and one per address per
+// emailChangeToWindow. Over either it refuses with ErrEmailChangeLimited
+// inside a RetryLater (the rest of the window). Two round trips, on the
+// e-mail change path only.
+func (s *Service) limitEmailChange(ctx context.Context, u models.User, email string) error {
+	if s.counters == nil {
+		return nil
+	}
+	now := s.now()
+	for _, l := range []struct {
+		key    string
+		limit  int
+		window time.Duration
+	}{
+		{"email-change:user:" + u.ID.Hex(), emailChangesPerUser, emailChangeUserWindow},
+		{"email-change:to:" + models.EmailKey(email), 1, emailChangeToWindow},
+	} {
+		n, start, err := s.counters.Add(ctx, l.key, 1, now, l.window)
+		if err != nil {
+			return services.Unavailable(err)
+		}
+		if n > l.limit {
+			return &services.RetryLater{Err: ErrEmailChangeLimited, RetryAfter: max(start.Add(l.window).Sub(now), time.Second)}
+		}
+	}
+	return nil
 }
 
 // afterEmailChange runs once the new address is stored: it revokes the
@@ -298,6 +366,20 @@ func (s *Service) afterEmailChange(ctx context.Context, oldEmail string, u model
 	if err := s.SendVerification(ctx, u); err != nil {
 		s.logger.ErrorContext(ctx, "email change: verification not sent", "err", err.Error())
 	}
+}
+
+// useAvatar marks avatar used when it is one of this server's uploads
+// (docs/uploads.md): only the user's own are accepted, other http(s) URLs
+// are left as they are.
+func (s *Service) useAvatar(ctx context.Context, u models.User, avatar string) error {
+	if s.uploads == nil || avatar == "" {
+		return nil
+	}
+	_, err := s.uploads.Use(ctx, media.ActorOf(u), avatar)
+	if errors.Is(err, media.ErrUploadNotFound) {
+		return services.Invalid("avatar", "must be one of your uploads or another http(s) URL")
+	}
+	return err
 }
 
 // Limits of the profile's summary and phone.

@@ -198,6 +198,21 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 	if err != nil {
 		return LoginResult{}, err
 	}
+	// Under a site-wide flood of failed logins every login needs a
+	// captcha, checked before any other work. The attempt was counted by
+	// the route's flood gate (middleware.LoginFlood), which also refused it
+	// if it carried no captcha: a flood without answers costs no database
+	// read and no password hash.
+	captchaChecked := false
+	if s.guard.FloodFor(ctx) {
+		if strings.TrimSpace(in.Captcha) == "" {
+			return LoginResult{}, captcha.ErrRequired
+		}
+		if err := s.captcha.Check(ctx, in.CaptchaID, in.Captcha); err != nil {
+			return LoginResult{}, err
+		}
+		captchaChecked = true
+	}
 	var u models.User
 	if strings.Contains(account, "@") {
 		u, err = s.users.ByEmail(ctx, account)
@@ -217,7 +232,7 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if captchaRequired {
+	if captchaRequired && !captchaChecked {
 		var err error = captcha.ErrRequired
 		if strings.TrimSpace(in.Captcha) != "" {
 			err = s.captcha.Check(ctx, in.CaptchaID, in.Captcha)
@@ -314,6 +329,9 @@ var (
 	ErrAccountRejected = errors.New("account rejected")
 	ErrAccountTaken    = errors.New("account already registered")
 	ErrEmailTaken      = errors.New("email already registered")
+	// ErrEmailChangeLimited refuses an e-mail change past its limits
+	// (inside a RetryLater).
+	ErrEmailChangeLimited = errors.New("too many email changes")
 )
 
 // checkStatus refuses reject and freeze users and ends their sessions.

@@ -20,9 +20,78 @@ func newGuard(t *testing.T) (*auth.LoginGuard, *dbtest.Clock) {
 	t.Helper()
 	clock := dbtest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	g := auth.NewLoginGuard(auth.LoginGuardConfig{
-		CaptchaAfter: 3, LockAfter: 10, Window: 15 * time.Minute, Now: clock.Now,
+		CaptchaAfter: 3, CaptchaAfterIP: 3, LockAfter: 10, Window: 15 * time.Minute, Now: clock.Now,
 	}, dbtest.New(t).LoginAttempts)
 	return g, clock
+}
+
+// TestLoginGuardIPThresholdOwnKey: the IP's captcha threshold is its own,
+// 20 by default: an office behind one address can make mistakes on
+// several accounts without a captcha.
+func TestLoginGuardIPThresholdOwnKey(t *testing.T) {
+	clock := dbtest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+	g := auth.NewLoginGuard(auth.LoginGuardConfig{Now: clock.Now}, dbtest.New(t).LoginAttempts)
+	const office = "192.0.2.50"
+	for i := range 20 {
+		got, err := g.Attempt(context.Background(), fmt.Sprintf("acct:worker%d", i), office)
+		if err != nil || got {
+			t.Fatalf("failure %d from the office: captcha %v, %v; want none before 20", i+1, got, err)
+		}
+	}
+	if got, err := g.Attempt(context.Background(), "acct:worker99", office); err != nil || !got {
+		t.Fatalf("after 20 failures from one IP: captcha %v, %v; want required", got, err)
+	}
+}
+
+// TestLoginGuardFlood: after FloodPerMinute attempts that did not succeed
+// across the site, every login needs a captcha, in this minute and the
+// next; successes do not count; the flood ends when the rate falls back.
+// The shared count joins instances: two guards over one store.
+func TestLoginGuardFlood(t *testing.T) {
+	ctx := context.Background()
+	clock := dbtest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+	store := dbtest.New(t).LoginAttempts
+	cfg := auth.LoginGuardConfig{FloodPerMinute: 10, Now: clock.Now}
+	a, b := auth.NewLoginGuard(cfg, store), auth.NewLoginGuard(cfg, store)
+	for i := range 5 {
+		if a.Flood(ctx) {
+			t.Fatalf("attempt %d on a: flood already", i+1)
+		}
+		clock.Advance(time.Second) // each one flushes to the shared count
+	}
+	// Successes are taken back.
+	for range 20 {
+		if b.Flood(ctx) {
+			t.Fatal("successful logins counted as a flood")
+		}
+		if err := b.Succeeded(ctx, "acct:fine", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Second)
+	for i := range 5 {
+		if b.Flood(ctx) {
+			t.Fatalf("attempt %d on b (%d site-wide): flood too early", i+1, 6+i)
+		}
+	}
+	if !b.Flood(ctx) {
+		t.Fatal("the attempt after 10 site-wide (5 on a, 5 on b): want a flood")
+	}
+	clock.Advance(time.Second)
+	if !b.Flood(ctx) { // flushes b's attempts: an instance's share is at most a second late
+		t.Fatal("b: want the flood still")
+	}
+	if !a.Flood(ctx) {
+		t.Fatal("a after b's flush: want the site-wide flood")
+	}
+	clock.Advance(time.Minute) // the next minute: the last one was a flood
+	if !a.Flood(ctx) {
+		t.Fatal("the minute after a flood: want a captcha still")
+	}
+	clock.Advance(time.Minute) // quiet minute behind us
+	if a.Flood(ctx) {
+		t.Fatal("two minutes later, the rate fell back: want no flood")
+	}
 }
 
 // failN makes n attempts that fail (Attempt without Succeeded), ignoring

@@ -14,7 +14,7 @@ import (
 type SessionStore interface {
 	Create(ctx context.Context, s *models.Session) error
 	Get(ctx context.Context, id string) (models.Session, error)
-	Rotate(ctx context.Context, id, oldJTI, newJTI string, newExpiresAt, now time.Time) error
+	Rotate(ctx context.Context, id, userID, oldJTI, newJTI string, newExpiresAt, now time.Time) error
 	End(ctx context.Context, id, reason string, now time.Time) error
 	EndAllForUser(ctx context.Context, userID, exceptID, reason string, now time.Time) (int64, error)
 }
@@ -120,7 +120,10 @@ func (s *SessionService) Renew(ctx context.Context, refreshToken string, check f
 		return TokenPair{}, err
 	}
 	now := s.now()
-	err = s.store.Rotate(ctx, claims.SessionID, claims.ID, pair.RefreshJTI, pair.RefreshExpiresAt, now)
+	// The session must be the refresh token's subject's: a refresh token
+	// re-signed with another user's sub must not renew the signer's own
+	// session into the victim's profile.
+	err = s.store.Rotate(ctx, claims.SessionID, claims.Subject, claims.ID, pair.RefreshJTI, pair.RefreshExpiresAt, now)
 	if err == nil {
 		return pair, nil
 	}

@@ -2,10 +2,8 @@ package media_test
 
 import (
 	"bytes"
-	"image"
 	"image/color"
 	"image/jpeg"
-	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -14,31 +12,11 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/services/media"
+	"github.com/blogapi/blogapi/services/media/mediatest"
 )
 
-// photo12MP is a 4000×3000 JPEG (quality 90) with gradients and noise, so
-// it compresses like a photo (about 3–5 MB) rather than a flat fill.
-var photo12MP = sync.OnceValue(func() []byte {
-	const w, h = 4000, 3000
-	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for y := range h {
-		for x := range w {
-			img.Y[y*img.YStride+x] = uint8((x*255/w+y*255/h)/2 + rng.IntN(12))
-		}
-	}
-	for y := range h / 2 {
-		for x := range w / 2 {
-			i := y*img.CStride + x
-			img.Cb[i], img.Cr[i] = uint8(x*255/(w/2)), uint8(128+rng.IntN(8))
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-		panic(err)
-	}
-	return buf.Bytes()
-})
+// photo12MP is mediatest.Photo(4000, 3000), made once.
+var photo12MP = sync.OnceValue(func() []byte { return mediatest.Photo(4000, 3000) })
 
 // BenchmarkProcess12MP measures processing a 12-megapixel JPEG into the
 // stored image (1920 px wide) and its thumbnail, and an avatar: wall time

@@ -179,12 +179,23 @@ func asRGBA(img image.Image) image.Image {
 	return img
 }
 
+// as8bit gives the PNG encoder 8 bits a channel: it writes the types it
+// knows as they are, and any other (a WebP's NYCbCrA, a 16-bit PNG) as
+// 16-bit RGBA, twice the size for nothing a browser shows.
+func as8bit(img image.Image) image.Image {
+	switch img.(type) {
+	case *image.NRGBA, *image.RGBA, *image.Paletted, *image.Gray:
+		return img
+	}
+	return imaging.Clone(img)
+}
+
 // encode writes img as typ; JPEG only for opaque images.
 func encode(img image.Image, typ string) (Encoded, error) {
 	var buf bytes.Buffer
 	var err error
 	if typ == TypePNG {
-		err = (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&buf, img)
+		err = (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&buf, as8bit(img))
 	} else {
 		err = jpeg.Encode(&buf, asRGBA(img), &jpeg.Options{Quality: JPEGQuality})
 	}

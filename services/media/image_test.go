@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"os"
@@ -132,6 +133,12 @@ func TestProcessShapes(t *testing.T) {
 			}
 			if p.Image.Type != c.typ {
 				t.Fatalf("type %s, want %s", p.Image.Type, c.typ)
+			}
+			if p.Image.Type == media.TypePNG {
+				cfg, err := png.DecodeConfig(bytes.NewReader(p.Image.Data))
+				if err != nil || cfg.ColorModel == color.RGBA64Model || cfg.ColorModel == color.NRGBA64Model {
+					t.Fatalf("stored PNG colour model %v, %v: want 8 bits a channel", cfg.ColorModel, err)
+				}
 			}
 			w, h := decodedSize(t, p.Image)
 			if w != p.Image.Width || h != p.Image.Height {

@@ -14,11 +14,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/rs/xid"
+	"golang.org/x/net/html"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/blogapi/blogapi/models"
@@ -106,6 +108,11 @@ func New(d Deps) *Service {
 type Actor struct {
 	ID    string
 	Admin bool
+}
+
+// ActorOf is the actor a logged-in user is.
+func ActorOf(u models.User) Actor {
+	return Actor{ID: u.ID.Hex(), Admin: u.Type == models.TypeAdmin}
 }
 
 // Result is a stored upload with the URLs it is served at (ThumbURL ""
@@ -395,4 +402,43 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 // not answer (503), keeping the cause.
 func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+}
+
+// UseAll marks used every url that is one of the actor's uploads (any
+// user's for an admin): an article's cover and the images of its content
+// (ImageURLs), so the sweep keeps them. Other URLs, missing uploads and
+// other users' are skipped: an article may show any image, it only keeps
+// its author's alive. Errors: the store's, as services.ErrUnavailable.
+func (s *Service) UseAll(ctx context.Context, a Actor, urls ...string) error {
+	for _, u := range urls {
+		if _, err := s.Use(ctx, a, u); err != nil && !errors.Is(err, ErrUploadNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// ImageURLs lists the src of every <img> of an HTML fragment (an
+// article's rendered and sanitised content), in order, without repeats.
+func ImageURLs(fragment string) []string {
+	var out []string
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "img" {
+				continue
+			}
+			for hasAttr {
+				var key, val []byte
+				key, val, hasAttr = z.TagAttr()
+				if string(key) == "src" && !slices.Contains(out, string(val)) {
+					out = append(out, string(val))
+				}
+			}
+		}
+	}
 }

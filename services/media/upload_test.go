@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -315,5 +316,50 @@ func TestUploadBusy(t *testing.T) {
 		if _, err := svc.Upload(ctx, alice, media.KindAvatar, bytes.NewReader(mediatest.JPEG(64, 64))); err != nil {
 			t.Fatalf("queue %d: upload once the slot is free: %v", queue, err)
 		}
+	}
+}
+
+// TestImageURLs: every <img> src of a fragment, once, in order; entities
+// decoded; other tags' URLs ignored.
+func TestImageURLs(t *testing.T) {
+	got := media.ImageURLs(`<p>a <img src="https://x/1.jpg" alt=1> <a href="https://x/2.jpg">2</a></p>` +
+		`<img alt="" src='https://x/3.png?a=1&amp;b=2'/><IMG SRC="https://x/1.jpg"><img>`)
+	want := []string{"https://x/1.jpg", "https://x/3.png?a=1&b=2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("ImageURLs = %q, want %q", got, want)
+	}
+}
+
+// TestUseAll: an article's own images are marked used; foreign URLs,
+// missing uploads and another user's are skipped (an admin's article
+// keeps anyone's).
+func TestUseAll(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, drivers(t)[0], media.Config{})
+	mine, err := f.svc.Upload(ctx, alice, media.KindArticle, bytes.NewReader(mediatest.JPEG(100, 100)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := f.svc.Upload(ctx, bob, media.KindArticle, bytes.NewReader(mediatest.JPEG(100, 100)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.UseAll(ctx, alice, "https://elsewhere.example/x.jpg", mine.ThumbURL); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := f.db.Uploads.ByID(ctx, mine.ID); rec.State != models.UploadUsed {
+		t.Fatalf("own image after UseAll: %s", rec.State)
+	}
+	if err := f.svc.UseAll(ctx, alice, theirs.URL, baseURL+"/article/cnv0h0ud0000000000a0.jpg"); err != nil {
+		t.Fatalf("another user's image, a missing one: %v", err)
+	}
+	if rec, _ := f.db.Uploads.ByID(ctx, theirs.ID); rec.State != models.UploadStaged {
+		t.Fatalf("bob's image after alice's article: %s", rec.State)
+	}
+	if err := f.svc.UseAll(ctx, admin, theirs.URL); err != nil {
+		t.Fatalf("an admin's article with a user's image: %v", err)
+	}
+	if rec, _ := f.db.Uploads.ByID(ctx, theirs.ID); rec.State != models.UploadUsed {
+		t.Fatalf("bob's image after the admin's article: %s", rec.State)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math/rand/v2"
 )
 
 // Halves is a w×h image whose left half is red and right half blue:
@@ -144,6 +145,30 @@ const SVG = `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width=
 
 // PHP is a PHP script (sent under a .jpg name).
 const PHP = "<?php echo shell_exec($_GET['c']); ?>"
+
+// Photo is a w×h JPEG (quality 90) with gradients and noise, so it
+// compresses like a photo rather than a flat fill: 4000×3000 (12
+// megapixels) is about 2 MB.
+func Photo(w, h int) []byte {
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for y := range h {
+		for x := range w {
+			img.Y[y*img.YStride+x] = uint8((x*255/w+y*255/h)/2 + rng.IntN(12))
+		}
+	}
+	for y := range (h + 1) / 2 {
+		for x := range (w + 1) / 2 {
+			i := y*img.CStride + x
+			img.Cb[i], img.Cr[i] = uint8(x*255/((w+1)/2)), uint8(128+rng.IntN(8))
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
 
 // Truncated is the first half of a JPEG: its header reads, its pixels do
 // not.

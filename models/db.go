@@ -44,6 +44,11 @@ const (
 	CollMediaUsage       = "media_usage"
 	CollAliases          = "aliases"
 	CollHealth           = "health"
+	CollLeases           = "leases"
+	CollAuditLog         = "audit_log"
+	CollUserDeletions    = "user_deletions"
+	CollDailyCounts      = "daily_counts"
+	CollAdminSet         = "admin_set"
 )
 
 // collectionNames lists every collection the stores use.
@@ -52,7 +57,7 @@ func collectionNames() []string {
 		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox,
 		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
 		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage,
-		CollAliases, CollHealth}
+		CollAliases, CollHealth, CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet}
 }
 
 // Options say which database Open opens and how.
@@ -110,6 +115,10 @@ type DB struct {
 	Taxonomy      *TaxonomyStore
 	Uploads       *UploadStore
 	MediaUsage    *MediaUsageStore
+	Leases        *LeaseStore
+	Audit         *AuditStore
+	DailyCounts   *DailyCountStore
+	AdminSet      *AdminSetStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -217,11 +226,16 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		Taxonomy:      newTaxonomyStore(db),
 		Uploads:       newUploadStore(db),
 		MediaUsage:    newMediaUsageStore(db),
+		Leases:        newLeaseStore(db, now),
+		Audit:         newAuditStore(db),
+		DailyCounts:   newDailyCountStore(db),
+		AdminSet:      newAdminSetStore(db),
 		db:            db,
 	}
+	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
-		d.Articles.ensureIndexes, d.Taxonomy.ensureDefaults, d.Uploads.ensureIndexes,
+		d.Articles.ensureIndexes, d.Taxonomy.ensureDefaults, d.Uploads.ensureIndexes, d.Audit.ensureIndexes,
 	} {
 		if err := ensure(ctx); err != nil {
 			return nil, err
@@ -230,10 +244,12 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	// Every document of these collections carries expiresAt.
 	exp, err := ensureExpiry(ctx, logger, db.Collection(CollCaptchas), db.Collection(CollReplays),
 		db.Collection(CollLoginAttempts), db.Collection(CollRateLimits), db.Collection(CollEmailTokens),
-		db.Collection(CollSessions), db.Collection(CollSessionRotations))
+		db.Collection(CollSessions), db.Collection(CollSessionRotations), db.Collection(CollLeases),
+		db.Collection(CollDailyCounts))
 	if err != nil {
 		return nil, err
 	}
+	exp.also = append(exp.also, d.Users.ReleaseDue, d.DailyCounts.Flush)
 	d.expiring = exp
 	// After the indexes, which created most collections on the way.
 	if srv.dir != "" {
@@ -306,7 +322,8 @@ func (d *DB) Drop(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the expiry sweep, disconnects the client (waiting at most
+// Close stops the expiry sweep, writes the pending daily counts
+// (DailyCountStore.Flush), disconnects the client (waiting at most
 // 5 s for commands in flight) and stops the embedded server when Open
 // started it. The stores fail afterwards as over a database that is down.
 // Safe to call more than once.
@@ -316,6 +333,7 @@ func (d *DB) Close() {
 		<-d.swept
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		_, _ = d.DailyCounts.Flush(ctx, time.Time{})
 		_ = d.client.Disconnect(ctx)
 		if d.embedded != nil {
 			d.embedded.close()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/content"
@@ -111,7 +112,7 @@ var table = []row{
 
 	// The blog (docs/blog.md).
 	{content.ErrArticleNotFound, CodeNotFound, "article not found", ""},
-	{content.ErrUserNotFound, CodeNotFound, "user not found", ""},
+	{content.ErrUserNotFound, CodeNotFound, "no such author", ""},
 	{content.ErrCommentNotFound, CodeNotFound, "comment not found", ""},
 	{content.ErrNotWriter, CodeForbidden, "only authors and admins may publish", ""},
 	{content.ErrNotOwner, CodeForbidden, "the article belongs to another user", ""},
@@ -119,6 +120,12 @@ var table = []row{
 	{content.ErrAlreadyLiked, CodeConflict, "article already liked", ""},
 	{content.ErrDuplicateComment, CodeConflict, "the same comment was just posted", "content"},
 	{content.ErrCommentRateLimited, CodeTooManyRequests, "too many comments; try again later", ""},
+	// The admin API (docs/admin.md).
+	{admin.ErrNotAdmin, CodeForbidden, "admin access required", ""},
+	{admin.ErrUserNotFound, CodeNotFound, "user not found", ""},
+	{admin.ErrLastAdmin, CodeConflict, "the last admin cannot be demoted, frozen or deleted", ""},
+	{admin.ErrUserDeleted, CodeConflict, "user is deleted", ""},
+	{admin.ErrBusy, CodeConflict, "another admin change of this user is in progress; retry", ""},
 
 	// Routing, limits and availability.
 	{ErrNoRoute, CodeNotFound, "no such route", ""},
@@ -155,7 +162,14 @@ func lookup(err error) (env Envelope, known bool) {
 			if hasField && fe.Field != "" {
 				field = fe.Field
 			}
-			env := withField(Envelope{Code: r.code, Msg: r.msg}, field)
+			msg := r.msg
+			// A frozen or rejected user reads the admin's reason
+			// (docs/admin.md).
+			var refusal *account.StatusRefusal
+			if errors.As(err, &refusal) && refusal.Reason != "" {
+				msg += ": " + refusal.Reason
+			}
+			env := withField(Envelope{Code: r.code, Msg: msg}, field)
 			if reason := reasons[r.err]; reason != "" && len(env.Errors) > 0 {
 				env.Errors[0].Reason = reason
 			}

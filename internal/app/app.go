@@ -315,8 +315,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	accountSvc := account.New(account.Deps{
 		Counters: db.LoginAttempts,
 		Users:    db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
-		AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts,
+		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
 	})
 
 	var commentRate content.RateLimiter
@@ -340,6 +340,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Captcha:        captchaSvc,
 		Content:        contentSvc,
 		SiteURL:        strings.TrimSuffix(cfg.Server.PublicURL, "/"),
+		Admin:          newAdminService(cfg, db, logger, now, hasher, guard),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,

@@ -273,6 +273,7 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.POST("/users/:id/delete", hashing, adm.DeleteUser)
 	admins.GET("/audit", adm.Audit)
 	admins.GET("/dashboard", adm.Dashboard)
+	admins.PUT("/articles/:id/comments/:commentId/state", adm.ModerateComment)
 	return e, nil
 }
 

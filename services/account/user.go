@@ -204,7 +204,9 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 	// if it carried no captcha: a flood without answers costs no database
 	// read and no password hash.
 	captchaChecked := false
-	if s.guard.FloodFor(ctx) {
+	// Flooded again: the request may have waited for its hashing slot
+	// while the flood guard tripped.
+	if s.guard.FloodFor(ctx) || s.guard.Flooded() {
 		if strings.TrimSpace(in.Captcha) == "" {
 			return LoginResult{}, captcha.ErrRequired
 		}

@@ -72,6 +72,24 @@ func (cc *CommentController) List(c *gin.Context) {
 	okCached(c, out, "")
 }
 
+// Moderate serves PUT /blogapi/action/:id/comment/:cid {state: visible |
+// held | hidden}: an admin or the article's author approves or hides a
+// comment.
+func (cc *CommentController) Moderate(c *gin.Context) {
+	var in struct {
+		State string `json:"state"`
+	}
+	if err := bind(c, &in); err != nil {
+		response.Error(c, err)
+		return
+	}
+	if err := cc.Content.ModerateAs(c.Request.Context(), viewer(c), c.Param("id"), c.Param("cid"), in.State); err != nil {
+		response.Error(c, err)
+		return
+	}
+	response.OK(c, nil)
+}
+
 // Create serves POST /blogapi/action/:id/comment {content, targetId,
 // replyUser} and answers the comment.
 func (cc *CommentController) Create(c *gin.Context) {

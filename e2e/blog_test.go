@@ -259,13 +259,19 @@ func TestBlogSPAContract(t *testing.T) {
 	if data(t, r)["state"] != "held" {
 		t.Fatalf("a client's first comment is held: %s", r.Data)
 	}
+	// The article's author approves the held reply; others may not.
+	heldID := data(t, r)["id"].(string)
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/action/"+first+"/comment/"+heldID, `{"state":"visible"}`, reader), 403, "reader moderates")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/action/"+first+"/comment/nope", `{"state":"visible"}`, admin), 404, "unknown comment")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/action/"+first+"/comment/"+heldID, `{"state":"public"}`, admin), 400, "unknown state")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/action/"+first+"/comment/"+heldID, `{"state":"visible"}`, admin), 200, "approve")
 	commentFields := map[string]string{"id": "string", "userId": "string", "cover": "string", "nick": "string", "isRoot": "bool",
 		"author": "bool", "status": "string", "parentId": "string", "parentNick": "string", "parentAuthor": "bool",
 		"content": "string", "created": "number"}
 	for _, who := range []struct {
 		tok     string
 		replies int
-	}{{reader, 1}, {"", 0}} {
+	}{{reader, 1}, {"", 1}} {
 		r = e.get("/blogapi/action/"+first+"/comments", nil, who.tok)
 		apitest.Expect(t, r, 200, "comments")
 		var nodes []map[string]any

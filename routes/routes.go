@@ -242,6 +242,7 @@ func New(d Deps) (*gin.Engine, error) {
 	user.DELETE("/action/:id/like", likes.Unlike)
 	reader.GET("/action/:id/comments", comments.List)
 	user.POST("/action/:id/comment", comments.Create)
+	user.PUT("/action/:id/comment/:cid", comments.Moderate)
 	open.GET("/select/types", taxonomy.Types)
 	open.GET("/select/category", taxonomy.Categories)
 	open.GET("/select/tag", taxonomy.Tags)

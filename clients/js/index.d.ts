@@ -385,6 +385,8 @@ export interface Client {
   comments(id: string): Promise<CommentNode[]>;
   /** POST /blogapi/action/:id/comment (JWT): 409 duplicate, 429 too many, 404 */
   comment(id: string, input: { content: string; targetId?: string; replyUser?: string }): Promise<Comment>;
+  /** PUT /blogapi/action/:id/comment/:cid (JWT, an admin or the article's author): 403, 404 */
+  moderateComment(id: string, commentId: string, state: 'visible' | 'held' | 'hidden'): Promise<Record<string, never>>;
   /** GET /blogapi/select/types */
   articleTypes(): Promise<{ name: string; identify: string }[]>;
   /** GET /blogapi/select/category */

@@ -517,6 +517,11 @@ ${fieldTest('token')}`),
       json: { content: 'Nice post', targetId: '', replyUser: '' }, doc: 'content (≤ 2000 characters), targetId (the root replied to or ""), replyUser.', test: tests(404),
     }),
     item({
+      name: 'Moderate a comment of an unknown article (404)', method: 'PUT', path: '/blogapi/action/:id/comment/:cid',
+      vars: [['id', '0123456789abcdef01234567'], ['cid', '0123456789abcdef01234567']], json: { state: 'visible' },
+      doc: 'An admin or the article\'s author approves (visible), holds or hides a comment.', test: tests(404),
+    }),
+    item({
       name: 'Types', method: 'GET', path: '/blogapi/select/types', doc: '[{name, identify}]',
       test: tests(200, `pm.test('default types', function () { pm.expect(pm.response.json().data.map(function (t) { return t.identify; })).to.include('original'); });`),
     }),

@@ -120,6 +120,7 @@ var table = []row{
 	{content.ErrAlreadyLiked, CodeConflict, "article already liked", ""},
 	{content.ErrDuplicateComment, CodeConflict, "the same comment was just posted", "content"},
 	{content.ErrCommentRateLimited, CodeTooManyRequests, "too many comments; try again later", ""},
+	{content.ErrNotModerator, CodeForbidden, "only admins and the article's author moderate its comments", ""},
 	// The admin API (docs/admin.md).
 	{admin.ErrNotAdmin, CodeForbidden, "admin access required", ""},
 	{admin.ErrUserNotFound, CodeNotFound, "user not found", ""},

@@ -191,10 +191,28 @@ func (s *Service) initialState(ctx context.Context, v Viewer, a models.Article) 
 	return models.CommentHeld, nil
 }
 
+// ModerateAs is Moderate by v: an admin, or the article's author
+// (ErrNotModerator otherwise; ErrArticleNotFound for an article v cannot
+// see).
+func (s *Service) ModerateAs(ctx context.Context, v Viewer, id, commentID, state string) error {
+	a, err := s.st.Articles.ByID(ctx, id)
+	if err != nil {
+		return notFound(err, ErrArticleNotFound)
+	}
+	switch {
+	case v.mayManage(a):
+	case visible(v, a, s.nowMs()):
+		return ErrNotModerator
+	default:
+		return ErrArticleNotFound
+	}
+	return s.Moderate(ctx, id, commentID, state)
+}
+
 // Moderate sets the state of comment commentID on article id
 // (models.CommentVisible approves, models.CommentHidden hides) and keeps
 // `review` equal to the number of visible comments. Approving a comment
-// approves its author (moderation `first`). For the admin side.
+// approves its author (moderation `first`).
 func (s *Service) Moderate(ctx context.Context, id, commentID, state string) error {
 	switch state {
 	case models.CommentVisible, models.CommentHeld, models.CommentHidden:

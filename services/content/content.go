@@ -41,6 +41,9 @@ var (
 	ErrUserNotFound = errors.New("user not found")
 	// ErrCommentNotFound: no such comment on the article (moderation).
 	ErrCommentNotFound = errors.New("comment not found")
+	// ErrNotModerator: only admins and the article's author moderate its
+	// comments.
+	ErrNotModerator = errors.New("user may not moderate these comments")
 )
 
 // User types that may publish (models.TypeAdmin is the other).

@@ -367,6 +367,8 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
     unlike: async (id) => (await authed('DELETE', `/blogapi/action/${encodeURIComponent(id)}/like`)).data,
     comments: async (id) =>
       (await send('GET', `/blogapi/action/${encodeURIComponent(id)}/comments`, { accessToken: tokens.access })).data,
+    moderateComment: async (id, commentId, state) =>
+      (await authed('PUT', `/blogapi/action/${encodeURIComponent(id)}/comment/${encodeURIComponent(commentId)}`, { state })).data,
     async comment(id, { content, targetId = '', replyUser = '' }) {
       return (await authed('POST', `/blogapi/action/${encodeURIComponent(id)}/comment`, { content, targetId, replyUser })).data;
     },

@@ -264,6 +264,10 @@ test('the blog: publish, list, read, like, comment, author page', async () => {
   assert.equal(c.status, '1');
   const threads = await reader.comments(published.id);
   assert.equal(threads[0].id, c.id); // held for moderation, shown to its author
+  assert.equal(threads[0].state, 'held');
+  await rejectsWith(reader.moderateComment(published.id, c.id, 'visible'), Codes.FORBIDDEN);
+  await writer.moderateComment(published.id, c.id, 'visible');
+  assert.equal((await newClient().comments(published.id))[0].state, 'visible');
   assert.ok((await writer.articleTypes()).some((t) => t.identify === 'original'));
   assert.ok((await writer.categories()).some((cat) => cat.name === '默认' && cat.count >= 1));
   assert.ok((await writer.tags()).includes('js'));

@@ -3,6 +3,8 @@
 //	go run .                      # config.yaml, embedded database under ./data
 //	go run . -config config.production.yaml   # a copy of config.production.example.yaml
 //	                                          # BLOGAPI_* variables override either file
+//	go run . admin create -account NAME -email ADDR   # the first admin (password on stdin)
+//	go run . admin list                               # the admins
 package main
 
 import (
@@ -34,7 +36,7 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal stops the process at once
 	}()
-	if err := run(ctx, os.Args, os.Environ(), os.Stdout); err != nil {
+	if err := run(ctx, os.Args, os.Environ(), os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "blogapi:", err)
 		os.Exit(1)
 	}
@@ -46,8 +48,10 @@ func main() {
 // in release mode), opens the database (embedded FerretDB when mongo.uri is
 // empty), serves the API on server.addr (and the metrics on metrics.addr
 // when set) until ctx ends, then drains in-flight requests for at most
-// server.shutdown_timeout and closes the database (SPEC §10).
-func run(ctx context.Context, args []string, environ []string, stdout io.Writer) error {
+// server.shutdown_timeout and closes the database (SPEC §10). After the
+// flags, `admin ...` runs the admin sub-command instead (app.Admin: the
+// first admin; stdin gives its password).
+func run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	configPath := fs.String("config", "config.yaml", "configuration file (YAML); BLOGAPI_* environment variables override it")
@@ -63,6 +67,13 @@ func run(ctx context.Context, args []string, environ []string, stdout io.Writer)
 	cfg, err := config.Load(*configPath, func(name string) string { return vars[name] })
 	if err != nil {
 		return err
+	}
+	switch fs.Arg(0) {
+	case "":
+	case "admin":
+		return app.Admin(ctx, cfg, fs.Args()[1:], stdin, stdout)
+	default:
+		return fmt.Errorf("unknown command %q (commands: admin)", fs.Arg(0))
 	}
 	logger := app.NewLogger(stdout, cfg.Log)
 	if unknown := config.UnknownEnv(environ); len(unknown) > 0 {

@@ -62,7 +62,9 @@ func startRun(t *testing.T, vars map[string]string, keys ...string) *runningServ
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	s := &runningServer{out: &syncBuffer{}, addrs: map[string]string{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(vars), s.out) }()
+	go func() {
+		s.done <- run(ctx, []string{"blogapi", "-config", "config.yaml"}, env(vars), strings.NewReader(""), s.out)
+	}()
 	lines := make(map[string]*regexp.Regexp, len(keys))
 	for _, key := range keys {
 		lines[key] = regexp.MustCompile(`msg=listening addr=(\S+) key=` + regexp.QuoteMeta(key))
@@ -129,7 +131,7 @@ func TestRunRefuses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := run(context.Background(), tc.args, env(tc.env), io.Discard)
+			err := run(context.Background(), tc.args, env(tc.env), strings.NewReader(""), io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("run error %v; want one naming %q", err, tc.want)
 			}

@@ -52,6 +52,8 @@ function build() {
  * @param {boolean} [opts.embeddedListen] also expose the embedded database on a
  *   loopback port (srv.mongoURI), e.g. to read a captcha answer in a test.
  * @param {boolean} [opts.quiet] do not echo the server's log to stderr.
+ * @param {{account: string, email: string, password: string}} [opts.admin] create this admin
+ *   first, as an operator does: `blogapi admin create` with the password on stdin (docs/admin.md).
  * @param {number} [opts.timeoutMs] how long to wait for readiness (default 60000).
  * @returns {Promise<{baseURL: string, mongoURI?: string, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
  */
@@ -73,6 +75,10 @@ export async function startServer(opts = {}) {
     const dbPort = await freePort();
     env.BLOGAPI_MONGO_EMBEDDED_LISTEN = `127.0.0.1:${dbPort}`;
     mongoURI = `mongodb://127.0.0.1:${dbPort}/`;
+  }
+  if (opts.admin) {
+    execFileSync(bin, ['-config', join(repoRoot, 'config.yaml'), 'admin', 'create', '-account', opts.admin.account, '-email', opts.admin.email],
+      { cwd: dataDir, env, input: `${opts.admin.password}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
   }
   const child = spawn(bin, ['-config', join(repoRoot, 'config.yaml')], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

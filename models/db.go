@@ -33,12 +33,18 @@ const (
 	CollMediaUsage       = "media_usage"
 	CollAliases          = "aliases"
 	CollHealth           = "health"
+	CollLeases           = "leases"
+	CollAuditLog         = "audit_log"
+	CollUserDeletions    = "user_deletions"
+	CollDailyCounts      = "daily_counts"
+	CollAdminSet         = "admin_set"
 )
 
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage, CollAliases, CollHealth}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage, CollAliases, CollHealth,
+		CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet}
 }
 
 // Options say which database Open opens and how.
@@ -92,6 +98,10 @@ type DB struct {
 	Outbox        *OutboxStore
 	Uploads       *UploadStore
 	MediaUsage    *MediaUsageStore
+	Leases        *LeaseStore
+	Audit         *AuditStore
+	DailyCounts   *DailyCountStore
+	AdminSet      *AdminSetStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -195,11 +205,17 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		Outbox:        newOutboxStore(db),
 		Uploads:       newUploadStore(db),
 		MediaUsage:    newMediaUsageStore(db),
+		Leases:        newLeaseStore(db, now),
+		Audit:         newAuditStore(db),
+		DailyCounts:   newDailyCountStore(db),
+		AdminSet:      newAdminSetStore(db),
 		db:            db,
 	}
+	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
 		d.Uploads.ensureIndexes,
+		d.Audit.ensureIndexes,
 	} {
 		if err := ensure(ctx); err != nil {
 			return nil, err
@@ -208,10 +224,12 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	// Every document of these collections carries expiresAt.
 	exp, err := ensureExpiry(ctx, logger, db.Collection(CollCaptchas), db.Collection(CollReplays),
 		db.Collection(CollLoginAttempts), db.Collection(CollRateLimits), db.Collection(CollEmailTokens),
-		db.Collection(CollSessions), db.Collection(CollSessionRotations))
+		db.Collection(CollSessions), db.Collection(CollSessionRotations), db.Collection(CollLeases),
+		db.Collection(CollDailyCounts))
 	if err != nil {
 		return nil, err
 	}
+	exp.also = append(exp.also, d.Users.ReleaseDue, d.DailyCounts.Flush)
 	d.expiring = exp
 	// After the indexes, which created most collections on the way.
 	if srv.dir != "" {
@@ -284,7 +302,8 @@ func (d *DB) Drop(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the expiry sweep, disconnects the client (waiting at most
+// Close stops the expiry sweep, writes the pending daily counts
+// (DailyCountStore.Flush), disconnects the client (waiting at most
 // 5 s for commands in flight) and stops the embedded server when Open
 // started it. The stores fail afterwards as over a database that is down.
 // Safe to call more than once.
@@ -294,6 +313,7 @@ func (d *DB) Close() {
 		<-d.swept
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		_, _ = d.DailyCounts.Flush(ctx, time.Time{})
 		_ = d.client.Disconnect(ctx)
 		if d.embedded != nil {
 			d.embedded.close()

@@ -19,6 +19,9 @@ import (
 type expiring struct {
 	sweep  []*mongo.Collection
 	logger *slog.Logger
+	// also are further periodic clean-ups run with the sweep (releasing
+	// deleted accounts): each returns how many documents it changed.
+	also []func(ctx context.Context, now time.Time) (int, error)
 }
 
 // ensureExpiry creates an `expiresAt` TTL index (expireAfterSeconds 0) on
@@ -72,9 +75,10 @@ func (e *expiring) sweepOnce(ctx context.Context, now time.Time) (int64, error) 
 	return total, nil
 }
 
-// run sweeps every interval until ctx ends. Nothing to sweep: returns at once.
+// run sweeps, and runs the also tasks, every interval until ctx ends.
+// Nothing to do: returns at once.
 func (e *expiring) run(ctx context.Context, interval time.Duration, now func() time.Time) {
-	if len(e.sweep) == 0 {
+	if len(e.sweep) == 0 && len(e.also) == 0 {
 		return
 	}
 	t := time.NewTicker(interval)
@@ -88,6 +92,11 @@ func (e *expiring) run(ctx context.Context, interval time.Duration, now func() t
 				e.logger.WarnContext(ctx, "expiry sweep failed", "err", err.Error())
 			} else if n > 0 {
 				e.logger.DebugContext(ctx, "expiry sweep", "deleted", n)
+			}
+			for _, task := range e.also {
+				if _, err := task(ctx, now()); err != nil {
+					e.logger.WarnContext(ctx, "periodic clean-up failed", "err", err.Error())
+				}
 			}
 		}
 	}

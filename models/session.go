@@ -21,6 +21,7 @@ const (
 	EndUserDeleted    = "user_deleted"
 	EndAccountFreeze  = "account_freeze" // the user's status became freeze
 	EndAccountReject  = "account_reject" // the user's status became reject
+	EndByAdmin        = "admin"          // an admin ended the user's sessions
 )
 
 // Session is a document of the `sessions` collection: one login on one
@@ -181,4 +182,20 @@ func (s *SessionStore) EndAllForUser(ctx context.Context, userID, exceptID, reas
 		return 0, fmt.Errorf("end sessions: %w", err)
 	}
 	return res.ModifiedCount, nil
+}
+
+// ForUser returns the sessions of userID, alive or ended, most recently
+// used first, at most limit. A scan on the embedded FerretDB (the admin's
+// user detail only; docs/admin.md, "Costs"); the userId index on MongoDB.
+func (s *SessionStore) ForUser(ctx context.Context, userID string, limit int) ([]Session, error) {
+	cur, err := s.coll.Find(ctx, bson.D{{Key: "userId", Value: userID}},
+		options.Find().SetSort(bson.D{{Key: "lastUsedAt", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	sessions := []Session{}
+	if err := cur.All(ctx, &sessions); err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return sessions, nil
 }

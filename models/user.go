@@ -23,7 +23,8 @@ const (
 // User types (seed 004 注册 返回参数 type).
 const (
 	TypeClient = "client"
-	TypeAdmin  = "admin"
+	TypeAuthor = "author" // publishes articles
+	TypeAdmin  = "admin"  // uses the admin API (docs/admin.md)
 )
 
 // User is a document of the `users` collection (SPEC §5). AccountKey and
@@ -47,6 +48,19 @@ type User struct {
 	PasswordHash string `bson:"passwordHash"`
 	// LastLoginAt is the last successful login in ms since the Unix epoch (0: never).
 	LastLoginAt int64 `bson:"lastLoginAt"`
+
+	// The admin's side (docs/admin.md; models/user_admin.go).
+
+	// StatusReason is why an admin set Status (shown to the user on login).
+	StatusReason string `bson:"statusReason,omitempty"`
+	// DeletedAt is when an admin deleted the account, ms since the Unix
+	// epoch (0: not deleted); a deleted account cannot log in.
+	DeletedAt int64 `bson:"deletedAt,omitempty"`
+	// ReleasedAt is when the deleted account's name and email were
+	// released for others to register, ms (0: not yet).
+	ReleasedAt int64 `bson:"releasedAt,omitempty"`
+	// Version counts the admin's changes (UserStore.Change compares it).
+	Version int64 `bson:"version,omitempty"`
 }
 
 // AccountKey is the form of an account name the unique index compares.
@@ -63,6 +77,9 @@ func EmailKey(email string) string { return strings.ToLower(email) }
 type UserStore struct {
 	coll    *mongo.Collection
 	aliases aliases
+	// leases serialise Change; deletions is `user_deletions` (ReleaseDue).
+	leases    *LeaseStore
+	deletions *mongo.Collection
 }
 
 // newUserStore uses the `users` and `aliases` collections of db; now is

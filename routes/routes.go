@@ -17,6 +17,7 @@ import (
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/media"
@@ -42,6 +43,8 @@ type Deps struct {
 	Accounts  *account.Service
 	Captcha   *captcha.Service
 	Transport *auth.PasswordTransport
+	// Admin serves /blogapi/admin (docs/admin.md).
+	Admin *admin.Service
 	// HashSlots and HashQueue bound the credential routes (those that may
 	// hash a password: login, registration, profile update (an email
 	// change checks the password), password change and reset) as a whole:
@@ -209,6 +212,23 @@ func New(d Deps) (*gin.Engine, error) {
 	upload := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.UploadBodyBytes),
 		middleware.Auth(r, d.Accounts.Authenticate), middleware.Replay(r, d.Signer))
 	upload.POST("/upload", limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
+
+	// The admin API (docs/admin.md): the user chain, then the caller's
+	// type as the access-token check read it from the database on this
+	// request; every answer, refusals included, is marked no-store. The
+	// routes that re-check the admin's password share the hashing bulkhead.
+	adm := &controllers.AdminController{Admin: d.Admin}
+	admins := e.Group("/blogapi/admin", append([]gin.HandlerFunc{middleware.NoStore},
+		append(UserChain(d, d.Accounts.Authenticate), middleware.Admin(r, admin.Authorize))...)...)
+	admins.GET("/users", adm.ListUsers)
+	admins.GET("/users/:id", adm.User)
+	admins.PUT("/users/:id/status", adm.SetStatus)
+	admins.PUT("/users/:id/level", adm.SetLevel)
+	admins.PUT("/users/:id/type", hashing, adm.SetType)
+	admins.DELETE("/users/:id/sessions", adm.EndSessions)
+	admins.POST("/users/:id/delete", hashing, adm.DeleteUser)
+	admins.GET("/audit", adm.Audit)
+	admins.GET("/dashboard", adm.Dashboard)
 	return e, nil
 }
 

@@ -102,7 +102,7 @@ export interface User {
   avatar: string;
   /** ms since the Unix epoch */
   created: number;
-  type: 'client' | 'admin';
+  type: 'client' | 'author' | 'admin';
   level: number;
   /** ms since the Unix epoch, 0 before the first login */
   lastLoginAt: number;
@@ -123,6 +123,104 @@ export interface Captcha {
   id: string;
   /** the SVG document (vector paths, no text) */
   svg: string;
+}
+
+/** A user as an admin sees it (docs/admin.md): everything but secrets. */
+export interface AdminUser extends User {
+  /** why an admin set the status (shown to the user on login) */
+  statusReason: string;
+  /** ms; 0 when not deleted */
+  deletedAt: number;
+  /** ms when the deleted account's name and email were released; 0 before */
+  releasedAt: number;
+}
+
+/** The blog's page object. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  pageSize: number;
+  hasPrevPage: boolean;
+  hasNextPage: boolean;
+  currentPage: number;
+  pageCount: number;
+  pagingCounter: number;
+  prev: number | null;
+  next: number | null;
+}
+
+export interface AdminSession {
+  id: string;
+  /** the User-Agent of the login */
+  device: string;
+  ip: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  alive: boolean;
+  /** 0 while alive */
+  endedAt: number;
+  endReason: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  /** ms */
+  at: number;
+  /** the admin's user id ("" for the command line) */
+  who: string;
+  whoAccount: string;
+  action: string;
+  targetType: string;
+  target: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  reason: string;
+  requestId: string;
+  ip: string;
+}
+
+export interface AdminUserFilters {
+  status?: User['status'];
+  type?: User['type'];
+  level?: number;
+  /** account, nick or email contains (any case), at most 64 characters */
+  q?: string;
+  emailVerified?: boolean;
+  /** registered at or after / before, ms */
+  from?: number;
+  to?: number;
+  deleted?: boolean;
+  sort?: 'created' | 'lastLogin';
+  order?: 'desc' | 'asc';
+  page?: number;
+  /** 1–100, default 15 */
+  pageSize?: number;
+}
+
+/** The admin API (docs/admin.md). JWT; 403 for anyone but an active admin; 404 no such user; 409 last admin, deleted user or busy. */
+export interface AdminClient {
+  /** GET /blogapi/admin/users */
+  users(filters?: AdminUserFilters): Promise<Page<AdminUser>>;
+  /** GET /blogapi/admin/users/:id */
+  user(id: string): Promise<{ user: AdminUser; sessions: AdminSession[]; failedLogins: number }>;
+  /** PUT /blogapi/admin/users/:id/status: reject and freeze need a reason and end every session */
+  setStatus(id: string, input: { status: User['status']; reason?: string }): Promise<AdminUser>;
+  /** PUT /blogapi/admin/users/:id/level: 0–10 */
+  setLevel(id: string, level: number): Promise<AdminUser>;
+  /** PUT /blogapi/admin/users/:id/type: password is the admin's own (plaintext; the client sends its md5); 401 wrong */
+  setType(id: string, input: { type: User['type']; password: string }): Promise<AdminUser>;
+  /** DELETE /blogapi/admin/users/:id/sessions */
+  endSessions(id: string): Promise<{ ended: number }>;
+  /** POST /blogapi/admin/users/:id/delete: soft deletion; password as for setType */
+  deleteUser(id: string, input: { password: string }): Promise<AdminUser>;
+  /** GET /blogapi/admin/audit: newest first */
+  audit(filters?: { who?: string; action?: string; targetType?: string; target?: string; from?: number; to?: number; page?: number; pageSize?: number }): Promise<Page<AuditEntry>>;
+  /** GET /blogapi/admin/dashboard: the last 30 UTC days, today last */
+  dashboard(): Promise<{
+    users: { total: number; deleted: number; byStatus: Record<User['status'], number>; byType: Record<User['type'], number> };
+    days: { day: string; registrations: number; logins: number }[];
+  }>;
 }
 
 export interface ClientOptions {
@@ -200,6 +298,8 @@ export interface Client {
   checkResetToken(token: string): Promise<{ valid: boolean; expiresAt: number }>;
   /** POST /blogapi/password/reset: 400 invalid or expired token, 404 user gone; logs nobody in */
   resetPassword(input: { token: string; password: string }): Promise<{ reset: true }>;
+  /** the admin API */
+  readonly admin: AdminClient;
 }
 
 export function createClient(opts: ClientOptions): Client;

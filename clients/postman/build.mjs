@@ -38,6 +38,14 @@ export const serverEnv = {
   BLOGAPI_RATE_LIMIT_VERIFY_RESEND: '100-H',
 };
 
+/**
+ * The admin the Admin folder logs in as, created before the server starts
+ * as an operator does (docs/admin.md): `blogapi admin create -account admin
+ * -email admin@example.com` with the password on stdin. The environment's
+ * adminPassword is its md5 hex, as a login sends it.
+ */
+export const serverAdmin = { account: 'admin', email: 'admin@example.com', password: 'admin-password-1' };
+
 /** The command starting a server for the collection (README shows it too). */
 export const serverCommand = `${Object.entries(serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')} go run .`;
 
@@ -486,6 +494,128 @@ pm.environment.unset('refreshToken');`),
       name: 'Wrong signature on a JSON body (514)', method: 'POST', path: '/blogapi/login', sign: 'bad-token',
       json: { account: '{{account}}', password: '{{newPassword}}' },
       doc: 'The same for the signing members of a JSON body.', test: tests(514),
+    }),
+  ]),
+
+  folder('Admin', 'The admin API (docs/admin.md), as the admin the command line created ({{adminAccount}}: see serverAdmin in build.mjs). Admin requests carry {{adminToken}}; the caller\'s type is read from the database on every request.', [
+    item({
+      name: 'Login as the admin', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{adminAccount}}', password: '{{adminPassword}}' },
+      doc: 'The admin created by `blogapi admin create` logs in like anyone.',
+      test: tests(200, `var d = pm.response.json().data;
+pm.test('an admin', function () { pm.expect(d.user.type).to.equal('admin'); });
+pm.environment.set('adminToken', d.token);
+pm.environment.set('adminId', d.user.id);`),
+    }),
+    item({
+      name: 'Admin route without a token (401)', method: 'GET', path: '/blogapi/admin/users',
+      headers: [['access-token', '{{token}}', true]], doc: 'No session: 401.', test: tests(401),
+    }),
+    item({
+      name: 'Find the user (admin)', method: 'GET', path: '/blogapi/admin/users',
+      query: [['q', '{{account}}'], ['sort', 'created'], ['pageSize', '10']], headers: [['access-token', '{{adminToken}}']],
+      doc: 'Filters: status, type, level, q (account, nick or email), emailVerified, from/to, deleted; sort created or lastLogin; order.',
+      test: tests(200, `var p = pm.response.json().data;
+pm.test('one user found', function () {
+  pm.expect(p.total).to.equal(1);
+  pm.expect(p.items[0].account).to.equal(pm.environment.get('account'));
+  pm.expect(pm.response.headers.get('Cache-Control')).to.equal('private, no-store');
+});
+pm.environment.set('userId', p.items[0].id);`),
+    }),
+    item({
+      name: 'Unknown status filter (400)', method: 'GET', path: '/blogapi/admin/users', query: [['status', 'banned']],
+      headers: [['access-token', '{{adminToken}}']], doc: 'Filters take values from fixed sets.', test: tests(400, fieldTest('status')),
+    }),
+    item({
+      name: "A user's detail (admin)", method: 'GET', path: '/blogapi/admin/users/{{userId}}',
+      headers: [['access-token', '{{adminToken}}']], doc: 'The user without secrets, their sessions and failed logins.',
+      test: tests(200, `var d = pm.response.json().data;
+pm.test('detail', function () {
+  pm.expect(d.user.id).to.equal(pm.environment.get('userId'));
+  pm.expect(d.sessions).to.be.an('array').and.not.empty;
+  pm.expect(d.user).to.not.have.property('passwordHash');
+});`),
+    }),
+    item({
+      name: 'Set the level (admin)', method: 'PUT', path: '/blogapi/admin/users/{{userId}}/level',
+      json: { level: '3' }, headers: [['access-token', '{{adminToken}}']], doc: 'level 0 to 10, as text (every member is a string).',
+      test: tests(200, `pm.test('level 3', function () { pm.expect(pm.response.json().data.level).to.equal(3); });`),
+    }),
+    item({
+      name: 'Login as the user', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{account}}', password: '{{newPassword}}' }, doc: 'A session of the user, kept as {{userToken}}.',
+      test: tests(200, `pm.environment.set('userToken', pm.response.json().data.token);`),
+    }),
+    item({
+      name: 'Admin route as a client (403)', method: 'GET', path: '/blogapi/admin/users',
+      headers: [['access-token', '{{userToken}}']], doc: 'Anyone but an active admin: 403.', test: tests(403),
+    }),
+    item({
+      name: 'Freeze with a reason (admin)', method: 'PUT', path: '/blogapi/admin/users/{{userId}}/status',
+      json: { status: 'freeze', reason: 'spam links' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'reject and freeze need a reason and end every session of the user at once.',
+      test: tests(200, `pm.test('frozen', function () { pm.expect(pm.response.json().data.statusReason).to.equal('spam links'); });`),
+    }),
+    item({
+      name: "The frozen user's session has ended (401)", method: 'GET', path: '/blogapi/user/center',
+      headers: [['access-token', '{{userToken}}']], doc: 'Frozen: the sessions ended with the change.', test: tests(401),
+    }),
+    item({
+      name: 'Unfreeze (admin)', method: 'PUT', path: '/blogapi/admin/users/{{userId}}/status',
+      form: [['status', 'normal']], headers: [['access-token', '{{adminToken}}']], doc: 'A form body works too.', test: tests(200),
+    }),
+    item({
+      name: 'Set the type with a wrong password (401)', method: 'PUT', path: '/blogapi/admin/users/{{userId}}/type',
+      json: { type: 'author', password: '00000000000000000000000000000000' }, headers: [['access-token', '{{adminToken}}']],
+      doc: "A sensitive action: the admin's own current password (md5 hex), checked like a login.", test: tests(401, fieldTest('password')),
+    }),
+    item({
+      name: 'Set the type (admin)', method: 'PUT', path: '/blogapi/admin/users/{{userId}}/type',
+      json: { type: 'author', password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'client, author or admin.',
+      test: tests(200, `pm.test('author', function () { pm.expect(pm.response.json().data.type).to.equal('author'); });`),
+    }),
+    item({
+      name: 'Demote the last admin (409)', method: 'PUT', path: '/blogapi/admin/users/{{adminId}}/type',
+      json: { type: 'client', password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'The last active admin cannot be demoted, frozen or deleted.', test: tests(409),
+    }),
+    item({
+      name: 'End the sessions (admin)', method: 'DELETE', path: '/blogapi/admin/users/{{userId}}/sessions',
+      headers: [['access-token', '{{adminToken}}']], doc: 'Every live session of the user ends.',
+      test: tests(200, `pm.test('a count', function () { pm.expect(pm.response.json().data.ended).to.be.a('number'); });`),
+    }),
+    item({
+      name: 'Audit log of the user (admin)', method: 'GET', path: '/blogapi/admin/audit', query: [['target', '{{userId}}']],
+      headers: [['access-token', '{{adminToken}}']], doc: 'Every admin action, newest first, with before and after.',
+      test: tests(200, `var p = pm.response.json().data;
+pm.test('the actions above', function () {
+  pm.expect(p.items.map(function (e) { return e.action; })).to.deep.equal(
+    ['user.sessions.end', 'user.type', 'user.status', 'user.status', 'user.level']);
+  pm.expect(p.items[3].reason).to.equal('spam links');
+});`),
+    }),
+    item({
+      name: 'Dashboard (admin)', method: 'GET', path: '/blogapi/admin/dashboard',
+      headers: [['access-token', '{{adminToken}}']], doc: 'Users by status and type; registrations and logins of the last 30 days, today last.',
+      test: tests(200, `var d = pm.response.json().data;
+pm.test('figures', function () {
+  pm.expect(d.users.byType.admin).to.equal(1);
+  pm.expect(d.days).to.have.length(30);
+  pm.expect(d.days[29].logins).to.be.at.least(1);
+});`),
+    }),
+    item({
+      name: 'Delete the user (admin)', method: 'POST', path: '/blogapi/admin/users/{{userId}}/delete',
+      json: { password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'Soft deletion: no more logins; the name and email are released after 30 days.',
+      test: tests(200, `pm.test('deleted', function () { pm.expect(pm.response.json().data.deletedAt).to.be.above(0); });`),
+    }),
+    item({
+      name: 'Login as the deleted user (401)', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{account}}', password: '{{newPassword}}' }, doc: 'A deleted account answers like a wrong password.',
+      test: tests(401),
     }),
   ]),
 ];

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import newman from 'newman';
 import { startServer } from '../server.mjs';
-import { serverEnv } from './build.mjs';
+import { serverEnv, serverAdmin } from './build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -52,7 +52,7 @@ export function problems(summary) {
 }
 
 async function main() {
-  const srv = await startServer({ quiet: true, env: serverEnv });
+  const srv = await startServer({ quiet: true, env: serverEnv, admin: serverAdmin });
   const stop = () => srv.stop();
   process.once('SIGINT', () => stop().then(() => process.exit(130)));
   process.once('SIGTERM', () => stop().then(() => process.exit(143)));

@@ -8,6 +8,7 @@ import (
 
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
+	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
 	"github.com/blogapi/blogapi/services/media"
@@ -108,6 +109,13 @@ var table = []row{
 	{media.ErrUploadNotFound, CodeNotFound, "upload not found", ""},
 	{media.ErrObjectNotFound, CodeInternal, internal, ""},
 
+	// The admin API (docs/admin.md).
+	{admin.ErrNotAdmin, CodeForbidden, "admin access required", ""},
+	{admin.ErrUserNotFound, CodeNotFound, "user not found", ""},
+	{admin.ErrLastAdmin, CodeConflict, "the last admin cannot be demoted, frozen or deleted", ""},
+	{admin.ErrUserDeleted, CodeConflict, "user is deleted", ""},
+	{admin.ErrBusy, CodeConflict, "another admin change of this user is in progress; retry", ""},
+
 	// Routing, limits and availability.
 	{ErrNoRoute, CodeNotFound, "no such route", ""},
 	{ErrMethodNotAllowed, CodeMethodNotAllow, "method not allowed on this route", ""},
@@ -143,7 +151,14 @@ func lookup(err error) (env Envelope, known bool) {
 			if hasField && fe.Field != "" {
 				field = fe.Field
 			}
-			env := withField(Envelope{Code: r.code, Msg: r.msg}, field)
+			msg := r.msg
+			// A frozen or rejected user reads the admin's reason
+			// (docs/admin.md).
+			var refusal *account.StatusRefusal
+			if errors.As(err, &refusal) && refusal.Reason != "" {
+				msg += ": " + refusal.Reason
+			}
+			env := withField(Envelope{Code: r.code, Msg: msg}, field)
 			if reason := reasons[r.err]; reason != "" && len(env.Errors) > 0 {
 				env.Errors[0].Reason = reason
 			}

@@ -111,6 +111,8 @@ func TestLookup(t *testing.T) {
 		{"long duplicate member", &signing.DuplicateMemberError{Name: strings.Repeat("é", 40)},
 			Envelope{Code: 400, Msg: `duplicate JSON member "` + strings.Repeat("é", 32) + `…"`}, true},
 		{"body limit", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1}), Envelope{Code: 413, Msg: "request body is too large"}, true},
+		{"status refusal with the admin's reason", &account.StatusRefusal{Err: account.ErrAccountFrozen, Reason: "spam links"},
+			Envelope{Code: 403, Msg: "account is frozen: spam links"}, true},
 		{"unknown", errors.New("mongo: connection pool closed"), Envelope{Code: 500, Msg: "internal error"}, false},
 		{"store error a service let through", fmt.Errorf("x: %w", errors.Join(errors.New("a"), services.ErrBusy)),
 			Envelope{Code: 503, Msg: "server is busy; try again later"}, true},

@@ -307,8 +307,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	accountSvc := account.New(account.Deps{
 		Counters: db.LoginAttempts,
 		Users:    db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logger: logger, Now: now,
-		AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts,
+		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
 	})
 
 	handler, err := routes.New(routes.Deps{
@@ -322,6 +322,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
+		Admin:          newAdminService(cfg, db, logger, now, hasher, guard),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,

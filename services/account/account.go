@@ -58,6 +58,7 @@ type Service struct {
 	templates *mail.Templates
 	observer  Observer
 	counters  Counters
+	logins    LoginCounter
 	logger    *slog.Logger
 	now       func() time.Time
 	accessTTL time.Duration
@@ -70,6 +71,11 @@ type Service struct {
 // start.
 type Counters interface {
 	Add(ctx context.Context, key string, n int, now time.Time, window time.Duration) (count int, windowStart time.Time, err error)
+}
+
+// LoginCounter counts events per day (models.DailyCountStore).
+type LoginCounter interface {
+	Add(ctx context.Context, kind string, at time.Time) error
 }
 
 // Limits on e-mail changes through UpdateProfile: a logged-in user can
@@ -98,8 +104,11 @@ type Deps struct {
 	Observer Observer
 	// Counters limit e-mail changes (nil: no limit).
 	Counters Counters
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Logins counts successful logins per day for the admin's dashboard
+	// (models.DailyCountStore; nil: not counted).
+	Logins LoginCounter
+	Logger *slog.Logger
+	Now    func() time.Time
 	// AccessTTL is reported to clients as expiresIn (seconds).
 	AccessTTL time.Duration
 	// Uploads marks an avatar that is one of this server's uploads used,
@@ -118,8 +127,8 @@ type Uploads interface {
 // New returns the account service.
 func New(d Deps) *Service {
 	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
-		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), counters: d.Counters, logger: d.Logger, now: d.Now,
-		accessTTL: d.AccessTTL, uploads: d.Uploads}
+		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), counters: d.Counters, logins: d.Logins,
+		logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL, uploads: d.Uploads}
 }
 
 // newMailToken returns a token of 32 random bytes (base64url) and the hex

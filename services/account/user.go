@@ -251,6 +251,9 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 	if err := s.guard.Succeeded(ctx, key, ip); err != nil {
 		return LoginResult{}, err
 	}
+	if u.DeletedAt != 0 {
+		return LoginResult{}, ErrBadCredentials // deleted by an admin (docs/admin.md)
+	}
 	if err := s.checkStatus(ctx, u); err != nil {
 		return LoginResult{}, err
 	}
@@ -263,6 +266,11 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 		// The session exists: answer it rather than a 503 the client
 		// would retry into a second session.
 		s.logger.WarnContext(ctx, "last login not recorded", "err", err.Error())
+	}
+	if s.logins != nil {
+		if err := s.logins.Add(ctx, models.CountLogins, s.now()); err != nil {
+			s.logger.WarnContext(ctx, "login not counted", "err", err.Error())
+		}
 	}
 	return newLoginResult(pair, u, s.accessTTL), nil
 }
@@ -331,8 +339,15 @@ var (
 	ErrEmailChangeLimited = errors.New("too many email changes")
 )
 
-// checkStatus refuses reject and freeze users and ends their sessions.
+// checkStatus refuses reject and freeze users (403) and ends their
+// sessions; a user an admin deleted is gone (401 session ended).
 func (s *Service) checkStatus(ctx context.Context, u models.User) error {
+	if u.DeletedAt != 0 {
+		if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", models.EndUserDeleted); err != nil {
+			return err
+		}
+		return auth.ErrSessionEnded
+	}
 	reason, refusal := models.EndAccountFreeze, ErrAccountFrozen
 	switch u.Status {
 	case models.StatusFreeze:
@@ -344,8 +359,24 @@ func (s *Service) checkStatus(ctx context.Context, u models.User) error {
 	if err := s.sessions.EndAll(ctx, u.ID.Hex(), "", reason); err != nil {
 		return err
 	}
+	if u.StatusReason != "" {
+		return &StatusRefusal{Err: refusal, Reason: u.StatusReason}
+	}
 	return refusal
 }
+
+// StatusRefusal is ErrAccountFrozen or ErrAccountRejected with the reason
+// an admin gave (docs/admin.md): the answer's msg carries it, so the user
+// reads it on login.
+type StatusRefusal struct {
+	Err    error
+	Reason string
+}
+
+func (e *StatusRefusal) Error() string { return e.Err.Error() + ": " + e.Reason }
+
+// Unwrap returns ErrAccountFrozen or ErrAccountRejected.
+func (e *StatusRefusal) Unwrap() error { return e.Err }
 
 // password decodes a password field (see decodePassword).
 func (s *Service) password(enc, field, value string) (string, error) {

@@ -1,6 +1,7 @@
 // The demo page: captcha, registration, login (with a captcha when the
 // server asks for one), user centre and logout with the blogapi JS client,
-// loaded unbundled through the page's import map.
+// loaded unbundled through the page's import map; for an admin
+// (docs/admin.md), a users list with a freeze button.
 //
 // Query parameters (all optional, remembered for the next visit):
 //   api     the API's base URL (default http://127.0.0.1:8080, `go run .`);
@@ -143,10 +144,54 @@ function showUser(user) {
   time($('uc-created'), user.created);
   time($('uc-last-login'), user.lastLoginAt);
   setLoggedIn(true);
+  $('admin').hidden = user.type !== 'admin';
+  if (user.type === 'admin') return loadAdminUsers(user.id);
+  return undefined;
 }
+
+let me = '';
+
+/** Lists the first 20 users matching the search, each with a freeze button. */
+async function loadAdminUsers(myID = me) {
+  me = myID;
+  const { items } = await client.admin.users({ q: $('admin-q').value || undefined, pageSize: 20 });
+  const rows = items.map((u) => {
+    const tr = document.createElement('tr');
+    tr.dataset.account = u.account;
+    for (const text of [u.account, u.email, u.type, u.status]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    const td = document.createElement('td');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Freeze';
+    button.setAttribute('aria-label', `Freeze ${u.account}`);
+    button.disabled = u.status === 'freeze' || u.id === me;
+    button.addEventListener('click', () =>
+      busy(button, async () => {
+        await client.admin.setStatus(u.id, { status: 'freeze', reason: $('admin-reason').value });
+        say(`Froze ${u.account}: their sessions ended.`);
+        await loadAdminUsers();
+      }),
+    );
+    td.append(button);
+    tr.append(td);
+    return tr;
+  });
+  $('admin-users').tBodies[0].replaceChildren(...rows);
+  document.body.dataset.adminUsers = String(items.length);
+}
+
+$('admin-filter').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  busy(ev.currentTarget.querySelector('button[type=submit]'), () => loadAdminUsers());
+});
 
 function setLoggedIn(yes) {
   $('user-center').hidden = !yes;
+  if (!yes) $('admin').hidden = true;
   $('logged-out').hidden = yes;
   $('register').hidden = yes;
   $('login').hidden = yes;
@@ -205,7 +250,7 @@ $('login-form').addEventListener('submit', (ev) => {
     }
     form.reset();
     group.hidden = true;
-    showUser(await client.userCenter());
+    await showUser(await client.userCenter());
     say(`Logged in as ${user.account}.`);
   });
 });
@@ -252,7 +297,7 @@ async function start() {
   setLoggedIn(false);
   if (client.accessToken) {
     try {
-      showUser(await client.userCenter());
+      await showUser(await client.userCenter());
     } catch (err) {
       client.clearTokens();
       await fail(err);

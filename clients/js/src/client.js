@@ -343,7 +343,28 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
     async resetPassword({ token, password }) {
       return (await send('POST', '/blogapi/password/reset', { params: { resetToken: token, password: pw(password) } })).data;
     },
+
+    /** The admin API (docs/admin.md): every method is JWT and needs an active admin (403 otherwise). */
+    admin: {
+      users: async (filters = {}) => (await authed('GET', '/blogapi/admin/users', filters)).data,
+      user: async (id) => (await authed('GET', adminUser(id))).data,
+      setStatus: async (id, { status, reason }) => (await authed('PUT', adminUser(id, 'status'), { status, reason })).data,
+      setLevel: async (id, level) => (await authed('PUT', adminUser(id, 'level'), { level: String(level) })).data,
+      async setType(id, { type, password }) {
+        return (await authed('PUT', adminUser(id, 'type'), { type, password: pw(password) })).data;
+      },
+      endSessions: async (id) => (await authed('DELETE', adminUser(id, 'sessions'))).data,
+      deleteUser: async (id, { password }) => (await authed('POST', adminUser(id, 'delete'), { password: pw(password) })).data,
+      audit: async (filters = {}) => (await authed('GET', '/blogapi/admin/audit', filters)).data,
+      dashboard: async () => (await authed('GET', '/blogapi/admin/dashboard')).data,
+    },
   };
+}
+
+/** The path of an admin user route: /blogapi/admin/users/:id[/action]. */
+function adminUser(id, action) {
+  const path = `/blogapi/admin/users/${encodeURIComponent(id)}`;
+  return action ? `${path}/${action}` : path;
 }
 
 /**

@@ -33,6 +33,8 @@ const chromiumArgs = [
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
 const authKey = 'fwCWYMqmRINlRtMp';
 const authSecret = 'G7qMjMTRYkG7tuc9zujGvkVImW4WJ5kh';
+// Created with `blogapi admin create` before the server starts (docs/admin.md).
+const admin = { account: 'browser_admin', email: 'browser_admin@example.com', password: 'admin-password-browser' };
 
 let demo;
 let srv;
@@ -54,6 +56,7 @@ before(async () => {
     },
     embeddedListen: true,
     quiet: true,
+    admin,
   });
   mongo = await MongoClient.connect(srv.mongoURI);
   profileDir = mkdtempSync(join(tmpdir(), 'blogapi-chromium-'));
@@ -198,6 +201,48 @@ test('the demo page registers, logs in, shows the user centre and logs out, in C
   assert.ok(err instanceof ApiError);
   assert.equal(err.code, Codes.UNAUTHORIZED);
 
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+test('the admin view lists users and freezes one, in Chromium', async () => {
+  // A user to freeze, registered by a client of its own.
+  const api = createClient({ baseURL: srv.baseURL, authKey, authSecret });
+  const account = `frozen_${process.pid}`;
+  const { id } = await api.captcha();
+  await api.register({ account, password: 'pw-frozen', email: `${account}@example.com`, captcha: await captchaAnswer(id), captchaId: id });
+  await api.login({ account, password: 'pw-frozen' });
+
+  await page.goto(`${demo.url}?api=${encodeURIComponent(srv.baseURL)}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const login = page.getByRole('region', { name: 'Log in' });
+  await login.getByLabel('Account or email').fill(admin.account);
+  await login.getByLabel('Password').fill(admin.password);
+  await login.getByRole('button', { name: 'Log in' }).click();
+  const view = page.getByRole('region', { name: 'Admin: users' });
+  await view.waitFor({ state: 'visible' });
+  const row = view.locator(`tr[data-account="${account}"]`);
+  await row.waitFor();
+  assert.equal(await row.locator('td').nth(3).textContent(), 'pending');
+  assert.equal(await view.locator(`tr[data-account="${admin.account}"] button`).isDisabled(), true, 'an admin cannot freeze themselves here');
+
+  await view.getByLabel('Reason to freeze').fill('spam from the browser');
+  await row.getByRole('button', { name: `Freeze ${account}` }).click();
+  await page.getByRole('status').filter({ hasText: `Froze ${account}` }).waitFor();
+  assert.equal(await view.locator(`tr[data-account="${account}"] td`).nth(3).textContent(), 'freeze');
+  const shot = join(resultsDir, 'admin-users.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 5000, 'the screenshot has content');
+  console.log(`screenshot: ${shot}`);
+
+  // The user's session ended at once, and their login shows the reason.
+  const ended = await api.userCenter().catch((e) => e);
+  assert.ok(ended instanceof ApiError && ended.code === Codes.UNAUTHORIZED, `session ended: ${ended}`);
+  const refused = await api.login({ account, password: 'pw-frozen' }).catch((e) => e);
+  assert.equal(refused.msg, 'account is frozen: spam from the browser');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForSelector('body[data-state="logged-out"]');
+  assert.equal(await view.isVisible(), false);
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
 

@@ -19,6 +19,9 @@ const jwtSecret = randomBytes(32).toString('hex');
 const issuer = 'blogapi';
 const checkUsernameLimit = 5;
 
+// Created with `blogapi admin create` before the server starts (docs/admin.md).
+const admin = { account: 'js_admin', email: 'js_admin@example.com', password: 'admin-password-js' };
+
 let srv;
 let mongo;
 
@@ -34,6 +37,7 @@ before(async () => {
     },
     embeddedListen: true,
     quiet: true,
+    admin,
   });
   mongo = await MongoClient.connect(srv.mongoURI);
 });
@@ -482,6 +486,44 @@ test('rate limited: 429 with Retry-After in seconds', async () => {
   assert.ok(err instanceof ApiError, 'the limit was reached');
   assert.equal(err.code, Codes.TOO_MANY_REQUESTS);
   assert.ok(Number.isInteger(err.retryAfter) && err.retryAfter > 0 && err.retryAfter <= 3600, `retryAfter ${err.retryAfter}`);
+});
+
+test('client.admin: an admin manages a user; others are refused', async () => {
+  const boss = newClient();
+  await boss.login({ account: admin.account, password: admin.password });
+  const { client: userClient, account, password } = await loggedIn();
+  await rejectsWith(userClient.admin.users(), Codes.FORBIDDEN);
+
+  const page = await boss.admin.users({ q: account, sort: 'lastLogin', order: 'asc', pageSize: 5 });
+  assert.equal(page.total, 1);
+  assert.equal(page.currentPage, 1);
+  const id = page.items[0].id;
+  const detail = await boss.admin.user(id);
+  assert.equal(detail.user.account, account);
+  assert.ok(detail.sessions.some((s) => s.alive));
+  assert.equal((await boss.admin.setLevel(id, 4)).level, 4);
+
+  const frozen = await boss.admin.setStatus(id, { status: 'freeze', reason: 'spam links' });
+  assert.equal(frozen.statusReason, 'spam links');
+  await rejectsWith(userClient.userCenter(), Codes.UNAUTHORIZED); // its sessions ended
+  const refused = await rejectsWith(newClient().login({ account, password }), Codes.FORBIDDEN);
+  assert.equal(refused.msg, 'account is frozen: spam links');
+  await boss.admin.setStatus(id, { status: 'normal' });
+
+  const wrong = await rejectsWith(boss.admin.setType(id, { type: 'author', password: 'not it' }), Codes.UNAUTHORIZED);
+  assert.deepEqual(wrong.errors.map((e) => e.field), ['password']);
+  assert.equal((await boss.admin.setType(id, { type: 'author', password: admin.password })).type, 'author');
+  assert.equal(typeof (await boss.admin.endSessions(id)).ended, 'number');
+  const me = (await boss.admin.users({ type: 'admin' })).items.find((u) => u.account === admin.account);
+  await rejectsWith(boss.admin.setType(me.id, { type: 'client', password: admin.password }), Codes.CONFLICT);
+
+  const log = await boss.admin.audit({ target: id });
+  assert.deepEqual(log.items.map((e) => e.action), ['user.sessions.end', 'user.type', 'user.status', 'user.status', 'user.level']);
+  const dash = await boss.admin.dashboard();
+  assert.equal(dash.days.length, 30);
+  assert.ok(dash.users.byType.admin >= 1);
+  assert.ok(dash.days[29].logins >= 2);
+  assert.ok((await boss.admin.deleteUser(id, { password: admin.password })).deletedAt > 0);
 });
 
 // Last: the failures it makes also count against this client IP, after

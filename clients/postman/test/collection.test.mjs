@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectionPath, collectionText } from '../build.mjs';
+import { createHash } from 'node:crypto';
+import { collectionPath, collectionText, serverAdmin } from '../build.mjs';
 import { repoRoot } from '../../server.mjs';
 import { requests } from './collection.mjs';
 
@@ -32,4 +33,11 @@ test("the environment holds config.yaml's example app", () => {
   assert.equal(vars.authSecret, config.match(/^\s+secret: (\S+)/m)[1]);
   assert.match(env.name, /EXAMPLE/);
   for (const k of ['baseURL', 'password', 'newPassword', 'token', 'refreshToken']) assert.ok(k in vars, k);
+});
+
+test("the environment's admin is the one the run creates", () => {
+  const env = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'blogapi.postman_environment.json'), 'utf8'));
+  const vars = Object.fromEntries(env.values.map((v) => [v.key, v.value]));
+  assert.equal(vars.adminAccount, serverAdmin.account);
+  assert.equal(vars.adminPassword, createHash('md5').update(serverAdmin.password).digest('hex'));
 });

@@ -28,6 +28,9 @@ type floodResult struct {
 	With       figures
 	Flood      figures
 	Workers    int
+	// Captcha are real logins with a solved captcha during the flood (in
+	// process only: the answer is read from the store).
+	Captcha *captchaLogins
 }
 
 // growthPoint is check-username, login and the user centre at one number
@@ -140,7 +143,14 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 		rep.Rows = append(rep.Rows, row{Name: sc.name, What: sc.what, Figures: f})
 	}
 
-	rep.Flood = floodComparison(ctx, o, s, t.base, center, centerRPS, pr)
+	var peek captchaPeek
+	if rep.InProcess {
+		peek = func(ctx context.Context, id string) (string, error) {
+			c, err := t.db.Captchas.Peek(ctx, id)
+			return c.Answer, err
+		}
+	}
+	rep.Flood = floodComparison(ctx, o, s, t.base, center, centerRPS, peek, pr)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -206,7 +216,11 @@ const (
 // closed-loop rate without and with a login flood, in o.floodRounds
 // alternating rounds (without, with, without, with…) so that whatever else
 // slows the machine meanwhile weighs on both sides alike.
-func floodComparison(ctx context.Context, o options, s *signer, base string, center scenario, centerRPS float64, pr *progress) floodResult {
+func floodComparison(ctx context.Context, o options, s *signer, base string, center scenario, centerRPS float64, peek captchaPeek, pr *progress) floodResult {
+	var logins *captchaLogins
+	if peek != nil {
+		logins = new(captchaLogins)
+	}
 	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
 	without, with, flood := newTally(center.expect), newTally(center.expect), newTally(http.StatusUnauthorized)
 	floodSc := loginFlood(s, base, o.users)
@@ -220,18 +234,26 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 			defer close(floodDone)
 			attackInto(ctx, floodSc, load{workers: o.floodWorkers}, 0, stopFlood, flood)
 		}()
+		loginsDone := make(chan captchaLogins, 1)
+		if logins != nil {
+			go func() { loginsDone <- runCaptchaLogins(ctx, s, base, o.users, peek, stopFlood) }()
+		}
 		// The user centre's warm-up gives the flood time to fill the
 		// hashing slots and the queue before anything is recorded.
 		attackInto(ctx, center, fixed, o.warmup, nil, with)
 		close(stopFlood)
 		// The flood's queued requests drain before the next round.
 		<-floodDone
+		if logins != nil {
+			l := <-loginsDone
+			logins.Tries, logins.InTime, logins.Failures = logins.Tries+l.Tries, logins.InTime+l.InTime, logins.Failures+l.Failures
+		}
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	return floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers, Rounds: o.floodRounds,
-		Without: without.figures(), With: with.figures(), Flood: flood.figures()}
+		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins}
 }
 
 // hashSlotsText is security.hash_concurrency as the server applies it.

@@ -179,6 +179,11 @@ func (r *report) flatTargets(p printer) {
 				name, want[name]*100, store, rps[name], center, share*100, passMiss(share >= want[name]))
 		}
 	}
+	if c := r.Flood.Captcha; c != nil && c.Tries > 0 {
+		share := float64(c.InTime) / float64(c.Tries)
+		p("| under the login flood, ≥ %.0f%% of logins with a right captcha and password succeed within %s | %d of %d = %.0f%% | %s |\n",
+			captchaLoginTarget*100, captchaLoginDeadline, c.InTime, c.Tries, share*100, passMiss(share >= captchaLoginTarget))
+	}
 	if len(r.Growth) >= 2 {
 		first := r.Growth[0]
 		for _, g := range r.Growth[1:] {
@@ -236,6 +241,10 @@ func (r *report) flood(p printer) {
 	fl := f.Flood
 	p("The flood: %d failing logins in %s, %.1f per second answered 401 (each one an argon2id verify; 503 would be requests shed by `security.hash_queue`); p50 %s, p99 %s; answers: %s.\n\n",
 		fl.Requests, fl.Elapsed.Round(time.Millisecond), fl.RPS, ms(fl.P50), ms(fl.P99), fl.codesText())
+	if c := f.Captcha; c != nil {
+		p("Meanwhile real users logged in one at a time, each with a fresh captcha answered right and the right password, ")
+		p("from a client IP of its own: %d logins, %d answered 200 within %s, %d failed.\n\n", c.Tries, c.InTime, captchaLoginDeadline, c.Failures)
+	}
 }
 
 func (r *report) growth(p printer) {

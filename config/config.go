@@ -45,7 +45,15 @@ type Config struct {
 	Security  Security  `mapstructure:"security"`
 	RateLimit RateLimit `mapstructure:"rate_limit"`
 	Metrics   Metrics   `mapstructure:"metrics"`
+	Content   Content   `mapstructure:"content"`
 	Media     Media     `mapstructure:"media"`
+}
+
+// Content is content.*: the blog's rules that are settings (docs/blog.md).
+type Content struct {
+	// CommentModeration is off (comments visible at once), first (a user's comments wait until one
+	// was approved) or all (every comment waits).
+	CommentModeration string `mapstructure:"comment_moderation"`
 }
 
 // Server is server.*: the HTTP listener and request limits.
@@ -269,6 +277,8 @@ type RateLimit struct {
 	Upload         Rate      `mapstructure:"upload"`          // POST /upload, per user ("60-H")
 	ForgotPassword Rate      `mapstructure:"forgot_password"` // POST /password/forgot ("5-H")
 	VerifyResend   Rate      `mapstructure:"verify_resend"`   // POST /email/verify/resend ("5-H")
+	Search         Rate      `mapstructure:"search"`          // GET /article/search ("30-M")
+	Comment        Rate      `mapstructure:"comment"`         // POST /action/:id/comment, per user ("5-M")
 }
 
 // RateStore is rate_limit.store: where the per-client counts are kept.
@@ -443,9 +453,12 @@ func Default() Config {
 			Register:       Rate{Count: 10, Period: time.Hour},
 			ForgotPassword: Rate{Count: 5, Period: time.Hour},
 			VerifyResend:   Rate{Count: 5, Period: time.Hour},
+			Search:         Rate{Count: 30, Period: time.Minute},
+			Comment:        Rate{Count: 5, Period: time.Minute},
 			Upload:         Rate{Count: 60, Period: time.Hour},
 		},
 		Metrics: Metrics{Enabled: true},
+		Content: Content{CommentModeration: "first"},
 		Media: Media{
 			Driver:         MediaLocal,
 			MaxBytes:       5 << 20,

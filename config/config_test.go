@@ -122,9 +122,11 @@ func TestDefault(t *testing.T) {
 		RateLimit: RateLimit{
 			Store:   RateStoreMemory,
 			Captcha: Rate{30, time.Minute}, CheckUsername: Rate{60, time.Minute}, Register: Rate{10, time.Hour},
-			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour}, Upload: Rate{60, time.Hour},
+			ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{5, time.Hour},
+			Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute}, Upload: Rate{60, time.Hour},
 		},
 		Metrics: Metrics{Enabled: true, Addr: "", PProf: false},
+		Content: Content{CommentModeration: "first"},
 		Media: Media{
 			Driver: "local", MaxBytes: 5 << 20, AvatarMaxBytes: 2 << 20, UserQuotaBytes: 200 << 20,
 			StagedTTL: 24 * time.Hour, SweepInterval: time.Hour, ProcessQueue: 16, S3: S3{Region: "us-east-1"},
@@ -288,7 +290,8 @@ func TestLoadFileDetails(t *testing.T) {
 			func(c Config) any { return c.RateLimit }, RateLimit{
 				Store:   RateStoreMemory,
 				Captcha: Rate{100, time.Second}, CheckUsername: Rate{60, time.Minute}, Register: Rate{},
-				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour}, Upload: Rate{60, time.Hour},
+				ForgotPassword: Rate{5, time.Hour}, VerifyResend: Rate{1, 24 * time.Hour},
+				Search: Rate{30, time.Minute}, Comment: Rate{5, time.Minute}, Upload: Rate{60, time.Hour},
 			}},
 		{"trailing slash of public_url removed", "server:\n  public_url: https://blog.example.com/\n",
 			func(c Config) any { return c.Server.PublicURL }, "https://blog.example.com"},

@@ -34,6 +34,7 @@ func (c Config) Validate() error {
 	p.security(c.Security)
 	p.rateLimit(c.RateLimit)
 	p.metrics(c.Metrics, c.Server.Addr)
+	oneOf(p, "content.comment_moderation", c.Content.CommentModeration, "off", "first", "all")
 	p.media(c.Media)
 	return errors.Join(p.errs...)
 }
@@ -286,6 +287,8 @@ func (p *problems) rateLimit(r RateLimit) {
 		{"rate_limit.register", r.Register},
 		{"rate_limit.forgot_password", r.ForgotPassword},
 		{"rate_limit.verify_resend", r.VerifyResend},
+		{"rate_limit.search", r.Search},
+		{"rate_limit.comment", r.Comment},
 		{"rate_limit.upload", r.Upload},
 	} {
 		if k.rate != (Rate{}) && (k.rate.Count < 1 || k.rate.Period <= 0) {

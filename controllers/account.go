@@ -5,6 +5,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/middleware"
+	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 )
@@ -16,19 +17,65 @@ type AccountController struct {
 }
 
 // profileRequest is the body of PUT /blogapi/user/update: a field left out
-// is not changed.
+// is not changed. Field and Value are the blog SPA's form, one field at a
+// time: {field: "nick", value: "…"}; cover is avatar's other name.
 type profileRequest struct {
 	Nick        *string `json:"nick" form:"nick"`
 	Email       *string `json:"email" form:"email"`
 	Avatar      *string `json:"avatar" form:"avatar"`
+	Cover       *string `json:"cover" form:"cover"`
+	Summary     *string `json:"summary" form:"summary"`
+	Web         *string `json:"web" form:"web"`
+	Phone       *string `json:"phone" form:"phone"`
+	Field       *string `json:"field" form:"field"`
+	Value       *string `json:"value" form:"value"`
 	Password    string  `json:"password" form:"password"`
 	PasswordEnc string  `json:"password_enc" form:"password_enc"`
 }
 
-// passwordChangeRequest is the body of PUT /blogapi/user/reset.
+// input is r as the account service takes it. A field the route does not
+// know, or a body that names none, is a 400: a change is never silently
+// dropped.
+func (r profileRequest) input() (account.ProfileInput, error) {
+	in := account.ProfileInput{Nick: r.Nick, Email: r.Email, Avatar: r.Avatar, Summary: r.Summary, Web: r.Web, Phone: r.Phone,
+		Password: r.Password, PasswordEnc: r.PasswordEnc}
+	if in.Avatar == nil {
+		in.Avatar = r.Cover
+	}
+	if r.Field != nil {
+		value := ""
+		if r.Value != nil {
+			value = *r.Value
+		}
+		switch *r.Field {
+		case "nick":
+			in.Nick = &value
+		case "email":
+			in.Email = &value
+		case "avatar", "cover":
+			in.Avatar = &value
+		case "summary":
+			in.Summary = &value
+		case "web":
+			in.Web = &value
+		case "phone":
+			in.Phone = &value
+		default:
+			return in, services.Invalid("field", "must be nick, email, avatar, cover, summary, web or phone")
+		}
+	}
+	if in == (account.ProfileInput{Password: in.Password, PasswordEnc: in.PasswordEnc}) {
+		return in, services.Invalid("field", "names no field to change (nick, email, avatar, cover, summary, web or phone)")
+	}
+	return in, nil
+}
+
+// passwordChangeRequest is the body of PUT /blogapi/user/reset; the new
+// password as password or, as the blog SPA sends it, newPassword.
 type passwordChangeRequest struct {
 	OldPassword string `json:"oldPassword" form:"oldPassword"`
 	Password    string `json:"password" form:"password"`
+	NewPassword string `json:"newPassword" form:"newPassword"`
 	PasswordEnc string `json:"password_enc" form:"password_enc"`
 }
 
@@ -63,13 +110,18 @@ func (ac *AccountController) UpdateProfile(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	p, _ := middleware.PrincipalFrom(c.Request.Context())
-	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, account.ProfileInput(in), c.ClientIP())
+	up, err := in.input()
 	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, UserResponse(u))
+	p, _ := middleware.PrincipalFrom(c.Request.Context())
+	u, err := ac.Accounts.UpdateProfile(c.Request.Context(), p, up, c.ClientIP())
+	if err != nil {
+		response.Error(c, err)
+		return
+	}
+	response.OK(c, userResponse(u))
 }
 
 // ChangePassword serves PUT /blogapi/user/reset {oldPassword, password} →
@@ -80,8 +132,13 @@ func (ac *AccountController) ChangePassword(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
+	if in.Password == "" {
+		in.Password = in.NewPassword
+	}
 	p, _ := middleware.PrincipalFrom(c.Request.Context())
-	res, err := ac.Accounts.ChangePassword(c.Request.Context(), p, account.PasswordChangeInput(in), c.Request.UserAgent(), c.ClientIP())
+	res, err := ac.Accounts.ChangePassword(c.Request.Context(), p,
+		account.PasswordChangeInput{OldPassword: in.OldPassword, Password: in.Password, PasswordEnc: in.PasswordEnc},
+		c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
 		response.Error(c, err)
 		return
@@ -101,7 +158,7 @@ func (ac *AccountController) VerifyEmail(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, UserResponse(u))
+	response.OK(c, userResponse(u))
 }
 
 // ResendVerification serves POST /blogapi/email/verify/resend.

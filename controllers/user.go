@@ -15,6 +15,8 @@ type UserController struct {
 }
 
 // UserResponse is a user as the API shows it (docs/openapi.yaml, User).
+// Cover and LastLogin repeat Avatar and LastLoginAt under the names the
+// blog SPA reads (the original backend's).
 type UserResponse struct {
 	ID            string `json:"id"`
 	Account       string `json:"account"`
@@ -23,23 +25,40 @@ type UserResponse struct {
 	Status        string `json:"status"`
 	Nick          string `json:"nick"`
 	Avatar        string `json:"avatar"`
+	Cover         string `json:"cover"`
+	Summary       string `json:"summary"`
+	Web           string `json:"web"`
+	Phone         string `json:"phone"`   // the caller's own profile only
 	Created       int64  `json:"created"` // ms since the Unix epoch
 	Type          string `json:"type"`
 	Level         int    `json:"level"`
 	LastLoginAt   int64  `json:"lastLoginAt"` // ms since the Unix epoch, 0: never
+	LastLogin     int64  `json:"lastLogin"`   // the same
+}
+
+// userResponse is u as the API shows it.
+func userResponse(u account.User) UserResponse {
+	return UserResponse{
+		ID: u.ID, Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Status: u.Status, Nick: u.Nick,
+		Avatar: u.Avatar, Cover: u.Avatar, Summary: u.Summary, Web: u.Web, Phone: u.Phone, Created: u.Created, Type: u.Type, Level: u.Level,
+		LastLoginAt: u.LastLoginAt, LastLogin: u.LastLoginAt,
+	}
 }
 
 // LoginResponse is the data of a login, a renewal or a password change
 // (docs/openapi.yaml, LoginResult).
+// UserInfo is User again: the name the blog SPA stores.
 type LoginResponse struct {
 	Token        string       `json:"token"`
 	RefreshToken string       `json:"refreshToken"`
 	ExpiresIn    int64        `json:"expiresIn"` // access token lifetime, seconds
 	User         UserResponse `json:"user"`
+	UserInfo     UserResponse `json:"userInfo"`
 }
 
 func loginResponse(r account.LoginResult) LoginResponse {
-	return LoginResponse{Token: r.Token, RefreshToken: r.RefreshToken, ExpiresIn: r.ExpiresIn, User: UserResponse(r.User)}
+	u := userResponse(r.User)
+	return LoginResponse{Token: r.Token, RefreshToken: r.RefreshToken, ExpiresIn: r.ExpiresIn, User: u, UserInfo: u}
 }
 
 // AvailabilityResponse answers GET /blogapi/reg/check/username.
@@ -87,7 +106,7 @@ func (uc *UserController) Register(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, UserResponse(u))
+	response.OK(c, userResponse(u))
 }
 
 // CheckAccount serves GET /blogapi/reg/check/username?account=.
@@ -166,5 +185,5 @@ func (uc *UserController) Center(c *gin.Context) {
 		response.Error(c, auth.ErrTokenMissing)
 		return
 	}
-	response.OK(c, UserResponse(uc.Accounts.Me(p)))
+	response.OK(c, userResponse(uc.Accounts.Me(p)))
 }

@@ -884,7 +884,7 @@ func testRateLimits(t *testing.T, store config.RateStore) {
 
 	id1, ans1 := h.c.Captcha(h.inst)
 	id2, ans2 := h.c.Captcha(h.inst)
-	r := h.c.Call(http.MethodGet, "/blogapi/service/captcha", nil)
+	r := h.c.Call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"format": "json"})
 	apitest.Expect(t, r, 200, "3rd captcha")
 	if r.Header.Get("X-RateLimit-Limit") != "3" || r.Header.Get("X-RateLimit-Remaining") != "0" {
 		t.Fatalf("rate headers: limit %q remaining %q", r.Header.Get("X-RateLimit-Limit"), r.Header.Get("X-RateLimit-Remaining"))
@@ -916,7 +916,7 @@ func testRateLimits(t *testing.T, store config.RateStore) {
 
 	// A new window opens on the injected clock.
 	clk.Advance(time.Minute + time.Second)
-	apitest.Expect(t, h.c.Call(http.MethodGet, "/blogapi/service/captcha", nil), 200, "captcha in the next window")
+	apitest.Expect(t, h.c.Call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"format": "json"}), 200, "captcha in the next window")
 	apitest.Expect(t, h.c.Call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "lim"}), 200, "check in the next window")
 }
 

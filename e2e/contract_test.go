@@ -124,7 +124,7 @@ func TestContractRoutes(t *testing.T) {
 func TestContractCatchesWrongResponses(t *testing.T) {
 	ct := apitest.MustContract(t)
 	user := `{"id":"65a1b2c3d4e5f60718293a4b","account":"alice","email":"alice@example.com","emailVerified":false,` +
-		`"status":"pending","nick":"Alice","avatar":"","created":1700000000000,"type":"client","level":0,"lastLoginAt":0}`
+		`"status":"pending","nick":"Alice","avatar":"","cover":"","summary":"","web":"","phone":"","created":1700000000000,"type":"client","level":0,"lastLoginAt":0,"lastLogin":0}`
 	ok := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "X-Request-Id": {"abc"}}
 	get := func(path string) *http.Request {
 		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1"+path, nil)

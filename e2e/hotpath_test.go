@@ -98,7 +98,9 @@ func TestHotPathFiltersByID(t *testing.T) {
 		do   func() apitest.Reply
 		code int
 	}{
-		{"GET /service/captcha", func() apitest.Reply { return c.Call(http.MethodGet, "/blogapi/service/captcha", nil) }, 200},
+		{"GET /service/captcha", func() apitest.Reply {
+			return c.Call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"format": "json"})
+		}, 200},
 		{"GET /reg/check/username, taken", func() apitest.Reply {
 			return c.Call(http.MethodGet, "/blogapi/reg/check/username", map[string]string{"account": "seed77"})
 		}, 200},

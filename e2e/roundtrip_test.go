@@ -132,7 +132,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 		{name: "captcha issue", route: "/blogapi/service/captcha", limited: true, code: 200,
 			own: []string{"update"}, // captchas: upsert the answer
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
-				r := c.Call(http.MethodGet, "/blogapi/service/captcha", nil)
+				r := c.Call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"format": "json"})
 				captchaID = r.Header.Get("X-Captcha-Id")
 				got, err := inst.DB.Captchas.Peek(context.Background(), captchaID)
 				if err != nil {

@@ -29,6 +29,17 @@ const (
 	CollRateLimits       = "ratelimits"
 	CollEmailTokens      = "email_tokens"
 	CollOutbox           = "outbox"
+	CollArticles         = "articles"
+	CollArticleBodies    = "article_bodies"
+	CollSlugs            = "slugs"
+	CollContentMeta      = "content_meta"
+	CollLikes            = "likes"
+	CollUserLikes        = "user_likes"
+	CollCommentThreads   = "comment_threads"
+	CollCommenters       = "commenters"
+	CollTypes            = "types"
+	CollCategories       = "categories"
+	CollTags             = "tags"
 	CollUploads          = "uploads"
 	CollMediaUsage       = "media_usage"
 	CollAliases          = "aliases"
@@ -43,8 +54,10 @@ const (
 // collectionNames lists every collection the stores use.
 func collectionNames() []string {
 	return []string{CollUsers, CollSessions, CollSessionRotations, CollCaptchas, CollReplays,
-		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox, CollUploads, CollMediaUsage, CollAliases, CollHealth,
-		CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet}
+		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox,
+		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
+		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage,
+		CollAliases, CollHealth, CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet}
 }
 
 // Options say which database Open opens and how.
@@ -96,6 +109,10 @@ type DB struct {
 	RateLimits    *RateLimitStore
 	EmailTokens   *EmailTokenStore
 	Outbox        *OutboxStore
+	Articles      *ArticleStore
+	Likes         *LikeStore
+	Comments      *CommentStore
+	Taxonomy      *TaxonomyStore
 	Uploads       *UploadStore
 	MediaUsage    *MediaUsageStore
 	Leases        *LeaseStore
@@ -203,6 +220,10 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		RateLimits:    newRateLimitStore(db, now),
 		EmailTokens:   newEmailTokenStore(db),
 		Outbox:        newOutboxStore(db),
+		Articles:      newArticleStore(db, srv.dir != ""),
+		Likes:         newLikeStore(db),
+		Comments:      newCommentStore(db),
+		Taxonomy:      newTaxonomyStore(db),
 		Uploads:       newUploadStore(db),
 		MediaUsage:    newMediaUsageStore(db),
 		Leases:        newLeaseStore(db, now),
@@ -214,8 +235,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)
 	for _, ensure := range []func(context.Context) error{
 		d.Users.ensureIndexes, d.Sessions.ensureIndexes, d.EmailTokens.ensureIndexes, d.Outbox.ensureIndexes,
-		d.Uploads.ensureIndexes,
-		d.Audit.ensureIndexes,
+		d.Articles.ensureIndexes, d.Taxonomy.ensureDefaults, d.Uploads.ensureIndexes, d.Audit.ensureIndexes,
 	} {
 		if err := ensure(ctx); err != nil {
 			return nil, err

@@ -41,6 +41,11 @@ type User struct {
 	Status        string        `bson:"status"`
 	Nick          string        `bson:"nick"`
 	Avatar        string        `bson:"avatar"`
+	// Summary, Web and Phone are the profile's bio, homepage and phone
+	// (the blog SPA's settings page).
+	Summary string `bson:"summary"`
+	Web     string `bson:"web"`
+	Phone   string `bson:"phone"`
 	// Created is the registration time in ms since the Unix epoch.
 	Created      int64  `bson:"created"`
 	Type         string `bson:"type"`
@@ -299,6 +304,7 @@ func (s *UserStore) SetLastLogin(ctx context.Context, hexID string, ms int64) er
 // it is. The lower-cased keys follow Email.
 type UserUpdate struct {
 	Nick, Email, Avatar, Status, PasswordHash *string
+	Summary, Web, Phone                       *string
 	EmailVerified                             *bool
 }
 
@@ -323,6 +329,14 @@ func (up UserUpdate) set() bson.D {
 	}
 	if up.EmailVerified != nil {
 		add("emailVerified", *up.EmailVerified)
+	}
+	for _, f := range []struct {
+		key string
+		v   *string
+	}{{"summary", up.Summary}, {"web", up.Web}, {"phone", up.Phone}} {
+		if f.v != nil {
+			add(f.key, *f.v)
+		}
 	}
 	return set
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/content"
 	"github.com/blogapi/blogapi/services/media"
 	"github.com/blogapi/blogapi/services/signing"
 )
@@ -43,6 +44,11 @@ type Deps struct {
 	Accounts  *account.Service
 	Captcha   *captcha.Service
 	Transport *auth.PasswordTransport
+	// Content is the blog: articles, likes, comments, taxonomy.
+	Content *content.Service
+	// SiteURL is the site's public address (server.public_url): the links
+	// of the feeds and the sitemap.
+	SiteURL string
 	// Admin serves /blogapi/admin (docs/admin.md).
 	Admin *admin.Service
 	// HashSlots and HashQueue bound the credential routes (those that may
@@ -127,7 +133,7 @@ func debugPrint(format string, values ...any) {
 // (rate_limit.*): at most Limit requests per Period; a Limit of 0 is no
 // limit.
 type Rates struct {
-	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend limiter.Rate
+	Captcha, CheckUsername, Register, ForgotPassword, VerifyResend, Search limiter.Rate
 	// Upload is counted per user (middleware.UserKey), not per IP.
 	Upload limiter.Rate
 }
@@ -213,6 +219,44 @@ func New(d Deps) (*gin.Engine, error) {
 		middleware.Auth(r, d.Accounts.Authenticate), middleware.Replay(r, d.Signer))
 	upload.POST("/upload", limitBy(d.Rates.Upload, "upload", middleware.UserKey), uploads.Upload)
 
+	// The blog (docs/blog.md). reader: a valid access token makes the
+	// answer personal (isPraise, one's own held comments); a missing or
+	// stale one is ignored.
+	reader := e.Group("/blogapi", middleware.Sign(r, d.Signer, d.MaxBodyBytes), middleware.OptionalAuth(d.Accounts.Authenticate), middleware.Replay(r, d.Signer))
+	articles := &controllers.ArticleController{Content: d.Content}
+	likes := &controllers.LikeController{Content: d.Content}
+	comments := &controllers.CommentController{Content: d.Content}
+	taxonomy := &controllers.TaxonomyController{Content: d.Content}
+	authors := &controllers.AuthorController{Content: d.Content}
+	open.GET("/articles", articles.List)
+	open.GET("/article/recommend", articles.Recommend)
+	open.GET("/article/hot", articles.Hot)
+	open.GET("/article/search", limit(d.Rates.Search, "search"), articles.Search)
+	user.GET("/article/draft", articles.Drafts)
+	reader.GET("/article/detail/:id", articles.Detail)
+	user.POST("/article/section", articles.Publish)
+	user.PUT("/article/section/:id", articles.Edit)
+	user.DELETE("/article/section/:id", articles.Delete)
+	reader.GET("/action/checklike/:id", likes.Check)
+	user.POST("/action/:id/like", likes.Like)
+	user.DELETE("/action/:id/like", likes.Unlike)
+	reader.GET("/action/:id/comments", comments.List)
+	user.POST("/action/:id/comment", comments.Create)
+	open.GET("/select/types", taxonomy.Types)
+	open.GET("/select/category", taxonomy.Categories)
+	open.GET("/select/tag", taxonomy.Tags)
+	open.GET("/banner", taxonomy.Banners)
+	open.GET("/user/:id/center", authors.Center)
+	open.GET("/user/:id/article", articles.ByAuthor)
+	open.GET("/user/:id/like", articles.Liked)
+
+	// Readers and crawlers cannot sign: the feeds and the sitemap are
+	// outside /blogapi.
+	feedsC := &controllers.FeedController{Content: d.Content, SiteURL: d.SiteURL, Title: "blogapi"}
+	e.GET("/feed.xml", feedsC.RSS)
+	e.GET("/atom.xml", feedsC.Atom)
+	e.GET("/sitemap.xml", feedsC.Sitemap)
+
 	// The admin API (docs/admin.md): the user chain, then the caller's
 	// type as the access-token check read it from the database on this
 	// request; every answer, refusals included, is marked no-store. The
@@ -250,6 +294,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	}
 	e.NoRoute(response.NotFound)
 	e.NoMethod(response.MethodNotAllowed)
+
 	return e, nil
 }
 

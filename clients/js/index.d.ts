@@ -100,12 +100,19 @@ export interface User {
   status: 'pending' | 'normal' | 'reject' | 'freeze';
   nick: string;
   avatar: string;
+  /** avatar again, under the blog SPA's name */
+  cover: string;
+  summary: string;
+  web: string;
+  phone: string;
   /** ms since the Unix epoch */
   created: number;
   type: 'client' | 'author' | 'admin';
   level: number;
   /** ms since the Unix epoch, 0 before the first login */
   lastLoginAt: number;
+  /** lastLoginAt again, under the blog SPA's name */
+  lastLogin: number;
 }
 
 /** Login, renewal and password change answer (SPEC §4). */
@@ -116,6 +123,55 @@ export interface LoginResult {
   /** access token lifetime in seconds */
   expiresIn: number;
   user: User;
+  /** user again, under the blog SPA's name */
+  userInfo: User;
+}
+
+/** The author as an article shows them. */
+export interface ArticleAuthor { id: string; nick: string; cover: string; type: string; level: number; is_root: boolean }
+export interface ArticleSEO { title: string; keywords: string; description: string }
+
+/** An article in a list (the original's snake_case names, plus id); times in ms. */
+export interface ArticleItem {
+  _id: string; id: string; slug: string; title: string; summary: string; cover: string; type: string; type_url: string;
+  category: string; tags: string[]; is_private: boolean; status: 'draft' | 'online' | 'delete'; seo: ArticleSEO;
+  user_info: ArticleAuthor; read: number; praise: number; review: number; last_revise: number; created: number;
+  published_at: number; toped: boolean; hotted: boolean;
+}
+
+/** The original's page object. */
+export interface ArticlePage {
+  items: ArticleItem[]; total: number; pageSize: number; hasPrevPage: boolean; hasNextPage: boolean;
+  currentPage: number; pageCount: number; pagingCounter: number; prev: number | null; next: number | null;
+}
+
+/** An article as its page reads it; content is sanitised HTML. */
+export interface ArticleDetail {
+  id: string; slug: string; title: string; isPrivate: boolean; content: string; summary: string; type: string;
+  typeUrl: string; category: string; tags: string[]; cover: string; seo: ArticleSEO; userInfo: ArticleAuthor;
+  read: number; praise: number; review: number; lastRevise: number; created: number; publishedAt: number;
+  hotted: boolean; toped: boolean; status: 'draft' | 'online' | 'delete'; isPraise: boolean; version: number;
+}
+
+/** The publish and edit body. */
+export interface ArticleInput {
+  title: string; content: string; format?: 'html' | 'markdown'; type: string; typeUrl?: string; category: string;
+  tags?: string[]; cover?: string; summary?: string; status?: 'draft' | 'online'; isPrivate?: boolean;
+  seo?: Partial<ArticleSEO>; publishedAt?: number; version?: number;
+}
+
+/** A comment: status "1" root, "0" reply; state the moderation state. */
+export interface Comment {
+  id: string; targetId: string; userId: string; nick: string; author: boolean; cover: string; level: number;
+  type: string; isRoot: boolean; parentId: string; parentNick: string; parentAuthor: boolean; content: string;
+  status: '0' | '1'; state: 'visible' | 'held' | 'hidden'; created: number;
+}
+export interface CommentNode extends Comment { sub: Comment[] }
+
+/** A public profile: no e-mail, phone, status or last login. */
+export interface PublicProfile {
+  id: string; nick: string; cover: string; avatar: string; summary: string; web: string; type: string;
+  created: number; level: number; articleCount: number; likeCount: number;
 }
 
 export interface Captcha {
@@ -285,7 +341,7 @@ export interface Client {
   /** GET /blogapi/user/center (JWT) */
   userCenter(): Promise<User>;
   /** PUT /blogapi/user/update (JWT): password required when email changes; 401 wrong password, 409 email taken */
-  updateUser(input: { nick?: string; email?: string; avatar?: string; password?: string }): Promise<User>;
+  updateUser(input: { nick?: string; email?: string; avatar?: string; summary?: string; web?: string; phone?: string; password?: string }): Promise<User>;
   /** PUT /blogapi/user/reset (JWT): ends every session, stores and returns the new pair; 401 wrong old password */
   changePassword(input: { oldPassword: string; password: string }): Promise<LoginResult>;
   /** POST /blogapi/email/verify/resend (JWT); 429 when rate-limited */
@@ -298,6 +354,49 @@ export interface Client {
   checkResetToken(token: string): Promise<{ valid: boolean; expiresAt: number }>;
   /** POST /blogapi/password/reset: 400 invalid or expired token, 404 user gone; logs nobody in */
   resetPassword(input: { token: string; password: string }): Promise<{ reset: true }>;
+
+  /** GET /blogapi/articles: public articles, newest first; pageSize default 15, at most 100 */
+  articles(opts?: { page?: number; pageSize?: number; category?: string; tag?: string }): Promise<ArticlePage>;
+  /** GET /blogapi/article/recommend */
+  recommended(opts?: { page?: number; pageSize?: number }): Promise<ArticlePage>;
+  /** GET /blogapi/article/hot: the 10 hot articles */
+  hot(): Promise<ArticlePage>;
+  /** GET /blogapi/article/search: 400 for a keyword over 64 characters, 429 when rate-limited */
+  search(opts?: { keyword?: string; tag?: string; page?: number; pageSize?: number }): Promise<ArticlePage>;
+  /** GET /blogapi/article/draft (JWT): the caller's drafts */
+  drafts(opts?: { page?: number; pageSize?: number }): Promise<ArticlePage>;
+  /** GET /blogapi/article/detail/:id (id or slug; the stored token, if any, for isPraise); 404 */
+  article(idOrSlug: string): Promise<ArticleDetail>;
+  /** POST /blogapi/article/section (JWT, author or admin): 403, 400 naming the field */
+  publish(article: ArticleInput): Promise<ArticleDetail>;
+  /** PUT /blogapi/article/section/:id (JWT, the author or an admin): 403, 404, 409 stale version */
+  editArticle(id: string, article: ArticleInput): Promise<ArticleDetail>;
+  /** DELETE /blogapi/article/section/:id (JWT): soft delete */
+  deleteArticle(id: string): Promise<Record<string, never>>;
+  /** GET /blogapi/action/checklike/:id */
+  checkLike(id: string): Promise<{ isPraise: boolean }>;
+  /** POST /blogapi/action/:id/like (JWT): 409 when already liked, 404 */
+  like(id: string): Promise<Record<string, never>>;
+  /** DELETE /blogapi/action/:id/like (JWT) */
+  unlike(id: string): Promise<Record<string, never>>;
+  /** GET /blogapi/action/:id/comments: roots with their replies */
+  comments(id: string): Promise<CommentNode[]>;
+  /** POST /blogapi/action/:id/comment (JWT): 409 duplicate, 429 too many, 404 */
+  comment(id: string, input: { content: string; targetId?: string; replyUser?: string }): Promise<Comment>;
+  /** GET /blogapi/select/types */
+  articleTypes(): Promise<{ name: string; identify: string }[]>;
+  /** GET /blogapi/select/category */
+  categories(): Promise<{ name: string; count: number }[]>;
+  /** GET /blogapi/select/tag */
+  tags(): Promise<string[]>;
+  /** GET /blogapi/banner */
+  banners(): Promise<{ cover: string; goUrl: string; title: string; summary: string }[]>;
+  /** GET /blogapi/user/:id/center: 404 */
+  author(id: string): Promise<PublicProfile>;
+  /** GET /blogapi/user/:id/article */
+  authorArticles(id: string, opts?: { page?: number; pageSize?: number }): Promise<ArticlePage>;
+  /** GET /blogapi/user/:id/like */
+  authorLikes(id: string, opts?: { page?: number; pageSize?: number }): Promise<ArticlePage>;
   /** the admin API */
   readonly admin: AdminClient;
 }

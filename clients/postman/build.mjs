@@ -66,6 +66,14 @@ const fieldTest = (field) => `pm.test('errors name ${field}', function () {
   pm.expect(pm.response.json().errors.map(function (e) { return e.field; })).to.include('${field}');
 });`;
 
+// The page object of the article lists.
+const pageTest = `var p = pm.response.json().data;
+pm.test('a page', function () {
+  pm.expect(p.items).to.be.an('array');
+  pm.expect(p.total).to.be.a('number');
+  pm.expect(p.hasNextPage).to.be.a('boolean');
+});`;
+
 const storePair = `var d = pm.response.json().data;
 pm.test('a new token pair', function () {
   pm.expect(d.token).to.be.a('string').and.not.empty;
@@ -88,6 +96,7 @@ pm.environment.set('refreshToken', d.refreshToken);`;
  * @param {[string,string][]} [r.form] an x-www-form-urlencoded body
  * @param {[string,string,boolean?][]} [r.headers] [key, value, disabled]
  * @param {string} [r.sign] an X-Postman-Sign mode (see src/prerequest.js)
+ * @param {[string,string][]} [r.vars] path variables: [name, value] for each :name of r.path
  * @param {string[]} r.test the test script
  */
 function item(r) {
@@ -166,8 +175,8 @@ pm.test('server started for this collection', function () {
 
   folder('Service', 'Captcha and the password-transport key (SPEC §6, §7).', [
     item({
-      name: 'Captcha', method: 'GET', path: '/blogapi/service/captcha', query: [['width', '150'], ['height', '50']],
-      doc: 'An SVG captcha (width 40–600, height 20–200). data is the SVG; the id is in X-Captcha-Id and the captcha_id cookie.',
+      name: 'Captcha', method: 'GET', path: '/blogapi/service/captcha', query: [['width', '150'], ['height', '50'], ['format', 'json']],
+      doc: 'An SVG captcha (width 40–600, height 20–200) in the envelope (format=json): data is the SVG; the id is in X-Captcha-Id and the captcha_id cookie.',
       test: tests(200, `var svg = pm.response.json().data;
 pm.test('data is an SVG without <text>', function () {
   pm.expect(svg).to.match(/^<svg[\\s>]/);
@@ -179,7 +188,7 @@ pm.test('X-Captcha-Id header', function () {
     }),
     item({
       name: 'Captcha as raw SVG', method: 'GET', path: '/blogapi/service/captcha', headers: [['Accept', 'image/svg+xml']],
-      doc: 'With Accept: image/svg+xml the body is the SVG itself, not the envelope.',
+      doc: 'Without format=json (the default) the body is the SVG itself, not the envelope, as the blog SPA reads it.',
       test: tests(null, `pm.test('HTTP 200 image/svg+xml', function () {
   pm.response.to.have.status(200);
   pm.expect(pm.response.headers.get('Content-Type')).to.include('image/svg+xml');
@@ -446,6 +455,89 @@ ${fieldTest('token')}`),
       doc: 'The reset token goes as resetToken (token is the signature). Invalid, used or expired: 400; user gone: 404.',
       test: tests(400, `pm.test('msg', function () { pm.expect(pm.response.json().msg).to.equal('link is invalid or has expired'); });`),
     }),
+  ]),
+
+  folder('Blog', 'The blog (docs/blog.md). The run\'s account is a client: it reads, and its writes are refused or find nothing; publishing needs an author or admin account.', [
+    item({
+      name: 'Own id', method: 'GET', path: '/blogapi/user/center', doc: 'Keeps the caller\'s id as {{userId}} for the author page.',
+      test: tests(200, `pm.environment.set('userId', pm.response.json().data.id);`),
+    }),
+    item({
+      name: 'Articles', method: 'GET', path: '/blogapi/articles', query: [['page', '1'], ['pageSize', '15']],
+      doc: 'Public articles, newest first; category and tag filter (exact names).',
+      test: tests(200, pageTest),
+    }),
+    item({ name: 'Recommended', method: 'GET', path: '/blogapi/article/recommend', doc: 'toped first, then the decayed score.', test: tests(200, pageTest) }),
+    item({ name: 'Hot', method: 'GET', path: '/blogapi/article/hot', doc: 'The 10 most read.', test: tests(200, pageTest) }),
+    item({
+      name: 'Search', method: 'GET', path: '/blogapi/article/search', query: [['keyword', 'go']],
+      doc: 'A literal, case-insensitive substring of the title, summary or text; tag matches exactly.', test: tests(200, pageTest),
+    }),
+    item({
+      name: 'Search with a keyword over 64 characters (400)', method: 'GET', path: '/blogapi/article/search',
+      query: [['keyword', 'x'.repeat(65)]], doc: 'keyword is at most 64 characters.', test: tests(400, fieldTest('keyword')),
+    }),
+    item({ name: 'Drafts', method: 'GET', path: '/blogapi/article/draft', doc: "The caller's drafts.", test: tests(200, pageTest) }),
+    item({
+      name: 'Publish as a client (403)', method: 'POST', path: '/blogapi/article/section',
+      json: { title: 'Hello', content: '<p>Hi</p>', type: 'original', category: '默认', tags: ['go'], status: 'online' },
+      doc: 'Only authors and admins publish; the body is the SPA\'s (title, content, type, category, tags[], cover, summary, status, isPrivate, seo).',
+      test: tests(403),
+    }),
+    item({
+      name: 'Article detail (404)', method: 'GET', path: '/blogapi/article/detail/:id', vars: [['id', '0123456789abcdef01234567']],
+      doc: 'By id or slug; drafts of others are the same 404.', test: tests(404),
+    }),
+    item({
+      name: 'Edit an unknown article (404)', method: 'PUT', path: '/blogapi/article/section/:id', vars: [['id', '0123456789abcdef01234567']],
+      json: { title: 'Hello', content: '<p>Hi</p>', type: 'original', category: '默认' }, doc: 'Edits carry the same body; a stale version is a 409.', test: tests(404),
+    }),
+    item({
+      name: 'Delete an unknown article (404)', method: 'DELETE', path: '/blogapi/article/section/:id', vars: [['id', '0123456789abcdef01234567']],
+      doc: 'Soft delete, by the author or an admin.', test: tests(404),
+    }),
+    item({
+      name: 'Check like', method: 'GET', path: '/blogapi/action/checklike/:id', vars: [['id', '0123456789abcdef01234567']],
+      doc: 'isPraise for the caller.', test: tests(200, `pm.test('not liked', function () { pm.expect(pm.response.json().data.isPraise).to.equal(false); });`),
+    }),
+    item({
+      name: 'Like an unknown article (404)', method: 'POST', path: '/blogapi/action/:id/like', vars: [['id', '0123456789abcdef01234567']],
+      doc: 'One like per user and article (409 the second time).', test: tests(404),
+    }),
+    item({
+      name: 'Unlike', method: 'DELETE', path: '/blogapi/action/:id/like', vars: [['id', '0123456789abcdef01234567']],
+      doc: '200 also when not liked.', test: tests(200),
+    }),
+    item({
+      name: 'Comments of an unknown article (404)', method: 'GET', path: '/blogapi/action/:id/comments', vars: [['id', '0123456789abcdef01234567']],
+      doc: 'Roots with their replies in sub.', test: tests(404),
+    }),
+    item({
+      name: 'Comment on an unknown article (404)', method: 'POST', path: '/blogapi/action/:id/comment', vars: [['id', '0123456789abcdef01234567']],
+      json: { content: 'Nice post', targetId: '', replyUser: '' }, doc: 'content (≤ 2000 characters), targetId (the root replied to or ""), replyUser.', test: tests(404),
+    }),
+    item({
+      name: 'Types', method: 'GET', path: '/blogapi/select/types', doc: '[{name, identify}]',
+      test: tests(200, `pm.test('default types', function () { pm.expect(pm.response.json().data.map(function (t) { return t.identify; })).to.include('original'); });`),
+    }),
+    item({ name: 'Categories', method: 'GET', path: '/blogapi/select/category', doc: '[{name, count}]', test: tests(200) }),
+    item({ name: 'Tags', method: 'GET', path: '/blogapi/select/tag', doc: 'Tag names.', test: tests(200) }),
+    item({ name: 'Banners', method: 'GET', path: '/blogapi/banner', doc: '[{cover, goUrl, title, summary}]', test: tests(200) }),
+    item({
+      name: 'Author page', method: 'GET', path: '/blogapi/user/:id/center', vars: [['id', '{{userId}}']],
+      doc: 'A public profile: no e-mail, phone, status or last login.',
+      test: tests(200, `pm.test('no e-mail', function () { pm.expect(pm.response.json().data).to.not.have.property('email'); });`),
+    }),
+    item({ name: 'Author articles', method: 'GET', path: '/blogapi/user/:id/article', vars: [['id', '{{userId}}']], doc: 'Public articles of the user.', test: tests(200, pageTest) }),
+    item({ name: 'Author likes', method: 'GET', path: '/blogapi/user/:id/like', vars: [['id', '{{userId}}']], doc: 'Public articles the user likes.', test: tests(200, pageTest) }),
+    ...[
+      ['RSS feed', '/feed.xml', 'application/rss+xml', '<rss', 'Unsigned: the latest public articles (RSS 2.0).'],
+      ['Atom feed', '/atom.xml', 'application/atom+xml', '<feed', 'Unsigned: the same as Atom 1.0.'],
+      ['Sitemap', '/sitemap.xml', 'application/xml', '<urlset', 'Unsigned: the home page and every public article.'],
+    ].map(([name, path, type, root, doc]) => item({
+      name, method: 'GET', path, doc,
+      test: tests(null, `pm.test('HTTP 200, ${type}', function () { pm.response.to.have.status(200); pm.expect(pm.response.headers.get('Content-Type')).to.include('${type}'); pm.expect(pm.response.text()).to.include('${root}'); });`),
+    })),
   ]),
 
   folder('Logout', 'Ending sessions (SPEC §4).', [

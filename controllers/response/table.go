@@ -11,6 +11,7 @@ import (
 	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/content"
 	"github.com/blogapi/blogapi/services/media"
 	"github.com/blogapi/blogapi/services/signing"
 )
@@ -109,6 +110,16 @@ var table = []row{
 	{media.ErrUploadNotFound, CodeNotFound, "upload not found", ""},
 	{media.ErrObjectNotFound, CodeInternal, internal, ""},
 
+	// The blog (docs/blog.md).
+	{content.ErrArticleNotFound, CodeNotFound, "article not found", ""},
+	{content.ErrUserNotFound, CodeNotFound, "no such author", ""},
+	{content.ErrCommentNotFound, CodeNotFound, "comment not found", ""},
+	{content.ErrNotWriter, CodeForbidden, "only authors and admins may publish", ""},
+	{content.ErrNotOwner, CodeForbidden, "the article belongs to another user", ""},
+	{content.ErrVersionConflict, CodeConflict, "the article changed since it was read; reload it and edit again", "version"},
+	{content.ErrAlreadyLiked, CodeConflict, "article already liked", ""},
+	{content.ErrDuplicateComment, CodeConflict, "the same comment was just posted", "content"},
+	{content.ErrCommentRateLimited, CodeTooManyRequests, "too many comments; try again later", ""},
 	// The admin API (docs/admin.md).
 	{admin.ErrNotAdmin, CodeForbidden, "admin access required", ""},
 	{admin.ErrUserNotFound, CodeNotFound, "user not found", ""},

@@ -313,7 +313,7 @@ func Expect(t testing.TB, r Reply, code int, what string) {
 // a test may (SPEC §6 keeps the answer out of the markup).
 func (c *Client) Captcha(inst *Instance) (id, answer string) {
 	c.t.Helper()
-	r := c.Call(http.MethodGet, "/blogapi/service/captcha", nil)
+	r := c.Call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"format": "json"})
 	Expect(c.t, r, 200, "captcha")
 	id = r.Header.Get("X-Captcha-Id")
 	if id == "" {

@@ -34,6 +34,7 @@ import (
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/content"
 	"github.com/blogapi/blogapi/services/mail"
 	"github.com/blogapi/blogapi/services/media"
 	"github.com/blogapi/blogapi/services/signing"
@@ -173,17 +174,24 @@ type App struct {
 	Media *media.Service
 	// drain bounds how long Close delivers queued mail.
 	drain time.Duration
+	// content's read counts are flushed by a goroutine stopContent ends.
+	content     *content.Service
+	stopContent context.CancelFunc
+	contentDone chan struct{}
 	// stopMedia ends the media sweep and releases the storage.
 	stopMedia func()
 }
 
-// Close stops the media sweep and delivers the queued mail for at most
-// server.shutdown_timeout. Call it after the HTTP server has stopped, and
-// before closing the database.
+// Close stops the media sweep, writes the article views still buffered
+// and delivers the queued mail, for at most server.shutdown_timeout. Call
+// it after the HTTP server has stopped, and before closing the database.
 func (a *App) Close() {
 	a.stopMedia()
 	ctx, cancel := context.WithTimeout(context.Background(), a.drain)
 	defer cancel()
+	a.stopContent()
+	<-a.contentDone
+	_ = a.content.Close(ctx)
 	_ = a.Mail.Close(ctx)
 }
 
@@ -311,6 +319,14 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
 	})
 
+	var commentRate content.RateLimiter
+	if r := limiterRate(cfg.RateLimit.Comment); r.Limit > 0 {
+		commentRate = limiterHits{limiter.New(rateStore(cfg.RateLimit.Store, db, now), r)}
+	}
+	contentSvc := content.New(content.Stores{
+		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users,
+	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate}, now, logger)
+
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
 		Policy:         response.StatusPolicy(cfg.Response.HTTPStatus),
@@ -322,6 +338,8 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Accounts:       accountSvc,
 		Transport:      transport,
 		Captcha:        captchaSvc,
+		Content:        contentSvc,
+		SiteURL:        strings.TrimSuffix(cfg.Server.PublicURL, "/"),
 		Admin:          newAdminService(cfg, db, logger, now, hasher, guard),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
@@ -333,6 +351,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 			Captcha: limiterRate(cfg.RateLimit.Captcha), CheckUsername: limiterRate(cfg.RateLimit.CheckUsername),
 			Register: limiterRate(cfg.RateLimit.Register), ForgotPassword: limiterRate(cfg.RateLimit.ForgotPassword),
 			VerifyResend: limiterRate(cfg.RateLimit.VerifyResend), Upload: limiterRate(cfg.RateLimit.Upload),
+			Search: limiterRate(cfg.RateLimit.Search),
 		},
 		Media:           mediaSvc,
 		UploadBodyBytes: UploadBodyBytes(cfg),
@@ -355,6 +374,12 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		return nil, err
 	}
 
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		contentSvc.Run(runCtx)
+	}()
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	swept := make(chan struct{})
 	go func() {
@@ -367,7 +392,23 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		closeStorage()
 	}
 	return &App{Handler: handler, Metrics: listenerMetrics, Mail: mailQueue, Media: mediaSvc,
-		drain: cfg.Server.ShutdownTimeout, stopMedia: stopMedia}, nil
+		drain: cfg.Server.ShutdownTimeout, stopMedia: stopMedia,
+		content: contentSvc, stopContent: stop, contentDone: ran}, nil
+}
+
+// limiterHits counts comment hits in a limiter (rate_limit.comment, in
+// the store rate_limit.store names): content.RateLimiter.
+type limiterHits struct{ l *limiter.Limiter }
+
+func (h limiterHits) Hit(ctx context.Context, key string) (time.Duration, error) {
+	lc, err := h.l.Get(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	if !lc.Reached {
+		return 0, nil
+	}
+	return max(time.Until(time.Unix(lc.Reset, 0)), time.Second), nil
 }
 
 // newMailer is the development log mailer (messages in the log and the

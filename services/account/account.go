@@ -14,8 +14,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
@@ -239,6 +241,9 @@ type ProfileInput struct {
 	Nick        *string
 	Email       *string
 	Avatar      *string
+	Summary     *string
+	Web         *string
+	Phone       *string
 	Password    string
 	PasswordEnc string
 }
@@ -269,6 +274,26 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 			return User{}, err
 		}
 		up.Avatar = in.Avatar
+	}
+	if in.Summary != nil {
+		summary := strings.TrimSpace(*in.Summary)
+		if len([]rune(summary)) > SummaryMaxLen || strings.ContainsFunc(summary, unicode.IsControl) {
+			return User{}, services.Invalid("summary", "must be at most 200 characters of text")
+		}
+		up.Summary = &summary
+	}
+	if in.Web != nil {
+		if err := validateURL("web", *in.Web); err != nil {
+			return User{}, err
+		}
+		up.Web = in.Web
+	}
+	if in.Phone != nil {
+		phone := strings.TrimSpace(*in.Phone)
+		if !phonePattern.MatchString(phone) {
+			return User{}, services.Invalid("phone", "must be at most 32 digits, spaces and + - ( )")
+		}
+		up.Phone = &phone
 	}
 	if in.Email != nil {
 		email, err := ValidateEmail(*in.Email)
@@ -366,11 +391,20 @@ func (s *Service) useAvatar(ctx context.Context, u models.User, avatar string) e
 	return err
 }
 
-func validateAvatar(avatar string) error {
+// Limits of the profile's summary and phone.
+const SummaryMaxLen = 200
+
+var phonePattern = regexp.MustCompile(`^[0-9+() -]{0,32}$`)
+
+func validateAvatar(avatar string) error { return validateURL("avatar", avatar) }
+
+// validateURL accepts "" or an http(s) URL with a host and no user info,
+// at most AvatarMaxLen characters; the error names field.
+func validateURL(field, avatar string) error {
 	if avatar == "" {
 		return nil
 	}
-	bad := services.Invalid("avatar", "must be an http(s) URL of at most 512 characters")
+	bad := services.Invalid(field, "must be an http(s) URL of at most 512 characters")
 	if len([]rune(avatar)) > AvatarMaxLen {
 		return bad
 	}

@@ -47,6 +47,9 @@ type User struct {
 	Status        string
 	Nick          string
 	Avatar        string
+	Summary       string
+	Web           string
+	Phone         string
 	Created       int64 // registration, ms since the Unix epoch
 	Type          string
 	Level         int
@@ -55,7 +58,7 @@ type User struct {
 
 func userOf(u models.User) User {
 	return User{ID: u.ID.Hex(), Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Status: u.Status,
-		Nick: u.Nick, Avatar: u.Avatar, Created: u.Created, Type: u.Type, Level: u.Level, LastLoginAt: u.LastLoginAt}
+		Nick: u.Nick, Avatar: u.Avatar, Summary: u.Summary, Web: u.Web, Phone: u.Phone, Created: u.Created, Type: u.Type, Level: u.Level, LastLoginAt: u.LastLoginAt}
 }
 
 // Me is the caller's user.
@@ -201,7 +204,9 @@ func (s *Service) login(ctx context.Context, in LoginInput, userAgent, ip string
 	// if it carried no captcha: a flood without answers costs no database
 	// read and no password hash.
 	captchaChecked := false
-	if s.guard.FloodFor(ctx) {
+	// Flooded again: the request may have waited for its hashing slot
+	// while the flood guard tripped.
+	if s.guard.FloodFor(ctx) || s.guard.Flooded() {
 		if strings.TrimSpace(in.Captcha) == "" {
 			return LoginResult{}, captcha.ErrRequired
 		}

@@ -38,8 +38,8 @@ type LoginGuardConfig struct {
 	// captcha required (default 20: many people behind one NAT address
 	// should not need one after three mistakes by anyone).
 	CaptchaAfterIP int
-	// FloodPerMinute failed logins across the whole site in a minute (or
-	// the minute before) make every login need a captcha, so that a
+	// FloodPerMinute failed logins across the whole site in the last
+	// minute make every login need a captcha, so that a
 	// distributed flood is refused before it reaches the password hash
 	// (default 60, one a second: a tenth or less of what one hashing slot
 	// checks, an argon2id check at the default cost taking 40–110 ms on a
@@ -95,8 +95,9 @@ type floodMeter struct {
 }
 
 // Flood counts a login attempt site-wide and reports whether the failed
-// logins across the site before it reached FloodPerMinute in this minute
-// or the one before: then every login needs a captcha. Call Succeeded when the
+// logins across the site before it reached FloodPerMinute in the last
+// minute (a sliding estimate over this minute's and the previous one's
+// counts): then every login needs a captcha. Call Succeeded when the
 // password was right (it takes the attempt back). It never fails: when
 // the shared counter cannot be reached, this instance's own count decides.
 func (g *LoginGuard) Flood(ctx context.Context) bool {
@@ -105,7 +106,7 @@ func (g *LoginGuard) Flood(ctx context.Context) bool {
 	m.mu.Lock()
 	m.roll(now)
 	// The attempts before this one decide.
-	flooded := max(m.total, m.previous) >= g.cfg.FloodPerMinute
+	flooded := m.rate(now, m.total) >= float64(g.cfg.FloodPerMinute)
 	m.pending++
 	m.total++
 	if m.flushed.IsZero() {
@@ -131,7 +132,7 @@ func (g *LoginGuard) Flood(ctx context.Context) bool {
 	if start.Equal(m.window) {
 		m.total = max(m.total, count)
 	}
-	return max(m.total-1, m.previous) >= g.cfg.FloodPerMinute
+	return m.rate(now, m.total-1) >= float64(g.cfg.FloodPerMinute)
 }
 
 type floodCtxKey struct{}
@@ -149,6 +150,30 @@ func (g *LoginGuard) FloodFor(ctx context.Context) bool {
 		return flooded
 	}
 	return g.Flood(ctx)
+}
+
+// Flooded reports, without counting, whether the site is under a login
+// flood now, leaving out one attempt (the caller's, counted already by
+// Flood): a login that waited for a hashing slot checks again before its
+// hash, so the attempts queued before the flood guard tripped are refused
+// instead of hashed.
+func (g *LoginGuard) Flooded() bool {
+	now := g.cfg.Now()
+	m := &g.flood
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.roll(now)
+	return m.rate(now, m.total-1) >= float64(g.cfg.FloodPerMinute)
+}
+
+// rate estimates the attempts of the last minute at now from total, the
+// count of the current minute, and the previous minute's, weighted by how
+// much of it the last minute still covers (a sliding window over two
+// fixed ones): a flood that straddles a minute boundary trips it as one
+// inside a minute would. The caller holds mu.
+func (m *floodMeter) rate(now time.Time, total int) float64 {
+	left := 1 - float64(now.Sub(m.window))/float64(time.Minute)
+	return float64(total) + float64(m.previous)*max(left, 0)
 }
 
 // roll moves the meter to the minute holding now. The caller holds mu.

@@ -298,7 +298,8 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
     },
 
     async captcha({ width, height } = {}) {
-      const { data, headers } = await send('GET', '/blogapi/service/captcha', { params: { width, height } });
+      // format=json: the envelope (the default answer is the raw SVG).
+      const { data, headers } = await send('GET', '/blogapi/service/captcha', { params: { width, height, format: 'json' } });
       const id = headers.get('X-Captcha-Id');
       // The server exposes it to CORS; a proxy that strips it leaves the
       // captcha unanswerable, so say so here rather than at registration.
@@ -324,8 +325,8 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
       tokens.clear();
     },
     userCenter: async () => (await authed('GET', '/blogapi/user/center')).data,
-    async updateUser({ nick, email, avatar, password }) {
-      return (await authed('PUT', '/blogapi/user/update', { nick, email, avatar, password: pw(password) })).data;
+    async updateUser({ nick, email, avatar, summary, web, phone, password }) {
+      return (await authed('PUT', '/blogapi/user/update', { nick, email, avatar, summary, web, phone, password: pw(password) })).data;
     },
     async changePassword({ oldPassword, password }) {
       const { data } = await authed('PUT', '/blogapi/user/reset', { oldPassword: pw(oldPassword), password: pw(password) });
@@ -344,6 +345,40 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
       return (await send('POST', '/blogapi/password/reset', { params: { resetToken: token, password: pw(password) } })).data;
     },
 
+    // The blog (docs/blog.md). Public reads send the stored access token
+    // when there is one (isPraise, one's own held comments); the server
+    // ignores a stale one.
+    articles: async ({ page, pageSize, category, tag } = {}) =>
+      (await send('GET', '/blogapi/articles', { params: { page, pageSize, category, tag } })).data,
+    recommended: async ({ page, pageSize } = {}) =>
+      (await send('GET', '/blogapi/article/recommend', { params: { page, pageSize } })).data,
+    hot: async () => (await send('GET', '/blogapi/article/hot')).data,
+    search: async ({ keyword, tag, page, pageSize } = {}) =>
+      (await send('GET', '/blogapi/article/search', { params: { keyword, tag, page, pageSize } })).data,
+    drafts: async ({ page, pageSize } = {}) => (await authed('GET', '/blogapi/article/draft', { page, pageSize })).data,
+    article: async (idOrSlug) =>
+      (await send('GET', `/blogapi/article/detail/${encodeURIComponent(idOrSlug)}`, { accessToken: tokens.access })).data,
+    publish: async (article) => (await authed('POST', '/blogapi/article/section', article)).data,
+    editArticle: async (id, article) => (await authed('PUT', `/blogapi/article/section/${encodeURIComponent(id)}`, article)).data,
+    deleteArticle: async (id) => (await authed('DELETE', `/blogapi/article/section/${encodeURIComponent(id)}`)).data,
+    checkLike: async (id) =>
+      (await send('GET', `/blogapi/action/checklike/${encodeURIComponent(id)}`, { accessToken: tokens.access })).data,
+    like: async (id) => (await authed('POST', `/blogapi/action/${encodeURIComponent(id)}/like`)).data,
+    unlike: async (id) => (await authed('DELETE', `/blogapi/action/${encodeURIComponent(id)}/like`)).data,
+    comments: async (id) =>
+      (await send('GET', `/blogapi/action/${encodeURIComponent(id)}/comments`, { accessToken: tokens.access })).data,
+    async comment(id, { content, targetId = '', replyUser = '' }) {
+      return (await authed('POST', `/blogapi/action/${encodeURIComponent(id)}/comment`, { content, targetId, replyUser })).data;
+    },
+    articleTypes: async () => (await send('GET', '/blogapi/select/types')).data,
+    categories: async () => (await send('GET', '/blogapi/select/category')).data,
+    tags: async () => (await send('GET', '/blogapi/select/tag')).data,
+    banners: async () => (await send('GET', '/blogapi/banner')).data,
+    author: async (id) => (await send('GET', `/blogapi/user/${encodeURIComponent(id)}/center`)).data,
+    authorArticles: async (id, { page, pageSize } = {}) =>
+      (await send('GET', `/blogapi/user/${encodeURIComponent(id)}/article`, { params: { page, pageSize } })).data,
+    authorLikes: async (id, { page, pageSize } = {}) =>
+      (await send('GET', `/blogapi/user/${encodeURIComponent(id)}/like`, { params: { page, pageSize } })).data,
     /** The admin API (docs/admin.md): every method is JWT and needs an active admin (403 otherwise). */
     admin: {
       users: async (filters = {}) => (await authed('GET', '/blogapi/admin/users', filters)).data,

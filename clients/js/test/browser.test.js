@@ -384,7 +384,8 @@ test('the demo page follows the verification and the password-reset links from t
   // The test before left failed logins from this IP: the server may want a captcha.
   const loggedIn = page.locator('#user-center');
   const captcha = page.locator('#login-captcha-group');
-  await loggedIn.or(captcha).first().waitFor({ state: 'visible' });
+  // Whichever shows first; a hidden element earlier in the page must not win.
+  await page.locator('#user-center:visible, #login-captcha-group:visible').first().waitFor({ state: 'visible' });
   if (await captcha.isVisible()) {
     await pictureLoaded('login-captcha-image');
     await login.getByLabel('Captcha answer').fill(await newestCaptchaAnswer());

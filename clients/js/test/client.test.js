@@ -236,6 +236,49 @@ test('the remaining routes: pubkey, resend, forgot, reset check and reset, email
   await rejectsWith(client.verifyEmail(bogus), Codes.BAD_REQUEST);
 });
 
+test('the blog: publish, list, read, like, comment, author page', async () => {
+  const { client: writer, account } = await loggedIn();
+  // Only authors and admins publish: a fresh user is a client until made one.
+  const article = { title: 'JS client post', content: '# Hello\n\nfrom **Markdown**', format: 'markdown', type: 'original', category: '默认', tags: ['js'], status: 'online' };
+  await rejectsWith(writer.publish(article), Codes.FORBIDDEN);
+  await mongo.db('blogapi').collection('users').updateOne({ account }, { $set: { type: 'author' } });
+  const published = await writer.publish(article);
+  assert.match(published.content, /<h1[^>]*>Hello<\/h1>/);
+  const edited = await writer.editArticle(published.id, { ...article, title: 'JS client post, edited', version: published.version });
+  assert.equal(edited.version, published.version + 1);
+  await rejectsWith(writer.editArticle(published.id, { ...article, version: published.version }), Codes.CONFLICT);
+
+  const { client: reader } = await loggedIn();
+  const page = await reader.articles({ tag: 'js' });
+  assert.equal(page.items[0]._id, published.id);
+  assert.equal((await reader.search({ keyword: 'EDITED' })).total >= 1, true);
+  assert.ok((await reader.hot()).items.length >= 1);
+  assert.ok((await reader.recommended()).items.length >= 1);
+  assert.equal((await reader.article(published.id)).isPraise, false);
+  await reader.like(published.id);
+  assert.equal((await reader.article(published.id)).isPraise, true);
+  assert.deepEqual(await reader.checkLike(published.id), { isPraise: true });
+  await rejectsWith(reader.like(published.id), Codes.CONFLICT);
+  await reader.unlike(published.id);
+  const c = await reader.comment(published.id, { content: 'Nice' });
+  assert.equal(c.status, '1');
+  const threads = await reader.comments(published.id);
+  assert.equal(threads[0].id, c.id); // held for moderation, shown to its author
+  assert.ok((await writer.articleTypes()).some((t) => t.identify === 'original'));
+  assert.ok((await writer.categories()).some((cat) => cat.name === '默认' && cat.count >= 1));
+  assert.ok((await writer.tags()).includes('js'));
+  assert.deepEqual(await writer.banners(), []);
+  const me = published.userInfo.id;
+  assert.ok((await reader.author(me)).articleCount >= 1);
+  assert.ok((await reader.authorArticles(me)).total >= 1);
+  assert.equal((await reader.authorLikes(me)).total, 0);
+  const draft = await writer.publish({ ...article, title: 'JS draft', status: 'draft' });
+  assert.equal((await writer.drafts()).items[0]._id, draft.id);
+  await rejectsWith(reader.article(draft.id), Codes.NOT_FOUND);
+  await writer.deleteArticle(draft.id);
+  assert.equal((await writer.drafts()).total, 0);
+});
+
 test('a wrong captcha answer is a 400 about the captcha', async () => {
   const client = newClient();
   const { id } = await client.captcha();

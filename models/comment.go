@@ -1,0 +1,140 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Comment moderation states.
+const (
+	CommentVisible = "visible" // shown to everyone
+	CommentHeld    = "held"    // waits for approval; shown to its author only
+	CommentHidden  = "hidden"  // removed by a moderator
+)
+
+// Comment is one comment of an article's thread. TargetID is the root
+// comment a reply belongs to ("" for a root); ParentID the user replied to.
+// The commenter's nick, cover, type and level are copied when it is
+// written. Created is ms since the Unix epoch.
+type Comment struct {
+	ID           string `bson:"id"`
+	TargetID     string `bson:"targetId"`
+	UserID       string `bson:"userId"`
+	Nick         string `bson:"nick"`
+	Cover        string `bson:"cover"`
+	Type         string `bson:"type"`
+	Level        int    `bson:"level"`
+	Author       bool   `bson:"author"`
+	ParentID     string `bson:"parentId"`
+	ParentNick   string `bson:"parentNick"`
+	ParentAuthor bool   `bson:"parentAuthor"`
+	Content      string `bson:"content"`
+	State        string `bson:"state"`
+	Created      int64  `bson:"created"`
+}
+
+// commentThread is a document of `comment_threads`: every comment of the
+// article `_id`, in the order written (docs/blog.md: one `_id` read per
+// thread).
+type commentThread struct {
+	ID       string    `bson:"_id"`
+	Comments []Comment `bson:"comments"`
+}
+
+// CommentStore keeps the comment threads and who has had a comment
+// approved.
+type CommentStore struct {
+	threads, commenters *mongo.Collection
+	locks               *keyLocks
+}
+
+func newCommentStore(db *mongo.Database) *CommentStore {
+	return &CommentStore{threads: db.Collection(CollCommentThreads), commenters: db.Collection(CollCommenters), locks: new(keyLocks)}
+}
+
+// NewCommentID is a fresh comment id (24 hex digits).
+func NewCommentID() string { return bson.NewObjectID().Hex() }
+
+// Thread returns the comments of article, in the order written (none: an
+// empty slice).
+func (s *CommentStore) Thread(ctx context.Context, article string) ([]Comment, error) {
+	t, err := findOne[commentThread](ctx, s.threads, bson.D{{Key: "_id", Value: article}})
+	if errors.Is(err, ErrNotFound) {
+		return []Comment{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t.Comments, nil
+}
+
+// Add appends to article's thread the comment build returns, under the
+// thread's lock: build sees the thread as it is (for replies and duplicate
+// checks); its error aborts with nothing written. Returns the comment
+// stored.
+func (s *CommentStore) Add(ctx context.Context, article string, build func(thread []Comment) (Comment, error)) (Comment, error) {
+	unlock := s.locks.lock("thread:" + article)
+	defer unlock()
+	thread, err := s.Thread(ctx, article)
+	if err != nil {
+		return Comment{}, err
+	}
+	c, err := build(thread)
+	if err != nil {
+		return Comment{}, err
+	}
+	_, err = s.threads.UpdateOne(ctx, bson.D{{Key: "_id", Value: article}},
+		bson.D{{Key: "$push", Value: bson.D{{Key: "comments", Value: c}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return Comment{}, fmt.Errorf("add comment: %w", err)
+	}
+	return c, nil
+}
+
+// SetState sets the moderation state of comment id of article and returns
+// the comment as it was; ErrNotFound when the thread has no such comment.
+func (s *CommentStore) SetState(ctx context.Context, article, id, state string) (Comment, error) {
+	unlock := s.locks.lock("thread:" + article)
+	defer unlock()
+	thread, err := s.Thread(ctx, article)
+	if err != nil {
+		return Comment{}, err
+	}
+	for i, c := range thread {
+		if c.ID != id {
+			continue
+		}
+		// Comments are only appended, so the index is stable.
+		_, err := s.threads.UpdateOne(ctx, bson.D{{Key: "_id", Value: article}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: fmt.Sprintf("comments.%d.state", i), Value: state}}}})
+		if err != nil {
+			return Comment{}, fmt.Errorf("moderate comment: %w", err)
+		}
+		return c, nil
+	}
+	return Comment{}, ErrNotFound
+}
+
+// Approved reports whether user has had a comment approved.
+func (s *CommentStore) Approved(ctx context.Context, user string) (bool, error) {
+	_, err := findOne[bson.Raw](ctx, s.commenters, bson.D{{Key: "_id", Value: user}})
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// MarkApproved records that user has had a comment approved.
+func (s *CommentStore) MarkApproved(ctx context.Context, user string, at int64) error {
+	_, err := s.commenters.UpdateOne(ctx, bson.D{{Key: "_id", Value: user}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "approvedAt", Value: at}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil && !isDuplicateKey(err) {
+		return fmt.Errorf("approve commenter: %w", err)
+	}
+	return nil
+}

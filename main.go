@@ -48,7 +48,7 @@ func main() {
 // in release mode), opens the database (embedded FerretDB when mongo.uri is
 // empty), serves the API on server.addr (and the metrics on metrics.addr
 // when set) until ctx ends, then drains in-flight requests for at most
-// server.shutdown_timeout and closes the database (SPEC §10). After the
+// server.shutdown_timeout and closes the database (docs/operations.md). After the
 // flags, `admin ...` runs the admin sub-command instead (app.Admin: the
 // first admin; stdin gives its password).
 func run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout io.Writer) error {

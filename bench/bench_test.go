@@ -68,7 +68,7 @@ func TestQuick(t *testing.T) {
 		"## Ratios first", "**Results swing between runs.**", "| `GET /blogapi/user/center` p50 ÷ `GET /healthz` p50 |",
 		"| user-centre p99 under a login flood ÷ without", "| check-username p50 at 300 users ÷ at 100 |",
 		"| middleware chain CPU ÷ a bare Gin handler's",
-		"## Machine", "## Commands", "go run ./bench -quick", "## Set-up", "## Targets (issue 5)",
+		"## Machine", "## Commands", "go run ./bench -quick", "## Set-up", "## Targets (load and middleware chain)",
 		"| middleware chain ≤ 15.0 µs CPU per request", "| user-centre p99 under a login flood ≤ 2×", "| nothing of ours in the top 5",
 		"## Throughput and latency",
 		"| `GET /healthz`", "| `GET /blogapi/reg/check/username`", "| `GET /blogapi/service/captcha`",
@@ -152,7 +152,7 @@ func checkReport(t *testing.T, report string, want []string) {
 }
 
 // BenchmarkMiddlewareChain is the middleware-chain comparison of the
-// harness as a Go benchmark (issue 5 item 4): a bare Gin handler, the
+// harness as a Go benchmark: a bare Gin handler, the
 // API's middleware chain in front of it with the JWT middleware's database
 // reads stubbed, and the same with them; one goroutine, CPU per request
 // from getrusage (cpu-µs/op: every goroutine of the process, the embedded

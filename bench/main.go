@@ -1,4 +1,4 @@
-// Command bench is the load harness of issue 5: it starts the API
+// Command bench is the load harness: it starts the API
 // in-process on a fresh embedded database (or targets a running server with
 // -url), seeds users, loads each scenario with signed requests through
 // github.com/tsenart/vegeta/v12/lib and writes BENCHMARKS.md: machine,

@@ -15,7 +15,8 @@ import (
 //go:embed history.md
 var history string
 
-// Targets of issue 5 item 4.
+// Targets of the report's "Targets (load and middleware chain)": the chain's CPU
+// per request, and the user centre's p99 under a login flood over without.
 const (
 	chainTargetCPU    = 15 * time.Microsecond
 	floodTargetFactor = 2.0
@@ -108,7 +109,7 @@ func (r *report) setup(p printer) {
 		p("machine for the flood's X-Forwarded-For). The middleware-chain comparison, the CPU profile and the growth ")
 		p("curve need the server in-process and are left out.\n")
 	}
-	p("- Every `/blogapi` request is signed when it is sent (SPEC §3) with the project's own signing code ")
+	p("- Every `/blogapi` request is signed when it is sent (docs/signing.md) with the project's own signing code ")
 	p("(`signing.Parse`, as `clients/sign`); POSTs get strictly increasing timestamps, so none is a replay. ")
 	p("Each login comes from a client IP of its own (`X-Forwarded-For: 172.16.x.y` through the trusted proxy ")
 	p("127.0.0.1), as users log in from their own devices (see finding 3 below). The users behind check-username, ")
@@ -126,7 +127,7 @@ func (r *report) setup(p printer) {
 }
 
 func (r *report) targets(p printer) {
-	p("## Targets (issue 5)\n\n| target | measured | result |\n|---|---|---|\n")
+	p("## Targets (load and middleware chain)\n\n| target | measured | result |\n|---|---|---|\n")
 	if bare, chain, db, ok := r.chainTriple(); ok && chain.CPUKnown {
 		over := chain.CPU - bare.CPU
 		p("| middleware chain ≤ %s CPU per request over a bare Gin handler | %s (+%s more for the JWT middleware's session and user reads) | %s |\n",
@@ -297,7 +298,7 @@ func (r *report) chain(p printer) {
 	}
 	if chain.CPUKnown {
 		p("\nOur middleware costs **%s** of CPU per request over the bare handler (%.0f allocations); the JWT ", us(chain.CPU-bare.CPU), chain.Allocs-bare.Allocs)
-		p("middleware's two reads by `_id` (session, then user: SPEC §4 wants a session that was ended refused at once ")
+		p("middleware's two reads by `_id` (session, then user: docs/security.md wants a session that was ended refused at once ")
 		p("on every instance, so they are not cached) add **%s** (driver and embedded database), %.0f× our middleware.\n\n",
 			us(db.CPU-chain.CPU), float64(db.CPU-chain.CPU)/float64(max(chain.CPU-bare.CPU, 1)))
 	}

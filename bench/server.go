@@ -27,7 +27,7 @@ import (
 )
 
 // benchPassword is the password of every seeded user; clients send its md5
-// hex (SPEC §5).
+// hex (docs/security.md).
 const benchPassword = "bench-password"
 
 // md5hex is what a client sends as `password`.

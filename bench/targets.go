@@ -14,7 +14,7 @@ import (
 	"github.com/blogapi/blogapi/services/signing"
 )
 
-// signer signs requests as a client does (SPEC §3) with the project's own
+// signer signs requests as a client does (docs/signing.md) with the project's own
 // code (signing.Parse and Params.Sign, as clients/sign does):
 // every request is signed when it is sent, with the current millisecond
 // timestamp; a POST's timestamp is also strictly increasing, so every

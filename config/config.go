@@ -1,4 +1,4 @@
-// Package config loads the server's settings (SPEC §9): one typed Config read from a YAML file
+// Package config loads the server's settings (config.yaml): one typed Config read from a YAML file
 // (config.yaml at the repository root documents every key), overridden by environment variables
 // BLOGAPI_<SECTION>_<KEY>, decoded strictly (an unknown key is an error) and validated.
 //
@@ -62,9 +62,9 @@ type Server struct {
 	// (":8080") listens on every interface.
 	Addr string `mapstructure:"addr"`
 	// Mode is "debug" or "release" (release). Release refuses example secrets and development
-	// switches (SPEC §9).
+	// switches (config.yaml).
 	Mode string `mapstructure:"mode"`
-	// MaxBodyBytes bounds a request body in bytes, 1 KiB–64 MiB (1048576); past it → 413 (SPEC §3).
+	// MaxBodyBytes bounds a request body in bytes, 1 KiB–64 MiB (1048576); past it → 413 (docs/signing.md).
 	MaxBodyBytes int64 `mapstructure:"max_body_bytes"`
 	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-For is believed; empty trusts none.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
@@ -108,7 +108,7 @@ const (
 	StatusStandard StatusPolicy = "standard" // 51x/52x, 402 and 201 become statuses proxies understand
 )
 
-// Mongo is mongo.* (SPEC §8).
+// Mongo is mongo.* (docs/architecture.md).
 type Mongo struct {
 	// URI is a mongodb:// or mongodb+srv:// URI; "" starts the embedded FerretDB.
 	URI string `mapstructure:"uri"`
@@ -128,7 +128,7 @@ type Data struct {
 	Dir string `mapstructure:"dir"`
 }
 
-// Sign is sign.*: request signing (SPEC §3).
+// Sign is sign.*: request signing (docs/signing.md).
 type Sign struct {
 	// Apps are the calling apps; auth_key selects one. From the environment,
 	// BLOGAPI_SIGN_APPS is a JSON array [{"name":…,"key":…,"secret":…}].
@@ -160,7 +160,7 @@ type App struct {
 	Secret string `mapstructure:"secret" json:"secret"`
 }
 
-// JWT is jwt.* (SPEC §4).
+// JWT is jwt.* (docs/security.md).
 type JWT struct {
 	// Secret is the HS256 key, at least 32 bytes.
 	Secret string `mapstructure:"secret"`
@@ -172,7 +172,7 @@ type JWT struct {
 	RefreshTTL time.Duration `mapstructure:"refresh_ttl"`
 }
 
-// Captcha is captcha.* (SPEC §6).
+// Captcha is captcha.* (docs/security.md).
 type Captcha struct {
 	// Enabled turns captcha checks on (true); false is for automated tests and refused in
 	// release mode.
@@ -244,7 +244,7 @@ type Security struct {
 	// generated once and kept under data.dir.
 	RSAPrivateKeyFile string `mapstructure:"rsa_private_key_file"`
 	// HashConcurrency bounds concurrent password hashes, and the credential requests that may
-	// make them (login, registration, profile update, password change and reset) (SPEC §5); 0
+	// make them (login, registration, profile update, password change and reset) (docs/security.md); 0
 	// means half the CPUs, at least 1 (auth.DefaultHashConcurrency).
 	HashConcurrency int `mapstructure:"hash_concurrency"`
 	// HashQueue is the most credential requests waiting for a hashing slot; past it they are
@@ -339,7 +339,7 @@ func (r *Rate) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// Metrics is metrics.*: Prometheus metrics and profiling (issue 5).
+// Metrics is metrics.*: Prometheus metrics and profiling.
 type Metrics struct {
 	// Enabled serves Prometheus metrics at GET /metrics (true).
 	Enabled bool `mapstructure:"enabled"`

@@ -10,7 +10,7 @@ import (
 	"github.com/blogapi/blogapi/services/auth"
 )
 
-// AccountController serves the account lifecycle (issue 3): profile,
+// AccountController serves the account lifecycle: profile,
 // password change, email verification and forgotten passwords.
 type AccountController struct {
 	Accounts *account.Service

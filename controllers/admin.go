@@ -405,3 +405,20 @@ func (ac *AdminController) Dashboard(c *gin.Context) {
 	}
 	response.OK(c, out)
 }
+
+// ModerateComment serves PUT /blogapi/admin/articles/:id/comments/:commentId/state
+// {state: visible | held | hidden} → {state}.
+func (ac *AdminController) ModerateComment(c *gin.Context) {
+	var in struct {
+		State string `json:"state"`
+	}
+	if err := bind(c, &in); err != nil {
+		response.Error(c, err)
+		return
+	}
+	if err := ac.Admin.ModerateComment(c.Request.Context(), adminActor(c), c.Param("id"), c.Param("commentId"), in.State); err != nil {
+		ac.fail(c, err)
+		return
+	}
+	response.OK(c, gin.H{"state": in.State})
+}

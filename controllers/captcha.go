@@ -14,7 +14,7 @@ import (
 	"github.com/blogapi/blogapi/services/signing"
 )
 
-// CaptchaCookie is the HttpOnly cookie that carries the captcha id (SPEC §6).
+// CaptchaCookie is the HttpOnly cookie that carries the captcha id (docs/security.md).
 const CaptchaCookie = "captcha_id"
 
 // HeaderCaptchaID carries the captcha id in the response (exposed to

@@ -17,7 +17,7 @@ const DocsContentType = "application/yaml"
 // minutes, then revalidate it with its ETag.
 const DocsCacheControl = "public, max-age=300"
 
-// DocsController serves the API description (issue 4), unsigned and not
+// DocsController serves the API description, unsigned and not
 // wrapped in the envelope.
 type DocsController struct {
 	spec []byte

@@ -11,7 +11,7 @@ import (
 	"github.com/blogapi/blogapi/services"
 )
 
-// HealthController serves the unsigned operational routes (SPEC §7).
+// HealthController serves the unsigned operational routes (docs/routes.md).
 type HealthController struct {
 	// Ping checks the database takes writes (models.DB.Ready); nil error
 	// means ready.

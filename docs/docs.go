@@ -8,7 +8,7 @@ import _ "embed" // for go:embed
 var openAPI string
 
 // OpenAPI returns a copy of docs/openapi.yaml, the OpenAPI 3.0.3
-// description of every route the server registers (issue 4): YAML, UTF-8.
+// description of every route the server registers: YAML, UTF-8.
 // The contract tests (contract_test.go at the module root) hold it to the
 // code.
 func OpenAPI() []byte { return []byte(openAPI) }

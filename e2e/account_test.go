@@ -30,7 +30,7 @@ import (
 	"github.com/blogapi/blogapi/services/mail"
 )
 
-// End-to-end tests of issue 3 (account lifecycle) through the real router,
+// End-to-end tests (account lifecycle) through the real router,
 // with the development mailer: links are read from the outbox collection.
 
 const (
@@ -200,7 +200,7 @@ func retryAfter(t *testing.T, r apitest.Reply) int {
 }
 
 // TestEmailVerification: the registration mail, verifying, reuse, junk and
-// expired tokens, resend and its rate limit (issue 3 item 4).
+// expired tokens, resend and its rate limit.
 func TestEmailVerification(t *testing.T) {
 	h := newHarness(t, nil, func(c *config.Config) { c.RateLimit.VerifyResend = config.Rate{Count: 2, Period: time.Hour} })
 
@@ -283,7 +283,7 @@ func TestEmailVerification(t *testing.T) {
 
 // TestUpdateProfile: changing the email (password required, re-verification,
 // notice to the old address), nick and avatar, and bad input that changes
-// nothing (issue 3 item 1).
+// nothing.
 func TestUpdateProfile(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.register("emma", "emma@example.com", "pw-emma")
@@ -439,7 +439,7 @@ func TestUpdateProfile(t *testing.T) {
 	h.register("emma2", "emma@example.com", "pw")
 }
 
-// TestChangePassword: PUT /blogapi/user/reset (issue 3 item 2; seed 003).
+// TestChangePassword: PUT /blogapi/user/reset (docs/routes.md).
 func TestChangePassword(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.register("paul", "paul@example.com", "old-pw")
@@ -510,7 +510,7 @@ func TestChangePassword(t *testing.T) {
 }
 
 // TestForgotAndResetPassword: forgot (same answer for unknown users),
-// check, reset, reuse, expiry and a deleted user (issue 3 item 5).
+// check, reset, reuse, expiry and a deleted user.
 func TestForgotAndResetPassword(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.register("rose", "rose@example.com", "old-pw")
@@ -668,8 +668,8 @@ func TestForgotAndResetPassword(t *testing.T) {
 }
 
 // TestRSAPasswordTransport: the public key, and registration, login,
-// password change and reset with password_enc rsa-oaep-sha256 (issue 3
-// item 6).
+// password change and reset with password_enc rsa-oaep-sha256
+// (docs/routes.md, "The account lifecycle").
 func TestRSAPasswordTransport(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	r := h.c.Call(http.MethodGet, "/blogapi/service/pubkey", nil)
@@ -774,7 +774,7 @@ func TestRSAPasswordTransport(t *testing.T) {
 }
 
 // TestLoginBruteForce: per-account captcha and lock-out thresholds with
-// Retry-After (issue 3 item 7).
+// Retry-After.
 func TestLoginBruteForce(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.register("alice", "alice@example.com", "right")
@@ -851,7 +851,7 @@ func TestLoginBruteForcePerIP(t *testing.T) {
 }
 
 // TestRateLimits: per-IP limits of captcha, username check, registration
-// and forgot-password, each independent (issue 3 item 7), with either
+// and forgot-password, each independent, with either
 // rate_limit.store.
 func TestRateLimits(t *testing.T) {
 	for _, store := range []config.RateStore{config.RateStoreMemory, config.RateStoreMongo} {
@@ -921,7 +921,7 @@ func testRateLimits(t *testing.T, store config.RateStore) {
 }
 
 // TestAccountStatus: freeze and reject refuse login and end sessions;
-// pending users log in (issue 3 item 8).
+// pending users log in.
 func TestAccountStatus(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.register("penny", "penny@example.com", "pw")
@@ -978,7 +978,7 @@ func TestAccountStatus(t *testing.T) {
 // TestLoginBruteForceShared: one budget per user, however named and from
 // wherever it is spent; a burst of concurrent guesses gets no more password
 // checks than a sequence would; password checks behind a JWT draw on the
-// same budget (issue 3 item 7).
+// same budget.
 func TestLoginBruteForceShared(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.register("ivan", "ivan@example.com", "right")

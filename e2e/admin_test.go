@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -269,5 +270,62 @@ func TestAdminPasswordAndAudit(t *testing.T) {
 	if dash.Users.Total != 2 || dash.Users.Deleted != 1 || dash.Users.ByType["admin"] != 1 ||
 		today.Day != h.clk.Now().UTC().Format(time.DateOnly) || today.Logins != 2 || today.Registrations != 2 {
 		t.Fatalf("dashboard: %+v", dash)
+	}
+}
+
+// TestAdminModeratesComments: an admin approves a held comment and hides
+// it again through the admin API; the public thread follows; a client is
+// refused; unknown ids and states are answered; each moderation leaves
+// one audit entry.
+func TestAdminModeratesComments(t *testing.T) {
+	e := newBlogEnv(t)
+	boss, _ := e.user("boss", models.TypeAdmin)
+	if _, err := dbtest.Collection(t, e.inst.DB, models.CollUsers).UpdateOne(context.Background(),
+		bson.D{{Key: "account", Value: "boss"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: models.StatusNormal}}}}); err != nil {
+		t.Fatal(err)
+	}
+	reader, _ := e.user("reader", models.TypeClient)
+	r := e.json(http.MethodPost, "/blogapi/article/section", articleJSON("Moderated", "online"), boss)
+	apitest.Expect(t, r, 200, "publish")
+	article := data(t, r)["id"].(string)
+	r = e.json(http.MethodPost, "/blogapi/action/"+article+"/comment", `{"replyUser":"","targetId":"","content":"First!"}`, reader)
+	apitest.Expect(t, r, 200, "comment")
+	comment := data(t, r)["id"].(string)
+	if data(t, r)["state"] != "held" {
+		t.Fatalf("a client's first comment is held: %s", r.Data)
+	}
+	visible := func() int {
+		r := e.get("/blogapi/action/"+article+"/comments", nil, "")
+		apitest.Expect(t, r, 200, "comments")
+		var list []any
+		r.Decode(t, &list)
+		return len(list)
+	}
+	path := "/blogapi/admin/articles/" + article + "/comments/" + comment + "/state"
+	apitest.Expect(t, e.json(http.MethodPut, path, `{"state":"visible"}`, reader), 403, "a client moderates")
+	for _, step := range []struct {
+		state string
+		shown int
+	}{{"visible", 1}, {"hidden", 0}} {
+		r := e.json(http.MethodPut, path, fmt.Sprintf(`{"state":%q}`, step.state), boss)
+		apitest.Expect(t, r, 200, "moderate "+step.state)
+		if r.Header.Get("Cache-Control") != "private, no-store" {
+			t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+		}
+		if n := visible(); n != step.shown {
+			t.Fatalf("after %s: %d comments shown, want %d", step.state, n, step.shown)
+		}
+	}
+	apitest.Expect(t, e.json(http.MethodPut, path, `{"state":"spam"}`, boss), 400, "unknown state")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/articles/"+article+"/comments/nope/state", `{"state":"visible"}`, boss), 404, "unknown comment")
+	r = e.get("/blogapi/admin/audit", map[string]string{"action": "comment.state"}, boss)
+	apitest.Expect(t, r, 200, "audit")
+	var p struct {
+		Total int
+		Items []struct{ Target, WhoAccount string }
+	}
+	r.Decode(t, &p)
+	if p.Total != 2 || p.Items[0].Target != article+"/"+comment || p.Items[0].WhoAccount != "boss" {
+		t.Fatalf("audit: %+v", p)
 	}
 }

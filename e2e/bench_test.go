@@ -23,7 +23,7 @@ import (
 // BenchmarkRouter is GET /blogapi/user/center through the whole router —
 // request id and log, signature check, JWT and session check against the
 // embedded database, user lookup, envelope — against a bare Gin engine
-// answering a small envelope, in the same run (SPEC §10): one request at a
+// answering a small envelope, in the same run (docs/operations.md): one request at a
 // time (serial) and from GOMAXPROCS goroutines at once (parallel, the
 // throughput a load harness would see, without the network).
 func BenchmarkRouter(b *testing.B) {
@@ -98,8 +98,8 @@ func signedCenter(b *testing.B) (http.Handler, string, string) {
 }
 
 // BenchmarkForgotPassword compares POST /blogapi/password/forgot for an
-// address that exists and one that does not (issue 3: "about the same
-// cost"). Captchas and rate limits are off; the mail work runs in the
+// address that exists and one that does not (docs/security.md: "about the
+// same cost"). Captchas and rate limits are off; the mail work runs in the
 // queue, drained outside the timer after each request.
 func BenchmarkForgotPassword(b *testing.B) {
 	clk := apitest.NewClock()

@@ -36,7 +36,7 @@ func TestContractValid(t *testing.T) {
 	}
 }
 
-// signingParams are the parameter components of the signature (SPEC §3).
+// signingParams are the parameter components of the signature (docs/signing.md).
 var signingParams = []string{"AuthKey", "Timestamp", "Token", "AuthKeyOrBody", "TimestampOrBody", "TokenOrBody"}
 
 // TestContractSecurityAndSigning holds each operation's signing parameters

@@ -19,7 +19,7 @@ import (
 )
 
 // TestMetrics drives real requests through the router and reads them back
-// from GET /metrics (issue 5 item 1): requests by route, method and
+// from GET /metrics: requests by route, method and
 // envelope code, signature rejections, login outcomes, captchas, database
 // command latency and the Go runtime; and no label carries user data.
 func TestMetrics(t *testing.T) {

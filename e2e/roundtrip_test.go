@@ -68,7 +68,7 @@ func (l *commandLog) during(t *testing.T, f func()) []string {
 
 // TestDatabaseRoundTrips counts the database commands (round trips) each
 // request starts, with the driver's command monitor, through the real
-// router and server over the embedded FerretDB (issue 5 item 3). Only the
+// router and server over the embedded FerretDB. Only the
 // commands started with the request's context count: start-up, index
 // set-up, the mail queue and the expiry sweep run on contexts of their
 // own. The counts are exact for the state each step leaves behind (a
@@ -86,11 +86,11 @@ func (l *commandLog) during(t *testing.T, f func()) []string {
 // configurable and can be off, so it is not counted against them; in the
 // database it adds exactly one findAndModify on the routes it guards. A signed
 // mutating request adds exactly one insert, its replay record, shared
-// between instances (SPEC §3).
+// between instances (docs/signing.md).
 //
 // Targets: user centre ≤ 2 (is 2: the session, read per request so that
-// ending it takes effect at once on every instance, SPEC §4; and the
-// user, for its status and profile); captcha issue 1 (is 1); check
+// ending it takes effect at once on every instance, docs/security.md; and the
+// user, for its status and profile); captcha (is 1); check
 // username 1 (is 1); a signed mutating request +1 (is +1); login ≤ 3 +1
 // replay record. A failed login costs 4 + 1; a successful one costs 7 + 1
 // and misses the target: the user lookup (its alias, then the user, each
@@ -98,11 +98,11 @@ func (l *commandLog) during(t *testing.T, f func()) []string {
 // atomic counters (the account's and the client IP's, each counted before
 // the password check so that concurrent guesses see each other), the
 // guard's settlement (account cleared, IP forgiven: one update command
-// for both), the session insert and the user's lastLoginAt (SPEC §5). No
+// for both), the session insert and the user's lastLoginAt (docs/security.md). No
 // fewer round trips keep these: FerretDB v1 has neither pipeline updates
 // (to fold a window restart into one update) nor multi-collection bulk
 // writes, and merging the guard's counter into the user document would
-// give unknown and known accounts different costs (SPEC §5) and lose the
+// give unknown and known accounts different costs (docs/security.md) and lose the
 // per-key lock that makes the count atomic on FerretDB.
 func TestDatabaseRoundTrips(t *testing.T) {
 	const (
@@ -195,7 +195,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "roundtrip", "password": apitest.MD5Hex("nope")})
 			}},
 		{name: "unknown account", route: "/blogapi/login", mutating: true, code: 401,
-			own: []string{"find", "find", "findAndModify", "findAndModify"}, // the same as a wrong password (SPEC §5)
+			own: []string{"find", "find", "findAndModify", "findAndModify"}, // the same as a wrong password (docs/security.md)
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "nobody-here", "password": apitest.MD5Hex("nope")})
 			}},

@@ -42,7 +42,7 @@ func TestEnvelopeEverywhere(t *testing.T) {
 }
 
 // TestStandardStatusPolicy: response.http_status standard keeps code but
-// sends statuses proxies understand (SPEC §2).
+// sends statuses proxies understand (docs/routes.md).
 func TestStandardStatusPolicy(t *testing.T) {
 	clk := apitest.NewClock()
 	cfg := apitest.Config(t)
@@ -232,7 +232,7 @@ func TestSignedFormBody(t *testing.T) {
 }
 
 // TestCORS: server.cors.allowed_origins lets listed browser origins call
-// the API with credentials, and only them (issue 4 item 7).
+// the API with credentials, and only them.
 func TestCORS(t *testing.T) {
 	const listed = "http://localhost:5173"
 	clk := apitest.NewClock()

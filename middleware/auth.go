@@ -10,7 +10,7 @@ import (
 	"github.com/blogapi/blogapi/services/auth"
 )
 
-// Headers that carry the access token (SPEC §4).
+// Headers that carry the access token (docs/security.md).
 const (
 	HeaderAccessToken   = "access-token"
 	HeaderAuthorization = "Authorization"

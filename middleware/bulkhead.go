@@ -20,7 +20,7 @@ import (
 // as the hash (a scan of the users, BENCHMARKS.md). Bounding the hash
 // alone (the hasher's own slots) left that work unbounded, and a login
 // flood starved every other request; bounding the whole request keeps a
-// flood to the CPUs the slots give it (SPEC §5 "a login flood cannot
+// flood to the CPUs the slots give it (docs/security.md "a login flood cannot
 // starve other requests").
 //
 // Waiting requests are admitted in arrival order. Safe for concurrent use;

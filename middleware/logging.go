@@ -38,7 +38,7 @@ const RouteUnmatched = "unmatched"
 type RequestRecord struct {
 	Route  string
 	Method string
-	// Code is the envelope code (SPEC §2), or the HTTP status when no
+	// Code is the envelope code (docs/routes.md), or the HTTP status when no
 	// envelope was written (raw SVG captcha, CORS preflight).
 	Code int
 	// Elapsed is the time from the first middleware to the end of the
@@ -48,7 +48,7 @@ type RequestRecord struct {
 	// request started, as its CommandCounter counted them.
 	DBCommands int
 	// SignRejected is true when the signature middleware refused the
-	// request (Code says why: 511–514, 201, 400, 413, 503; SPEC §3).
+	// request (Code says why: 511–514, 201, 400, 413, 503; docs/signing.md).
 	SignRejected bool
 }
 
@@ -71,7 +71,7 @@ type CommandCounter func(context.Context) (context.Context, func() int)
 // method, route, the signing app's name (sign.apps[].name; empty when the
 // route is unsigned or the signature was refused), status, envelope code,
 // latency (ms), database commands and client ip. The query string, headers and bodies are never logged: they
-// carry tokens, passwords and captcha answers (SPEC §10). When observer is
+// carry tokens, passwords and captcha answers (docs/operations.md). When observer is
 // not nil it receives the same facts as a RequestRecord.
 func RequestLog(logger *slog.Logger, observer RequestObserver, count CommandCounter) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -147,7 +147,7 @@ func validRequestID(id string) bool {
 }
 
 // Recovery turns a panic into a 500 envelope and logs the panic value and
-// stack with the request id (SPEC §10). A panic with http.ErrAbortHandler
+// stack with the request id (docs/operations.md). A panic with http.ErrAbortHandler
 // (the client went away) is re-raised as net/http expects.
 func Recovery(r response.Renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {

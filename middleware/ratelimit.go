@@ -20,7 +20,7 @@ const (
 	HeaderRateReset     = "X-RateLimit-Reset"     // end of the window, Unix seconds
 )
 
-// RateLimit limits requests per client IP with l (issue 3 item 7); its store
+// RateLimit limits requests per client IP with l; its store
 // is shared by every instance (models.RateLimitStore). The key is name + ":"
 // + the client's network (auth.ClientNetwork: an IPv6 /64 is one
 // client, as for the login guard) of the IP gin's ClientIP gives, which

@@ -10,7 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Captcha is a document of the `captchas` collection (SPEC §6): `_id` is
+// Captcha is a document of the `captchas` collection (docs/security.md): `_id` is
 // the captcha id, Answer the expected answer as issued.
 type Captcha struct {
 	ID        string    `bson:"_id"`

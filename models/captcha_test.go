@@ -13,7 +13,7 @@ import (
 )
 
 // TestCaptchaTakeOnce: of many concurrent takes of one captcha, exactly
-// one gets it (SPEC §6 single use), on the embedded FerretDB too.
+// one gets it (docs/security.md single use), on the embedded FerretDB too.
 func TestCaptchaTakeOnce(t *testing.T) {
 	store := dbtest.New(t).Captchas
 	ctx := context.Background()

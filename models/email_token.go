@@ -17,7 +17,7 @@ const (
 
 // EmailToken is a document of the `email_tokens` collection: a single-use
 // token mailed to a user. `_id` is the hex SHA-256 of the token; the token
-// itself is never stored (issue 3).
+// itself is never stored.
 type EmailToken struct {
 	ID     string `bson:"_id"`
 	Kind   string `bson:"kind"`

@@ -13,7 +13,7 @@ import (
 	_ "modernc.org/sqlite" // the SQLite driver FerretDB itself uses ("sqlite")
 )
 
-// FerretDB v1.24's SQLite layout (the version is pinned in go.mod, SPEC §8):
+// FerretDB v1.24's SQLite layout (the version is pinned in go.mod, docs/architecture.md):
 // one file <dir>/<database>.sqlite per database, a table mapping collection
 // names to table names, every document in one JSON column, and finds by
 // _id alone pushed down to SQL as `WHERE <sqliteIDExpr> = ?`.

@@ -11,7 +11,7 @@ import (
 )
 
 // OutboxMessage is a document of the `outbox` collection: one mail the
-// development mailer "sent" (issue 3 item 3), kept so that a developer and
+// development mailer "sent", kept so that a developer and
 // the tests can follow its links without a mail server.
 type OutboxMessage struct {
 	ID        bson.ObjectID `bson:"_id"`

@@ -31,7 +31,7 @@ func newReplayStore(db *mongo.Database) *ReplayStore {
 // key (not yet swept) is taken over with a conditional update. On MongoDB
 // that update is atomic, so two instances racing for an expired record
 // cannot both succeed; FerretDB v1 runs it as a read then a write, so there
-// both can. For SPEC §3 signatures the take-over is unreachable anyway: the
+// both can. For docs/signing.md signatures the take-over is unreachable anyway: the
 // timestamp is signed and the record outlives the skew window (expiresAt =
 // accept time + 2×max_skew), so a token old enough to find its record
 // expired is refused as expired (513) before it gets here. Other errors are

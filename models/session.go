@@ -25,7 +25,7 @@ const (
 )
 
 // Session is a document of the `sessions` collection: one login on one
-// device (SPEC §4). `_id` is the session id (16 random bytes in hex), the
+// device (docs/security.md). `_id` is the session id (16 random bytes in hex), the
 // `sid` claim of its tokens. RefreshJTI is the `jti` of the only refresh
 // token the session still accepts. ExpiresAt is that refresh token's expiry;
 // EndedAt is nil while the session is alive.
@@ -47,7 +47,7 @@ type Session struct {
 func (s Session) Alive(now time.Time) bool { return s.EndedAt == nil && now.Before(s.ExpiresAt) }
 
 // SessionStore keeps sessions in MongoDB, so that ending a session takes
-// effect on every instance at once (SPEC §4, §8). Beside `sessions` it
+// effect on every instance at once (docs/security.md, §8). Beside `sessions` it
 // keeps `session_rotations`: one document per rotated refresh token
 // (`_id` = its jti), which makes a refresh token usable once even where an
 // update is not an atomic compare-and-set (FerretDB v1 reads, then writes

@@ -27,7 +27,7 @@ const (
 	TypeAdmin  = "admin"  // uses the admin API (docs/admin.md)
 )
 
-// User is a document of the `users` collection (SPEC §5). AccountKey and
+// User is a document of the `users` collection (docs/security.md). AccountKey and
 // EmailKey hold the lower-cased account and email the unique indexes are
 // on, so uniqueness ignores case. PasswordHash is an argon2id PHC string and
 // never leaves the server.

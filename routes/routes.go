@@ -91,7 +91,7 @@ type Deps struct {
 	// Commands counts each request's database commands for its log line
 	// and the metrics (nil: not counted).
 	Commands middleware.CommandCounter
-	// Metrics, when not nil, is served at GET /metrics (unsigned, issue 5):
+	// Metrics, when not nil, is served at GET /metrics (unsigned):
 	// Prometheus text format.
 	Metrics http.Handler
 }
@@ -138,7 +138,7 @@ type Rates struct {
 	Upload limiter.Rate
 }
 
-// New returns the engine serving the whole API (SPEC §7). Every answer,
+// New returns the engine serving the whole API (docs/routes.md). Every answer,
 // 404 and 405 included, is the envelope, but GET /openapi.yaml's: the
 // description itself, as YAML.
 func New(d Deps) (*gin.Engine, error) {
@@ -273,6 +273,7 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.POST("/users/:id/delete", hashing, adm.DeleteUser)
 	admins.GET("/audit", adm.Audit)
 	admins.GET("/dashboard", adm.Dashboard)
+	admins.PUT("/articles/:id/comments/:commentId/state", adm.ModerateComment)
 	return e, nil
 }
 

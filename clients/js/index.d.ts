@@ -277,6 +277,8 @@ export interface AdminClient {
     users: { total: number; deleted: number; byStatus: Record<User['status'], number>; byType: Record<User['type'], number> };
     days: { day: string; registrations: number; logins: number }[];
   }>;
+  /** PUT /blogapi/admin/articles/:id/comments/:commentId/state: visible (approve), held or hidden; 404 unknown article or comment */
+  moderateComment(articleId: string, commentId: string, state: 'visible' | 'held' | 'hidden'): Promise<{ state: string }>;
 }
 
 export interface ClientOptions {

@@ -1,4 +1,4 @@
-// Command sign signs a blogapi request the way a client does (SPEC §3) and
+// Command sign signs a blogapi request the way a client does (docs/signing.md) and
 // prints it as a curl command line, or sends it with -do.
 //
 //	go run ./clients/sign GET /blogapi/service/captcha width=150 height=50

@@ -111,7 +111,7 @@ func StartWith(t *testing.T, cfg config.Config, db *models.DB, clk *Clock, m *me
 	return &Instance{App: a, Srv: srv, DB: db}
 }
 
-// client signs requests the way the SPA does (SPEC §3), independently of
+// client signs requests the way the SPA does (docs/signing.md), independently of
 // the server's signing code: flat parameters only.
 type Client struct {
 	t     testing.TB
@@ -310,7 +310,7 @@ func Expect(t testing.TB, r Reply, code int, what string) {
 }
 
 // captchaAnswer fetches a captcha and reads its answer from the store, as
-// a test may (SPEC §6 keeps the answer out of the markup).
+// a test may (docs/security.md keeps the answer out of the markup).
 func (c *Client) Captcha(inst *Instance) (id, answer string) {
 	c.t.Helper()
 	r := c.Call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"format": "json"})

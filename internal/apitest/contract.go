@@ -22,7 +22,7 @@ import (
 	"github.com/blogapi/blogapi/docs"
 )
 
-// The contract tests hold docs/openapi.yaml to the code (issue 4): the
+// The contract tests hold docs/openapi.yaml to the code: the
 // description is valid, it describes exactly the routes Gin registers, and
 // every response an integration test receives through (*Client).send
 // validates against its operation.
@@ -74,7 +74,7 @@ var exercised = struct {
 
 // instancePolicies maps a test server's host:port to its
 // response.http_status, so responses of a `standard` instance are checked
-// as the mirror status their code stands for (SPEC §2).
+// as the mirror status their code stands for (docs/routes.md).
 var instancePolicies sync.Map
 
 // CheckContract fails t with the validator's message when a response does

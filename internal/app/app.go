@@ -52,7 +52,7 @@ func NewLogger(w io.Writer, c config.Log) *slog.Logger {
 }
 
 // NewMetrics is the Prometheus registry of one server instance
-// (metrics.enabled, issue 5), or nil when metrics are disabled. Pass it to
+// (metrics.enabled), or nil when metrics are disabled. Pass it to
 // OpenDatabase (database command latency) and New (everything else).
 // logger receives errors met while gathering a scrape.
 func NewMetrics(cfg config.Config, logger *slog.Logger) *metrics.Metrics {
@@ -340,7 +340,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Captcha:        captchaSvc,
 		Content:        contentSvc,
 		SiteURL:        strings.TrimSuffix(cfg.Server.PublicURL, "/"),
-		Admin:          newAdminService(cfg, db, logger, now, hasher, guard),
+		Admin:          newAdminService(cfg, db, logger, now, hasher, guard, contentSvc),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,

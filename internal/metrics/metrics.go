@@ -1,4 +1,4 @@
-// Package metrics is the server's Prometheus instrumentation (issue 5):
+// Package metrics is the server's Prometheus instrumentation:
 // one registry of its own (never the global default) holding the Go
 // runtime and process collectors and the API's metrics, and the handlers
 // that serve it. It implements the small observer interfaces the layers
@@ -78,7 +78,7 @@ func New(logger *slog.Logger) *Metrics {
 		}, []string{"route"}),
 		signRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "blogapi_signature_rejections_total",
-			Help: "Requests refused by the signature check (SPEC §3), by envelope code.",
+			Help: "Requests refused by the signature check (docs/signing.md), by envelope code.",
 		}, []string{"code"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "blogapi_logins_total",

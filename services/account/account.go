@@ -27,7 +27,7 @@ import (
 	"github.com/blogapi/blogapi/services/media"
 )
 
-// Lifetimes of mailed tokens (issue 3).
+// Lifetimes of mailed tokens.
 const (
 	VerifyTokenTTL = 24 * time.Hour
 	ResetTokenTTL  = 30 * time.Minute
@@ -536,9 +536,9 @@ func (s *Service) CheckResetToken(ctx context.Context, token string) (ResetCheck
 }
 
 // ResetInput is the body of POST /blogapi/password/reset. The reset token
-// may come as `token` (issue 3) when the signature travels in the query
+// may come as `token` when the signature travels in the query
 // string, or as `resetToken` anywhere: the signature's own parameter is
-// also called `token` (SPEC §3), and the two cannot share a body.
+// also called `token` (docs/signing.md), and the two cannot share a body.
 type ResetInput struct {
 	Token       string
 	ResetToken  string

@@ -27,7 +27,7 @@ type UserStore interface {
 	Update(ctx context.Context, hexID string, up models.UserUpdate) (models.User, error)
 }
 
-// Account rules (SPEC §5).
+// Account rules (docs/security.md).
 const (
 	AccountMinLen = 3
 	AccountMaxLen = 32
@@ -66,7 +66,7 @@ func (s *Service) Me(p auth.Principal) User { return userOf(p.User) }
 
 // RegisterInput is the body of POST /blogapi/reg (seed 004 用户注册). Only
 // these fields are read: type, level, status and emailVerified cannot be
-// set by a client (SPEC §5).
+// set by a client (docs/security.md).
 type RegisterInput struct {
 	Account     string
 	Password    string
@@ -160,7 +160,7 @@ type LoginInput struct {
 	CaptchaID   string
 }
 
-// LoginResult is the data of a successful login or renewal (SPEC §4).
+// LoginResult is the data of a successful login or renewal (docs/security.md).
 type LoginResult struct {
 	Token        string // the access token
 	RefreshToken string
@@ -169,7 +169,7 @@ type LoginResult struct {
 }
 
 // ErrBadCredentials is the one answer to an unknown account and a wrong
-// password alike (SPEC §5).
+// password alike (docs/security.md).
 var ErrBadCredentials = errors.New("bad credentials")
 
 // Login finds the user, counts the attempt with the brute-force guard
@@ -285,7 +285,7 @@ func newLoginResult(p auth.TokenPair, u models.User, accessTTL time.Duration) Lo
 	return LoginResult{Token: p.Access, RefreshToken: p.Refresh, ExpiresIn: int64(accessTTL / time.Second), User: userOf(u)}
 }
 
-// Renew rotates a refresh token into a new pair (SPEC §4) after checking
+// Renew rotates a refresh token into a new pair (docs/security.md) after checking
 // that the user still exists and may log in, so a refused renewal leaves
 // the refresh token as it was.
 func (s *Service) Renew(ctx context.Context, refreshToken string) (LoginResult, error) {
@@ -305,7 +305,7 @@ func (s *Service) Renew(ctx context.Context, refreshToken string) (LoginResult, 
 
 // Authenticate verifies an access token and its session, then the user:
 // gone → auth.ErrSessionEnded; reject/freeze → ErrAccountRejected,
-// ErrAccountFrozen, and every session of the user ends (SPEC §4).
+// ErrAccountFrozen, and every session of the user ends (docs/security.md).
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (auth.Principal, error) {
 	claims, err := s.sessions.Authenticate(ctx, accessToken)
 	if err != nil {
@@ -415,7 +415,7 @@ func decodePassword(transport *auth.PasswordTransport, enc, field, value string)
 	return strings.ToLower(value), nil
 }
 
-// ValidateAccount applies SPEC §5: 3–32 characters of [A-Za-z0-9_.-].
+// ValidateAccount applies docs/security.md: 3–32 characters of [A-Za-z0-9_.-].
 func ValidateAccount(account string) error {
 	if account == "" {
 		return services.Invalid("account", "is required")
@@ -432,7 +432,7 @@ func ValidateAccount(account string) error {
 	return nil
 }
 
-// ValidateEmail applies SPEC §5: one bare address (no display name) of at
+// ValidateEmail applies docs/security.md: one bare address (no display name) of at
 // most 254 bytes with a dotted domain, as net/mail parses it (RFC 5322).
 // It returns the address trimmed of surrounding space.
 func ValidateEmail(email string) (string, error) {
@@ -456,7 +456,7 @@ func ValidateEmail(email string) (string, error) {
 	return email, nil
 }
 
-// ValidateNick applies SPEC §5: at most 32 characters, printable.
+// ValidateNick applies docs/security.md: at most 32 characters, printable.
 func ValidateNick(nick string) error {
 	if !utf8.ValidString(nick) || utf8.RuneCountInString(nick) > NickMaxLen {
 		return services.Invalid("nick", "must be at most 32 characters")
@@ -481,7 +481,7 @@ func randomNickSuffix() string {
 }
 
 // Logout ends the caller's session, or every session of the user when all
-// is true (SPEC §4).
+// is true (docs/security.md).
 func (s *Service) Logout(ctx context.Context, p auth.Principal, all bool) error {
 	if all {
 		return s.sessions.EndAll(ctx, p.User.ID.Hex(), "", models.EndLogoutAll)

@@ -107,6 +107,9 @@ type Deps struct {
 	// span FailedLogins counts over.
 	LoginWindow time.Duration
 	DailyCounts DailyCounts
+	// Comments moderates the blog's comments (content.Service; nil: the
+	// comment route answers 500).
+	Comments Moderator
 	// GuardKey is the guard's key of a user (the one login counts under).
 	GuardKey func(models.User) string
 	Logger   *slog.Logger

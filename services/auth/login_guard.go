@@ -28,7 +28,7 @@ type LoginAttemptStore interface {
 // inside a RetryLater.
 var ErrTooManyFailedLogins = errors.New("too many failed logins")
 
-// LoginGuardConfig sets the brute-force thresholds (issue 3 item 7, OWASP
+// LoginGuardConfig sets the brute-force thresholds (docs/security.md; OWASP
 // ASVS 6.1.1 / 6.3.1). Zero values take the defaults shown.
 type LoginGuardConfig struct {
 	// CaptchaAfter failures of the account in the window make a captcha
@@ -294,7 +294,7 @@ func ipKeys(ip string) []string {
 }
 
 // maxKeyAccount bounds the account text kept in a key; longer input (which
-// no valid account or email is, SPEC §5) is stored as its SHA-256 so that
+// no valid account or email is, docs/security.md) is stored as its SHA-256 so that
 // junk cannot make huge keys.
 const maxKeyAccount = 254
 

@@ -16,7 +16,7 @@ import (
 )
 
 // argon2id parameters of new hashes: OWASP's first recommendation
-// (m = 19 MiB, t = 2, p = 1), SPEC §5.
+// (m = 19 MiB, t = 2, p = 1), docs/security.md.
 const (
 	argonMemoryKiB = 19456
 	argonTime      = 2
@@ -36,7 +36,7 @@ const (
 )
 
 // PasswordHasher hashes the md5 hex a client sends as `password` with
-// argon2id (SPEC §5) into a PHC string
+// argon2id (docs/security.md) into a PHC string
 // `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` (salt and hash in
 // unpadded standard base64). At most a fixed number of hashes run at once,
 // so a login flood cannot starve other requests. Safe for concurrent use.
@@ -53,7 +53,7 @@ type PasswordHasher struct {
 // once when security.hash_concurrency is 0: half the CPUs, at least one.
 // One argon2id hash keeps a CPU busy for tens of milliseconds: with a slot
 // per CPU a login flood can take every CPU, with half it leaves the other
-// half to every other request (SPEC §5; measured in BENCHMARKS.md).
+// half to every other request (docs/security.md; measured in BENCHMARKS.md).
 func DefaultHashConcurrency() int { return max(1, runtime.NumCPU()/2) }
 
 // NewPasswordHasher returns a hasher with the production parameters that
@@ -83,7 +83,7 @@ func NewPasswordHasherParams(concurrency int, memoryKiB, time uint32) *PasswordH
 	}
 }
 
-// ErrPasswordFormat: `password` is not md5 hex (SPEC §5).
+// ErrPasswordFormat: `password` is not md5 hex (docs/security.md).
 var ErrPasswordFormat = errors.New("password not md5 hex")
 
 // ValidMD5Hex reports whether s is exactly 32 hex digits, either case.
@@ -121,7 +121,7 @@ func (h *PasswordHasher) Hash(ctx context.Context, md5hex string) (string, error
 // Verify reports whether md5hex matches the stored PHC string encoded,
 // comparing in constant time with the parameters encoded carries. An empty
 // encoded (unknown account) still costs one hash, so it takes as long as a
-// wrong password (SPEC §5), and gives false. md5hex that is not md5 hex
+// wrong password (docs/security.md), and gives false. md5hex that is not md5 hex
 // gives false at once, whatever encoded is. Errors: a malformed encoded; services.ErrBusy as for Hash.
 func (h *PasswordHasher) Verify(ctx context.Context, encoded, md5hex string) (bool, error) {
 	if !ValidMD5Hex(md5hex) {

@@ -212,7 +212,7 @@ func TestPasswordConcurrencyBound(t *testing.T) {
 }
 
 // TestPasswordDefaultConcurrency: hash_concurrency 0 gives half the CPUs,
-// at least one (SPEC §5: a flood must leave CPUs to other requests).
+// at least one (docs/security.md: a flood must leave CPUs to other requests).
 func TestPasswordDefaultConcurrency(t *testing.T) {
 	want := max(1, runtime.NumCPU()/2)
 	if got := DefaultHashConcurrency(); got != want {

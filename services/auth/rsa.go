@@ -17,10 +17,10 @@ import (
 
 const (
 	// transportKeyFileName is the generated key's file under data.dir
-	// (issue 3 item 6).
+	//.
 	transportKeyFileName = "rsa_transport_key.pem"
-	// transportKeyMinBits is the smallest modulus accepted (issue 3 item 6:
-	// "≥ 2048 bits"); it is also the size generated.
+	// transportKeyMinBits is the smallest modulus accepted (NIST SP
+	// 800-57: at least 2048 bits); it is also the size generated.
 	transportKeyMinBits = 2048
 )
 
@@ -33,7 +33,7 @@ const PasswordEncRSA = "rsa-oaep-sha256"
 var ErrPasswordUndecryptable = errors.New("password could not be decrypted")
 
 // PasswordTransport decrypts passwords sent as `password_enc:
-// rsa-oaep-sha256` (seeds 000 and 003, issue 3 item 6): the client encrypts
+// rsa-oaep-sha256` (seeds 000 and 003): the client encrypts
 // the md5 hex of the password with the public key served at
 // GET /blogapi/service/pubkey, using RSA-OAEP with SHA-256 (for both the
 // digest and MGF1, as WebCrypto and OpenSSL do with an "sha256" OAEP hash)

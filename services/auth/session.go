@@ -19,7 +19,7 @@ type SessionStore interface {
 	EndAllForUser(ctx context.Context, userID, exceptID, reason string, now time.Time) (int64, error)
 }
 
-// Session errors (SPEC §4).
+// Session errors (docs/security.md).
 var (
 	// ErrSessionEnded: the token's session was ended (logout, password
 	// change, freeze...), has expired, or never existed.
@@ -29,7 +29,7 @@ var (
 	ErrRefreshReused = errors.New("refresh token reused")
 )
 
-// SessionService ties tokens to sessions stored in MongoDB (SPEC §4): a
+// SessionService ties tokens to sessions stored in MongoDB (docs/security.md): a
 // token is only good while its session is alive, a refresh token only
 // once. Every check reads the database, so ending a session takes effect
 // on every instance at once.
@@ -97,7 +97,7 @@ func (s *SessionService) Authenticate(ctx context.Context, accessToken string) (
 	return claims, nil
 }
 
-// Renew rotates a refresh token (SPEC §4): it returns a new pair for the
+// Renew rotates a refresh token (docs/security.md): it returns a new pair for the
 // same session and the presented token stops working. check, when not
 // nil, vets the token's claims (e.g. that the user may still log in)
 // before anything changes; its error is returned as is. A refresh

@@ -317,7 +317,7 @@ func TestSessionEndAll(t *testing.T) {
 }
 
 // Two instances share nothing but the database: ending a session on one
-// is seen by the other at once (SPEC §4).
+// is seen by the other at once (docs/security.md).
 func TestSessionAcrossInstances(t *testing.T) {
 	ctx := context.Background()
 	clock := newTestClock()

@@ -14,7 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Token types, the `typ` claim (SPEC §4).
+// Token types, the `typ` claim (docs/security.md).
 const (
 	TokenAccess  = "access"
 	TokenRefresh = "refresh"
@@ -24,7 +24,7 @@ const (
 // and the one that checks it (exp, iat).
 const tokenLeeway = 5 * time.Second
 
-// TokenConfig is the jwt section of the configuration (SPEC §4, §9).
+// TokenConfig is the jwt section of the configuration (docs/security.md, §9).
 type TokenConfig struct {
 	// Secret is the HS256 key. An empty secret makes Issue fail with
 	// ErrTokenIssue and every token invalid.
@@ -39,7 +39,7 @@ type TokenConfig struct {
 	Now func() time.Time
 }
 
-// Claims are the claims of both token types (SPEC §4): `sub` is the user id
+// Claims are the claims of both token types (docs/security.md): `sub` is the user id
 // (hex ObjectID), `sid` the session id, `typ` "access" or "refresh", `jti`
 // 16 random bytes in hex, plus `iss`, `iat` and `exp`.
 type Claims struct {
@@ -60,7 +60,7 @@ type TokenPair struct {
 	RefreshJTI string
 }
 
-// TokenService issues and verifies the HS256 JWTs of SPEC §4. It is safe for
+// TokenService issues and verifies the HS256 JWTs of docs/security.md. It is safe for
 // concurrent use.
 type TokenService struct {
 	secret     []byte
@@ -152,7 +152,7 @@ func (t *TokenService) sign(userID, sessionID, typ string, now time.Time, ttl ti
 // TokenRefresh. Only HS256 is accepted; `exp`, `sub`, `sid`, `jti` and
 // `iss` (equal to the configured issuer, when one is configured) are
 // required; `exp` and `iat`
-// are checked against the clock with a 5 s leeway (SPEC §4).
+// are checked against the clock with a 5 s leeway (docs/security.md).
 // Errors: "" → ErrTokenMissing; expired → ErrTokenExpired; anything else
 // wrong, including a token of the other type → ErrTokenInvalid.
 func (t *TokenService) Parse(token, wantType string) (*Claims, error) {

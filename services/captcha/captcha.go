@@ -17,7 +17,7 @@ import (
 	"github.com/blogapi/blogapi/services"
 )
 
-// Captcha size bounds and defaults in pixels (SPEC §6, seed 004 图片验证码).
+// Captcha size bounds and defaults in pixels (docs/security.md, seed 004 图片验证码).
 const (
 	DefaultWidth  = 150
 	DefaultHeight = 50
@@ -42,7 +42,7 @@ type Store interface {
 	Take(ctx context.Context, id string) (models.Captcha, error)
 }
 
-// Config is the captcha.* configuration (SPEC §6, §9).
+// Config is the captcha.* configuration (docs/security.md, §9).
 type Config struct {
 	// Enabled false skips verification; for automated test environments
 	// only (refused in release mode by config validation).
@@ -65,7 +65,7 @@ type Challenge struct {
 	TTL time.Duration
 }
 
-// Service issues and verifies captchas (SPEC §6). The challenge
+// Service issues and verifies captchas (docs/security.md). The challenge
 // text comes from a base64Captcha driver; the picture is this project's
 // vector SVG; the store is MongoDB, so any instance verifies any captcha.
 type Service struct {
@@ -117,7 +117,7 @@ func (s *Service) Issue(ctx context.Context, width, height int) (Challenge, erro
 	return Challenge{ID: c.ID, SVG: svg, TTL: s.cfg.TTL}, nil
 }
 
-// Captcha verification failures (SPEC §6).
+// Captcha verification failures (docs/security.md).
 var (
 	ErrMissing  = errors.New("captcha missing")
 	ErrNoID     = errors.New("captcha id missing")
@@ -140,7 +140,7 @@ func (s *Service) Verify(ctx context.Context, id, answer string) error {
 }
 
 // Check is Verify even when captchas are disabled: the brute-force guard
-// demands a real captcha after repeated failures (issue 3). The result is
+// demands a real captcha after repeated failures. The result is
 // reported to the Observer.
 func (s *Service) Check(ctx context.Context, id, answer string) error {
 	err := s.check(ctx, id, answer)

@@ -11,7 +11,7 @@ type Observer interface {
 	CaptchaChecked(Result)
 }
 
-// Result is how a captcha check ended (SPEC §6).
+// Result is how a captcha check ended (docs/security.md).
 type Result string
 
 // Captcha check results.

@@ -19,7 +19,7 @@ import (
 )
 
 // captchaSVGChars are the characters RenderSVG draws: what base64Captcha's
-// string and math drivers produce (SPEC §6); the math driver's "x" is the
+// string and math drivers produce (docs/security.md); the math driver's "x" is the
 // letter.
 const captchaSVGChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-*=? "
 
@@ -59,7 +59,7 @@ type captchaSVGOutline struct {
 	capH float64 // the font's cap height (of "H"), em
 }
 
-// Renderer draws captcha text as a vector SVG document (SPEC §6).
+// Renderer draws captcha text as a vector SVG document (docs/security.md).
 // Safe for concurrent use.
 type Renderer struct {
 	// outlines[c] is character c in every loaded font that has it;
@@ -449,7 +449,7 @@ func appendSVGContour(b []byte, x, y int, data []byte) []byte {
 // RenderSVG returns a standalone SVG document of width×height pixels
 // (`<svg xmlns="http://www.w3.org/2000/svg" width=".." height=".." viewBox="0 0 W H">`)
 // showing text (ASCII letters, digits and the math-driver characters
-// `+-*x=?` and space), SPEC §6.
+// `+-*x=?` and space), docs/security.md.
 //
 // Each non-space character is drawn in a random font, turned up to 20°,
 // sized and placed at random inside its cell of width/len(text) pixels;

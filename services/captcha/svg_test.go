@@ -586,8 +586,7 @@ func captchaPNGBaseline(tb testing.TB, driver *base64Captcha.DriverString, text 
 	}
 }
 
-// TestCaptchaSVGNotLargerThanPNG holds the SVG to the size budget of SPEC
-// §6's replacement: on average no more bytes than base64Captcha's PNG of
+// TestCaptchaSVGNotLargerThanPNG holds the SVG to a size budget: on average no more bytes than base64Captcha's PNG of
 // the same text at the default 120×44.
 func TestCaptchaSVGNotLargerThanPNG(t *testing.T) {
 	r := newTestCaptchaRenderer(t)

@@ -18,7 +18,7 @@ import (
 	"github.com/blogapi/blogapi/models"
 )
 
-// Message is one mail (issue 3 item 3): To is a single address
+// Message is one mail: To is a single address
 // ("bob@example.com" or "Bob <bob@example.com>"), Subject one line, Text
 // the plain-text body (required) and HTML the HTML alternative (optional).
 type Message struct {
@@ -53,7 +53,7 @@ type OutboxStore interface {
 	Add(ctx context.Context, m models.OutboxMessage) error
 }
 
-// LogMailer is the development mailer (issue 3 item 3): it sends nothing,
+// LogMailer is the development mailer: it sends nothing,
 // logs each message and stores it in the `outbox` collection so that a
 // developer and the tests can follow its links. The log line carries the
 // text body, links and their single-use tokens included, so it is not meant

@@ -13,8 +13,8 @@ type Job func(ctx context.Context) (Message, bool, error)
 
 // Queue prepares and sends mail off the request path, so that a slow
 // SMTP server cannot hold a request and a request's cost does not depend on
-// whether it leads to a mail (issue 3: forgot-password answers alike, at
-// about the same cost, whether or not the address exists). Jobs wait in
+// whether it leads to a mail (forgot-password answers alike, at about the
+// same cost, whether or not the address exists: docs/decisions.md). Jobs wait in
 // memory (at most 256): Close runs what is queued within its deadline; a
 // crash loses it, and the user asks again (resend, forgot).
 type Queue struct {

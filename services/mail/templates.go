@@ -19,8 +19,9 @@ import (
 //go:embed templates/*.tmpl
 var mailTemplateFiles embed.FS
 
-// Validity stated in the mails; the token services enforce it (issue 3
-// items 4 and 5: verification 24 h, reset 30 minutes).
+// Validity stated in the mails; the token services enforce it
+// (docs/routes.md, "The account lifecycle": verification 24 h, reset 30
+// minutes).
 const (
 	mailVerifyValidFor = "24 hours"
 	mailResetValidFor  = "30 minutes"
@@ -151,7 +152,7 @@ func (t *Templates) VerifyEmail(to, nick, token string) (Message, error) {
 
 // EmailChanged tells the old address that the account's email is now
 // newAddr, shown masked ("a***@example.com") so the notice does not
-// disclose the new address in full (issue 3 item 1).
+// disclose the new address in full.
 func (t *Templates) EmailChanged(oldAddr, nick, newAddr string) (Message, error) {
 	return t.render("email_changed", oldAddr, mailData{
 		Subject: "The email address of your account was changed", Nick: nick, NewEmail: maskEmail(newAddr),
@@ -173,8 +174,7 @@ func (t *Templates) PasswordReset(to, nick, token string) (Message, error) {
 	})
 }
 
-// PasswordChanged is the notice sent after a password change or reset
-// (issue 3 items 2 and 5).
+// PasswordChanged is the notice sent after a password change or reset.
 func (t *Templates) PasswordChanged(to, nick string) (Message, error) {
 	return t.render("password_changed", to, mailData{Subject: "Your password was changed", Nick: nick})
 }

@@ -392,6 +392,10 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
       deleteUser: async (id, { password }) => (await authed('POST', adminUser(id, 'delete'), { password: pw(password) })).data,
       audit: async (filters = {}) => (await authed('GET', '/blogapi/admin/audit', filters)).data,
       dashboard: async () => (await authed('GET', '/blogapi/admin/dashboard')).data,
+      async moderateComment(articleId, commentId, state) {
+        const path = `/blogapi/admin/articles/${encodeURIComponent(articleId)}/comments/${encodeURIComponent(commentId)}/state`;
+        return (await authed('PUT', path, { state })).data;
+      },
     },
   };
 }

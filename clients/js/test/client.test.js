@@ -567,6 +567,7 @@ test('client.admin: an admin manages a user; others are refused', async () => {
   assert.ok(dash.users.byType.admin >= 1);
   assert.ok(dash.days[29].logins >= 2);
   assert.ok((await boss.admin.deleteUser(id, { password: admin.password })).deletedAt > 0);
+  await rejectsWith(boss.admin.moderateComment('0123456789abcdef01234567', '0123456789abcdef01234567', 'visible'), Codes.NOT_FOUND);
 });
 
 // Last: the failures it makes also count against this client IP, after

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
+	"github.com/blogapi/blogapi/services/media/mediatest"
 )
 
 // filterLog records the filters of every command the inspected client
@@ -58,7 +60,8 @@ func hotPathUsers(t *testing.T) int {
 	return 50_000
 }
 
-// TestHotPathFiltersByID sends the public routes and the login to a
+// TestHotPathFiltersByID sends the public routes, the login and an
+// upload's life (upload, serve, delete) to a
 // server whose database holds 50,000 users and 50,000 login-guard counter
 // documents, watches every command through the driver's command monitor
 // (models.Options.Inspect), and fails when a filter is not exactly {_id:
@@ -73,7 +76,9 @@ func hotPathUsers(t *testing.T) int {
 // PUT /user/reset, which end the user's other sessions (update sessions
 // `{userId, endedAt}`) and delete the user's other tokens (delete
 // email_tokens `{userId, kind}`), once per password change; the alias
-// backfill at start-up (find users `{}`, once per database).
+// backfill at start-up (find users `{}`, once per database); the media
+// sweep (background, find uploads `{state, createdAt: {$lt}}` every
+// media.sweep_interval).
 func TestHotPathFiltersByID(t *testing.T) {
 	clk := apitest.NewClock()
 	var log filterLog
@@ -87,6 +92,7 @@ func TestHotPathFiltersByID(t *testing.T) {
 	c := apitest.NewClient(t, inst.Srv.URL, clk)
 
 	var tokens loginData
+	var up uploadData
 	steps := []struct {
 		name string
 		do   func() apitest.Reply
@@ -125,6 +131,23 @@ func TestHotPathFiltersByID(t *testing.T) {
 		}, 401},
 		{"GET /user/center", func() apitest.Reply {
 			return c.CallWith(http.MethodGet, "/blogapi/user/center", nil, accessHdr(tokens.Token))
+		}, 200},
+		{"POST /upload", func() apitest.Reply {
+			r := upload(t, c, tokens.Token, "article", jpegFile(mediatest.JPEG(800, 600)))
+			if r.Code == 200 {
+				r.Decode(t, &up)
+			}
+			return r
+		}, 200},
+		{"GET /media/<key>", func() apitest.Reply {
+			u, _ := url.Parse(up.URL)
+			req, _ := http.NewRequest(http.MethodGet, inst.Srv.URL+u.Path, nil)
+			r := c.Send(req)
+			r.Code = r.Status // an image, not an envelope
+			return r
+		}, 200},
+		{"DELETE /upload/:id", func() apitest.Reply {
+			return c.CallWith(http.MethodDelete, "/blogapi/upload/"+up.ID, nil, accessHdr(tokens.Token))
 		}, 200},
 		{"POST /service/renewal", func() apitest.Reply {
 			r := c.Call(http.MethodPost, "/blogapi/service/renewal", map[string]string{"refreshToken": tokens.RefreshToken})

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"io"
@@ -479,5 +480,60 @@ func TestUploadSweptAndLimited(t *testing.T) {
 	}
 	if got := env.get(t, d.URL, nil); got.Status != 404 || env.objects(t) != 0 {
 		t.Fatalf("after the sweep: GET %d, %d objects", got.Status, env.objects(t))
+	}
+}
+
+// TestUploadSPAFlows: the SPA's avatar flow (an upload with dir "avatar/",
+// then PUT /blogapi/user/update {field: cover, value: url}) and an
+// article's images (its cover and an <img> of its content) make those
+// uploads used: the sweep deletes only the upload nothing shows.
+func TestUploadSPAFlows(t *testing.T) {
+	env := newMediaEnv(t, "local", nil)
+	up := func(token, dir string) uploadData {
+		t.Helper()
+		r := upload(t, env.c, token, dir, jpegFile(mediatest.JPEG(1000, 500)))
+		apitest.Expect(t, r, 200, "upload "+dir)
+		var d uploadData
+		r.Decode(t, &d)
+		return d
+	}
+	send := func(method, path, body, token string) apitest.Reply {
+		t.Helper()
+		return env.c.Send(apitest.WithHeader(env.c.SignedRawJSON(method, path, body), accessHdr(token)))
+	}
+
+	avatar := up(env.alice, "avatar/")
+	r := send(http.MethodPut, "/blogapi/user/update", fmt.Sprintf(`{"field":"cover","value":%q}`, avatar.URL), env.alice)
+	apitest.Expect(t, r, 200, "the SPA sets the avatar")
+	var profile struct {
+		Cover string `json:"cover"`
+	}
+	r.Decode(t, &profile)
+	if profile.Cover != avatar.URL {
+		t.Fatalf("cover %q, want %q", profile.Cover, avatar.URL)
+	}
+
+	cover, inline, unused := up(env.admin, "article"), up(env.admin, "article"), up(env.admin, "article")
+	body := fmt.Sprintf(`{"type":"original","typeUrl":"","category":%q,"isPrivate":false,"title":"With pictures",`+
+		`"content":"<p>Look:</p><p><img src=\"%s\" alt=\"x\"></p>","tags":["go"],"cover":%q,"status":"online",`+
+		`"seo":{"title":"s","keywords":"k","description":"d"}}`, models.DefaultCategory, inline.ThumbURL, cover.URL)
+	apitest.Expect(t, send(http.MethodPost, "/blogapi/article/section", body, env.admin), 200, "publish with uploaded images")
+
+	for _, d := range []uploadData{avatar, cover, inline} {
+		if rec, err := env.inst.DB.Uploads.ByID(context.Background(), d.ID); err != nil || rec.State != models.UploadUsed {
+			t.Fatalf("%s after the SPA flow: %+v, %v", d.URL, rec, err)
+		}
+	}
+	env.clk.Advance(25 * time.Hour)
+	if n, err := env.inst.App.Media.Sweep(context.Background()); err != nil || n != 1 {
+		t.Fatalf("sweep: %d, %v; want only the unused upload", n, err)
+	}
+	if got := env.get(t, unused.URL, nil); got.Status != 404 {
+		t.Fatalf("the unused upload after the sweep: %d", got.Status)
+	}
+	for _, u := range []string{avatar.URL, cover.URL, inline.ThumbURL} {
+		if got := env.get(t, u, nil); got.Status != 200 {
+			t.Fatalf("%s after the sweep: %d", u, got.Status)
+		}
 	}
 }

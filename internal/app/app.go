@@ -325,7 +325,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 	}
 	contentSvc := content.New(content.Stores{
 		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users,
-	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate}, now, logger)
+	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate, Uploads: mediaSvc}, now, logger)
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // Limits of an article's fields (docs/blog.md; the "Bad input").
@@ -199,7 +200,22 @@ func (s *Service) Publish(ctx context.Context, v Viewer, in ArticleInput) (Detai
 	if err := s.st.Articles.Create(ctx, &a, body); err != nil {
 		return Detail{}, err
 	}
+	s.useImages(ctx, v, val)
 	return Detail{Article: articleOf(a), HTML: val.html}, nil
+}
+
+// useImages marks the uploads the article shows used (docs/uploads.md), so
+// the staged sweep keeps them. The article is stored already: a failure
+// is logged, not answered (the images are swept a day later unless the
+// article is saved again).
+func (s *Service) useImages(ctx context.Context, v Viewer, val validated) {
+	if s.cfg.Uploads == nil {
+		return
+	}
+	urls := append(media.ImageURLs(val.html), val.in.Cover)
+	if err := s.cfg.Uploads.UseAll(ctx, media.Actor{ID: v.ID, Admin: v.IsAdmin()}, urls...); err != nil {
+		s.log.WarnContext(ctx, "article images not marked used", "author", v.ID, "err", err.Error())
+	}
 }
 
 // apply copies the writable fields of in onto a; the first time a goes
@@ -260,6 +276,7 @@ func (s *Service) Edit(ctx context.Context, v Viewer, id string, in ArticleInput
 	if err := s.st.Taxonomy.EnsureTags(ctx, a.Tags, now); err != nil {
 		return Detail{}, err
 	}
+	s.useImages(ctx, v, val)
 	return Detail{Article: articleOf(a), HTML: val.html}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services/media"
 )
 
 // Sentinels of the content domain.
@@ -149,6 +150,16 @@ type Config struct {
 	ReadWindow time.Duration
 	// FlushEvery is how often counted reads are written (0: 5 s).
 	FlushEvery time.Duration
+	// Uploads keeps the uploads an article shows (its cover, the images of
+	// its content) from the staged sweep (nil: no uploads).
+	Uploads Uploads
+}
+
+// Uploads is what articles need of the media service (media.Service):
+// UseAll marks used the urls that are the actor's uploads and skips the
+// others.
+type Uploads interface {
+	UseAll(ctx context.Context, a media.Actor, urls ...string) error
 }
 
 // Service is the content use-cases. Safe for concurrent use; Run flushes

@@ -704,7 +704,7 @@ pm.test('figures', function () {
 });`),
     }),
     item({
-      name: 'Moderate a comment of an unknown article (404)', method: 'PUT', path: '/blogapi/admin/articles/:id/comments/:commentId/state',
+      name: 'Admin: moderate a comment of an unknown article (404)', method: 'PUT', path: '/blogapi/admin/articles/:id/comments/:commentId/state',
       vars: [['id', '0123456789abcdef01234567'], ['commentId', '0123456789abcdef01234567']],
       json: { state: 'visible' }, headers: [['access-token', '{{adminToken}}']],
       doc: 'state visible (approve), held or hidden; the article\'s comment count follows. Recorded in the audit log.',

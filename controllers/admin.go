@@ -510,3 +510,108 @@ func (ac *AdminController) SetArticleFlags(c *gin.Context) {
 	}
 	response.OK(c, articleItem(a))
 }
+
+// adminBanner is a banner as the admin sees it.
+type adminBanner struct {
+	ID      string `json:"id"`
+	Cover   string `json:"cover"`
+	GoURL   string `json:"goUrl"`
+	Title   string `json:"title"`
+	Summary string `json:"summary"`
+	Index   int    `json:"index"`
+	Enabled bool   `json:"enabled"`
+	Created int64  `json:"created"`
+	Updated int64  `json:"updated"`
+}
+
+func newAdminBanner(b content.Banner) adminBanner {
+	return adminBanner{ID: b.ID, Cover: b.Cover, GoURL: b.GoURL, Title: b.Title, Summary: b.Summary, Index: b.Index,
+		Enabled: b.Enabled, Created: b.Created, Updated: b.Updated}
+}
+
+// bindBanner reads a banner's fields; absent ones are nil.
+func bindBanner(c *gin.Context) (content.BannerInput, error) {
+	var in struct {
+		Cover   *string `json:"cover"`
+		GoURL   *string `json:"goUrl"`
+		Title   *string `json:"title"`
+		Summary *string `json:"summary"`
+		Index   *string `json:"index"`   // decimal text
+		Enabled *string `json:"enabled"` // true or false
+	}
+	if err := bind(c, &in); err != nil {
+		return content.BannerInput{}, err
+	}
+	out := content.BannerInput{Cover: in.Cover, GoURL: in.GoURL, Title: in.Title, Summary: in.Summary}
+	if in.Index != nil {
+		n, err := strconv.Atoi(*in.Index)
+		if err != nil {
+			return out, services.Invalid("index", "must be an integer from 0 to 9999")
+		}
+		out.Index = &n
+	}
+	if in.Enabled != nil {
+		b, err := optBool("enabled", *in.Enabled)
+		if err != nil || b == nil {
+			return out, services.Invalid("enabled", "must be true or false")
+		}
+		out.Enabled = b
+	}
+	return out, nil
+}
+
+// ListBanners serves GET /blogapi/admin/banners: every banner, disabled
+// ones too, in order.
+func (ac *AdminController) ListBanners(c *gin.Context) {
+	bs, err := ac.Admin.ListBanners(c.Request.Context())
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	out := make([]adminBanner, len(bs))
+	for i, b := range bs {
+		out[i] = newAdminBanner(b)
+	}
+	response.OK(c, out)
+}
+
+// CreateBanner serves POST /blogapi/admin/banners {cover, goUrl, title,
+// summary, index, enabled} → the banner.
+func (ac *AdminController) CreateBanner(c *gin.Context) {
+	in, err := bindBanner(c)
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	b, err := ac.Admin.CreateBanner(c.Request.Context(), adminActor(c), in)
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	response.OK(c, newAdminBanner(b))
+}
+
+// EditBanner serves PUT /blogapi/admin/banners/:id (the fields sent
+// change) → the banner.
+func (ac *AdminController) EditBanner(c *gin.Context) {
+	in, err := bindBanner(c)
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	b, err := ac.Admin.EditBanner(c.Request.Context(), adminActor(c), c.Param("id"), in)
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	response.OK(c, newAdminBanner(b))
+}
+
+// DeleteBanner serves DELETE /blogapi/admin/banners/:id → {id}.
+func (ac *AdminController) DeleteBanner(c *gin.Context) {
+	if err := ac.Admin.DeleteBanner(c.Request.Context(), adminActor(c), c.Param("id")); err != nil {
+		ac.fail(c, err)
+		return
+	}
+	response.OK(c, gin.H{"id": c.Param("id")})
+}

@@ -73,8 +73,17 @@ func (tc *TaxonomyController) Tags(c *gin.Context) {
 	okCached(c, tags, "")
 }
 
-// Banners serves GET /blogapi/banner. Banners are managed on the admin
-// side; until it exists the list is empty.
+// Banners serves GET /blogapi/banner: the enabled banners in order (the
+// admin manages them, docs/admin.md).
 func (tc *TaxonomyController) Banners(c *gin.Context) {
-	okCached(c, []Banner{}, "")
+	bs, err := tc.Content.Banners(c.Request.Context())
+	if err != nil {
+		response.Error(c, err)
+		return
+	}
+	out := make([]Banner, len(bs))
+	for i, b := range bs {
+		out[i] = Banner{Cover: b.Cover, GoURL: b.GoURL, Title: b.Title, Summary: b.Summary}
+	}
+	okCached(c, out, "")
 }

@@ -446,3 +446,89 @@ func TestAdminArticles(t *testing.T) {
 		t.Fatalf("%d article.flags entries, want 1", n)
 	}
 }
+
+// TestAdminBanners: the admin creates, edits, disables and deletes banners;
+// the public GET /blogapi/banner shows the enabled ones in `index` order;
+// a client is refused (403), anonymous callers get 401; each change leaves
+// one audit entry.
+func TestAdminBanners(t *testing.T) {
+	e := newBlogEnv(t)
+	boss, _ := e.user("boss", models.TypeAdmin)
+	if _, err := dbtest.Collection(t, e.inst.DB, models.CollUsers).UpdateOne(context.Background(),
+		bson.D{{Key: "account", Value: "boss"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: models.StatusNormal}}}}); err != nil {
+		t.Fatal(err)
+	}
+	reader, _ := e.user("reader", models.TypeClient)
+	public := func() []string {
+		t.Helper()
+		r := e.get("/blogapi/banner", nil, "")
+		apitest.Expect(t, r, 200, "public banners")
+		var bs []struct{ Title, Cover, GoURL string }
+		r.Decode(t, &bs)
+		out := []string{}
+		for _, b := range bs {
+			out = append(out, b.Title)
+		}
+		return out
+	}
+	if got := public(); len(got) != 0 {
+		t.Fatalf("fresh install shows banners: %v", got)
+	}
+	body := `{"cover":"https://img.example/b.png","goUrl":"https://example.com/a","title":"Second","summary":"s","index":"2"}`
+	apitest.Expect(t, e.json(http.MethodPost, "/blogapi/admin/banners", body, reader), 403, "a client creates")
+	apitest.Expect(t, e.json(http.MethodPost, "/blogapi/admin/banners", body, ""), 401, "anonymous creates")
+	apitest.Expect(t, e.json(http.MethodPost, "/blogapi/admin/banners", `{"title":"no cover"}`, boss), 400, "no cover")
+	apitest.Expect(t, e.json(http.MethodPost, "/blogapi/admin/banners", `{"cover":"javascript:alert(1)"}`, boss), 400, "bad cover")
+	r := e.json(http.MethodPost, "/blogapi/admin/banners", body, boss)
+	apitest.Expect(t, r, 200, "create")
+	second := data(t, r)["id"].(string)
+	r = e.json(http.MethodPost, "/blogapi/admin/banners", `{"cover":"/media/x/first.png","title":"First","index":"1"}`, boss)
+	apitest.Expect(t, r, 200, "create first")
+	first := data(t, r)["id"].(string)
+	if got := public(); len(got) != 2 || got[0] != "First" || got[1] != "Second" {
+		t.Fatalf("public order: %v", got)
+	}
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/banners/"+first, `{"enabled":"false"}`, reader), 403, "a client edits")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/banners/"+first, `{"index":"x"}`, boss), 400, "bad index")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/banners/nope", `{"title":"x"}`, boss), 404, "unknown banner")
+	r = e.json(http.MethodPut, "/blogapi/admin/banners/"+first, `{"index":"5"}`, boss)
+	apitest.Expect(t, r, 200, "reorder")
+	if got := public(); len(got) != 2 || got[0] != "Second" {
+		t.Fatalf("after reorder: %v", got)
+	}
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/banners/"+second, `{"enabled":"false"}`, boss), 200, "disable")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/banners/"+second, `{"enabled":"false"}`, boss), 200, "disable again")
+	if got := public(); len(got) != 1 || got[0] != "First" {
+		t.Fatalf("after disable: %v", got)
+	}
+	r = e.get("/blogapi/admin/banners", nil, boss)
+	apitest.Expect(t, r, 200, "admin list")
+	if r.Header.Get("Cache-Control") != "private, no-store" {
+		t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+	}
+	var all []struct {
+		ID      string
+		Enabled bool
+	}
+	r.Decode(t, &all)
+	if len(all) != 2 || all[0].ID != second || all[0].Enabled {
+		t.Fatalf("admin list: %+v", all)
+	}
+	apitest.Expect(t, e.get("/blogapi/admin/banners", nil, reader), 403, "a client lists")
+	apitest.Expect(t, e.get("/blogapi/admin/banners", nil, ""), 401, "anonymous lists")
+	apitest.Expect(t, e.json(http.MethodDelete, "/blogapi/admin/banners/"+first, `{}`, reader), 403, "a client deletes")
+	apitest.Expect(t, e.json(http.MethodDelete, "/blogapi/admin/banners/"+first, `{}`, boss), 200, "delete")
+	apitest.Expect(t, e.json(http.MethodDelete, "/blogapi/admin/banners/"+first, `{}`, boss), 404, "delete again")
+	if got := public(); len(got) != 0 {
+		t.Fatalf("after delete: %v", got)
+	}
+	for action, want := range map[string]int{"banner.create": 2, "banner.edit": 2, "banner.delete": 1} {
+		r := e.get("/blogapi/admin/audit", map[string]string{"action": action}, boss)
+		apitest.Expect(t, r, 200, "audit")
+		var p struct{ Total int }
+		r.Decode(t, &p)
+		if p.Total != want {
+			t.Errorf("%s: %d entries, want %d", action, p.Total, want)
+		}
+	}
+}

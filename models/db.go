@@ -49,6 +49,7 @@ const (
 	CollUserDeletions    = "user_deletions"
 	CollDailyCounts      = "daily_counts"
 	CollAdminSet         = "admin_set"
+	CollBanners          = "banners"
 )
 
 // collectionNames lists every collection the stores use.
@@ -57,7 +58,7 @@ func collectionNames() []string {
 		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox,
 		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
 		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage,
-		CollAliases, CollHealth, CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet}
+		CollAliases, CollHealth, CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet, CollBanners}
 }
 
 // Options say which database Open opens and how.
@@ -119,6 +120,7 @@ type DB struct {
 	Audit         *AuditStore
 	DailyCounts   *DailyCountStore
 	AdminSet      *AdminSetStore
+	Banners       *BannerStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -230,6 +232,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		Audit:         newAuditStore(db),
 		DailyCounts:   newDailyCountStore(db),
 		AdminSet:      newAdminSetStore(db),
+		Banners:       newBannerStore(db, srv.dir != ""),
 		db:            db,
 	}
 	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)

@@ -278,6 +278,10 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.GET("/articles", adm.ListArticles)
 	admins.PUT("/articles/:id/status", adm.SetArticleStatus)
 	admins.PUT("/articles/:id/flags", adm.SetArticleFlags)
+	admins.GET("/banners", adm.ListBanners)
+	admins.POST("/banners", adm.CreateBanner)
+	admins.PUT("/banners/:id", adm.EditBanner)
+	admins.DELETE("/banners/:id", adm.DeleteBanner)
 	return e, nil
 }
 

@@ -729,6 +729,39 @@ pm.test('figures', function () {
       test: tests(404),
     }),
     item({
+      name: 'Create a banner (admin)', method: 'POST', path: '/blogapi/admin/banners',
+      json: { cover: 'https://img.example/banner.png', goUrl: 'https://example.com/', title: 'Welcome', summary: 'From Postman', index: '1' },
+      headers: [['access-token', '{{adminToken}}']],
+      doc: 'cover (required), goUrl, title, summary, index (text, smaller first), enabled (default true). Recorded in the audit log.',
+      test: tests(200, `var b = pm.response.json().data;
+pm.test('enabled', function () { pm.expect(b.enabled).to.equal(true); });
+pm.environment.set('bannerId', b.id);`),
+    }),
+    item({
+      name: 'Every banner (admin)', method: 'GET', path: '/blogapi/admin/banners', headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every banner, disabled ones too, by index.',
+      test: tests(200, `pm.test('the new banner', function () {
+  pm.expect(pm.response.json().data.map(function (b) { return b.id; })).to.include(pm.environment.get('bannerId'));
+});`),
+    }),
+    item({
+      name: 'Public banners', method: 'GET', path: '/blogapi/banner',
+      doc: 'The enabled banners, by index: what the home page shows.',
+      test: tests(200, `pm.test('the new banner', function () {
+  pm.expect(pm.response.json().data.map(function (b) { return b.title; })).to.include('Welcome');
+});`),
+    }),
+    item({
+      name: 'Disable the banner (admin)', method: 'PUT', path: '/blogapi/admin/banners/{{bannerId}}',
+      json: { enabled: 'false' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'The fields sent change; reorder with index, enable or disable with enabled.',
+      test: tests(200, `pm.test('disabled', function () { pm.expect(pm.response.json().data.enabled).to.equal(false); });`),
+    }),
+    item({
+      name: 'Delete the banner (admin)', method: 'DELETE', path: '/blogapi/admin/banners/{{bannerId}}',
+      headers: [['access-token', '{{adminToken}}']], doc: 'Removes the banner; recorded in the audit log.', test: tests(200),
+    }),
+    item({
       name: 'Delete the user (admin)', method: 'POST', path: '/blogapi/admin/users/{{userId}}/delete',
       json: { password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
       doc: 'Soft deletion: no more logins; the name and email are released after 30 days.',

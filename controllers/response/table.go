@@ -114,6 +114,7 @@ var table = []row{
 	{content.ErrArticleNotFound, CodeNotFound, "article not found", ""},
 	{content.ErrUserNotFound, CodeNotFound, "no such author", ""},
 	{content.ErrCommentNotFound, CodeNotFound, "comment not found", ""},
+	{content.ErrBannerNotFound, CodeNotFound, "banner not found", ""},
 	{content.ErrNotWriter, CodeForbidden, "only authors and admins may publish", ""},
 	{content.ErrNotOwner, CodeForbidden, "the article belongs to another user", ""},
 	{content.ErrVersionConflict, CodeConflict, "the article changed since it was read; reload it and edit again", "version"},

@@ -324,7 +324,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		commentRate = limiterHits{limiter.New(rateStore(cfg.RateLimit.Store, db, now), r)}
 	}
 	contentSvc := content.New(content.Stores{
-		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users,
+		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users, Banners: db.Banners,
 	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate, Uploads: mediaSvc}, now, logger)
 
 	handler, err := routes.New(routes.Deps{
@@ -340,7 +340,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Captcha:        captchaSvc,
 		Content:        contentSvc,
 		SiteURL:        strings.TrimSuffix(cfg.Server.PublicURL, "/"),
-		Admin:          newAdminService(cfg, db, logger, now, hasher, guard, contentSvc, contentSvc),
+		Admin:          newAdminService(cfg, db, logger, now, hasher, guard, contentSvc, contentSvc, contentSvc),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,

@@ -113,6 +113,9 @@ type Deps struct {
 	// Articles manages the blog's articles (content.Service; nil: the
 	// article routes answer 500).
 	Articles Articles
+	// Banners manages the home page's banners (content.Service; nil: the
+	// banner routes answer 500).
+	Banners Banners
 	// GuardKey is the guard's key of a user (the one login counts under).
 	GuardKey func(models.User) string
 	Logger   *slog.Logger

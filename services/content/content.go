@@ -130,6 +130,8 @@ type Stores struct {
 	Comments CommentStore
 	Taxonomy TaxonomyStore
 	Users    UserStore
+	// Banners keeps the home page's banners (nil: none).
+	Banners BannerStore
 }
 
 // Comment moderation modes (content.comment_moderation).

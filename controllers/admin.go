@@ -380,6 +380,16 @@ type dashboard struct {
 		ByStatus map[string]int64 `json:"byStatus"`
 		ByType   map[string]int64 `json:"byType"`
 	} `json:"users"`
+	Articles struct {
+		Total    int64            `json:"total"`
+		ByStatus map[string]int64 `json:"byStatus"`
+		Private  int64            `json:"private"`
+	} `json:"articles"`
+	Comments struct {
+		Total   int64            `json:"total"`
+		ByState map[string]int64 `json:"byState"`
+		Pending int64            `json:"pending"`
+	} `json:"comments"`
 	Days []dashboardDay `json:"days"`
 }
 
@@ -400,6 +410,15 @@ func (ac *AdminController) Dashboard(c *gin.Context) {
 	for _, t := range admin.Types {
 		out.Users.ByType[t] = d.Users.ByType[t]
 	}
+	out.Articles.Total, out.Articles.Private, out.Articles.ByStatus = d.Content.ArticlesTotal, d.Content.PrivateArticles, map[string]int64{}
+	for _, st := range content.ArticleStatuses {
+		out.Articles.ByStatus[st] = d.Content.Articles[st]
+	}
+	out.Comments.Total, out.Comments.ByState = d.Content.CommentsTotal, map[string]int64{}
+	for _, st := range content.CommentStates {
+		out.Comments.ByState[st] = d.Content.Comments[st]
+	}
+	out.Comments.Pending = d.Content.HeldComments
 	out.Days = make([]dashboardDay, len(d.Days))
 	for i, day := range d.Days {
 		out.Days[i] = dashboardDay{Day: day, Registrations: d.Users.Registrations[i], Logins: d.Logins[i]}

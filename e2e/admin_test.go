@@ -328,6 +328,30 @@ func TestAdminModeratesComments(t *testing.T) {
 	if p.Total != 2 || p.Items[0].Target != article+"/"+comment || p.Items[0].WhoAccount != "boss" {
 		t.Fatalf("audit: %+v", p)
 	}
+	// The reader was approved (moderation first): their next comment shows;
+	// a newcomer's is held.
+	r = e.json(http.MethodPost, "/blogapi/action/"+article+"/comment", `{"replyUser":"","targetId":"","content":"Second!"}`, reader)
+	apitest.Expect(t, r, 200, "second comment")
+	newbie, _ := e.user("newbie", models.TypeClient)
+	r = e.json(http.MethodPost, "/blogapi/action/"+article+"/comment", `{"replyUser":"","targetId":"","content":"Hello"}`, newbie)
+	apitest.Expect(t, r, 200, "newcomer's comment")
+	r = e.get("/blogapi/admin/dashboard", nil, boss)
+	apitest.Expect(t, r, 200, "dashboard")
+	var dash struct {
+		Articles struct {
+			Total    int64
+			ByStatus map[string]int64
+		}
+		Comments struct {
+			Total, Pending int64
+			ByState        map[string]int64
+		}
+	}
+	r.Decode(t, &dash)
+	if dash.Articles.Total != 1 || dash.Articles.ByStatus["online"] != 1 || dash.Comments.Total != 3 || dash.Comments.ByState["visible"] != 1 ||
+		dash.Comments.ByState["hidden"] != 1 || dash.Comments.ByState["held"] != 1 || dash.Comments.Pending != 1 {
+		t.Fatalf("dashboard content figures: %+v", dash)
+	}
 }
 
 // TestAdminArticles: the admin lists every article whatever its status

@@ -138,3 +138,27 @@ func (s *CommentStore) MarkApproved(ctx context.Context, user string, at int64) 
 	}
 	return nil
 }
+
+// CountByState counts the comments of every thread by moderation state
+// (one scan of `comment_threads`: the admin's dashboard).
+func (s *CommentStore) CountByState(ctx context.Context) (map[string]int64, error) {
+	cur, err := s.threads.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "comments.state", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("count comments: %w", err)
+	}
+	defer cur.Close(ctx)
+	out := map[string]int64{}
+	for cur.Next(ctx) {
+		var t commentThread
+		if err := cur.Decode(&t); err != nil {
+			return nil, fmt.Errorf("count comments: %w", err)
+		}
+		for _, c := range t.Comments {
+			out[c.State]++
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("count comments: %w", err)
+	}
+	return out, nil
+}

@@ -116,6 +116,9 @@ type Deps struct {
 	// Banners manages the home page's banners (content.Service; nil: the
 	// banner routes answer 500).
 	Banners Banners
+	// Content counts articles and comments for the dashboard
+	// (content.Service; nil: no content figures).
+	Content ContentStats
 	// GuardKey is the guard's key of a user (the one login counts under).
 	GuardKey func(models.User) string
 	Logger   *slog.Logger

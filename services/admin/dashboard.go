@@ -5,11 +5,17 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 // DailyCounts reads per-day counters (models.DailyCountStore).
 type DailyCounts interface {
 	Days(ctx context.Context, kind string, to time.Time, days int) ([]int64, error)
+}
+
+// ContentStats counts the blog's articles and comments (content.Service).
+type ContentStats interface {
+	Stats(ctx context.Context) (content.Stats, error)
 }
 
 // UserStats are the user figures of the dashboard (models.UserStats).
@@ -31,10 +37,14 @@ type Dashboard struct {
 	// (DashboardDays of them, today last).
 	Days   []string
 	Logins []int64
+	// Content: articles by status, comments by state (zero without the
+	// blog).
+	Content content.Stats
 }
 
-// Dashboard counts the users by status and type, and the registrations and
-// logins of each of the last 30 days (UTC). The user figures scan the
+// Dashboard counts the users by status and type, the registrations and
+// logins of each of the last 30 days (UTC), the articles by status and the
+// comments by state. The user figures scan the
 // users on the embedded database (docs/admin.md, "Costs"). Errors:
 // ErrUnavailable.
 func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
@@ -51,5 +61,11 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	for i := range days {
 		days[i] = models.Day(now.AddDate(0, 0, i-DashboardDays+1))
 	}
-	return Dashboard{Users: UserStats(users), Days: days, Logins: logins}, nil
+	d := Dashboard{Users: UserStats(users), Days: days, Logins: logins}
+	if s.d.Content != nil {
+		if d.Content, err = s.d.Content.Stats(ctx); err != nil {
+			return Dashboard{}, unavailable(err)
+		}
+	}
+	return d, nil
 }

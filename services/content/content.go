@@ -104,6 +104,7 @@ type (
 		SetState(ctx context.Context, article, id, state string) (models.Comment, error)
 		Approved(ctx context.Context, user string) (bool, error)
 		MarkApproved(ctx context.Context, user string, at int64) error
+		CountByState(ctx context.Context) (map[string]int64, error)
 	}
 	// TaxonomyStore is models.TaxonomyStore.
 	TaxonomyStore interface {

@@ -131,3 +131,46 @@ func (s *Service) change(ctx context.Context, id string, fn func(a *models.Artic
 	}
 	return articleOf(old), articleOf(a), nil
 }
+
+// Stats are the content figures of the admin's dashboard: articles by
+// status (models.ArticleOnline, ArticleDraft, ArticleDeleted) and the
+// private ones that are not deleted; comments by moderation state.
+type Stats struct {
+	Articles        map[string]int64
+	PrivateArticles int64
+	Comments        map[string]int64
+	ArticlesTotal   int64
+	CommentsTotal   int64
+	// HeldComments wait for approval.
+	HeldComments int64
+}
+
+// Stats counts the articles and comments (one scan of each: the admin's
+// dashboard, docs/admin.md "Costs").
+func (s *Service) Stats(ctx context.Context) (Stats, error) {
+	all, err := s.st.Articles.Every(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
+	st := Stats{Articles: map[string]int64{}, ArticlesTotal: int64(len(all))}
+	for _, a := range all {
+		st.Articles[a.Status]++
+		if a.Private && a.Status != models.ArticleDeleted {
+			st.PrivateArticles++
+		}
+	}
+	if st.Comments, err = s.st.Comments.CountByState(ctx); err != nil {
+		return Stats{}, err
+	}
+	for _, n := range st.Comments {
+		st.CommentsTotal += n
+	}
+	st.HeldComments = st.Comments[models.CommentHeld]
+	return st, nil
+}
+
+// ArticleStatuses and CommentStates are the values the dashboard counts.
+var (
+	ArticleStatuses = []string{models.ArticleOnline, models.ArticleDraft, models.ArticleDeleted}
+	CommentStates   = []string{models.CommentVisible, models.CommentHeld, models.CommentHidden}
+)

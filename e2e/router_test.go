@@ -64,6 +64,24 @@ func TestHeadLimits(t *testing.T) {
 	}
 }
 
+// TestExtraSlashes: a signed request to a path with repeated slashes (the
+// blog SPA posts to `//blogapi/upload`) reaches the route of the cleaned
+// path; an unknown path stays a 404.
+func TestExtraSlashes(t *testing.T) {
+	clk := apitest.NewClock()
+	inst := apitest.Start(t, apitest.Config(t), apitest.NewDB(t, clk), clk)
+	c := apitest.NewClient(t, inst.Srv.URL, clk)
+	for _, path := range []string{"//blogapi/reg/check/username", "/blogapi//reg/check///username"} {
+		r := c.Call(http.MethodGet, path, map[string]string{"account": "slashes"})
+		apitest.Expect(t, r, 200, path)
+	}
+	r := c.Call(http.MethodPost, "//blogapi/upload", nil)
+	if r.Code == 404 || r.Code == 405 {
+		t.Errorf("POST //blogapi/upload: %d %q; want the upload route's answer", r.Code, r.Msg)
+	}
+	apitest.Expect(t, c.Call(http.MethodGet, "//blogapi//nope", nil), 404, "unknown path with extra slashes")
+}
+
 // TestStandardStatusPolicy: response.http_status standard keeps code but
 // sends statuses proxies understand (docs/routes.md).
 func TestStandardStatusPolicy(t *testing.T) {

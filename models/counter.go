@@ -163,6 +163,19 @@ type keyLocks struct{ mu [lockStripes]sync.Mutex }
 
 const lockStripes = 64
 
+// lockAll locks every mutex (an update of an unknown set of documents, such
+// as ending all sessions of a user) and returns their unlock.
+func (l *keyLocks) lockAll() func() {
+	for i := range l.mu {
+		l.mu[i].Lock()
+	}
+	return func() {
+		for i := range l.mu {
+			l.mu[i].Unlock()
+		}
+	}
+}
+
 // lock locks the mutexes of keys, in index order so that two callers
 // locking overlapping sets cannot deadlock, and returns their unlock.
 func (l *keyLocks) lock(keys ...string) func() {

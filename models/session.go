@@ -55,12 +55,17 @@ func (s Session) Alive(now time.Time) bool { return s.EndedAt == nil && now.Befo
 type SessionStore struct {
 	coll      *mongo.Collection
 	rotations *mongo.Collection
+	// locks serialise this process's writes of one session: the embedded
+	// FerretDB applies an update by reading the document and writing it
+	// back whole, so a rotation racing an End could write endedAt away and
+	// revive a session that reuse detection ended.
+	locks *keyLocks
 }
 
 // newSessionStore uses the `sessions` and `session_rotations` collections
 // of db.
 func newSessionStore(db *mongo.Database) *SessionStore {
-	return &SessionStore{coll: db.Collection(CollSessions), rotations: db.Collection(CollSessionRotations)}
+	return &SessionStore{coll: db.Collection(CollSessions), rotations: db.Collection(CollSessionRotations), locks: new(keyLocks)}
 }
 
 // ensureIndexes creates the userId index (ending every session of a user).
@@ -120,6 +125,8 @@ func (s *SessionStore) Rotate(ctx context.Context, id, userID, oldJTI, newJTI st
 	// more than _id scans every session on the embedded FerretDB
 	// (docs/operations.md). The rotation record above already admits one
 	// rotation per oldJTI.
+	unlock := s.locks.lock("session:" + id)
+	defer unlock()
 	sess, err := s.Get(ctx, id)
 	if err == nil && (sess.UserID != userID || sess.RefreshJTI != oldJTI || !sess.Alive(now)) {
 		err = ErrNotFound
@@ -153,6 +160,8 @@ func (s *SessionStore) Rotate(ctx context.Context, id, userID, oldJTI, newJTI st
 func (s *SessionStore) End(ctx context.Context, id, reason string, now time.Time) error {
 	// Read by _id, then write by _id: a filter with endedAt too scans
 	// every session on the embedded FerretDB (docs/operations.md).
+	unlock := s.locks.lock("session:" + id)
+	defer unlock()
 	switch sess, err := s.Get(ctx, id); {
 	case errors.Is(err, ErrNotFound):
 		return nil
@@ -176,6 +185,8 @@ func (s *SessionStore) EndAllForUser(ctx context.Context, userID, exceptID, reas
 	if exceptID != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
 	}
+	unlock := s.locks.lockAll()
+	defer unlock()
 	res, err := s.coll.UpdateMany(ctx, filter,
 		bson.D{{Key: "$set", Value: bson.D{{Key: "endedAt", Value: now}, {Key: "endReason", Value: reason}}}})
 	if err != nil {

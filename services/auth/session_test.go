@@ -177,6 +177,11 @@ func TestSessionRefreshReuseEndsSession(t *testing.T) {
 	}
 }
 
+// TestSessionConcurrentRenew: four renewals with one refresh token at once.
+// At most one rotates; the others present a token that is being rotated,
+// which is reuse: they end the session. So either no renewal succeeds, or
+// one does and the session it renewed may already be ended by a loser —
+// what never happens is two live pairs from one refresh token.
 func TestSessionConcurrentRenew(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newTestSessions(t)
@@ -185,24 +190,39 @@ func TestSessionConcurrentRenew(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 4
+	pairs := make([]TokenPair, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { _, errs[i] = svc.Renew(ctx, pair.Refresh, nil) })
+		wg.Go(func() { pairs[i], errs[i] = svc.Renew(ctx, pair.Refresh, nil) })
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
+	ok, reused := 0, 0
+	for i, err := range errs {
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, ErrRefreshReused), errors.Is(err, ErrSessionEnded):
+			if _, err := svc.Authenticate(ctx, pairs[i].Access); err != nil && !errors.Is(err, ErrSessionEnded) {
+				t.Errorf("the renewed access token: %v", err)
+			}
+		case errors.Is(err, ErrRefreshReused):
+			reused++
+		case errors.Is(err, ErrSessionEnded):
 		default:
 			t.Errorf("Renew: %v", err)
 		}
 	}
-	if ok != 1 {
-		t.Fatalf("%d renewals with the same refresh token succeeded, want exactly 1 (%v)", ok, errs)
+	if ok > 1 {
+		t.Fatalf("%d renewals with the same refresh token succeeded, want at most 1 (%v)", ok, errs)
+	}
+	if ok+reused == 0 {
+		t.Fatalf("no renewal rotated and none detected the reuse: %v", errs)
+	}
+	if reused > 0 {
+		// Reuse was detected: every token of the session is dead.
+		if _, err := svc.Authenticate(ctx, pair.Access); !errors.Is(err, ErrSessionEnded) {
+			t.Fatalf("after a detected reuse the old access token: %v, want ErrSessionEnded", err)
+		}
 	}
 }
 

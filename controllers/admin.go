@@ -9,6 +9,7 @@ import (
 	"github.com/blogapi/blogapi/middleware"
 	"github.com/blogapi/blogapi/services"
 	"github.com/blogapi/blogapi/services/admin"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 // AdminController serves the admin API under /blogapi/admin (docs/admin.md):
@@ -421,4 +422,91 @@ func (ac *AdminController) ModerateComment(c *gin.Context) {
 		return
 	}
 	response.OK(c, gin.H{"state": in.State})
+}
+
+// ListArticles serves GET /blogapi/admin/articles: every article whatever
+// its status (`status`, `author`, `category`, `q`, `page`, `pageSize`), in
+// the blog's page object.
+func (ac *AdminController) ListArticles(c *gin.Context) {
+	var in struct {
+		Status   string `json:"status"`
+		Author   string `json:"author"`
+		Category string `json:"category"`
+		Q        string `json:"q"`
+		Page     string `json:"page"`
+		PageSize string `json:"pageSize"`
+	}
+	if err := bind(c, &in); err != nil {
+		ac.fail(c, err)
+		return
+	}
+	q := content.ManageQuery{Status: in.Status, Author: in.Author, Category: in.Category, Q: in.Q}
+	for _, p := range []struct {
+		name, v string
+		to      *int
+	}{{"page", in.Page, &q.Page.Page}, {"pageSize", in.PageSize, &q.Page.Size}} {
+		n, err := optInt(p.name, p.v)
+		if err != nil {
+			ac.fail(c, err)
+			return
+		}
+		*p.to = int(min(max(deref(n), 0), 1<<20)) // the service clamps
+	}
+	page, err := ac.Admin.ListArticles(c.Request.Context(), q)
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	response.OK(c, articlePage(page))
+}
+
+// SetArticleStatus serves PUT /blogapi/admin/articles/:id/status {status:
+// online | draft | delete} → the article.
+func (ac *AdminController) SetArticleStatus(c *gin.Context) {
+	var in struct {
+		Status string `json:"status"`
+	}
+	if err := bind(c, &in); err != nil {
+		ac.fail(c, err)
+		return
+	}
+	a, err := ac.Admin.SetArticleStatus(c.Request.Context(), adminActor(c), c.Param("id"), in.Status)
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	response.OK(c, articleItem(a))
+}
+
+// SetArticleFlags serves PUT /blogapi/admin/articles/:id/flags {toped,
+// hotted} (each optional, true or false) → the article.
+func (ac *AdminController) SetArticleFlags(c *gin.Context) {
+	var in struct {
+		Toped  string `json:"toped"`
+		Hotted string `json:"hotted"`
+	}
+	if err := bind(c, &in); err != nil {
+		ac.fail(c, err)
+		return
+	}
+	var f content.Flags
+	var err error
+	if f.Toped, err = optBool("toped", in.Toped); err != nil {
+		ac.fail(c, err)
+		return
+	}
+	if f.Hotted, err = optBool("hotted", in.Hotted); err != nil {
+		ac.fail(c, err)
+		return
+	}
+	if f.Toped == nil && f.Hotted == nil {
+		ac.fail(c, services.Invalid("toped", "or hotted is required"))
+		return
+	}
+	a, err := ac.Admin.SetArticleFlags(c.Request.Context(), adminActor(c), c.Param("id"), f)
+	if err != nil {
+		ac.fail(c, err)
+		return
+	}
+	response.OK(c, articleItem(a))
 }

@@ -329,3 +329,120 @@ func TestAdminModeratesComments(t *testing.T) {
 		t.Fatalf("audit: %+v", p)
 	}
 }
+
+// TestAdminArticles: the admin lists every article whatever its status
+// (filters, the blog's page object), deletes, restores and drafts one, sets
+// its toped and hotted marks; the public list follows; a client is
+// refused (403), anonymous callers get 401; each change leaves one audit
+// entry, a change to the same value none.
+func TestAdminArticles(t *testing.T) {
+	e := newBlogEnv(t)
+	boss, _ := e.user("boss", models.TypeAdmin)
+	if _, err := dbtest.Collection(t, e.inst.DB, models.CollUsers).UpdateOne(context.Background(),
+		bson.D{{Key: "account", Value: "boss"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: models.StatusNormal}}}}); err != nil {
+		t.Fatal(err)
+	}
+	writer, writerID := e.user("writer", models.TypeAuthor)
+	reader, _ := e.user("reader", models.TypeClient)
+	r := e.json(http.MethodPost, "/blogapi/article/section", articleJSON("Public one", "online"), writer)
+	apitest.Expect(t, r, 200, "publish")
+	online := data(t, r)["id"].(string)
+	r = e.json(http.MethodPost, "/blogapi/article/section", articleJSON("Draft one", "draft"), writer)
+	apitest.Expect(t, r, 200, "draft")
+	draft := data(t, r)["id"].(string)
+
+	type page struct {
+		Total, PageSize, CurrentPage int
+		Items                        []struct {
+			ID, Status    string
+			Toped, Hotted bool
+		}
+	}
+	list := func(params map[string]string) page {
+		t.Helper()
+		r := e.get("/blogapi/admin/articles", params, boss)
+		apitest.Expect(t, r, 200, "admin list")
+		if r.Header.Get("Cache-Control") != "private, no-store" {
+			t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+		}
+		var p page
+		r.Decode(t, &p)
+		return p
+	}
+	publicTotal := func() int {
+		t.Helper()
+		r := e.get("/blogapi/articles", nil, "")
+		apitest.Expect(t, r, 200, "public list")
+		var p page
+		r.Decode(t, &p)
+		return p.Total
+	}
+	if p := list(nil); p.Total != 2 || p.PageSize != 15 || p.CurrentPage != 1 {
+		t.Fatalf("all articles: %+v", p)
+	}
+	if p := list(map[string]string{"status": "draft", "author": writerID}); p.Total != 1 || p.Items[0].ID != draft {
+		t.Fatalf("drafts of the writer: %+v", p)
+	}
+	if p := list(map[string]string{"q": "public", "category": models.DefaultCategory}); p.Total != 1 || p.Items[0].ID != online {
+		t.Fatalf("q: %+v", p)
+	}
+	apitest.Expect(t, e.get("/blogapi/admin/articles", map[string]string{"status": "gone"}, boss), 400, "unknown status filter")
+	if p := list(map[string]string{"pageSize": "500"}); p.PageSize != 100 {
+		t.Fatalf("pageSize 500 answered %d", p.PageSize)
+	}
+	apitest.Expect(t, e.get("/blogapi/admin/articles", map[string]string{"page": "x"}, boss), 400, "page not a number")
+	apitest.Expect(t, e.get("/blogapi/admin/articles", nil, reader), 403, "a client lists")
+	apitest.Expect(t, e.get("/blogapi/admin/articles", nil, ""), 401, "anonymous lists")
+
+	status := "/blogapi/admin/articles/" + online + "/status"
+	apitest.Expect(t, e.json(http.MethodPut, status, `{"status":"delete"}`, reader), 403, "a client deletes")
+	apitest.Expect(t, e.json(http.MethodPut, status, `{"status":"delete"}`, ""), 401, "anonymous deletes")
+	apitest.Expect(t, e.json(http.MethodPut, status, `{"status":"gone"}`, boss), 400, "unknown status")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/articles/0123456789abcdef01234567/status", `{"status":"delete"}`, boss), 404, "unknown article")
+	for _, step := range []struct {
+		status string
+		public int
+	}{{"delete", 0}, {"delete", 0}, {"online", 1}, {"draft", 0}, {"online", 1}} {
+		r := e.json(http.MethodPut, status, fmt.Sprintf(`{"status":%q}`, step.status), boss)
+		apitest.Expect(t, r, 200, "status "+step.status)
+		if data(t, r)["status"] != step.status {
+			t.Fatalf("status %s answered %s", step.status, r.Data)
+		}
+		if n := publicTotal(); n != step.public {
+			t.Fatalf("after %s: %d public articles, want %d", step.status, n, step.public)
+		}
+	}
+	if p := list(map[string]string{"status": "delete"}); p.Total != 0 {
+		t.Fatalf("restored article still listed as deleted: %+v", p)
+	}
+
+	flags := "/blogapi/admin/articles/" + online + "/flags"
+	apitest.Expect(t, e.json(http.MethodPut, flags, `{"toped":"true"}`, reader), 403, "a client marks")
+	apitest.Expect(t, e.json(http.MethodPut, flags, `{"toped":"true"}`, ""), 401, "anonymous marks")
+	apitest.Expect(t, e.json(http.MethodPut, flags, `{}`, boss), 400, "no flag")
+	apitest.Expect(t, e.json(http.MethodPut, flags, `{"toped":"maybe"}`, boss), 400, "bad flag")
+	r = e.json(http.MethodPut, flags, `{"toped":"true","hotted":"true"}`, boss)
+	apitest.Expect(t, r, 200, "mark")
+	if d := data(t, r); d["toped"] != true || d["hotted"] != true {
+		t.Fatalf("marks: %s", r.Data)
+	}
+	apitest.Expect(t, e.json(http.MethodPut, flags, `{"toped":"true"}`, boss), 200, "same mark again")
+	if p := list(map[string]string{"status": "online"}); p.Total != 1 || !p.Items[0].Toped || !p.Items[0].Hotted {
+		t.Fatalf("marked article: %+v", p)
+	}
+
+	audit := func(action string) int {
+		t.Helper()
+		r := e.get("/blogapi/admin/audit", map[string]string{"action": action, "target": online}, boss)
+		apitest.Expect(t, r, 200, "audit")
+		var p struct{ Total int }
+		r.Decode(t, &p)
+		return p.Total
+	}
+	if n := audit("article.status"); n != 4 {
+		t.Fatalf("%d article.status entries, want 4 (the repeated delete changes nothing)", n)
+	}
+	if n := audit("article.flags"); n != 1 {
+		t.Fatalf("%d article.flags entries, want 1", n)
+	}
+}

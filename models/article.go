@@ -379,6 +379,20 @@ func (s *ArticleStore) All(ctx context.Context) ([]Article, error) {
 	return out, nil
 }
 
+// Every returns every article, deleted ones included (one scan: the admin
+// list; docs/admin.md, "Costs").
+func (s *ArticleStore) Every(ctx context.Context) ([]Article, error) {
+	cur, err := s.coll.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	var out []Article
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	return out, nil
+}
+
 // PlainTexts calls fn with the id and plain text of every body (one scan).
 func (s *ArticleStore) PlainTexts(ctx context.Context, fn func(id, plain string)) error {
 	cur, err := s.bodies.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "plain", Value: 1}}))

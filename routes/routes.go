@@ -275,6 +275,9 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.GET("/audit", adm.Audit)
 	admins.GET("/dashboard", adm.Dashboard)
 	admins.PUT("/articles/:id/comments/:commentId/state", adm.ModerateComment)
+	admins.GET("/articles", adm.ListArticles)
+	admins.PUT("/articles/:id/status", adm.SetArticleStatus)
+	admins.PUT("/articles/:id/flags", adm.SetArticleFlags)
 	return e, nil
 }
 

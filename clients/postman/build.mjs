@@ -711,6 +711,24 @@ pm.test('figures', function () {
       test: tests(404),
     }),
     item({
+      name: 'Every article (admin)', method: 'GET', path: '/blogapi/admin/articles',
+      query: [['status', 'online'], ['pageSize', '10']], headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every article whatever its status (status online, draft, delete or private; author; category; q in the title), in the blog\'s page object.',
+      test: tests(200, `pm.test('a page', function () { pm.expect(pm.response.json().data.pageSize).to.equal(10); });`),
+    }),
+    item({
+      name: 'Admin: set the status of an unknown article (404)', method: 'PUT', path: '/blogapi/admin/articles/:id/status',
+      vars: [['id', '0123456789abcdef01234567']], json: { status: 'delete' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'status online, draft or delete; online or draft restores a deleted article. Recorded in the audit log.',
+      test: tests(404),
+    }),
+    item({
+      name: 'Admin: mark an unknown article toped (404)', method: 'PUT', path: '/blogapi/admin/articles/:id/flags',
+      vars: [['id', '0123456789abcdef01234567']], json: { toped: 'true', hotted: 'false' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'toped and hotted, each "true" or "false" (text); one left out is kept. Recorded in the audit log.',
+      test: tests(404),
+    }),
+    item({
       name: 'Delete the user (admin)', method: 'POST', path: '/blogapi/admin/users/{{userId}}/delete',
       json: { password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
       doc: 'Soft deletion: no more logins; the name and email are released after 30 days.',

@@ -110,6 +110,9 @@ type Deps struct {
 	// Comments moderates the blog's comments (content.Service; nil: the
 	// comment route answers 500).
 	Comments Moderator
+	// Articles manages the blog's articles (content.Service; nil: the
+	// article routes answer 500).
+	Articles Articles
 	// GuardKey is the guard's key of a user (the one login counts under).
 	GuardKey func(models.User) string
 	Logger   *slog.Logger

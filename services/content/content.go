@@ -87,6 +87,7 @@ type (
 		Inc(ctx context.Context, id string, c models.ArticleCounters) error
 		Changes(ctx context.Context) (models.ArticleChanges, error)
 		All(ctx context.Context) ([]models.Article, error)
+		Every(ctx context.Context) ([]models.Article, error)
 		PlainTexts(ctx context.Context, fn func(id, plain string)) error
 	}
 	// LikeStore is models.LikeStore.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/internal/apitest"
+	"github.com/blogapi/blogapi/middleware"
 )
 
 // TestEnvelopeEverywhere: unknown routes, wrong methods and the unsigned
@@ -39,6 +40,46 @@ func TestEnvelopeEverywhere(t *testing.T) {
 	apitest.Expect(t, r, 404, "signed unknown route")
 	r = c.Call(http.MethodDelete, "/blogapi/login", nil)
 	apitest.Expect(t, r, 405, "signed wrong method")
+}
+
+// TestHeadLimits: a URI or a request head over the API's limits is answered
+// 414 or 431 with the envelope (docs/openapi.yaml, URITooLong and
+// HeadersTooLarge), on a signed route as on an unsigned one.
+func TestHeadLimits(t *testing.T) {
+	clk := apitest.NewClock()
+	inst := apitest.Start(t, apitest.Config(t), apitest.NewDB(t, clk), clk)
+	c := apitest.NewClient(t, inst.Srv.URL, clk)
+	for _, path := range []string{"/healthz", "/blogapi/reg/check/username"} {
+		req, _ := http.NewRequest(http.MethodGet, inst.Srv.URL+path+"?q="+strings.Repeat("x", middleware.MaxURIBytes), nil)
+		r := c.Send(req)
+		if r.Status != 414 || r.Code != 414 || r.Msg != "request URI is too long" {
+			t.Errorf("%s, long URI: status %d code %d msg %q; want 414", path, r.Status, r.Code, r.Msg)
+		}
+		req, _ = http.NewRequest(http.MethodGet, inst.Srv.URL+path, nil)
+		req.Header.Set("X-Padding", strings.Repeat("y", middleware.MaxHeaderBytes))
+		r = c.Send(req)
+		if r.Status != 431 || r.Code != 431 || r.Msg != "request headers are too large" {
+			t.Errorf("%s, large head: status %d code %d msg %q; want 431", path, r.Status, r.Code, r.Msg)
+		}
+	}
+}
+
+// TestExtraSlashes: a signed request to a path with repeated slashes (the
+// blog SPA posts to `//blogapi/upload`) reaches the route of the cleaned
+// path; an unknown path stays a 404.
+func TestExtraSlashes(t *testing.T) {
+	clk := apitest.NewClock()
+	inst := apitest.Start(t, apitest.Config(t), apitest.NewDB(t, clk), clk)
+	c := apitest.NewClient(t, inst.Srv.URL, clk)
+	for _, path := range []string{"//blogapi/reg/check/username", "/blogapi//reg/check///username"} {
+		r := c.Call(http.MethodGet, path, map[string]string{"account": "slashes"})
+		apitest.Expect(t, r, 200, path)
+	}
+	r := c.Call(http.MethodPost, "//blogapi/upload", nil)
+	if r.Code == 404 || r.Code == 405 {
+		t.Errorf("POST //blogapi/upload: %d %q; want the upload route's answer", r.Code, r.Msg)
+	}
+	apitest.Expect(t, c.Call(http.MethodGet, "//blogapi//nope", nil), 404, "unknown path with extra slashes")
 }
 
 // TestStandardStatusPolicy: response.http_status standard keeps code but

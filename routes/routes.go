@@ -294,6 +294,10 @@ func Engine(d Deps) (*gin.Engine, error) {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
+	// A path with repeated slashes routes as the cleaned path
+	// (`//blogapi/upload` as `/blogapi/upload`: the blog SPA joins its base
+	// URL and the route with one slash too many).
+	e.RemoveExtraSlash = true
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}

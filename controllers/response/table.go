@@ -109,6 +109,7 @@ var table = []row{
 	{media.ErrQuotaExceeded, CodeForbidden, "upload quota exceeded; delete some uploads first", ""},
 	{media.ErrUploadNotFound, CodeNotFound, "upload not found", ""},
 	{media.ErrObjectNotFound, CodeInternal, internal, ""},
+	{media.ErrStorageUnavailable, CodeUnavailable, "storage unavailable; try again later", ""},
 
 	// The blog (docs/blog.md).
 	{content.ErrArticleNotFound, CodeNotFound, "article not found", ""},

@@ -20,6 +20,7 @@ import (
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/auth"
 	"github.com/blogapi/blogapi/services/captcha"
+	"github.com/blogapi/blogapi/services/media"
 	"github.com/blogapi/blogapi/services/signing"
 )
 
@@ -113,6 +114,9 @@ func TestLookup(t *testing.T) {
 		{"body limit", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1}), Envelope{Code: 413, Msg: "request body is too large"}, true},
 		{"status refusal with the admin's reason", &account.StatusRefusal{Err: account.ErrAccountFrozen, Reason: "spam links"},
 			Envelope{Code: 403, Msg: "account is frozen: spam links"}, true},
+		{"storage outage", &services.RetryLater{Err: fmt.Errorf("%w: dial tcp: refused", media.ErrStorageUnavailable), RetryAfter: time.Second},
+			Envelope{Code: 503, Msg: "storage unavailable; try again later"}, true},
+		{"database outage", fmt.Errorf("%w: server selection timeout", services.ErrUnavailable), Envelope{Code: 503, Msg: "database unavailable"}, true},
 		{"unknown", errors.New("mongo: connection pool closed"), Envelope{Code: 500, Msg: "internal error"}, false},
 		{"store error a service let through", fmt.Errorf("x: %w", errors.Join(errors.New("a"), services.ErrBusy)),
 			Envelope{Code: 503, Msg: "server is busy; try again later"}, true},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -99,6 +100,7 @@ func CheckContract(t testing.TB, req *http.Request, status int, header http.Head
 // routing and is not described; its body, if any, must be an Error
 // envelope.
 func (ct *Contract) Check(req *http.Request, status int, header http.Header, body []byte) error {
+	req = routedAs(req)
 	route, _, err := ct.Router.FindRoute(req)
 	if err != nil {
 		if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
@@ -133,6 +135,22 @@ func (ct *Contract) Check(req *http.Request, status int, header http.Header, bod
 	exercised.ops[route.Method+" "+route.Path] = true
 	exercised.Unlock()
 	return nil
+}
+
+// routedAs is req with the path the router routes it by: repeated slashes
+// and dot segments removed, a trailing slash kept (gin's RemoveExtraSlash,
+// routes.Engine).
+func routedAs(req *http.Request) *http.Request {
+	clean := path.Clean("/" + req.URL.Path)
+	if strings.HasSuffix(req.URL.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean == req.URL.Path {
+		return req
+	}
+	r := req.Clone(req.Context())
+	r.URL.Path, r.URL.RawPath = clean, ""
+	return r
 }
 
 // checkEnvelope validates body against the Error schema (the envelope of a

@@ -24,4 +24,8 @@ var (
 	ErrUploadNotFound = errors.New("upload not found")
 	// ErrObjectNotFound: a storage driver has no object under the key.
 	ErrObjectNotFound = errors.New("stored object not found")
+	// ErrStorageUnavailable: the object storage (the local directory or
+	// the S3 bucket) failed or did not answer (503, with Retry-After);
+	// the database's failures stay services.ErrUnavailable.
+	ErrStorageUnavailable = errors.New("object storage unavailable")
 )

@@ -174,13 +174,13 @@ func (s *Service) Upload(ctx context.Context, a Actor, kind Kind, file io.Reader
 		SHA256: hex.EncodeToString(sum[:]), State: models.UploadStaged, CreatedAt: s.now().UTC(),
 	}
 	if err := s.storage.Put(ctx, rec.Key, p.Image.Data, rec.Type); err != nil {
-		return Result{}, unavailable(err)
+		return Result{}, storageUnavailable(err)
 	}
 	if p.Thumb != nil {
 		rec.ThumbKey, rec.ThumbBytes = string(kind)+"/"+id+"_640"+p.Thumb.Ext(), int64(len(p.Thumb.Data))
 		if err := s.storage.Put(ctx, rec.ThumbKey, p.Thumb.Data, p.Thumb.Type); err != nil {
 			s.removeFiles(ctx, rec)
-			return Result{}, unavailable(err)
+			return Result{}, storageUnavailable(err)
 		}
 	}
 	if err := s.uploads.Create(ctx, rec); err != nil {
@@ -247,7 +247,7 @@ func (s *Service) remove(ctx context.Context, rec models.Upload) error {
 			continue
 		}
 		if err := s.storage.Delete(ctx, key); err != nil {
-			return unavailable(err)
+			return storageUnavailable(err)
 		}
 	}
 	if err := s.uploads.Delete(ctx, rec.ID); errors.Is(err, models.ErrNotFound) {
@@ -350,7 +350,7 @@ func (s *Service) Open(ctx context.Context, key string) (Served, error) {
 	if errors.Is(err, ErrObjectNotFound) {
 		return Served{}, ErrUploadNotFound
 	} else if err != nil {
-		return Served{}, unavailable(err)
+		return Served{}, storageUnavailable(err)
 	}
 	return Served{Upload: rec, Object: obj}, nil
 }
@@ -398,10 +398,19 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// unavailable marks a store or storage failure as a dependency that did
+// unavailable marks a store (database) failure as a dependency that did
 // not answer (503), keeping the cause.
 func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+}
+
+// storageRetryAfter is the Retry-After of a storage failure's 503.
+const storageRetryAfter = 5 * time.Second
+
+// storageUnavailable marks an object-storage failure (503 with
+// Retry-After), keeping the cause.
+func storageUnavailable(err error) error {
+	return &services.RetryLater{Err: fmt.Errorf("%w: %w", ErrStorageUnavailable, err), RetryAfter: storageRetryAfter}
 }
 
 // UseAll marks used every url that is one of the actor's uploads (any

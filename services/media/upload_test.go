@@ -363,3 +363,68 @@ func TestUseAll(t *testing.T) {
 		t.Fatalf("bob's image after the admin's article: %s", rec.State)
 	}
 }
+
+// downStorage is a storage driver whose calls fail while down is set, as
+// an S3 endpoint in an outage does.
+type downStorage struct {
+	media.Storage
+	down bool
+}
+
+var errOutage = errors.New("dial tcp: connection refused")
+
+func (s *downStorage) Put(ctx context.Context, key string, data []byte, typ string) error {
+	if s.down {
+		return errOutage
+	}
+	return s.Storage.Put(ctx, key, data, typ)
+}
+
+func (s *downStorage) Open(ctx context.Context, key string) (media.Object, error) {
+	if s.down {
+		return media.Object{}, errOutage
+	}
+	return s.Storage.Open(ctx, key)
+}
+
+func (s *downStorage) Delete(ctx context.Context, key string) error {
+	if s.down {
+		return errOutage
+	}
+	return s.Storage.Delete(ctx, key)
+}
+
+// TestStorageOutage: while the object storage fails, uploads, serving and
+// deletes answer ErrStorageUnavailable with a Retry-After, never the
+// database's services.ErrUnavailable; nothing is recorded and the deleted
+// upload keeps its record, so the delete can be tried again.
+func TestStorageOutage(t *testing.T) {
+	ctx := context.Background()
+	st := &downStorage{Storage: drivers(t)[0].storage}
+	f := newFixture(t, driver{name: "down", storage: st}, media.Config{})
+	kept, err := f.svc.Upload(ctx, alice, media.KindArticle, bytes.NewReader(mediatest.JPEG(800, 600)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.down = true
+	check := func(what string, err error) {
+		t.Helper()
+		var rl *services.RetryLater
+		if !errors.Is(err, media.ErrStorageUnavailable) || errors.Is(err, services.ErrUnavailable) ||
+			!errors.As(err, &rl) || rl.RetryAfter <= 0 || !errors.Is(err, errOutage) {
+			t.Errorf("%s during a storage outage: %v", what, err)
+		}
+	}
+	_, err = f.svc.Upload(ctx, alice, media.KindAvatar, bytes.NewReader(mediatest.JPEG(64, 64)))
+	check("upload", err)
+	_, err = f.svc.Open(ctx, kept.Key)
+	check("open", err)
+	check("delete", f.svc.Delete(ctx, alice, kept.ID))
+	if n := f.records(t); n != 1 {
+		t.Fatalf("%d records after the outage; want the first upload's only", n)
+	}
+	st.down = false
+	if err := f.svc.Delete(ctx, alice, kept.ID); err != nil {
+		t.Fatalf("delete once the storage is back: %v", err)
+	}
+}

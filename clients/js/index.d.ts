@@ -275,10 +275,37 @@ export interface AdminClient {
   /** GET /blogapi/admin/dashboard: the last 30 UTC days, today last */
   dashboard(): Promise<{
     users: { total: number; deleted: number; byStatus: Record<User['status'], number>; byType: Record<User['type'], number> };
+    articles: { total: number; private: number; byStatus: Record<'online' | 'draft' | 'delete', number> };
+    comments: { total: number; pending: number; byState: Record<'visible' | 'held' | 'hidden', number> };
     days: { day: string; registrations: number; logins: number }[];
   }>;
   /** PUT /blogapi/admin/articles/:id/comments/:commentId/state: visible (approve), held or hidden; 404 unknown article or comment */
   moderateComment(articleId: string, commentId: string, state: 'visible' | 'held' | 'hidden'): Promise<{ state: string }>;
+  /** GET /blogapi/admin/articles: every article whatever its status, newest first */
+  articles(filters?: { status?: 'online' | 'draft' | 'delete' | 'private'; author?: string; category?: string; q?: string; page?: number; pageSize?: number }): Promise<ArticlePage>;
+  /** PUT /blogapi/admin/articles/:id/status: online or draft restores a deleted article */
+  setArticleStatus(id: string, status: 'online' | 'draft' | 'delete'): Promise<ArticleItem>;
+  /** PUT /blogapi/admin/articles/:id/flags: a mark left out is kept */
+  setArticleFlags(id: string, flags: { toped?: boolean; hotted?: boolean }): Promise<ArticleItem>;
+  /** GET /blogapi/admin/banners: every banner, disabled ones too, by index */
+  banners(): Promise<AdminBanner[]>;
+  /** POST /blogapi/admin/banners: cover required; enabled defaults to true */
+  createBanner(banner: BannerInput & { cover: string }): Promise<AdminBanner>;
+  /** PUT /blogapi/admin/banners/:id: the fields given change */
+  editBanner(id: string, banner: BannerInput): Promise<AdminBanner>;
+  /** DELETE /blogapi/admin/banners/:id */
+  deleteBanner(id: string): Promise<{ id: string }>;
+}
+
+/** A banner as the admin sees it; times in ms. */
+export interface AdminBanner {
+  id: string; cover: string; goUrl: string; title: string; summary: string; index: number; enabled: boolean;
+  created: number; updated: number;
+}
+
+/** A banner's fields as createBanner and editBanner take them. */
+export interface BannerInput {
+  cover?: string; goUrl?: string; title?: string; summary?: string; index?: number; enabled?: boolean;
 }
 
 export interface ClientOptions {

@@ -398,8 +398,31 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
         const path = `/blogapi/admin/articles/${encodeURIComponent(articleId)}/comments/${encodeURIComponent(commentId)}/state`;
         return (await authed('PUT', path, { state })).data;
       },
+      articles: async (filters = {}) => (await authed('GET', '/blogapi/admin/articles', filters)).data,
+      setArticleStatus: async (id, status) =>
+        (await authed('PUT', `/blogapi/admin/articles/${encodeURIComponent(id)}/status`, { status })).data,
+      async setArticleFlags(id, { toped, hotted } = {}) {
+        const body = {};
+        if (toped !== undefined) body.toped = String(Boolean(toped));
+        if (hotted !== undefined) body.hotted = String(Boolean(hotted));
+        return (await authed('PUT', `/blogapi/admin/articles/${encodeURIComponent(id)}/flags`, body)).data;
+      },
+      banners: async () => (await authed('GET', '/blogapi/admin/banners')).data,
+      createBanner: async (banner) => (await authed('POST', '/blogapi/admin/banners', bannerBody(banner))).data,
+      editBanner: async (id, banner) =>
+        (await authed('PUT', `/blogapi/admin/banners/${encodeURIComponent(id)}`, bannerBody(banner))).data,
+      deleteBanner: async (id) => (await authed('DELETE', `/blogapi/admin/banners/${encodeURIComponent(id)}`)).data,
     },
   };
+}
+
+/** A banner's fields as the API takes them: every member a string; absent ones left out. */
+function bannerBody(b = {}) {
+  const out = {};
+  for (const k of ['cover', 'goUrl', 'title', 'summary', 'index', 'enabled']) {
+    if (b[k] !== undefined) out[k] = String(b[k]);
+  }
+  return out;
 }
 
 /** The path of an admin user route: /blogapi/admin/users/:id[/action]. */

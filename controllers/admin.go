@@ -444,14 +444,17 @@ func (ac *AdminController) ModerateComment(c *gin.Context) {
 }
 
 // ListArticles serves GET /blogapi/admin/articles: every article whatever
-// its status (`status`, `author`, `category`, `q`, `page`, `pageSize`), in
-// the blog's page object.
+// its status (`status`, `author`, `category`, `tag`, `q`, `from`, `to`,
+// `page`, `pageSize`), in the blog's page object.
 func (ac *AdminController) ListArticles(c *gin.Context) {
 	var in struct {
 		Status   string `json:"status"`
 		Author   string `json:"author"`
 		Category string `json:"category"`
 		Q        string `json:"q"`
+		Tag      string `json:"tag"`
+		From     string `json:"from"`
+		To       string `json:"to"`
 		Page     string `json:"page"`
 		PageSize string `json:"pageSize"`
 	}
@@ -459,7 +462,18 @@ func (ac *AdminController) ListArticles(c *gin.Context) {
 		ac.fail(c, err)
 		return
 	}
-	q := content.ManageQuery{Status: in.Status, Author: in.Author, Category: in.Category, Q: in.Q}
+	q := content.ManageQuery{Status: in.Status, Author: in.Author, Category: in.Category, Q: in.Q, Tag: in.Tag}
+	for _, p := range []struct {
+		name, v string
+		to      *int64
+	}{{"from", in.From, &q.From}, {"to", in.To, &q.To}} {
+		n, err := optInt(p.name, p.v)
+		if err != nil {
+			ac.fail(c, err)
+			return
+		}
+		*p.to = deref(n)
+	}
 	for _, p := range []struct {
 		name, v string
 		to      *int

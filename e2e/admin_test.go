@@ -410,6 +410,13 @@ func TestAdminArticles(t *testing.T) {
 	if p := list(map[string]string{"q": "public", "category": models.DefaultCategory}); p.Total != 1 || p.Items[0].ID != online {
 		t.Fatalf("q: %+v", p)
 	}
+	if p := list(map[string]string{"tag": "go", "from": "1", "to": "99999999999999"}); p.Total != 2 {
+		t.Fatalf("tag and dates: %+v", p)
+	}
+	if p := list(map[string]string{"tag": "rust"}); p.Total != 0 {
+		t.Fatalf("unknown tag: %+v", p)
+	}
+	apitest.Expect(t, e.get("/blogapi/admin/articles", map[string]string{"from": "soon"}, boss), 400, "from not a number")
 	apitest.Expect(t, e.get("/blogapi/admin/articles", map[string]string{"status": "gone"}, boss), 400, "unknown status filter")
 	if p := list(map[string]string{"pageSize": "500"}); p.PageSize != 100 {
 		t.Fatalf("pageSize 500 answered %d", p.PageSize)

@@ -282,7 +282,7 @@ export interface AdminClient {
   /** PUT /blogapi/admin/articles/:id/comments/:commentId/state: visible (approve), held or hidden; 404 unknown article or comment */
   moderateComment(articleId: string, commentId: string, state: 'visible' | 'held' | 'hidden'): Promise<{ state: string }>;
   /** GET /blogapi/admin/articles: every article whatever its status, newest first */
-  articles(filters?: { status?: 'online' | 'draft' | 'delete' | 'private'; author?: string; category?: string; q?: string; page?: number; pageSize?: number }): Promise<ArticlePage>;
+  articles(filters?: { status?: 'online' | 'draft' | 'delete' | 'private'; author?: string; category?: string; tag?: string; q?: string; from?: number; to?: number; page?: number; pageSize?: number }): Promise<ArticlePage>;
   /** PUT /blogapi/admin/articles/:id/status: online or draft restores a deleted article */
   setArticleStatus(id: string, status: 'online' | 'draft' | 'delete'): Promise<ArticleItem>;
   /** PUT /blogapi/admin/articles/:id/flags: a mark left out is kept */

@@ -19,10 +19,12 @@ const StatusPrivate = "private"
 // (docs/admin.md, "Articles"): Status one of models.ArticleOnline,
 // ArticleDraft, ArticleDeleted or StatusPrivate (empty: any); Author an
 // author id; Category an exact name; Q a case-insensitive substring of the
-// title (at most MaxKeywordRunes).
+// title (at most MaxKeywordRunes); Tag an exact tag; From and To bound the
+// creation time (ms since the Unix epoch, inclusive; 0: unbounded).
 type ManageQuery struct {
-	Status, Author, Category, Q string
-	Page                        PageRequest
+	Status, Author, Category, Q, Tag string
+	From, To                         int64
+	Page                             PageRequest
 }
 
 // Manage returns a page of every article, deleted ones included, newest
@@ -50,6 +52,8 @@ func (s *Service) Manage(ctx context.Context, q ManageQuery) (Page[Article], err
 		case q.Author != "" && a.AuthorID != q.Author:
 		case q.Category != "" && a.Category != q.Category:
 		case needle != "" && !strings.Contains(strings.ToLower(a.Title), needle):
+		case q.Tag != "" && !hasTag(a.Tags, q.Tag):
+		case q.From != 0 && a.Created < q.From, q.To != 0 && a.Created > q.To:
 		default:
 			kept = append(kept, a)
 		}

@@ -18,45 +18,15 @@ type AdminController struct {
 	Admin *admin.Service
 }
 
-func (ac *AdminController) fail(c *gin.Context, err error) { response.Error(c, err) }
-
 // adminActor is the admin calling, as the auth middleware read them.
 func adminActor(c *gin.Context) admin.Actor {
 	p, _ := middleware.PrincipalFrom(c.Request.Context())
 	return admin.ActorOf(p, response.RequestID(c), c.ClientIP())
 }
 
-// pageObject is the blog's page object (the original's paginate labels).
-type pageObject[T any] struct {
-	Items         []T   `json:"items"`
-	Total         int64 `json:"total"`
-	PageSize      int   `json:"pageSize"`
-	HasPrevPage   bool  `json:"hasPrevPage"`
-	HasNextPage   bool  `json:"hasNextPage"`
-	CurrentPage   int   `json:"currentPage"`
-	PageCount     int64 `json:"pageCount"`
-	PagingCounter int64 `json:"pagingCounter"`
-	Prev          *int  `json:"prev"`
-	Next          *int  `json:"next"`
-}
-
+// newPage is an admin list's page as the blog's page object.
 func newPage[S, T any](p admin.Page[S], conv func(S) T) pageObject[T] {
-	items := make([]T, len(p.Items))
-	for i, s := range p.Items {
-		items[i] = conv(s)
-	}
-	count := max(1, (p.Total+int64(p.PageSize)-1)/int64(p.PageSize))
-	out := pageObject[T]{Items: items, Total: p.Total, PageSize: p.PageSize, CurrentPage: p.Page, PageCount: count,
-		PagingCounter: int64(p.Page-1)*int64(p.PageSize) + 1, HasPrevPage: p.Page > 1, HasNextPage: int64(p.Page) < count}
-	if out.HasPrevPage {
-		prev := p.Page - 1
-		out.Prev = &prev
-	}
-	if out.HasNextPage {
-		next := p.Page + 1
-		out.Next = &next
-	}
-	return out
+	return pageOf(content.Page[S]{Items: p.Items, Total: int(p.Total), Size: p.PageSize, Current: p.Page}, conv)
 }
 
 // adminUser is a user as the admin sees it: everything but secrets.
@@ -153,7 +123,7 @@ func (ac *AdminController) ListUsers(c *gin.Context) {
 	ints := map[string]*int64{}
 	for _, p := range []struct{ name, v string }{{"level", in.Level}, {"from", in.From}, {"to", in.To}, {"page", in.Page}, {"pageSize", in.PageSize}} {
 		if ints[p.name], err = optInt(p.name, p.v); err != nil {
-			ac.fail(c, err)
+			response.Error(c, err)
 			return
 		}
 	}
@@ -164,11 +134,11 @@ func (ac *AdminController) ListUsers(c *gin.Context) {
 	q.From, q.To = deref(ints["from"]), deref(ints["to"])
 	q.Page, q.PageSize = int(min(deref(ints["page"]), 1<<20)), int(min(deref(ints["pageSize"]), 1<<20))
 	if q.EmailVerified, err = optBool("emailVerified", in.EmailVerified); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	if q.Deleted, err = optBool("deleted", in.Deleted); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	switch in.Order {
@@ -176,12 +146,12 @@ func (ac *AdminController) ListUsers(c *gin.Context) {
 	case "asc":
 		q.Asc = true
 	default:
-		ac.fail(c, services.Invalid("order", "must be one of asc, desc"))
+		response.Error(c, services.Invalid("order", "must be one of asc, desc"))
 		return
 	}
 	page, err := ac.Admin.ListUsers(c.Request.Context(), q)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, newPage(page, newAdminUser))
@@ -199,7 +169,7 @@ func deref(p *int64) int64 {
 func (ac *AdminController) User(c *gin.Context) {
 	d, err := ac.Admin.User(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	out := adminUserDetail{User: newAdminUser(d.User), Sessions: make([]adminSession, len(d.Sessions)), FailedLogins: d.FailedLogins}
@@ -238,7 +208,7 @@ func (ac *AdminController) SetLevel(c *gin.Context) {
 	}
 	level, err := strconv.Atoi(in.Level)
 	if err != nil {
-		ac.fail(c, services.Invalid("level", "must be an integer from 0 to 10"))
+		response.Error(c, services.Invalid("level", "must be an integer from 0 to 10"))
 		return
 	}
 	ac.answerUser(c)(ac.Admin.SetLevel(c.Request.Context(), adminActor(c), c.Param("id"), level))
@@ -261,7 +231,7 @@ func (ac *AdminController) SetType(c *gin.Context) {
 func (ac *AdminController) EndSessions(c *gin.Context) {
 	n, err := ac.Admin.EndSessions(c.Request.Context(), adminActor(c), c.Param("id"))
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, gin.H{"ended": n})
@@ -283,7 +253,7 @@ func (ac *AdminController) DeleteUser(c *gin.Context) {
 func (ac *AdminController) answerUser(c *gin.Context) func(admin.User, error) {
 	return func(u admin.User, err error) {
 		if err != nil {
-			ac.fail(c, err)
+			response.Error(c, err)
 			return
 		}
 		response.OK(c, newAdminUser(u))
@@ -342,7 +312,7 @@ func (ac *AdminController) Audit(c *gin.Context) {
 	}{{"from", in.From, &q.From}, {"to", in.To, &q.To}} {
 		n, err := optInt(p.name, p.v)
 		if err != nil {
-			ac.fail(c, err)
+			response.Error(c, err)
 			return
 		}
 		*p.dst = deref(n)
@@ -353,14 +323,14 @@ func (ac *AdminController) Audit(c *gin.Context) {
 	}{{"page", in.Page, &q.Page}, {"pageSize", in.PageSize, &q.PageSize}} {
 		n, err := optInt(p.name, p.v)
 		if err != nil {
-			ac.fail(c, err)
+			response.Error(c, err)
 			return
 		}
 		*p.dst = int(min(deref(n), 1<<20))
 	}
 	page, err := ac.Admin.AuditLog(c.Request.Context(), q)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, newPage(page, newAuditEntry))
@@ -398,7 +368,7 @@ type dashboard struct {
 func (ac *AdminController) Dashboard(c *gin.Context) {
 	d, err := ac.Admin.Dashboard(c.Request.Context())
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	var out dashboard
@@ -437,7 +407,7 @@ func (ac *AdminController) ModerateComment(c *gin.Context) {
 		return
 	}
 	if err := ac.Admin.ModerateComment(c.Request.Context(), adminActor(c), c.Param("id"), c.Param("commentId"), in.State); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, gin.H{"state": in.State})
@@ -459,7 +429,7 @@ func (ac *AdminController) ListArticles(c *gin.Context) {
 		PageSize string `json:"pageSize"`
 	}
 	if err := bind(c, &in); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	q := content.ManageQuery{Status: in.Status, Author: in.Author, Category: in.Category, Q: in.Q, Tag: in.Tag}
@@ -469,7 +439,7 @@ func (ac *AdminController) ListArticles(c *gin.Context) {
 	}{{"from", in.From, &q.From}, {"to", in.To, &q.To}} {
 		n, err := optInt(p.name, p.v)
 		if err != nil {
-			ac.fail(c, err)
+			response.Error(c, err)
 			return
 		}
 		*p.to = deref(n)
@@ -480,14 +450,14 @@ func (ac *AdminController) ListArticles(c *gin.Context) {
 	}{{"page", in.Page, &q.Page.Page}, {"pageSize", in.PageSize, &q.Page.Size}} {
 		n, err := optInt(p.name, p.v)
 		if err != nil {
-			ac.fail(c, err)
+			response.Error(c, err)
 			return
 		}
 		*p.to = int(min(max(deref(n), 0), 1<<20)) // the service clamps
 	}
 	page, err := ac.Admin.ListArticles(c.Request.Context(), q)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, articlePage(page))
@@ -500,12 +470,12 @@ func (ac *AdminController) SetArticleStatus(c *gin.Context) {
 		Status string `json:"status"`
 	}
 	if err := bind(c, &in); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	a, err := ac.Admin.SetArticleStatus(c.Request.Context(), adminActor(c), c.Param("id"), in.Status)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, articleItem(a))
@@ -519,26 +489,26 @@ func (ac *AdminController) SetArticleFlags(c *gin.Context) {
 		Hotted string `json:"hotted"`
 	}
 	if err := bind(c, &in); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	var f content.Flags
 	var err error
 	if f.Toped, err = optBool("toped", in.Toped); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	if f.Hotted, err = optBool("hotted", in.Hotted); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	if f.Toped == nil && f.Hotted == nil {
-		ac.fail(c, services.Invalid("toped", "or hotted is required"))
+		response.Error(c, services.Invalid("toped", "or hotted is required"))
 		return
 	}
 	a, err := ac.Admin.SetArticleFlags(c.Request.Context(), adminActor(c), c.Param("id"), f)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, articleItem(a))
@@ -598,7 +568,7 @@ func bindBanner(c *gin.Context) (content.BannerInput, error) {
 func (ac *AdminController) ListBanners(c *gin.Context) {
 	bs, err := ac.Admin.ListBanners(c.Request.Context())
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	out := make([]adminBanner, len(bs))
@@ -613,12 +583,12 @@ func (ac *AdminController) ListBanners(c *gin.Context) {
 func (ac *AdminController) CreateBanner(c *gin.Context) {
 	in, err := bindBanner(c)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	b, err := ac.Admin.CreateBanner(c.Request.Context(), adminActor(c), in)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, newAdminBanner(b))
@@ -629,12 +599,12 @@ func (ac *AdminController) CreateBanner(c *gin.Context) {
 func (ac *AdminController) EditBanner(c *gin.Context) {
 	in, err := bindBanner(c)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	b, err := ac.Admin.EditBanner(c.Request.Context(), adminActor(c), c.Param("id"), in)
 	if err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, newAdminBanner(b))
@@ -643,7 +613,7 @@ func (ac *AdminController) EditBanner(c *gin.Context) {
 // DeleteBanner serves DELETE /blogapi/admin/banners/:id → {id}.
 func (ac *AdminController) DeleteBanner(c *gin.Context) {
 	if err := ac.Admin.DeleteBanner(c.Request.Context(), adminActor(c), c.Param("id")); err != nil {
-		ac.fail(c, err)
+		response.Error(c, err)
 		return
 	}
 	response.OK(c, gin.H{"id": c.Param("id")})

@@ -99,21 +99,6 @@ type ArticleDetail struct {
 	Version     int64         `json:"version"`
 }
 
-// ArticlePage is the original's page object (mongoose-paginate-v2's, with
-// its labels): prev and next are null at the ends.
-type ArticlePage struct {
-	Items         []ArticleItem `json:"items"`
-	Total         int           `json:"total"`
-	PageSize      int           `json:"pageSize"`
-	HasPrevPage   bool          `json:"hasPrevPage"`
-	HasNextPage   bool          `json:"hasNextPage"`
-	CurrentPage   int           `json:"currentPage"`
-	PageCount     int           `json:"pageCount"`
-	PagingCounter int           `json:"pagingCounter"`
-	Prev          *int          `json:"prev"`
-	Next          *int          `json:"next"`
-}
-
 func author(a content.Author) ArticleAuthor {
 	return ArticleAuthor{ID: a.ID, Nick: a.Nick, Cover: a.Cover, Type: a.Type, Level: a.Level, IsRoot: a.IsAdmin}
 }
@@ -150,21 +135,8 @@ func articleDetail(d content.Detail) ArticleDetail {
 	}
 }
 
-func articlePage(p content.Page[content.Article]) ArticlePage {
-	out := ArticlePage{
-		Items: make([]ArticleItem, len(p.Items)), Total: p.Total, PageSize: p.Size, CurrentPage: p.Current,
-		PageCount: p.Count(), PagingCounter: (p.Current-1)*p.Size + 1,
-	}
-	for i, a := range p.Items {
-		out.Items[i] = articleItem(a)
-	}
-	if n := p.Prev(); n > 0 {
-		out.Prev, out.HasPrevPage = &n, true
-	}
-	if n := p.Next(); n > 0 {
-		out.Next, out.HasNextPage = &n, true
-	}
-	return out
+func articlePage(p content.Page[content.Article]) pageObject[ArticleItem] {
+	return pageOf(p, articleItem)
 }
 
 // viewer is the caller (the zero Viewer when no valid access token came).

@@ -309,36 +309,27 @@ type UserUpdate struct {
 }
 
 func (up UserUpdate) set() bson.D {
-	set := bson.D{}
-	add := func(key string, v any) { set = append(set, bson.E{Key: key, Value: v}) }
-	if up.Nick != nil {
-		add("nick", *up.Nick)
-	}
+	var set bson.D
+	set = setField(set, "nick", up.Nick)
 	if up.Email != nil {
-		add("email", *up.Email)
-		add("emailKey", EmailKey(*up.Email))
+		set = append(set, bson.E{Key: "email", Value: *up.Email}, bson.E{Key: "emailKey", Value: EmailKey(*up.Email)})
 	}
-	if up.Avatar != nil {
-		add("avatar", *up.Avatar)
+	set = setField(set, "avatar", up.Avatar)
+	set = setField(set, "status", up.Status)
+	set = setField(set, "passwordHash", up.PasswordHash)
+	set = setField(set, "emailVerified", up.EmailVerified)
+	set = setField(set, "summary", up.Summary)
+	set = setField(set, "web", up.Web)
+	return setField(set, "phone", up.Phone)
+}
+
+// setField appends key: *v to set when v is not nil: a change names only
+// the fields it sets.
+func setField[T any](set bson.D, key string, v *T) bson.D {
+	if v == nil {
+		return set
 	}
-	if up.Status != nil {
-		add("status", *up.Status)
-	}
-	if up.PasswordHash != nil {
-		add("passwordHash", *up.PasswordHash)
-	}
-	if up.EmailVerified != nil {
-		add("emailVerified", *up.EmailVerified)
-	}
-	for _, f := range []struct {
-		key string
-		v   *string
-	}{{"summary", up.Summary}, {"web", up.Web}, {"phone", up.Phone}} {
-		if f.v != nil {
-			add(f.key, *f.v)
-		}
-	}
-	return set
+	return append(set, bson.E{Key: key, Value: *v})
 }
 
 // Update applies up to the user hexID and returns the updated document.

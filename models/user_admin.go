@@ -27,30 +27,14 @@ type UserChange struct {
 }
 
 func (ch UserChange) set() bson.D {
-	set := bson.D{}
-	add := func(key string, v any) { set = append(set, bson.E{Key: key, Value: v}) }
-	if ch.Status != nil {
-		add("status", *ch.Status)
-	}
-	if ch.StatusReason != nil {
-		add("statusReason", *ch.StatusReason)
-	}
-	if ch.Type != nil {
-		add("type", *ch.Type)
-	}
-	if ch.Nick != nil {
-		add("nick", *ch.Nick)
-	}
-	if ch.Level != nil {
-		add("level", *ch.Level)
-	}
-	if ch.EmailVerified != nil {
-		add("emailVerified", *ch.EmailVerified)
-	}
-	if ch.DeletedAt != nil {
-		add("deletedAt", *ch.DeletedAt)
-	}
-	return set
+	var set bson.D
+	set = setField(set, "status", ch.Status)
+	set = setField(set, "statusReason", ch.StatusReason)
+	set = setField(set, "type", ch.Type)
+	set = setField(set, "nick", ch.Nick)
+	set = setField(set, "level", ch.Level)
+	set = setField(set, "emailVerified", ch.EmailVerified)
+	return setField(set, "deletedAt", ch.DeletedAt)
 }
 
 // userLeaseTTL bounds a Change; changeTimeout, well below it, bounds its

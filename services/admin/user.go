@@ -10,6 +10,7 @@ import (
 
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/services"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 // The fixed sets the admin's filters and changes take values from.
@@ -24,9 +25,7 @@ const (
 	MaxLevel      = 10
 	MaxQ          = 64  // characters of a search
 	MaxReason     = 200 // characters of a status reason
-	MaxPageSize   = 100
-	DefaultPage   = 15
-	SessionsShown = 50 // sessions in a user's detail, most recent first
+	SessionsShown = 50  // sessions in a user's detail, most recent first
 )
 
 // DeletedNick replaces a deleted user's nick: their articles and comments
@@ -67,16 +66,11 @@ type Page[T any] struct {
 	PageSize int
 }
 
-// PageBounds clamps page (≥ 1) and pageSize (1–100, default 15), as the
-// blog's lists do.
+// PageBounds clamps page (≥ 1) and pageSize (1–100, default 15) as the
+// blog's lists do (content.PageRequest.Clamp).
 func PageBounds(page, pageSize int) (int, int) {
-	if page < 1 {
-		page = 1
-	}
-	if pageSize < 1 {
-		pageSize = DefaultPage
-	}
-	return page, min(pageSize, MaxPageSize)
+	r := content.PageRequest{Page: page, Size: pageSize}.Clamp()
+	return r.Page, r.Size
 }
 
 func oneOf(field, v string, set []string) error {

@@ -15,6 +15,7 @@ import (
 	"github.com/blogapi/blogapi/services/account"
 	"github.com/blogapi/blogapi/services/admin"
 	"github.com/blogapi/blogapi/services/auth"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -252,7 +253,7 @@ func TestListAndDetail(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, err := f.svc.ListUsers(ctx, admin.UserQuery{Type: models.TypeClient, PageSize: 500})
-	if err != nil || p.Total != 1 || p.Items[0].Account != "carl" || p.PageSize != admin.MaxPageSize || p.Page != 1 {
+	if err != nil || p.Total != 1 || p.Items[0].Account != "carl" || p.PageSize != content.MaxPageSize || p.Page != 1 {
 		t.Fatalf("list: %+v %v", p, err)
 	}
 	for _, q := range []admin.UserQuery{{Status: "x"}, {Type: "root"}, {Sort: "name"}, {Level: ptr(11)}, {Q: string(make([]byte, 65))}} {

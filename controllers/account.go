@@ -20,17 +20,17 @@ type AccountController struct {
 // is not changed. Field and Value are the blog SPA's form, one field at a
 // time: {field: "nick", value: "…"}; cover is avatar's other name.
 type profileRequest struct {
-	Nick        *string `json:"nick" form:"nick"`
-	Email       *string `json:"email" form:"email"`
-	Avatar      *string `json:"avatar" form:"avatar"`
-	Cover       *string `json:"cover" form:"cover"`
-	Summary     *string `json:"summary" form:"summary"`
-	Web         *string `json:"web" form:"web"`
-	Phone       *string `json:"phone" form:"phone"`
-	Field       *string `json:"field" form:"field"`
-	Value       *string `json:"value" form:"value"`
-	Password    string  `json:"password" form:"password"`
-	PasswordEnc string  `json:"password_enc" form:"password_enc"`
+	Nick        *string `json:"nick"`
+	Email       *string `json:"email"`
+	Avatar      *string `json:"avatar"`
+	Cover       *string `json:"cover"`
+	Summary     *string `json:"summary"`
+	Web         *string `json:"web"`
+	Phone       *string `json:"phone"`
+	Field       *string `json:"field"`
+	Value       *string `json:"value"`
+	Password    string  `json:"password"`
+	PasswordEnc string  `json:"password_enc"`
 }
 
 // input is r as the account service takes it. A field the route does not
@@ -73,27 +73,27 @@ func (r profileRequest) input() (account.ProfileInput, error) {
 // passwordChangeRequest is the body of PUT /blogapi/user/reset; the new
 // password as password or, as the blog SPA sends it, newPassword.
 type passwordChangeRequest struct {
-	OldPassword string `json:"oldPassword" form:"oldPassword"`
-	Password    string `json:"password" form:"password"`
-	NewPassword string `json:"newPassword" form:"newPassword"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	OldPassword string `json:"oldPassword"`
+	Password    string `json:"password"`
+	NewPassword string `json:"newPassword"`
+	PasswordEnc string `json:"password_enc"`
 }
 
 // forgotRequest is the body of POST /blogapi/password/forgot.
 type forgotRequest struct {
-	Email     string `json:"email" form:"email"`
-	Account   string `json:"account" form:"account"`
-	Captcha   string `json:"captcha" form:"captcha"`
-	CaptchaID string `json:"captcha_id" form:"captcha_id"`
+	Email     string `json:"email"`
+	Account   string `json:"account"`
+	Captcha   string `json:"captcha"`
+	CaptchaID string `json:"captcha_id"`
 }
 
 // resetRequest is the body of POST /blogapi/password/reset: the mailed
 // token as token or resetToken.
 type resetRequest struct {
-	Token       string `json:"token" form:"token"`
-	ResetToken  string `json:"resetToken" form:"resetToken"`
-	Password    string `json:"password" form:"password"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
+	Token       string `json:"token"`
+	ResetToken  string `json:"resetToken"`
+	Password    string `json:"password"`
+	PasswordEnc string `json:"password_enc"`
 }
 
 // ResetCheckResponse answers GET /blogapi/password/reset/check.

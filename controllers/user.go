@@ -71,23 +71,23 @@ type AvailabilityResponse struct {
 // these fields are read: type, level, status and emailVerified cannot be
 // set by a client.
 type registerRequest struct {
-	Account     string `json:"account" form:"account"`
-	Password    string `json:"password" form:"password"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
-	Email       string `json:"email" form:"email"`
-	Nick        string `json:"nick" form:"nick"`
-	Captcha     string `json:"captcha" form:"captcha"`
-	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+	Account     string `json:"account"`
+	Password    string `json:"password"`
+	PasswordEnc string `json:"password_enc"`
+	Email       string `json:"email"`
+	Nick        string `json:"nick"`
+	Captcha     string `json:"captcha"`
+	CaptchaID   string `json:"captcha_id"`
 }
 
 // loginRequest is the body of POST /blogapi/login; account is an account
 // name or an email address.
 type loginRequest struct {
-	Account     string `json:"account" form:"account"`
-	Password    string `json:"password" form:"password"`
-	PasswordEnc string `json:"password_enc" form:"password_enc"`
-	Captcha     string `json:"captcha" form:"captcha"`
-	CaptchaID   string `json:"captcha_id" form:"captcha_id"`
+	Account     string `json:"account"`
+	Password    string `json:"password"`
+	PasswordEnc string `json:"password_enc"`
+	Captcha     string `json:"captcha"`
+	CaptchaID   string `json:"captcha_id"`
 }
 
 // Register serves POST /blogapi/reg (seed 004 用户注册) and answers with
@@ -112,7 +112,7 @@ func (uc *UserController) Register(c *gin.Context) {
 // CheckAccount serves GET /blogapi/reg/check/username?account=.
 func (uc *UserController) CheckAccount(c *gin.Context) {
 	var in struct {
-		Account string `form:"account" json:"account"`
+		Account string `json:"account"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
@@ -147,7 +147,7 @@ func (uc *UserController) Login(c *gin.Context) {
 // Renew serves POST /blogapi/service/renewal {refreshToken} → a new pair.
 func (uc *UserController) Renew(c *gin.Context) {
 	var in struct {
-		RefreshToken string `json:"refreshToken" form:"refreshToken"`
+		RefreshToken string `json:"refreshToken"`
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)

@@ -150,15 +150,17 @@ func tagNext(t models.Tag) string          { return t.MovedTo }
 
 // resolve maps what a writer sent through the forwarding entries: a
 // renamed or replaced type or category becomes the one it moved to, tags
-// likewise (duplicates collapse). Errors: a FieldError for a type or
+// likewise (duplicates collapse). A forwarding entry whose target does not
+// exist yet is a rename under way (the old name forwards before the new
+// one is put): the target is taken. Errors: a FieldError for a type or
 // category that is not one.
 func (x snapshot) resolve(in *ArticleInput) error {
 	t, ok := follow(x.types, in.Type, typeNext)
-	if !ok {
+	if _, known := x.types[t]; !ok && (t == in.Type || known) {
 		return services.Invalid("type", "must be one of the article types")
 	}
 	c, ok := follow(x.cats, in.Category, catNext)
-	if !ok {
+	if _, known := x.cats[c]; !ok && (c == in.Category || known) {
 		return services.Invalid("category", "must be one of the categories")
 	}
 	in.Type, in.Category = t, c

@@ -529,3 +529,117 @@ func TestAdminTaxonomyRenameRacesEdit(t *testing.T) {
 		t.Fatalf("%d category.rename entries, want 12", n)
 	}
 }
+
+// TestAdminTaxonomyRetryCompletes: a rename that stopped after the old
+// name began to forward (the new one not put, no article moved) is
+// completed by the same request again: the new category exists with the
+// old one's order, every article moved, one audit entry. A tag deletion
+// that stopped after the tag went is completed the same way.
+func TestAdminTaxonomyRetryCompletes(t *testing.T) {
+	e := newTaxEnv(t)
+	ctx := context.Background()
+	apitest.Expect(t, e.call(http.MethodPost, "/blogapi/admin/categories", map[string]string{"name": "Old", "index": "4"}, e.boss), 200, "create Old")
+	a := e.publish("One", "online", "original", "Old", `["go"]`)
+	b := e.publish("Two", "draft", "original", "Old", `["go"]`)
+	// What a rename that stopped half-way leaves, written as it would.
+	if _, _, err := e.inst.DB.Taxonomy.ChangeCategory(ctx, "Old", func(c *models.Category) error { c.MovedTo = "New"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// Meanwhile a writer page that still shows Old publishes into New.
+	c := e.publish("Three", "online", "original", "Old", `[]`)
+	r := e.call(http.MethodPut, "/blogapi/admin/categories/Old", map[string]string{"name": "New"}, e.boss)
+	apitest.Expect(t, r, 200, "the rename again")
+	if d := data(t, r); d["name"] != "New" || d["index"] != float64(4) || d["moved"] != float64(2) {
+		t.Fatalf("completed rename: %s", r.Data)
+	}
+	for _, id := range []string{a, b, c} {
+		if _, cat, _, _ := e.detail(id); cat != "New" {
+			t.Fatalf("article %s in %q", id, cat)
+		}
+	}
+	if got := e.publicCategories(); got != models.DefaultCategory+":0,New:2" {
+		t.Fatalf("categories: %s", got)
+	}
+	if got := e.auditEntries("category.rename"); len(got) != 1 || got[0].After["articles"] != float64(2) {
+		t.Fatalf("category.rename entries: %+v", got)
+	}
+
+	// A tag deletion that removed the tag but no article's copy of it.
+	if err := e.inst.DB.Taxonomy.RemoveTag(ctx, "go"); err != nil {
+		t.Fatal(err)
+	}
+	r = e.call(http.MethodDelete, "/blogapi/admin/tags/go", nil, e.boss)
+	apitest.Expect(t, r, 200, "the tag deletion again")
+	if d := data(t, r); d["moved"] != float64(2) {
+		t.Fatalf("completed tag deletion: %s", r.Data)
+	}
+	if _, _, tags, _ := e.detail(a); len(tags) != 0 {
+		t.Fatalf("tags of One: %v", tags)
+	}
+	apitest.Expect(t, e.call(http.MethodDelete, "/blogapi/admin/tags/go", nil, e.boss), 404, "nothing left to delete")
+	if n := len(e.auditEntries("tag.delete")); n != 1 {
+		t.Fatalf("%d tag.delete entries, want 1", n)
+	}
+}
+
+// TestAdminTaxonomyBulkRenameOtherInstance: a rename that moves more
+// articles than the catalogue's window of recent changes makes a second
+// instance over the same database reload: its lists and counts show the
+// new name at once.
+func TestAdminTaxonomyBulkRenameOtherInstance(t *testing.T) {
+	e := newTaxEnv(t)
+	ctx := context.Background()
+	n := models.RecentChanges + 22
+	arts, bodies := make([]models.Article, n), make([]models.ArticleBody, n)
+	now := e.clk.Now().UnixMilli()
+	for i := range arts {
+		id := models.NewArticleID()
+		arts[i] = models.Article{ID: id, Slug: fmt.Sprintf("bulk-%d", i), Title: fmt.Sprintf("Bulk %d", i), Type: "original",
+			Category: models.DefaultCategory, Tags: []string{"bulk"}, AuthorID: "author", Author: models.ArticleAuthor{ID: "author", Nick: "writer"},
+			Status: models.ArticleOnline, PublishedAt: now - int64(n-i)*1000, Created: now - int64(n-i)*1000}
+		bodies[i] = models.ArticleBody{ID: id, HTML: "<p>bulk</p>", Plain: "bulk"}
+	}
+	if err := e.inst.DB.Articles.CreateMany(ctx, arts, bodies); err != nil {
+		t.Fatal(err)
+	}
+	other := apitest.Start(t, apitest.Config(t), dbtest.Reopen(t, e.inst.DB, models.Options{Now: e.clk.Now}), e.clk)
+	oc := apitest.NewClient(t, other.Srv.URL, e.clk)
+	otherCategories := func() string {
+		t.Helper()
+		r := oc.Call(http.MethodGet, "/blogapi/select/category", nil)
+		apitest.Expect(t, r, 200, "categories on the other instance")
+		var cs []struct {
+			Name  string
+			Count int
+		}
+		r.Decode(t, &cs)
+		var out []string
+		for _, c := range cs {
+			out = append(out, fmt.Sprintf("%s:%d", c.Name, c.Count))
+		}
+		return strings.Join(out, ",")
+	}
+	want := fmt.Sprintf("%s:%d", models.DefaultCategory, n)
+	if got := otherCategories(); got != want {
+		t.Fatalf("other instance before: %s, want %s", got, want)
+	}
+	r := e.call(http.MethodPut, "/blogapi/admin/categories/"+esc(models.DefaultCategory), map[string]string{"name": "Bulk"}, e.boss)
+	apitest.Expect(t, r, 200, "bulk rename")
+	if d := data(t, r); d["moved"] != float64(n) {
+		t.Fatalf("moved %v, want %d", d["moved"], n)
+	}
+	want = fmt.Sprintf("Bulk:%d", n)
+	if got := otherCategories(); got != want {
+		t.Fatalf("other instance after: %s, want %s", got, want)
+	}
+	if got := e.publicCategories(); got != want {
+		t.Fatalf("this instance after: %s, want %s", got, want)
+	}
+	r = oc.Call(http.MethodGet, "/blogapi/articles", map[string]string{"category": "Bulk", "pageSize": "100"})
+	apitest.Expect(t, r, 200, "list on the other instance")
+	var p struct{ Total int }
+	r.Decode(t, &p)
+	if p.Total != n {
+		t.Fatalf("other instance lists %d in Bulk, want %d", p.Total, n)
+	}
+}

@@ -144,6 +144,24 @@ func follow[T any](m map[string]T, key string, next func(T) string) (string, boo
 	return key, false
 }
 
+// missingEnd walks key as follow does and reports a chain that ends at a
+// key with no document: that key, and the last document on the way (nil
+// when key itself has none).
+func missingEnd[T any](m map[string]T, key string, next func(T) string) (end string, last *T, missing bool) {
+	for range 8 {
+		d, ok := m[key]
+		if !ok {
+			return key, last, true
+		}
+		n := next(d)
+		if n == "" {
+			return key, last, false
+		}
+		last, key = &d, n
+	}
+	return key, last, false
+}
+
 func typeNext(t models.ArticleType) string { return t.MovedTo }
 func catNext(c models.Category) string     { return c.MovedTo }
 func tagNext(t models.Tag) string          { return t.MovedTo }
@@ -152,20 +170,30 @@ func tagNext(t models.Tag) string          { return t.MovedTo }
 // renamed or replaced type or category becomes the one it moved to, tags
 // likewise (duplicates collapse). A forwarding entry whose target does not
 // exist yet is a rename under way (the old name forwards before the new
-// one is put): the target is taken. Errors: a FieldError for a type or
-// category that is not one.
+// one is put): the name is kept, and settle moves the article once it is
+// written. Errors: a FieldError for a type or category that is not one.
 func (x snapshot) resolve(in *ArticleInput) error {
-	t, ok := follow(x.types, in.Type, typeNext)
-	if _, known := x.types[t]; !ok && (t == in.Type || known) {
-		return services.Invalid("type", "must be one of the article types")
+	var err error
+	if in.Type, err = through(x.types, in.Type, typeNext, "type", "must be one of the article types"); err != nil {
+		return err
 	}
-	c, ok := follow(x.cats, in.Category, catNext)
-	if _, known := x.cats[c]; !ok && (c == in.Category || known) {
-		return services.Invalid("category", "must be one of the categories")
+	if in.Category, err = through(x.cats, in.Category, catNext, "category", "must be one of the categories"); err != nil {
+		return err
 	}
-	in.Type, in.Category = t, c
 	in.Tags = x.tagsOf(in.Tags)
 	return nil
+}
+
+// through is key through the forwarding entries of m (see resolve).
+func through[T any](m map[string]T, key string, next func(T) string, field, reason string) (string, error) {
+	end, ok := follow(m, key, next)
+	if ok {
+		return end, nil
+	}
+	if _, exists := m[end]; exists || end == key {
+		return "", services.Invalid(field, reason) // missing, or a loop
+	}
+	return key, nil
 }
 
 // tagsOf is tags through the forwarding entries, duplicates collapsed.
@@ -206,23 +234,34 @@ func (s *Service) settle(ctx context.Context, a models.Article) models.Article {
 		s.log.WarnContext(ctx, "article not settled with the taxonomy", "article", a.ID, "err", err.Error())
 		return a
 	}
+	now := s.nowMs()
+	// A missing end of the chain: deleted under the write, or the target
+	// of a rename that has not put it yet (it takes the order and
+	// creation time of the entry forwarding to it, as the rename would).
+	if end, last, missing := missingEnd(x.types, a.Type, typeNext); missing && a.Type != "" {
+		t := models.ArticleType{Identify: end, Name: end, Created: now, Index: x.nextTypeIndex()}
+		if last != nil {
+			t.Name, t.Created, t.Index = last.Name, last.Created, last.Index
+		}
+		if err := s.st.Taxonomy.PutType(ctx, t); err != nil && !errors.Is(err, models.ErrDuplicate) {
+			s.log.WarnContext(ctx, "type of an article not restored", "article", a.ID, "err", err.Error())
+		}
+	}
+	if end, last, missing := missingEnd(x.cats, a.Category, catNext); missing && a.Category != "" {
+		c := models.Category{Name: end, Created: now, Index: x.nextCategoryIndex()}
+		if last != nil {
+			c.Created, c.Index = last.Created, last.Index
+		}
+		if err := s.st.Taxonomy.PutCategory(ctx, c); err != nil && !errors.Is(err, models.ErrDuplicate) {
+			s.log.WarnContext(ctx, "category of an article not restored", "article", a.ID, "err", err.Error())
+		}
+	}
 	probe := a
 	if x.fix(&probe) {
 		if after, err := s.sweepOne(ctx, a.ID, x.fix); err != nil {
 			s.log.WarnContext(ctx, "article not settled with the taxonomy", "article", a.ID, "err", err.Error())
 		} else if after != nil {
 			a = *after
-		}
-	}
-	now := s.nowMs()
-	if t, ok := follow(x.types, a.Type, typeNext); !ok && a.Type != "" {
-		if err := s.st.Taxonomy.PutType(ctx, models.ArticleType{Identify: t, Name: t, Created: now, Index: x.nextTypeIndex()}); err != nil && !errors.Is(err, models.ErrDuplicate) {
-			s.log.WarnContext(ctx, "type of an article not restored", "article", a.ID, "err", err.Error())
-		}
-	}
-	if c, ok := follow(x.cats, a.Category, catNext); !ok && a.Category != "" {
-		if err := s.st.Taxonomy.PutCategory(ctx, models.Category{Name: c, Created: now, Index: x.nextCategoryIndex()}); err != nil && !errors.Is(err, models.ErrDuplicate) {
-			s.log.WarnContext(ctx, "category of an article not restored", "article", a.ID, "err", err.Error())
 		}
 	}
 	var missing []string
@@ -663,7 +702,7 @@ func (s *Service) EditCategory(ctx context.Context, name string, in TaxonomyEdit
 		}
 		// A retry of this rename: put the new name (if the first attempt
 		// stopped before) and move what is left.
-		return s.finishRename(ctx, c, newName, in.Index)
+		return s.finishRename(ctx, c, newName, in.Index, false)
 	}
 	if newName == name {
 		if in.Index == nil || *in.Index == c.Index {
@@ -695,14 +734,15 @@ func (s *Service) EditCategory(ctx context.Context, name string, in TaxonomyEdit
 	}); err != nil {
 		return before, after, 0, false, conflict(err)
 	}
-	return s.finishRename(ctx, c, newName, in.Index)
+	return s.finishRename(ctx, c, newName, in.Index, true)
 }
 
 // finishRename puts category to (with old's index unless index says
-// another, and old's creation time) and moves old's articles to it.
-func (s *Service) finishRename(ctx context.Context, old models.Category, to string, index *int) (before, after CategoryInfo, moved int, changed bool, err error) {
+// another, and old's creation time) and moves old's articles to it;
+// marked: old was made to forward by this call (a change in itself).
+func (s *Service) finishRename(ctx context.Context, old models.Category, to string, index *int, marked bool) (before, after CategoryInfo, moved int, changed bool, err error) {
 	before = categoryInfo(old, usage{})
-	before.Name = old.Name
+	changed = marked
 	nc := models.Category{Name: to, Created: old.Created, Index: old.Index}
 	if index != nil {
 		nc.Index = *index

@@ -495,9 +495,10 @@ func TestAdminTaxonomyBadInput(t *testing.T) {
 }
 
 // TestAdminTaxonomyRenameRacesEdit: an author edits an article (sending
-// the category they read) while an admin renames that category, round
-// after round: both answer 200 and neither change is lost — the article
-// has the author's title and the new category name.
+// the category they read) and publishes a new one in it while an admin
+// renames that category, round after round: all answer 200 and no change
+// is lost — the edited article has the author's title and the new
+// category name, and so has every article published.
 func TestAdminTaxonomyRenameRacesEdit(t *testing.T) {
 	e := newTaxEnv(t)
 	name := models.DefaultCategory
@@ -505,7 +506,7 @@ func TestAdminTaxonomyRenameRacesEdit(t *testing.T) {
 	for round := range 12 {
 		next := fmt.Sprintf("cat-%d", round)
 		title := fmt.Sprintf("Title %d", round)
-		var edit, rename apitest.Reply
+		var edit, rename, pub apitest.Reply
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			edit = e.json(http.MethodPut, "/blogapi/article/section/"+id,
@@ -514,14 +515,19 @@ func TestAdminTaxonomyRenameRacesEdit(t *testing.T) {
 		wg.Go(func() {
 			rename = e.call(http.MethodPut, "/blogapi/admin/categories/"+esc(name), map[string]string{"name": next}, e.boss)
 		})
+		wg.Go(func() {
+			pub = e.json(http.MethodPost, "/blogapi/article/section",
+				fmt.Sprintf(`{"type":"original","category":%q,"title":"New %d","content":"<p>y</p>","status":"online"}`, name, round), e.writer)
+		})
 		wg.Wait()
 		apitest.Expect(t, edit, 200, "edit round "+next)
 		apitest.Expect(t, rename, 200, "rename round "+next)
+		apitest.Expect(t, pub, 200, "publish round "+next)
 		if _, cat, _, got := e.detail(id); cat != next || got != title {
 			t.Fatalf("round %d: article has category %q and title %q, want %q and %q", round, cat, got, next, title)
 		}
-		if got := e.publicCategories(); got != next+":1" {
-			t.Fatalf("round %d: categories %s", round, got)
+		if got, want := e.publicCategories(), fmt.Sprintf("%s:%d", next, round+2); got != want {
+			t.Fatalf("round %d: categories %s, want %s", round, got, want)
 		}
 		name = next
 	}

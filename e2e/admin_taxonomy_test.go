@@ -210,7 +210,7 @@ func TestAdminTaxonomyRename(t *testing.T) {
 
 	r := e.call(http.MethodPut, "/blogapi/admin/categories/"+esc(old), map[string]string{"name": "  日常  "}, e.boss)
 	apitest.Expect(t, r, 200, "rename category")
-	if d := data(t, r); d["name"] != "日常" || d["moved"] != float64(4) || d["index"] != float64(0) {
+	if d := data(t, r); d["name"] != "日常" || d["moved"] != float64(4) || d["index"] != float64(0) || d["articles"] != float64(4) || d["count"] != float64(2) {
 		t.Fatalf("rename answer: %s", r.Data)
 	}
 	if got := e.publicCategories(); got != "日常:2,Tech:0" {
@@ -262,7 +262,7 @@ func TestAdminTaxonomyRename(t *testing.T) {
 	apitest.Expect(t, r, 409, "rename onto an existing tag")
 	r = e.call(http.MethodPut, "/blogapi/admin/tags/go", map[string]string{"name": "Go语言"}, e.boss)
 	apitest.Expect(t, r, 200, "rename tag")
-	if d := data(t, r); d["name"] != "Go语言" || d["moved"] != float64(4) {
+	if d := data(t, r); d["name"] != "Go语言" || d["moved"] != float64(4) || d["articles"] != float64(4) {
 		t.Fatalf("tag rename answer: %s", r.Data)
 	}
 	if _, _, tags, _ := e.detail(a1); strings.Join(tags, ",") != "Go语言,db" {

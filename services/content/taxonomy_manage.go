@@ -352,6 +352,16 @@ func (s *Service) usage(ctx context.Context) (usage, error) {
 	return u, nil
 }
 
+// counted is usage for an answer's counts: a failure is logged and
+// counts nothing (the change itself is done).
+func (s *Service) counted(ctx context.Context) usage {
+	u, err := s.usage(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "taxonomy counts not read", "err", err.Error())
+	}
+	return u
+}
+
 // checkName trims v and collapses its whitespace, and checks it as the
 // name of a type, category or tag (field: the parameter): not empty, at
 // most maxRunes characters, no control character, no `/` or `\` (names
@@ -528,7 +538,8 @@ func (s *Service) EditType(ctx context.Context, identify string, in TaxonomyEdit
 		return nil
 	})
 	if errors.Is(err, errUnchanged) {
-		return typeInfo(b, usage{}), typeInfo(b, usage{}), nil
+		u := s.counted(ctx)
+		return typeInfo(b, u), typeInfo(b, u), nil
 	}
 	if errors.Is(err, models.ErrNotFound) {
 		return before, after, ErrTypeNotFound
@@ -536,7 +547,8 @@ func (s *Service) EditType(ctx context.Context, identify string, in TaxonomyEdit
 	if err != nil {
 		return before, after, conflict(err)
 	}
-	return typeInfo(b, usage{}), typeInfo(a, usage{}), nil
+	u := s.counted(ctx)
+	return typeInfo(b, u), typeInfo(a, u), nil
 }
 
 // DeleteType deletes type identify. Articles that name it (deleted ones
@@ -577,13 +589,13 @@ func (s *Service) DeleteType(ctx context.Context, identify, replacement string) 
 			return gone, 0, false, err
 		}
 		// An article written with it meanwhile puts it back.
-		if u, err = s.usage(ctx); err == nil && u.types[identify] > 0 {
+		if s.counted(ctx).types[identify] > 0 {
 			if err := s.st.Taxonomy.PutType(ctx, t); err != nil && !errors.Is(err, models.ErrDuplicate) {
 				return gone, 0, false, err
 			}
 			return gone, 0, false, ErrTypeInUse
 		}
-		return gone, 0, true, err
+		return gone, 0, true, nil
 	}
 	if replacement == identify {
 		return gone, 0, false, services.Invalid("replacement", "must be another type")
@@ -706,6 +718,7 @@ func (s *Service) EditCategory(ctx context.Context, name string, in TaxonomyEdit
 	}
 	if newName == name {
 		if in.Index == nil || *in.Index == c.Index {
+			before = categoryInfo(c, s.counted(ctx))
 			return before, before, 0, false, nil
 		}
 		b, a, err := s.st.Taxonomy.ChangeCategory(ctx, name, func(c *models.Category) error {
@@ -721,7 +734,8 @@ func (s *Service) EditCategory(ctx context.Context, name string, in TaxonomyEdit
 		if err != nil {
 			return before, after, 0, false, conflict(err)
 		}
-		return categoryInfo(b, usage{}), categoryInfo(a, usage{}), 0, true, nil
+		u := s.counted(ctx)
+		return categoryInfo(b, u), categoryInfo(a, u), 0, true, nil
 	}
 	if other, err := s.st.Taxonomy.Category(ctx, newName); err == nil && other.MovedTo == "" {
 		return before, after, 0, false, ErrCategoryExists
@@ -757,7 +771,6 @@ func (s *Service) finishRename(ctx context.Context, old models.Category, to stri
 	default:
 		return before, after, 0, false, conflict(err)
 	}
-	after = categoryInfo(nc, usage{})
 	n, err := s.sweep(ctx, func(a *models.Article) bool {
 		if a.Category != old.Name {
 			return false
@@ -765,6 +778,7 @@ func (s *Service) finishRename(ctx context.Context, old models.Category, to stri
 		a.Category = to
 		return true
 	})
+	after = categoryInfo(nc, s.counted(ctx))
 	return before, after, n, changed || n > 0, conflict(err)
 }
 
@@ -806,13 +820,13 @@ func (s *Service) DeleteCategory(ctx context.Context, name, replacement string) 
 		if err := s.st.Taxonomy.RemoveCategory(ctx, name); err != nil && !errors.Is(err, models.ErrNotFound) {
 			return gone, 0, false, err
 		}
-		if u, err = s.usage(ctx); err == nil && u.cats[name] > 0 {
+		if s.counted(ctx).cats[name] > 0 {
 			if err := s.st.Taxonomy.PutCategory(ctx, c); err != nil && !errors.Is(err, models.ErrDuplicate) {
 				return gone, 0, false, err
 			}
 			return gone, 0, false, ErrCategoryInUse
 		}
-		return gone, 0, true, err
+		return gone, 0, true, nil
 	}
 	if replacement == name {
 		return gone, 0, false, services.Invalid("replacement", "must be another category")
@@ -923,7 +937,6 @@ func (s *Service) RenameTag(ctx context.Context, name, newName string) (before, 
 	default:
 		return before, after, 0, false, conflict(err)
 	}
-	after = TagInfo{Name: nt.Name, Created: nt.Created}
 	n, err := s.sweep(ctx, func(a *models.Article) bool {
 		i := slices.Index(a.Tags, name)
 		if i < 0 {
@@ -937,6 +950,7 @@ func (s *Service) RenameTag(ctx context.Context, name, newName string) (before, 
 		}
 		return true
 	})
+	after = TagInfo{Name: nt.Name, Created: nt.Created, Articles: s.counted(ctx).tags[nt.Name]}
 	return before, after, n, changed || n > 0, conflict(err)
 }
 

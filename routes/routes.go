@@ -282,6 +282,12 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.POST("/banners", adm.CreateBanner)
 	admins.PUT("/banners/:id", adm.EditBanner)
 	admins.DELETE("/banners/:id", adm.DeleteBanner)
+	// Comment moderation across articles (docs/admin.md, "Comments"); the
+	// bulk action re-checks the admin's password.
+	admins.GET("/comments", adm.ListComments)
+	admins.POST("/comments/bulk", hashing, adm.BulkComments)
+	admins.POST("/comments/:articleId/:commentId/:action", adm.CommentAction)
+	admins.PUT("/users/:id/comment-ban", adm.BanCommenter)
 	return e, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/blogapi/blogapi/config"
 	"github.com/blogapi/blogapi/internal/apitest"
 	"github.com/blogapi/blogapi/models"
 	"github.com/blogapi/blogapi/models/dbtest"
@@ -583,4 +584,61 @@ func TestAdminCommentsRace(t *testing.T) {
 	})
 	wg.Wait()
 	e.checkReview("after the race", e.article, 6) // the approved roots; the admin's root and its replies are hidden
+}
+
+// TestCommentRoutesFilterByID: with a ban in place, the public comment
+// routes (a banned user's refused comment, another user's comment, the
+// thread) still filter only by `_id` (docs/architecture.md): the ban is
+// read from the user document the access-token check reads anyway.
+func TestCommentRoutesFilterByID(t *testing.T) {
+	clk := apitest.NewClock()
+	var log filterLog
+	db := dbtest.Open(t, models.Options{Now: clk.Now, Inspect: log.inspect, SweepInterval: time.Hour})
+	cfg := apitest.Config(t)
+	cfg.RateLimit.Store = config.RateStoreMongo
+	inst := apitest.Start(t, cfg, db, clk)
+	e := &commentEnv{blogEnv: &blogEnv{t: t, inst: inst, c: apitest.NewClient(t, inst.Srv.URL, clk), clk: clk}}
+	e.boss, e.bossID = e.user("boss", models.TypeAdmin)
+	if _, err := dbtest.Collection(t, db, models.CollUsers).UpdateOne(context.Background(),
+		bson.D{{Key: "account", Value: "boss"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: models.StatusNormal}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.article = e.publish("Watched")
+	troll, trollID := e.user("troll", models.TypeClient)
+	reader, _ := e.user("reader", models.TypeClient)
+	root, _ := e.comment(e.article, reader, "a root", "")
+	apitest.Expect(t, e.action(e.article, root, "approve", e.boss), 200, "approve")
+	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/users/"+trollID+"/comment-ban", `{"banned":true}`, e.boss), 200, "ban")
+	steps := []struct {
+		name string
+		do   func() apitest.Reply
+		code int
+	}{
+		{"a banned user's comment", func() apitest.Reply {
+			return e.json(http.MethodPost, "/blogapi/action/"+e.article+"/comment", `{"replyUser":"","targetId":"","content":"no"}`, troll)
+		}, 403},
+		{"a reply", func() apitest.Reply {
+			return e.json(http.MethodPost, "/blogapi/action/"+e.article+"/comment", fmt.Sprintf(`{"replyUser":"","targetId":%q,"content":"yes"}`, root), reader)
+		}, 200},
+		{"the thread", func() apitest.Reply { return e.get("/blogapi/action/"+e.article+"/comments", nil, troll) }, 200},
+	}
+	for _, st := range steps {
+		var r apitest.Reply
+		cmds := log.during(func() { r = st.do() })
+		if r.Code != st.code {
+			t.Fatalf("%s: code %d %s, want %d", st.name, r.Code, r.Body, st.code)
+		}
+		n := 0
+		for _, cmd := range cmds {
+			for _, f := range cmd.Filters {
+				n++
+				if !f.ByID {
+					t.Errorf("%s: %s on %s filters %s, not exactly {_id: v}", st.name, cmd.Command, cmd.Collection, f.JSON)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no filtered command seen", st.name)
+		}
+	}
 }

@@ -21,8 +21,8 @@ import (
 // with -blog-base articles and one with -blog-articles (each article about
 // 8 KB, -blog-comments comments and -blog-likes likes; -blog-users users in
 // both), and the blog's public reads and a like measured one request at a
-// time on both, beside the user centre of the same instance, in
-// alternating rounds (docs/operations.md, "Benchmarks").
+// time on both, beside the user centre of the same instance, the two sets
+// taken in turn request by request (docs/operations.md, "Benchmarks").
 
 // blogOptions are the flags of the blog-scale phase.
 type blogOptions struct {
@@ -42,7 +42,7 @@ func (b *blogOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&b.comments, "blog-comments", 10, "comments per article of the blog-scale sets")
 	fs.IntVar(&b.likes, "blog-likes", 50, "likes per article of the blog-scale sets (each by another user)")
 	fs.DurationVar(&b.duration, "blog-duration", 2*time.Second, "length of each blog-scale scenario on each set, summed over the rounds")
-	fs.IntVar(&b.rounds, "blog-rounds", 3, "rounds of the blog-scale scenarios (each round: every scenario on the small set, then the large)")
+	fs.IntVar(&b.rounds, "blog-rounds", 3, "rounds of the blog-scale scenarios (each round: every scenario in turn, on both sets alternately, request by request)")
 }
 
 // quick is -quick's blog scale: tiny sets, short measurements.
@@ -526,8 +526,9 @@ func (b *blogResult) row(name string) blogRow {
 // measureBlog seeds both sets over databases of their own on t's embedded
 // server, each served by an API instance of its own, and measures every
 // scenario one iteration at a time: o.rounds rounds, each running every
-// scenario on the small set then on the large, so that whatever else
-// slows the machine meanwhile weighs on both alike.
+// scenario in turn on both sets alternately (runBlog), so that whatever
+// else slows the machine meanwhile weighs on both alike and on the user
+// centre as on the others.
 func measureBlog(ctx context.Context, t *target, o blogOptions, pr *progress) (*blogResult, error) {
 	res := &blogResult{Rounds: o.rounds, Each: o.duration}
 	var closers []func()
@@ -559,34 +560,36 @@ func measureBlog(ctx context.Context, t *target, o blogOptions, pr *progress) (*
 		clients[k] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
 		defer clients[k].CloseIdleConnections()
 	}
-	tallies := make([][2]*tally, len(scenarios[0]))
-	seqs := make([][2]uint64, len(scenarios[0]))
+	// lanes[j][k]: scenario j on set k.
+	lanes := make([][]*blogLane, len(scenarios[0]))
 	for j := range scenarios[0] {
+		warm := make([]*blogLane, len(res.Sets))
 		for k := range res.Sets {
-			tallies[j][k] = newTally(http.StatusOK)
-			warm := newTally(http.StatusOK)
-			if err := runBlog(ctx, clients[k], scenarios[k][j], &seqs[j][k], 0, blogWarmup, warm); err != nil {
-				return nil, err
+			lanes[j] = append(lanes[j], &blogLane{client: clients[k], sc: scenarios[k][j], t: newTally(http.StatusOK)})
+			warm[k] = &blogLane{client: clients[k], sc: scenarios[k][j], t: newTally(http.StatusOK)}
+		}
+		if err := runBlog(ctx, warm, 0, blogWarmup); err != nil {
+			return nil, err
+		}
+		for k, w := range warm {
+			if w.t.codes[http.StatusOK] != blogWarmup {
+				return nil, fmt.Errorf("blog scale: %s at %d articles answered %s", w.sc.name, res.Sets[k].Articles, w.t.figures().codesText())
 			}
-			if warm.codes[http.StatusOK] != blogWarmup {
-				return nil, fmt.Errorf("blog scale: %s at %d articles answered %s", scenarios[k][j].name, res.Sets[k].Articles, warm.figures().codesText())
-			}
+			lanes[j][k].seq = w.seq
 		}
 	}
-	each := o.duration / time.Duration(o.rounds)
+	each := (o.duration / time.Duration(o.rounds)).Round(time.Millisecond)
 	minN := max(1, blogMinRequests/o.rounds)
 	for round := range o.rounds {
 		pr.printf("blog scale: round %d of %d, %d scenarios one request at a time, %s each on each set", round+1, o.rounds, len(scenarios[0]), each)
-		for j := range scenarios[0] {
-			for k := range res.Sets {
-				if err := runBlog(ctx, clients[k], scenarios[k][j], &seqs[j][k], each, minN, tallies[j][k]); err != nil {
-					return nil, err
-				}
+		for j := range lanes {
+			if err := runBlog(ctx, lanes[j], each, minN); err != nil {
+				return nil, err
 			}
 		}
 	}
 	for j, sc := range scenarios[0] {
-		res.Rows = append(res.Rows, blogRow{Name: sc.name, What: sc.what, At: [2]figures{tallies[j][0].figures(), tallies[j][1].figures()}})
+		res.Rows = append(res.Rows, blogRow{Name: sc.name, What: sc.what, At: [2]figures{lanes[j][0].t.figures(), lanes[j][1].t.figures()}})
 	}
 	return res, nil
 }
@@ -614,22 +617,46 @@ func (t *target) serveFresh(ctx context.Context, suffix string) (*target, func()
 	return inst, func() { inst.close(); db.Close() }, nil
 }
 
-// runBlog sends iterations of sc one at a time, for d and at least n of
-// them, into t: each iteration's latency is from sending its first
-// request to the last byte of its last answer; its code the first that
-// was not 200 (else 200).
-func runBlog(ctx context.Context, client *http.Client, sc blogScenario, seq *uint64, d time.Duration, n int, t *tally) error {
-	start := time.Now()
-	for k := 0; k < n || time.Since(start) < d; k++ {
+// blogLane is one scenario on one set: where it is sent, the number of
+// its next iteration, and its figures.
+type blogLane struct {
+	client *http.Client
+	sc     blogScenario
+	seq    uint64
+	t      *tally
+}
+
+// runBlog sends iterations of the lanes' scenarios one at a time, taking
+// the lanes in turn (so that a slower spell of the machine weighs on each
+// alike), until each lane had at least n more and d more of them. An iteration's
+// latency is from sending its first request to the last byte of its last
+// answer; its code the first that was not 200 (else 200).
+func runBlog(ctx context.Context, lanes []*blogLane, d time.Duration, n int) error {
+	sent := make([]int, len(lanes))
+	took := make([]time.Duration, len(lanes))
+	for i, l := range lanes {
+		sent[i], took[i] = len(l.t.latencies)+n, l.t.elapsed+d
+	}
+	for k := 0; ; k++ {
+		done := true
+		for i, l := range lanes {
+			if len(l.t.latencies) < sent[i] || l.t.elapsed < took[i] {
+				done = false
+			}
+		}
+		if done {
+			return nil
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		specs := sc.next(*seq)
-		*seq++
+		l := lanes[k%len(lanes)]
+		specs := l.sc.next(l.seq)
+		l.seq++
 		code := http.StatusOK
 		t0 := time.Now()
 		for _, spec := range specs {
-			c, err := send1(ctx, client, spec)
+			c, err := send1(ctx, l.client, spec)
 			if err != nil {
 				c = 0
 			}
@@ -638,14 +665,13 @@ func runBlog(ctx context.Context, client *http.Client, sc blogScenario, seq *uin
 			}
 		}
 		lat := time.Since(t0)
-		t.latencies = append(t.latencies, lat)
-		t.elapsed += lat
-		t.codes[code]++
-		if code == t.expect {
-			t.expected++
+		l.t.latencies = append(l.t.latencies, lat)
+		l.t.elapsed += lat
+		l.t.codes[code]++
+		if code == l.t.expect {
+			l.t.expected++
 		}
 	}
-	return nil
 }
 
 // send1 sends one request and reads its answer to the end; it returns the

@@ -120,9 +120,10 @@ func (r *report) blog(p printer) {
 		name := []string{"small", "large"}[k]
 		p("| %s | %d | %d | %d | %d | %s |\n", name, s.Articles, s.Comments, s.Users, s.Likes, s.Seeding.Round(100*time.Millisecond))
 	}
-	p("\nEach scenario one request at a time (a like + unlike is one iteration of two requests) on each set, in %d ", b.Rounds)
-	p("alternating rounds (every scenario on the small set, then on the large) of %s each, at least %d ", b.Each/time.Duration(b.Rounds), max(1, blogMinRequests/b.Rounds))
-	p("iterations, after %d unrecorded; requests from one of 100,000 client IPs as above. Latency from sending to ", blogWarmup)
+	p("\nEach scenario one request at a time (a like + unlike is one iteration of two requests), the two sets taken ")
+	p("in turn request by request, so that a slower spell of the shared machine weighs on both alike; %d rounds, ", b.Rounds)
+	p("each running every scenario in turn for %s and at least %d iterations on each set, ", (b.Each / time.Duration(b.Rounds)).Round(time.Millisecond), max(1, blogMinRequests/b.Rounds))
+	p("after %d unrecorded; requests from one of 100,000 client IPs as above. Latency from sending to ", blogWarmup)
 	p("the last byte of the answer, measured by the harness (net/http, one keep-alive connection).\n\n")
 	p("| scenario | p50 / p99, %d articles | p50 / p99, %d articles | p50 ÷ user centre's, %d | %d ÷ %d | answers (%d; %d) |\n",
 		small.Articles, large.Articles, large.Articles, large.Articles, small.Articles, small.Articles, large.Articles)

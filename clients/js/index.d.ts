@@ -295,6 +295,55 @@ export interface AdminClient {
   editBanner(id: string, banner: BannerInput): Promise<AdminBanner>;
   /** DELETE /blogapi/admin/banners/:id */
   deleteBanner(id: string): Promise<{ id: string }>;
+  /** GET /blogapi/admin/types: every type in the public order */
+  types(): Promise<AdminType[]>;
+  /** POST /blogapi/admin/types: 400 naming identify, name or index; 409 taken */
+  createType(t: { identify: string; name: string; index?: number }): Promise<AdminType>;
+  /** PUT /blogapi/admin/types/:identify: rename (the display name) or reorder; 404, 409 name taken */
+  editType(identify: string, change: TaxonomyChange): Promise<AdminType>;
+  /** DELETE /blogapi/admin/types/:identify: 409 while articles name it, unless a replacement takes them */
+  deleteType(identify: string, options?: { replacement?: string }): Promise<TaxonomyDeleted>;
+  /** GET /blogapi/admin/categories: every category in the public order */
+  categories(): Promise<AdminCategory[]>;
+  /** POST /blogapi/admin/categories: 400 naming name or index; 409 taken */
+  createCategory(c: { name: string; index?: number }): Promise<AdminCategory>;
+  /** PUT /blogapi/admin/categories/:name: a rename moves every article along (moved); 404, 409 name taken */
+  editCategory(name: string, change: TaxonomyChange): Promise<AdminCategory & { moved: number }>;
+  /** DELETE /blogapi/admin/categories/:name: 409 while articles name it, unless a replacement takes them */
+  deleteCategory(name: string, options?: { replacement?: string }): Promise<TaxonomyDeleted>;
+  /** GET /blogapi/admin/tags: every tag, oldest first */
+  tags(): Promise<AdminTag[]>;
+  /** POST /blogapi/admin/tags: 400 naming name; 409 taken */
+  createTag(name: string): Promise<AdminTag>;
+  /** PUT /blogapi/admin/tags/:name: every article with the tag gets the new name; 404, 409 taken */
+  renameTag(name: string, newName: string): Promise<AdminTag & { moved: number }>;
+  /** DELETE /blogapi/admin/tags/:name: removed from every article (moved: how many) */
+  deleteTag(name: string): Promise<TaxonomyDeleted>;
+}
+
+/** A type as the admin sees it: articles counts every article naming it, deleted ones too; created in ms. */
+export interface AdminType {
+  identify: string; name: string; index: number; created: number; articles: number;
+}
+
+/** A category as the admin sees it: count is its public articles. */
+export interface AdminCategory {
+  name: string; index: number; created: number; articles: number; count: number;
+}
+
+/** A tag as the admin sees it. */
+export interface AdminTag {
+  name: string; created: number; articles: number;
+}
+
+/** A rename (name) or reorder (index, 0–9999, smaller first) of a type or category: at least one. */
+export interface TaxonomyChange {
+  name?: string; index?: number;
+}
+
+/** What a taxonomy deletion did: key deleted, replacement its articles moved to ("" none), moved how many. */
+export interface TaxonomyDeleted {
+  key: string; replacement: string; moved: number;
 }
 
 /** A banner as the admin sees it; times in ms. */

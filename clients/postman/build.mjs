@@ -761,6 +761,100 @@ pm.environment.set('bannerId', b.id);`),
       name: 'Delete the banner (admin)', method: 'DELETE', path: '/blogapi/admin/banners/{{bannerId}}',
       headers: [['access-token', '{{adminToken}}']], doc: 'Removes the banner; recorded in the audit log.', test: tests(200),
     }),
+    // Taxonomy (docs/admin.md, "Taxonomy"): types, categories and tags.
+    item({
+      name: 'Create a type (admin)', method: 'POST', path: '/blogapi/admin/types',
+      json: { identify: 'pm{{$timestamp}}', name: 'PM {{$timestamp}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'identify (1-32 letters, digits, - or _: what articles store), name (1-20 characters, unique), index (text, 0-9999; default last). Recorded as type.create.',
+      test: tests(200, `var t = pm.response.json().data;
+pm.test('last in order', function () { pm.expect(t.index).to.be.at.least(1); pm.expect(t.articles).to.equal(0); });
+pm.environment.set('typeId', t.identify);`),
+    }),
+    item({
+      name: 'Every type (admin)', method: 'GET', path: '/blogapi/admin/types', headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every type in the public order, with articles: how many articles name it (deleted ones too).',
+      test: tests(200, `pm.test('the new type', function () {
+  pm.expect(pm.response.json().data.map(function (t) { return t.identify; })).to.include(pm.environment.get('typeId'));
+});`),
+    }),
+    item({
+      name: 'Move the type first (admin)', method: 'PUT', path: '/blogapi/admin/types/{{typeId}}',
+      json: { index: '0', name: 'PM first' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'name renames (articles store the identify: they show the new name at once), index reorders GET /blogapi/select/types. Recorded as type.rename or type.reorder.',
+      test: tests(200, `pm.test('renamed', function () { pm.expect(pm.response.json().data.name).to.equal('PM first'); });`),
+    }),
+    item({
+      name: 'Delete a type into itself (400)', method: 'DELETE', path: '/blogapi/admin/types/{{typeId}}',
+      query: [['replacement', '{{typeId}}']], headers: [['access-token', '{{adminToken}}']],
+      doc: 'The replacement must be another type. A type or category that articles still name is deleted only with a replacement (409 without).',
+      test: tests(400, fieldTest('replacement')),
+    }),
+    item({
+      name: 'Delete the type (admin)', method: 'DELETE', path: '/blogapi/admin/types/{{typeId}}',
+      query: [['replacement', 'original']], headers: [['access-token', '{{adminToken}}']],
+      doc: 'replacement: the type its articles move to (each by _id, version + 1); the old identify then forwards to it. Recorded as type.delete.',
+      test: tests(200, `pm.test('moved none', function () { pm.expect(pm.response.json().data.moved).to.equal(0); });`),
+    }),
+    item({
+      name: 'Create a category (admin)', method: 'POST', path: '/blogapi/admin/categories',
+      json: { name: 'pm-{{$timestamp}}', index: '50' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'name (1-32 characters, trimmed, no / or \\), index (text, 0-9999; default last). Recorded as category.create.',
+      test: tests(200, `pm.environment.set('categoryName', pm.response.json().data.name);`),
+    }),
+    item({
+      name: 'Every category (admin)', method: 'GET', path: '/blogapi/admin/categories', headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every category in the public order, with articles (every article naming it) and count (its public ones).',
+      test: tests(200, `pm.test('the new category', function () {
+  pm.expect(pm.response.json().data.map(function (c) { return c.name; })).to.include(pm.environment.get('categoryName'));
+});`),
+    }),
+    item({
+      name: 'Rename the category (admin)', method: 'PUT', path: '/blogapi/admin/categories/{{categoryName}}',
+      json: { name: '{{categoryName}}-b' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every article naming the old name moves to the new one (moved: how many); repeating the rename completes a half-done one. index reorders. Recorded as category.rename.',
+      test: tests(200, `var c = pm.response.json().data;
+pm.test('renamed', function () { pm.expect(c.name).to.equal(pm.environment.get('categoryName') + '-b'); pm.expect(c.moved).to.equal(0); });
+pm.environment.set('categoryName', c.name);`),
+    }),
+    item({
+      name: 'Delete the category (admin)', method: 'DELETE', path: '/blogapi/admin/categories/{{categoryName}}',
+      headers: [['access-token', '{{adminToken}}']],
+      doc: 'Without a replacement only when no article names it (else 409); with replacement=NAME its articles move there. Recorded as category.delete.',
+      test: tests(200),
+    }),
+    item({
+      name: 'Delete an unknown category (404)', method: 'DELETE', path: '/blogapi/admin/categories/{{categoryName}}',
+      headers: [['access-token', '{{adminToken}}']], doc: 'The same deletion again: no such category.', test: tests(404),
+    }),
+    item({
+      name: 'Create a category with a bad name (400)', method: 'POST', path: '/blogapi/admin/categories',
+      json: { name: 'a/b' }, headers: [['access-token', '{{adminToken}}']], doc: 'Names travel in paths: no / or \\.',
+      test: tests(400, fieldTest('name')),
+    }),
+    item({
+      name: 'Create a tag (admin)', method: 'POST', path: '/blogapi/admin/tags',
+      json: { name: 'pm-{{$timestamp}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'name (1-20 characters, as at publishing). Tags are also created by publishing. Recorded as tag.create.',
+      test: tests(200, `pm.environment.set('tagName', pm.response.json().data.name);`),
+    }),
+    item({
+      name: 'Every tag (admin)', method: 'GET', path: '/blogapi/admin/tags', headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every tag, oldest first, with articles: how many articles have it.',
+      test: tests(200, `pm.test('the new tag', function () {
+  pm.expect(pm.response.json().data.map(function (t) { return t.name; })).to.include(pm.environment.get('tagName'));
+});`),
+    }),
+    item({
+      name: 'Rename the tag (admin)', method: 'PUT', path: '/blogapi/admin/tags/{{tagName}}',
+      json: { name: '{{tagName}}-b' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every article with the tag gets the new name instead. Recorded as tag.rename.',
+      test: tests(200, `pm.environment.set('tagName', pm.response.json().data.name);`),
+    }),
+    item({
+      name: 'Delete the tag (admin)', method: 'DELETE', path: '/blogapi/admin/tags/{{tagName}}',
+      headers: [['access-token', '{{adminToken}}']], doc: 'Removes the tag from every article that has it. Recorded as tag.delete.',
+      test: tests(200),
+    }),
     item({
       name: 'Delete the user (admin)', method: 'POST', path: '/blogapi/admin/users/{{userId}}/delete',
       json: { password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],

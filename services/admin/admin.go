@@ -116,6 +116,9 @@ type Deps struct {
 	// Banners manages the home page's banners (content.Service; nil: the
 	// banner routes answer 500).
 	Banners Banners
+	// Taxonomy manages the blog's types, categories and tags
+	// (content.Service; nil: the taxonomy routes answer 500).
+	Taxonomy Taxonomy
 	// Content counts articles and comments for the dashboard
 	// (content.Service; nil: no content figures).
 	Content ContentStats

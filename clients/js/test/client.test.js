@@ -574,6 +574,48 @@ test('client.admin: an admin manages a user; others are refused', async () => {
   await rejectsWith(boss.admin.moderateComment('0123456789abcdef01234567', '0123456789abcdef01234567', 'visible'), Codes.NOT_FOUND);
 });
 
+test('client.admin: taxonomy: create, rename, reorder and delete types, categories and tags', async () => {
+  const boss = newClient();
+  await boss.login({ account: admin.account, password: admin.password });
+  const { client: writer, account } = await loggedIn();
+  await mongo.db('blogapi').collection('users').updateOne({ account }, { $set: { type: 'author' } });
+  await rejectsWith(writer.admin.categories(), Codes.FORBIDDEN);
+
+  const name = `js-${Date.now()}`;
+  const cat = await boss.admin.createCategory({ name, index: 0 });
+  assert.equal(cat.name, name);
+  await rejectsWith(boss.admin.createCategory({ name }), Codes.CONFLICT);
+  const bad = await rejectsWith(boss.admin.createCategory({ name: 'a/b' }), Codes.BAD_REQUEST);
+  assert.deepEqual(bad.errors.map((e) => e.field), ['name']);
+  const post = await writer.publish({ title: 'Taxonomy', content: 'text', type: 'original', category: name, tags: [`${name}-t`], status: 'online' });
+
+  const renamed = await boss.admin.editCategory(name, { name: `${name}-b`, index: 0 });
+  assert.equal(renamed.moved, 1);
+  assert.equal((await writer.article(post.id)).category, `${name}-b`);
+  assert.ok((await writer.categories()).some((c) => c.name === `${name}-b` && c.count === 1));
+  const inUse = await rejectsWith(boss.admin.deleteCategory(`${name}-b`), Codes.CONFLICT);
+  assert.deepEqual(inUse.errors.map((e) => e.field), ['replacement']);
+  assert.equal((await boss.admin.deleteCategory(`${name}-b`, { replacement: '默认' })).moved, 1);
+  assert.equal((await writer.article(post.id)).category, '默认');
+
+  const tag = await boss.admin.renameTag(`${name}-t`, `${name}-u`);
+  assert.equal(tag.moved, 1);
+  assert.ok((await boss.admin.tags()).some((t) => t.name === `${name}-u` && t.articles === 1));
+  assert.equal((await boss.admin.deleteTag(`${name}-u`)).moved, 1);
+  assert.deepEqual((await writer.article(post.id)).tags, []);
+  assert.equal((await boss.admin.createTag(`${name}-v`)).name, `${name}-v`);
+
+  const identify = `js${Date.now()}`;
+  assert.equal((await boss.admin.createType({ identify, name: identify.slice(-12) })).identify, identify);
+  assert.equal((await boss.admin.editType(identify, { index: 0 })).index, 0);
+  assert.ok((await writer.articleTypes()).some((t) => t.identify === identify));
+  assert.ok((await boss.admin.types()).some((t) => t.identify === identify));
+  assert.deepEqual(await boss.admin.deleteType(identify), { key: identify, replacement: '', moved: 0 });
+  await rejectsWith(boss.admin.deleteType(identify), Codes.NOT_FOUND);
+  const log = await boss.admin.audit({ action: 'category.rename' });
+  assert.equal(log.items[0].target, name);
+});
+
 // Last: the failures it makes also count against this client IP, after
 // which every login from it needs a captcha for security.login_window.
 test('after failed logins a login needs a captcha: captchaRequired, then login with one', async () => {

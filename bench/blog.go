@@ -186,8 +186,10 @@ func seedBlog(ctx context.Context, inst *target, n int, o blogOptions, pr *progr
 		return nil, fmt.Errorf("seed writer and reader: %w", err)
 	}
 	set.author = blogUserOf(extra[0])
+	// The categories as the admin's POST /blogapi/admin/categories adds
+	// them, each last (after the default one, index 0).
 	for i, c := range blogCategories {
-		if err := inst.db.Taxonomy.CreateCategory(ctx, models.Category{Name: c, Created: now + int64(i)}); err != nil {
+		if err := inst.db.Taxonomy.PutCategory(ctx, models.Category{Name: c, Created: now + int64(i), Index: i + 1}); err != nil {
 			return nil, fmt.Errorf("seed category %s: %w", c, err)
 		}
 	}

@@ -53,6 +53,33 @@ func TestBlogSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A category added through the admin API is stored as the seed's are
+	// (next index, first version).
+	admin := []models.User{{Account: "blogadmin", Email: "blogadmin@bench.example", Status: models.StatusNormal,
+		Nick: "admin", Type: models.TypeAdmin, PasswordHash: inst.hash}}
+	if err := db.Users.CreateMany(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	adminTok, err := inst.loginAccount(ctx, client, s, "blogadmin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, data, err := call(ctx, client, s.post(inst.base, "/blogapi/admin/categories", []byte(`{"name":"added"}`), http.Header{"Access-Token": {adminTok}})); err != nil || code != response.CodeOK {
+		t.Fatalf("add a category: %d %s %v", code, data, err)
+	}
+	cats, err := db.Taxonomy.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]models.Category{}
+	for _, c := range cats {
+		byName[c.Name] = c
+	}
+	last := byName[blogCategories[len(blogCategories)-1]]
+	if added := byName["added"]; added.Index != last.Index+1 || added.Version != last.Version || added.MovedTo != "" || last.Version != 1 {
+		t.Errorf("category added through the API %+v; the seed's last %+v", added, last)
+	}
+
 	// An article: article n of the set, published through the API.
 	id, err := publishBlogArticle(ctx, client, s, inst.base, writer, n)
 	if err != nil {

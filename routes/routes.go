@@ -296,6 +296,12 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.POST("/tags", adm.CreateTag)
 	admins.PUT("/tags/:name", adm.RenameTag)
 	admins.DELETE("/tags/:name", adm.DeleteTag)
+	// Comment moderation across articles (docs/admin.md, "Comments"); the
+	// bulk action re-checks the admin's password.
+	admins.GET("/comments", adm.ListComments)
+	admins.POST("/comments/bulk", hashing, adm.BulkComments)
+	admins.POST("/comments/:articleId/:commentId/:action", adm.CommentAction)
+	admins.PUT("/users/:id/comment-ban", adm.BanCommenter)
 	return e, nil
 }
 

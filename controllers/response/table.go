@@ -139,6 +139,9 @@ var table = []row{
 	{admin.ErrLastAdmin, CodeConflict, "the last admin cannot be demoted, frozen or deleted", ""},
 	{admin.ErrUserDeleted, CodeConflict, "user is deleted", ""},
 	{admin.ErrBusy, CodeConflict, "another admin change of this user is in progress; retry", ""},
+	// Comment moderation (docs/admin.md, "Comments").
+	{admin.ErrCommentRef, CodeBadRequest, "an id is <article id>/<comment id>", "ids"},
+	{content.ErrCommentBanned, CodeForbidden, "you are banned from commenting", ""},
 
 	// Routing, limits and availability.
 	{ErrNoRoute, CodeNotFound, "no such route", ""},

@@ -58,11 +58,14 @@ type Viewer struct {
 	Nick  string
 	Cover string
 	Level int
+	// CommentBanned: an admin banned the user from commenting (their new
+	// comments are refused with ErrCommentBanned).
+	CommentBanned bool
 }
 
 // ViewerOf is the viewer a logged-in user is.
 func ViewerOf(u models.User) Viewer {
-	return Viewer{ID: u.ID.Hex(), Type: u.Type, Nick: u.Nick, Cover: u.Avatar, Level: u.Level}
+	return Viewer{ID: u.ID.Hex(), Type: u.Type, Nick: u.Nick, Cover: u.Avatar, Level: u.Level, CommentBanned: u.CommentBanned}
 }
 
 // IsAdmin reports an admin.
@@ -102,7 +105,8 @@ type (
 	CommentStore interface {
 		Thread(ctx context.Context, article string) ([]models.Comment, error)
 		Add(ctx context.Context, article string, build func([]models.Comment) (models.Comment, error)) (models.Comment, error)
-		SetState(ctx context.Context, article, id, state string) (models.Comment, error)
+		SetStates(ctx context.Context, article string, decide func([]models.Comment) (map[string]string, error)) ([]models.Comment, error)
+		EachThread(ctx context.Context, fn func(article string, comments []models.Comment) error) error
 		Approved(ctx context.Context, user string) (bool, error)
 		MarkApproved(ctx context.Context, user string, at int64) error
 		CountByState(ctx context.Context) (map[string]int64, error)

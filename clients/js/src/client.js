@@ -268,6 +268,12 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
 
   const pw = (plaintext) => (plaintext === undefined ? undefined : passwordDigest(plaintext));
 
+  /** POST /blogapi/admin/comments/:articleId/:commentId/:action (approve, hide, spam, delete). */
+  async function commentAction(articleId, commentId, action) {
+    const path = `/blogapi/admin/comments/${encodeURIComponent(articleId)}/${encodeURIComponent(commentId)}/${encodeURIComponent(action)}`;
+    return (await authed('POST', path)).data;
+  }
+
   return {
     /** The storage the tokens live in. */
     storage: store,
@@ -432,6 +438,19 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
       renameTag: async (name, newName) =>
         (await authed('PUT', taxonomyPath('tags', name), { name: String(newName) })).data,
       deleteTag: async (name) => (await authed('DELETE', taxonomyPath('tags', name))).data,
+      // Comment moderation across articles (docs/admin.md, "Comments").
+      comments: async (filters = {}) => (await authed('GET', '/blogapi/admin/comments', filters)).data,
+      commentAction,
+      approveComment: (articleId, commentId) => commentAction(articleId, commentId, 'approve'),
+      hideComment: (articleId, commentId) => commentAction(articleId, commentId, 'hide'),
+      spamComment: (articleId, commentId) => commentAction(articleId, commentId, 'spam'),
+      deleteComment: (articleId, commentId) => commentAction(articleId, commentId, 'delete'),
+      async bulkComments({ action, ids, password }) {
+        return (await authed('POST', '/blogapi/admin/comments/bulk', { action, ids, password: pw(password) })).data;
+      },
+      async banCommenter(id, { banned, hideExisting, reason }) {
+        return (await authed('PUT', adminUser(id, 'comment-ban'), { banned: Boolean(banned), hideExisting: hideExisting === undefined ? undefined : Boolean(hideExisting), reason })).data;
+      },
     },
   };
 }

@@ -63,6 +63,8 @@ func TestQuick(t *testing.T) {
 		t.Errorf("cpu profile not written: %v", err)
 	}
 
+	checkBlog(t, rep)
+
 	rep.Command = "go run ./bench -quick"
 	checkReport(t, rep.Markdown(), []string{
 		"## Ratios first", "**Results swing between runs.**", "| `GET /blogapi/user/center` p50 ÷ `GET /healthz` p50 |",
@@ -115,6 +117,7 @@ func TestURL(t *testing.T) {
 		"| `GET /healthz`", "| `POST /blogapi/login`", "| without flood |", "| with flood |",
 		"| middleware chain ≤ 15.0 µs CPU per request over a bare Gin handler | not measured",
 		"## Lookup cost against the number of users\n\nNot measured", "## Middleware chain, one goroutine\n\nNot measured",
+		"## Blog scale\n\nNot measured",
 	})
 	if strings.Contains(string(b), "\n## CPU profile") {
 		t.Error("report has a CPU profile of a server it did not run")

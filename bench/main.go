@@ -62,6 +62,7 @@ type options struct {
 	hashSlots    int           // security.hash_concurrency override; 0 keeps the config's
 	rateStore    string        // rate_limit.store override; "" keeps the config's
 	quick        bool
+	blog         blogOptions // the blog-scale phase (bench/blog.go)
 }
 
 // parseFlags reads args. -quick sets short durations and small counts;
@@ -92,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.hashSlots, "hash-concurrency", 0, "override security.hash_concurrency of the in-process server; 0 keeps the config's")
 	fs.StringVar(&o.rateStore, "rate-store", "", "override rate_limit.store of the in-process server (memory or mongo); '' keeps the config's")
 	fs.BoolVar(&o.quick, "quick", false, "smoke run: short durations, few users (explicit flags still win)")
+	o.blog.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -124,6 +126,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 				apply()
 			}
 		}
+		o.blog.quick(set)
+	}
+	if err := o.blog.validate(); err != nil {
+		return options{}, err
 	}
 	var err error
 	if o.growth, err = parseGrowth(*growth); err != nil {

@@ -59,6 +59,7 @@ type report struct {
 	Growth    []growthPoint
 	Chain     []chainFigures
 	Profile   *profileSummary
+	Blog      *blogResult // nil: not measured (-blog-articles 0, or -url)
 }
 
 // measure runs every phase against the in-process server (or o.url).
@@ -198,6 +199,11 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 				return nil, err
 			}
 			rep.Growth = append(rep.Growth, p)
+		}
+	}
+	if rep.InProcess && o.blog.articles > 0 {
+		if rep.Blog, err = measureBlog(ctx, t, o.blog, pr); err != nil {
+			return nil, err
 		}
 	}
 	rep.Elapsed = time.Since(rep.Started)

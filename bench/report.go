@@ -42,9 +42,11 @@ func (r *report) Markdown() string {
 
 	r.setup(p)
 	r.targets(p)
+	r.blogTargets(p)
 	r.table(p)
 	r.flood(p)
 	r.growth(p)
+	r.blog(p)
 	r.chain(p)
 	r.profile(p)
 	p("%s", history)
@@ -78,6 +80,7 @@ func (r *report) summary(p printer) {
 	if bare, chain, _, ok := r.chainTriple(); ok && chain.CPUKnown {
 		p("| middleware chain CPU ÷ a bare Gin handler's, one goroutine | %.1f× |\n", float64(chain.CPU)/float64(max(bare.CPU, 1)))
 	}
+	r.blogRatios(p)
 	p("\n")
 }
 

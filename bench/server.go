@@ -192,10 +192,7 @@ func (t *target) seedTo(ctx context.Context, n int) error {
 	for from := t.seeded; from < n; from += batch {
 		users := make([]models.User, 0, batch)
 		for i := from; i < min(from+batch, n); i++ {
-			users = append(users, models.User{
-				Account: accountName(i), Email: accountName(i) + "@bench.example", Status: models.StatusNormal,
-				Nick: "bench", Created: now, Type: models.TypeClient, PasswordHash: t.hash,
-			})
+			users = append(users, t.benchUser(i, now))
 		}
 		if err := store.CreateMany(ctx, users); err != nil {
 			return fmt.Errorf("seed users %d–%d: %w", from, from+len(users)-1, err)
@@ -203,6 +200,14 @@ func (t *target) seedTo(ctx context.Context, n int) error {
 		t.seeded = from + len(users)
 	}
 	return nil
+}
+
+// benchUser is the i-th seeded user, created at now (ms).
+func (t *target) benchUser(i int, now int64) models.User {
+	return models.User{
+		Account: accountName(i), Email: accountName(i) + "@bench.example", Status: models.StatusNormal,
+		Nick: "bench", Created: now, Type: models.TypeClient, PasswordHash: t.hash,
+	}
 }
 
 // seedViaAPI registers users accountName(0) … accountName(n-1) with POST
@@ -236,21 +241,30 @@ func (t *target) login(ctx context.Context, n int) ([]string, error) {
 	client := &http.Client{Timeout: 30 * time.Second}
 	tokens := make([]string, n)
 	for i := range n {
-		account := accountName((2*i + 1) * t.seeded / (2 * n))
-		body, _ := json.Marshal(map[string]string{"account": account, "password": md5hex(benchPassword)})
-		code, data, err := call(ctx, client, s.post(t.base, "/blogapi/login", body, nil))
+		tok, err := t.loginAccount(ctx, client, s, accountName((2*i+1)*t.seeded/(2*n)))
 		if err != nil {
-			return nil, fmt.Errorf("login %s: %w", account, err)
+			return nil, err
 		}
-		var d struct {
-			Token string `json:"token"`
-		}
-		if code != response.CodeOK || json.Unmarshal(data, &d) != nil || d.Token == "" {
-			return nil, fmt.Errorf("login %s: envelope code %d", account, code)
-		}
-		tokens[i] = d.Token
+		tokens[i] = tok
 	}
 	return tokens, nil
+}
+
+// loginAccount logs account (password benchPassword) in through the API
+// and returns its access token.
+func (t *target) loginAccount(ctx context.Context, client *http.Client, s *signer, account string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"account": account, "password": md5hex(benchPassword)})
+	code, data, err := call(ctx, client, s.post(t.base, "/blogapi/login", body, nil))
+	if err != nil {
+		return "", fmt.Errorf("login %s: %w", account, err)
+	}
+	var d struct {
+		Token string `json:"token"`
+	}
+	if code != response.CodeOK || json.Unmarshal(data, &d) != nil || d.Token == "" {
+		return "", fmt.Errorf("login %s: envelope code %d", account, code)
+	}
+	return d.Token, nil
 }
 
 // call sends one request built from tgt and returns the envelope's code and

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // The admin's side of the comment threads (docs/admin.md, "Comments").
@@ -47,7 +46,9 @@ func (s *CommentStore) SetStates(ctx context.Context, article string, decide fun
 // in the order written (one scan of `comment_threads`: admin lists only).
 // An error of fn stops the scan and is returned.
 func (s *CommentStore) EachThread(ctx context.Context, fn func(article string, comments []Comment) error) error {
-	cur, err := s.threads.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	// No sort: the caller orders what it keeps, and a sort would make the
+	// embedded engine decode every thread before the first batch.
+	cur, err := s.threads.Find(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("scan comments: %w", err)
 	}

@@ -56,3 +56,55 @@ func TestTaxonomyChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRetaxonomize: only the articles fn changes are written (their
+// taxonomy fields, version one more) and recorded in the change counter:
+// each id when they fit in its window, else a jump of seq past it.
+func TestRetaxonomize(t *testing.T) {
+	ctx := context.Background()
+	s := dbtest.New(t).Articles
+	n := models.RecentChanges + 5
+	arts, bodies := make([]models.Article, n), make([]models.ArticleBody, n)
+	ids := make([]string, n)
+	for i := range arts {
+		ids[i] = models.NewArticleID()
+		cat := "old"
+		if i == 0 {
+			cat = "other"
+		}
+		arts[i] = models.Article{ID: ids[i], Slug: ids[i], Title: "t", Category: cat, Tags: []string{"x"}, Status: models.ArticleOnline}
+		bodies[i] = models.ArticleBody{ID: ids[i]}
+	}
+	if err := s.CreateMany(ctx, arts, bodies); err != nil {
+		t.Fatal(err)
+	}
+	move := func(a *models.Article) bool {
+		if a.Category != "old" {
+			return false
+		}
+		a.Category = "new"
+		return true
+	}
+	before, _ := s.Changes(ctx)
+	done, err := s.Retaxonomize(ctx, ids[:3], move)
+	if err != nil || len(done) != 2 || done[0] != ids[1] {
+		t.Fatalf("first three: %v %v", done, err)
+	}
+	after, _ := s.Changes(ctx)
+	if after.Seq != before.Seq+2 || after.Recent[len(after.Recent)-1] != ids[2] {
+		t.Fatalf("change counter: %+v → %+v", before, after)
+	}
+	if a, _ := s.ByID(ctx, ids[1]); a.Category != "new" || a.Version != 2 || a.Title != "t" || a.Tags[0] != "x" {
+		t.Fatalf("moved article: %+v", a)
+	}
+	if a, _ := s.ByID(ctx, ids[0]); a.Category != "other" || a.Version != 1 {
+		t.Fatalf("untouched article: %+v", a)
+	}
+	done, err = s.Retaxonomize(ctx, ids, move)
+	if err != nil || len(done) != n-3 {
+		t.Fatalf("the rest: %d %v", len(done), err)
+	}
+	if last, _ := s.Changes(ctx); last.Seq-after.Seq <= int64(len(last.Recent)) {
+		t.Fatalf("more changes than the window: seq %d → %d with %d recent", after.Seq, last.Seq, len(last.Recent))
+	}
+}

@@ -93,6 +93,9 @@ type (
 		All(ctx context.Context) ([]models.Article, error)
 		Every(ctx context.Context) ([]models.Article, error)
 		PlainTexts(ctx context.Context, fn func(id, plain string)) error
+		// Retaxonomize moves articles along a taxonomy change
+		// (taxonomy_manage.go).
+		Retaxonomize(ctx context.Context, ids []string, fn func(a *models.Article) bool) ([]string, error)
 	}
 	// LikeStore is models.LikeStore.
 	LikeStore interface {

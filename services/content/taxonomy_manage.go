@@ -304,26 +304,24 @@ func (s *Service) sweepOne(ctx context.Context, id string, fix func(*models.Arti
 }
 
 // sweep applies fix to every article it changes, deleted ones too (one
-// scan of `articles`, then each by `_id`), and returns how many changed.
+// scan of `articles`, then each by `_id` under its lock, the change
+// counter recorded once: models.ArticleStore.Retaxonomize), and returns
+// how many changed. It runs to the end even when the request's deadline
+// passes meanwhile: a rename that the client gave up on still completes.
 func (s *Service) sweep(ctx context.Context, fix func(*models.Article) bool) (int, error) {
+	ctx = context.WithoutCancel(ctx)
 	all, err := s.st.Articles.Every(ctx)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	var ids []string
 	for _, a := range all {
-		if !fix(&a) {
-			continue
-		}
-		after, err := s.sweepOne(ctx, a.ID, fix)
-		if err != nil {
-			return n, err
-		}
-		if after != nil {
-			n++
+		if fix(&a) {
+			ids = append(ids, a.ID)
 		}
 	}
-	return n, nil
+	done, err := s.st.Articles.Retaxonomize(ctx, ids, fix)
+	return len(done), err
 }
 
 // usage counts, over every article (deleted ones too), the articles of

@@ -54,7 +54,8 @@ func pageOf(p Page[models.Article]) Page[Article] {
 
 // Comment is a comment of an article's thread. TargetID is the root a
 // reply belongs to ("" for a root); ParentID the user replied to; State
-// the moderation state (models.CommentVisible, CommentHeld, CommentHidden).
+// the moderation state (models.CommentVisible, CommentHeld, CommentHidden,
+// CommentSpam, CommentDeleted).
 type Comment struct {
 	ID, TargetID, UserID, Nick, Cover, Type string
 	Level                                   int

@@ -15,6 +15,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 // The blog-scale phase: two API instances over databases of their own, one
@@ -157,7 +158,6 @@ type blogSet struct {
 	ids       []string // article ids by number
 	templates [blogTemplates]models.Article
 	bodies    [blogTemplates]models.ArticleBody
-	author    blogUser
 	users     []blogUser // users[k] is accountName(k)
 	centre    []string   // access tokens for the user centre
 	reader    string     // access token of blogReader
@@ -178,14 +178,13 @@ func seedBlog(ctx context.Context, inst *target, n int, o blogOptions, pr *progr
 	now := time.Now().UnixMilli()
 	extra := []models.User{
 		{Account: blogAuthor, Email: blogAuthor + "@bench.example", Status: models.StatusNormal, Nick: "writer",
-			Avatar: "https://bench.example/writer.png", Created: now, Type: "author", Level: 3, PasswordHash: inst.hash},
+			Avatar: "https://bench.example/writer.png", Created: now, Type: content.TypeAuthor, Level: 3, PasswordHash: inst.hash},
 		{Account: blogReader, Email: blogReader + "@bench.example", Status: models.StatusNormal, Nick: "reader",
 			Created: now, Type: models.TypeClient, PasswordHash: inst.hash},
 	}
 	if err := inst.db.Users.CreateMany(ctx, extra); err != nil {
 		return nil, fmt.Errorf("seed writer and reader: %w", err)
 	}
-	set.author = blogUserOf(extra[0])
 	// The categories as the admin's POST /blogapi/admin/categories adds
 	// them, each last (after the default one, index 0).
 	for i, c := range blogCategories {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/blogapi/blogapi/controllers/response"
 	"github.com/blogapi/blogapi/models"
+	"github.com/blogapi/blogapi/services/content"
 )
 
 // The blog-scale phase: two API instances over databases of their own, one
@@ -41,7 +42,7 @@ func (b *blogOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&b.users, "blog-users", 50000, "users of each blog-scale set")
 	fs.IntVar(&b.comments, "blog-comments", 10, "comments per article of the blog-scale sets")
 	fs.IntVar(&b.likes, "blog-likes", 50, "likes per article of the blog-scale sets (each by another user)")
-	fs.DurationVar(&b.duration, "blog-duration", 2*time.Second, "length of each blog-scale scenario on each set, summed over the rounds")
+	fs.DurationVar(&b.duration, "blog-duration", 6*time.Second, "length of each blog-scale scenario, summed over the rounds (its requests on both sets and the user centre's sent in turn with them)")
 	fs.IntVar(&b.rounds, "blog-rounds", 3, "rounds of the blog-scale scenarios (each round: every scenario in turn, on both sets alternately, request by request)")
 }
 
@@ -51,7 +52,7 @@ func (b *blogOptions) quick(set map[string]bool) {
 		"blog-articles": func() { b.articles = 40 },
 		"blog-base":     func() { b.base = 10 },
 		"blog-users":    func() { b.users = 200 },
-		"blog-duration": func() { b.duration = 200 * time.Millisecond },
+		"blog-duration": func() { b.duration = 400 * time.Millisecond },
 		"blog-rounds":   func() { b.rounds = 1 },
 	} {
 		if !set[name] {
@@ -157,7 +158,6 @@ type blogSet struct {
 	ids       []string // article ids by number
 	templates [blogTemplates]models.Article
 	bodies    [blogTemplates]models.ArticleBody
-	author    blogUser
 	users     []blogUser // users[k] is accountName(k)
 	centre    []string   // access tokens for the user centre
 	reader    string     // access token of blogReader
@@ -178,14 +178,13 @@ func seedBlog(ctx context.Context, inst *target, n int, o blogOptions, pr *progr
 	now := time.Now().UnixMilli()
 	extra := []models.User{
 		{Account: blogAuthor, Email: blogAuthor + "@bench.example", Status: models.StatusNormal, Nick: "writer",
-			Avatar: "https://bench.example/writer.png", Created: now, Type: "author", Level: 3, PasswordHash: inst.hash},
+			Avatar: "https://bench.example/writer.png", Created: now, Type: content.TypeAuthor, Level: 3, PasswordHash: inst.hash},
 		{Account: blogReader, Email: blogReader + "@bench.example", Status: models.StatusNormal, Nick: "reader",
 			Created: now, Type: models.TypeClient, PasswordHash: inst.hash},
 	}
 	if err := inst.db.Users.CreateMany(ctx, extra); err != nil {
 		return nil, fmt.Errorf("seed writer and reader: %w", err)
 	}
-	set.author = blogUserOf(extra[0])
 	// The categories as the admin's POST /blogapi/admin/categories adds
 	// them, each last (after the default one, index 0).
 	for i, c := range blogCategories {
@@ -495,16 +494,20 @@ func blogScenarios(s *signer, set *blogSet) []blogScenario {
 }
 
 // blogWarmup iterations of each scenario on each set go unrecorded: the
-// catalogue's first load, the connections.
+// catalogue's first load, the connections. blogMinRequests is the fewest
+// iterations of a scenario on a set.
 const (
 	blogWarmup      = 5
-	blogMinRequests = 20 // the fewest iterations of a scenario on a set
+	blogMinRequests = 20
 )
 
-// blogRow is one scenario's figures on each set (small, large).
+// blogRow is one scenario's figures on each set (small, large), and the
+// user centre's measured in turn with it (Centre; for the user centre's
+// own row, its figures over every scenario's turn).
 type blogRow struct {
 	Name, What string
 	At         [2]figures
+	Centre     [2]figures
 }
 
 // blogResult is what the blog-scale phase measured.
@@ -512,7 +515,7 @@ type blogResult struct {
 	Sets   [2]*blogSet // small, large
 	Rows   []blogRow
 	Rounds int
-	Each   time.Duration // each scenario on each set, over all rounds
+	Each   time.Duration // each scenario with its user-centre requests, over all rounds
 }
 
 // row returns the row named name (zero when absent).
@@ -562,38 +565,65 @@ func measureBlog(ctx context.Context, t *target, o blogOptions, pr *progress) (*
 		clients[k] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
 		defer clients[k].CloseIdleConnections()
 	}
-	// lanes[j][k]: scenario j on set k.
+	// Scenario j (j ≥ 1) is sent in turn with the user centre, on both
+	// sets: lanes[j] = j on the small set, j on the large, the user centre
+	// on the small, on the large. Its ratios to the user centre compare
+	// requests sent one after the other.
 	lanes := make([][]*blogLane, len(scenarios[0]))
-	for j := range scenarios[0] {
-		warm := make([]*blogLane, len(res.Sets))
-		for k := range res.Sets {
-			lanes[j] = append(lanes[j], &blogLane{client: clients[k], sc: scenarios[k][j], t: newTally(http.StatusOK)})
-			warm[k] = &blogLane{client: clients[k], sc: scenarios[k][j], t: newTally(http.StatusOK)}
+	for j := 1; j < len(scenarios[0]); j++ {
+		warm := make([]*blogLane, 0, 4)
+		for _, sc := range []int{j, 0} {
+			for k := range res.Sets {
+				lanes[j] = append(lanes[j], &blogLane{client: clients[k], sc: scenarios[k][sc], t: newTally(http.StatusOK)})
+				warm = append(warm, &blogLane{client: clients[k], sc: scenarios[k][sc], t: newTally(http.StatusOK)})
+			}
 		}
 		if err := runBlog(ctx, warm, 0, blogWarmup); err != nil {
 			return nil, err
 		}
-		for k, w := range warm {
+		for i, w := range warm {
 			if w.t.codes[http.StatusOK] != blogWarmup {
-				return nil, fmt.Errorf("blog scale: %s at %d articles answered %s", w.sc.name, res.Sets[k].Articles, w.t.figures().codesText())
+				return nil, fmt.Errorf("blog scale: %s at %d articles answered %s", w.sc.name, res.Sets[i%2].Articles, w.t.figures().codesText())
 			}
-			lanes[j][k].seq = w.seq
+			lanes[j][i].seq = w.seq
 		}
 	}
 	each := (o.duration / time.Duration(o.rounds)).Round(time.Millisecond)
 	minN := max(1, blogMinRequests/o.rounds)
 	for round := range o.rounds {
-		pr.printf("blog scale: round %d of %d, %d scenarios one request at a time, %s each on each set", round+1, o.rounds, len(scenarios[0]), each)
-		for j := range lanes {
+		pr.printf("blog scale: round %d of %d, %d scenarios in turn with the user centre, one request at a time, %s each", round+1, o.rounds, len(scenarios[0])-1, each)
+		for j := 1; j < len(lanes); j++ {
 			if err := runBlog(ctx, lanes[j], each, minN); err != nil {
 				return nil, err
 			}
 		}
 	}
-	for j, sc := range scenarios[0] {
-		res.Rows = append(res.Rows, blogRow{Name: sc.name, What: sc.what, At: [2]figures{lanes[j][0].t.figures(), lanes[j][1].t.figures()}})
+	centre := blogRow{Name: scenarios[0][0].name, What: scenarios[0][0].what}
+	all := [2]*tally{newTally(http.StatusOK), newTally(http.StatusOK)}
+	for j := 1; j < len(lanes); j++ {
+		for k := range all {
+			all[k].add(lanes[j][2+k].t)
+		}
+	}
+	centre.At = [2]figures{all[0].figures(), all[1].figures()}
+	centre.Centre = centre.At
+	res.Rows = append(res.Rows, centre)
+	for j := 1; j < len(lanes); j++ {
+		l := lanes[j]
+		res.Rows = append(res.Rows, blogRow{Name: l[0].sc.name, What: l[0].sc.what,
+			At: [2]figures{l[0].t.figures(), l[1].t.figures()}, Centre: [2]figures{l[2].t.figures(), l[3].t.figures()}})
 	}
 	return res, nil
+}
+
+// add adds o's answers to t.
+func (t *tally) add(o *tally) {
+	t.latencies = append(t.latencies, o.latencies...)
+	for c, n := range o.codes {
+		t.codes[c] += n
+	}
+	t.expected += o.expected
+	t.elapsed += o.elapsed
 }
 
 // serveFresh opens database <t's>_<suffix> on t's embedded server and
@@ -630,23 +660,14 @@ type blogLane struct {
 
 // runBlog sends iterations of the lanes' scenarios one at a time, taking
 // the lanes in turn (so that a slower spell of the machine weighs on each
-// alike), until each lane had at least n more and d more of them. An iteration's
-// latency is from sending its first request to the last byte of its last
-// answer; its code the first that was not 200 (else 200).
+// alike), each lane as many as the others, until each had at least n more
+// and d has passed. An iteration's latency is from
+// sending its first request to the last byte of its last answer; its code
+// the first that was not 200 (else 200).
 func runBlog(ctx context.Context, lanes []*blogLane, d time.Duration, n int) error {
-	sent := make([]int, len(lanes))
-	took := make([]time.Duration, len(lanes))
-	for i, l := range lanes {
-		sent[i], took[i] = len(l.t.latencies)+n, l.t.elapsed+d
-	}
+	start := time.Now()
 	for k := 0; ; k++ {
-		done := true
-		for i, l := range lanes {
-			if len(l.t.latencies) < sent[i] || l.t.elapsed < took[i] {
-				done = false
-			}
-		}
-		if done {
+		if k%len(lanes) == 0 && k/len(lanes) >= n && time.Since(start) >= d {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {

@@ -229,9 +229,12 @@ func checkBlog(t *testing.T, rep *report) {
 			t.Errorf("blog row %d is %s, want %s", i, row.Name, names[i])
 		}
 		for k, f := range row.At {
-			checkFigures(t, row.Name+" at "+[]string{"small", "large"}[k], f, http.StatusOK)
-			if f.Requests < blogMinRequests {
-				t.Errorf("blog %s: %d iterations, want at least %d", row.Name, f.Requests, blogMinRequests)
+			set := []string{"small", "large"}[k]
+			checkFigures(t, row.Name+" at "+set, f, http.StatusOK)
+			checkFigures(t, row.Name+"'s user centre at "+set, row.Centre[k], http.StatusOK)
+			// Sent in turn: as many of the user centre's as of its own.
+			if f.Requests < blogMinRequests || (row.Name != "user-center" && row.Centre[k].Requests != f.Requests) {
+				t.Errorf("blog %s at %s: %d iterations and %d of the user centre, want as many and at least %d", row.Name, set, f.Requests, row.Centre[k].Requests, blogMinRequests)
 			}
 		}
 	}
@@ -255,7 +258,7 @@ func TestBlogFlags(t *testing.T) {
 	if err != nil || o.blog.articles != 100 || o.blog.base != 10 || o.blog.users != 200 || o.blog.rounds != 1 {
 		t.Errorf("-quick -blog-articles 100: %+v, %v", o.blog, err)
 	}
-	if o, err := parseFlags(nil, io.Discard); err != nil || o.blog != (blogOptions{articles: 2000, base: 200, users: 50000, comments: 10, likes: 50, duration: 2 * time.Second, rounds: 3}) {
+	if o, err := parseFlags(nil, io.Discard); err != nil || o.blog != (blogOptions{articles: 2000, base: 200, users: 50000, comments: 10, likes: 50, duration: 6 * time.Second, rounds: 3}) {
 		t.Errorf("defaults: %+v, %v", o.blog, err)
 	}
 	if _, err := parseFlags([]string{"-blog-articles", "0", "-blog-base", "0"}, io.Discard); err != nil {

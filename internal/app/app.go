@@ -332,7 +332,6 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc, Authors: contentSvc,
 	})
 
-
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
 		Policy:         response.StatusPolicy(cfg.Response.HTTPStatus),

@@ -65,11 +65,13 @@ func TestAuthorCopiesScale(t *testing.T) {
 			}
 		}
 	}
-	if err := e.inst.DB.Articles.CreateMany(ctx, arts, bodies); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dbtest.Collection(t, e.inst.DB, models.CollCommentThreads).InsertMany(ctx, threads); err != nil {
-		t.Fatal(err)
+	for i := 0; i < n; i += 100 { // batches: one insert of 16 MB outlasts the operation timeout
+		if err := e.inst.DB.Articles.CreateMany(ctx, arts[i:i+100], bodies[i:i+100]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dbtest.Collection(t, e.inst.DB, models.CollCommentThreads).InsertMany(ctx, threads[i:i+100]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := dbtest.Collection(t, e.inst.DB, models.CollLikes).InsertMany(ctx, likes); err != nil {
 		t.Fatal(err)

@@ -248,6 +248,7 @@ func TestAdminArticlePurge(t *testing.T) {
 		{models.CollCommentThreads, bson.D{{Key: "_id", Value: gone}}},
 		{models.CollLikes, bson.D{{Key: "article", Value: gone}}},
 		{models.CollUserLikes, bson.D{{Key: "articles.id", Value: gone}}},
+		{models.CollUserThreads, bson.D{{Key: "articles", Value: gone}}},
 	} {
 		n, err := dbtest.Collection(t, e.inst.DB, c.coll).CountDocuments(ctx, c.filter)
 		if err != nil || n != 0 {

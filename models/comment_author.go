@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -15,34 +17,51 @@ type Commenter struct {
 	Level             int
 }
 
-// ThreadsWith returns the articles whose thread has a comment by user or a
-// reply to user. It reads every thread's writer and reply ids (a scan of
-// `comment_threads`, projected): the rare path that keeps a user's copies
-// current (docs/blog.md, "Author copies"), never a public route.
-func (s *CommentStore) ThreadsWith(ctx context.Context, user string) ([]string, error) {
-	cur, err := s.threads.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{
-		{Key: "comments.userId", Value: 1}, {Key: "comments.parentId", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("find threads of user: %w", err)
-	}
-	defer cur.Close(ctx)
-	var out []string
-	for cur.Next(ctx) {
-		var t commentThread
-		if err := cur.Decode(&t); err != nil {
-			return nil, fmt.Errorf("find threads of user: %w", err)
+// userThreads is a document of `user_threads`: the articles whose thread
+// holds a comment by user `_id` or a reply to them, in the order first
+// written. It is what keeps the copies of a user's nick in comments
+// current without scanning the threads (docs/blog.md, "Author copies").
+type userThreads struct {
+	ID       string   `bson:"_id"`
+	Articles []string `bson:"articles"`
+}
+
+// noteThread adds article to the index of each of users ("" skipped):
+// one `$addToSet` upsert by `_id` each, under the user's lock (userLocks) (a second
+// instance's concurrent first upsert is a duplicate key, retried once).
+func (s *CommentStore) noteThread(ctx context.Context, article string, users ...string) error {
+	for i, u := range users {
+		if u == "" || slices.Contains(users[:i], u) {
+			continue
 		}
-		for _, c := range t.Comments {
-			if c.UserID == user || c.ParentID == user {
-				out = append(out, t.ID)
+		unlock := s.userLocks.lock(u)
+		var err error
+		for range 2 {
+			_, err = s.userThreads.UpdateOne(ctx, bson.D{{Key: "_id", Value: u}},
+				bson.D{{Key: "$addToSet", Value: bson.D{{Key: "articles", Value: article}}}}, options.UpdateOne().SetUpsert(true))
+			if !isDuplicateKey(err) {
 				break
 			}
 		}
+		unlock()
+		if err != nil {
+			return fmt.Errorf("index comment thread: %w", err)
+		}
 	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("find threads of user: %w", err)
+	return nil
+}
+
+// ThreadsWith returns the articles whose thread has a comment by user or a
+// reply to user: one read by `_id` of the user's index.
+func (s *CommentStore) ThreadsWith(ctx context.Context, user string) ([]string, error) {
+	doc, err := findOne[userThreads](ctx, s.userThreads, bson.D{{Key: "_id", Value: user}})
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
 	}
-	return out, nil
+	if err != nil {
+		return nil, err
+	}
+	return doc.Articles, nil
 }
 
 // SetCommenter sets, in article's thread, the copies of user's fields to
@@ -90,12 +109,30 @@ func (s *CommentStore) SetCommenter(ctx context.Context, article, user string, c
 
 // DeleteThread deletes the comment thread of article (under the thread's
 // lock) and returns how many comments it held; none when there is none.
+// The article leaves the index of each writer and answered user first, so
+// a failure half-way leaves the thread for a retry.
 func (s *CommentStore) DeleteThread(ctx context.Context, article string) (int, error) {
 	unlock := s.locks.lock("thread:" + article)
 	defer unlock()
 	thread, err := s.Thread(ctx, article)
 	if err != nil {
 		return 0, err
+	}
+	seen := map[string]bool{"": true}
+	for _, c := range thread {
+		for _, u := range []string{c.UserID, c.ParentID} {
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			unlock := s.userLocks.lock(u)
+			_, err := s.userThreads.UpdateOne(ctx, bson.D{{Key: "_id", Value: u}},
+				bson.D{{Key: "$pull", Value: bson.D{{Key: "articles", Value: article}}}})
+			unlock()
+			if err != nil {
+				return 0, fmt.Errorf("unindex comment thread: %w", err)
+			}
+		}
 	}
 	if _, err := s.threads.DeleteOne(ctx, bson.D{{Key: "_id", Value: article}}); err != nil {
 		return 0, fmt.Errorf("delete thread: %w", err)

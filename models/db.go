@@ -52,6 +52,9 @@ const (
 	CollBanners          = "banners"
 	// CollAuthorSyncs: pending author copies (models/author_sync.go).
 	CollAuthorSyncs = "author_syncs"
+	// CollUserThreads: the threads each user wrote in or was answered in
+	// (models/comment_author.go).
+	CollUserThreads = "user_threads"
 )
 
 // collectionNames lists every collection the stores use.
@@ -61,7 +64,7 @@ func collectionNames() []string {
 		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
 		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage,
 		CollAliases, CollHealth, CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet, CollBanners,
-		CollAuthorSyncs}
+		CollAuthorSyncs, CollUserThreads}
 }
 
 // Options say which database Open opens and how.

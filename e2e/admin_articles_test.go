@@ -205,6 +205,18 @@ func TestAdminArticlePurge(t *testing.T) {
 	if likeCount(readerID) != 1 || likeCount(fanID) != 2 || categoryCount() != 2 {
 		t.Fatal("before the purge: like and category counts")
 	}
+	// A second instance over the same database, its catalogue loaded.
+	other := apitest.Start(t, apitest.Config(t), e.inst.DB, e.clk)
+	oc := apitest.NewClient(t, other.Srv.URL, e.clk)
+	otherTotal := func() float64 {
+		t.Helper()
+		r := oc.Call(http.MethodGet, "/blogapi/articles", nil)
+		apitest.Expect(t, r, 200, "second instance's list")
+		return data(t, r)["total"].(float64)
+	}
+	if otherTotal() != 2 {
+		t.Fatal("second instance before the purge")
+	}
 
 	purge := "/blogapi/admin/articles/" + gone + "/purge"
 	apitest.Expect(t, e.json(http.MethodPost, purge, `{}`, boss), 400, "no password")
@@ -227,6 +239,9 @@ func TestAdminArticlePurge(t *testing.T) {
 		apitest.Expect(t, e.get("/blogapi/article/detail/"+slug, nil, who), 404, "detail by slug after the purge")
 	}
 	apitest.Expect(t, e.get("/blogapi/action/"+gone+"/comments", nil, ""), 404, "comments after the purge")
+	if n := otherTotal(); n != 1 {
+		t.Fatalf("the second instance lists %v articles after the purge, want 1", n)
+	}
 	if likeCount(readerID) != 0 || likeCount(fanID) != 1 || categoryCount() != 1 {
 		t.Fatalf("after the purge: likeCount %v/%v, category count %v", likeCount(readerID), likeCount(fanID), categoryCount())
 	}

@@ -8,23 +8,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// ByAuthor returns every article of the author id, deleted ones included.
-// On the embedded database this scans `articles` (on MongoDB the
-// `authorId_status` index serves it): it is read on the rare path that
-// keeps an author's copies current (docs/blog.md, "Author copies"), never
-// by a public route.
-func (s *ArticleStore) ByAuthor(ctx context.Context, id string) ([]Article, error) {
-	cur, err := s.coll.Find(ctx, bson.D{{Key: "authorId", Value: id}})
-	if err != nil {
-		return nil, fmt.Errorf("list articles of author: %w", err)
-	}
-	var out []Article
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list articles of author: %w", err)
-	}
-	return out, nil
-}
-
 // SetAuthor sets the author copy of each article of ids to author, by
 // `_id` under the article's lock, where it differs (an article that is gone
 // is skipped). The version does not move: an author's pending edit stays

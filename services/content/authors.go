@@ -24,7 +24,6 @@ type AuthorStores struct {
 		Done(ctx context.Context, m models.AuthorSync) error
 	}
 	Articles interface {
-		ByAuthor(ctx context.Context, id string) ([]models.Article, error)
 		SetAuthor(ctx context.Context, ids []string, author models.ArticleAuthor) (int, error)
 	}
 	Threads interface {
@@ -69,8 +68,8 @@ func (s *Service) AuthorChanged(user string) {
 }
 
 // SyncAuthors works every pending marker: it reads the user by `_id` and
-// sets the copies of their articles (scanned by author) and comments (a
-// scan of the threads' writer ids) to what the user is now, writing only
+// sets the copies of their articles (found in the catalogue) and comments
+// (the threads their index lists) to what the user is now, writing only
 // what differs. A marker older than Config.AuthorSettle is then removed;
 // younger ones stay for the next pass. A failure leaves the marker: the
 // next pass does it again. Background work only, never a public route.
@@ -102,16 +101,12 @@ func (s *Service) syncAuthor(ctx context.Context, m models.AuthorSync) error {
 		return err
 	}
 	author := authorCopy(u)
-	arts, err := s.st.Authors.Articles.ByAuthor(ctx, m.User)
-	if err != nil {
+	// The catalogue holds every article that is not deleted; a deleted one
+	// gets the author's current copy when it is restored (SetStatus).
+	if err := s.cat.refresh(ctx); err != nil {
 		return err
 	}
-	var stale []string
-	for _, a := range arts {
-		if a.Author != author {
-			stale = append(stale, a.ID)
-		}
-	}
+	stale := s.cat.ids(func(e *entry) bool { return e.a.AuthorID == m.User && e.a.Author != author })
 	if _, err := s.st.Authors.Articles.SetAuthor(ctx, stale, author); err != nil {
 		return err
 	}
@@ -145,5 +140,26 @@ func authorCopy(u models.User) models.ArticleAuthor {
 func (s *Service) syncAuthorsLogged(ctx context.Context) {
 	if err := s.SyncAuthors(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("author copies not brought up to date (retried on the next pass)", "err", err)
+	}
+}
+
+// ids returns the ids of the catalogue's articles keep accepts.
+func (c *catalogue) ids(keep func(e *entry) bool) []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []string
+	for _, e := range c.ordered {
+		if keep(e) {
+			out = append(out, e.a.ID)
+		}
+	}
+	return out
+}
+
+// restoredAuthor is the author copy a restored article gets: the author as
+// they are now (none when the user cannot be read: the copy is kept).
+func (s *Service) restoredAuthor(ctx context.Context, a *models.Article) {
+	if u, err := s.st.Users.ByID(ctx, a.AuthorID); err == nil {
+		a.Author = authorCopy(u)
 	}
 }

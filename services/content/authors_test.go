@@ -107,6 +107,13 @@ func TestAuthorCopiesFollowTheUser(t *testing.T) {
 		t.Fatal("the settled marker stayed")
 	}
 
+	// An article deleted while its author changes shows the change once
+	// restored.
+	hidden := e.publish(alice, input("Hidden"))
+	if err := svc.Delete(ctx, alice, hidden.Article.ID); err != nil {
+		t.Fatal(err)
+	}
+
 	// Deleted: the placeholder, no cover.
 	now := e.clock.Now().UnixMilli()
 	if err := svc.MarkAuthor(ctx, alice.ID); err != nil {
@@ -119,4 +126,8 @@ func TestAuthorCopiesFollowTheUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	shows(content.DeletedAuthorNick, "")
+	_, after, err := svc.SetStatus(ctx, hidden.Article.ID, models.ArticleOnline)
+	if err != nil || after.Author.Nick != content.DeletedAuthorNick || after.Author.Cover != "" {
+		t.Fatalf("restored article's author: %+v %v", after.Author, err)
+	}
 }

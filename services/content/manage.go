@@ -79,6 +79,11 @@ func (s *Service) SetStatus(ctx context.Context, id, status string) (before, aft
 			return false
 		}
 		now := s.nowMs()
+		if a.Status == models.ArticleDeleted {
+			// Restored: the author's copy may have missed changes while it
+			// was out of the catalogue (authors.go).
+			s.restoredAuthor(ctx, a)
+		}
 		switch status {
 		case models.ArticleDeleted:
 			a.DeletedAt = now

@@ -466,7 +466,7 @@ func (ac *AdminController) ListArticles(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, articlePage(page))
+	response.OK(c, pageOf(page, adminArticleItem))
 }
 
 // SetArticleStatus serves PUT /blogapi/admin/articles/:id/status {status:
@@ -484,15 +484,17 @@ func (ac *AdminController) SetArticleStatus(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, articleItem(a))
+	response.OK(c, adminArticleItem(a))
 }
 
 // SetArticleFlags serves PUT /blogapi/admin/articles/:id/flags {toped,
-// hotted} (each optional, true or false) → the article.
+// hotted (each optional, true or false), weight (optional, an integer
+// from -100 to 100)} → the article.
 func (ac *AdminController) SetArticleFlags(c *gin.Context) {
 	var in struct {
 		Toped  string `json:"toped"`
 		Hotted string `json:"hotted"`
+		Weight string `json:"weight"` // decimal text
 	}
 	if err := bind(c, &in); err != nil {
 		response.Error(c, err)
@@ -508,8 +510,16 @@ func (ac *AdminController) SetArticleFlags(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	if f.Toped == nil && f.Hotted == nil {
-		response.Error(c, services.Invalid("toped", "or hotted is required"))
+	if in.Weight != "" {
+		w, err := strconv.Atoi(in.Weight)
+		if err != nil {
+			response.Error(c, services.Invalid("weight", "must be an integer from -100 to 100"))
+			return
+		}
+		f.Weight = &w
+	}
+	if f.Toped == nil && f.Hotted == nil && f.Weight == nil {
+		response.Error(c, services.Invalid("toped", "or hotted or weight is required"))
 		return
 	}
 	a, err := ac.Admin.SetArticleFlags(c.Request.Context(), adminActor(c), c.Param("id"), f)
@@ -517,7 +527,7 @@ func (ac *AdminController) SetArticleFlags(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, articleItem(a))
+	response.OK(c, adminArticleItem(a))
 }
 
 // adminBanner is a banner as the admin sees it.

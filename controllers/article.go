@@ -68,6 +68,8 @@ type ArticleItem struct {
 	PublishedAt  int64         `json:"published_at"`
 	Toped        bool          `json:"toped"`
 	Hotted       bool          `json:"hotted"`
+	// Weight is the admin's recommendation weight: in admin answers only.
+	Weight *int `json:"weight,omitempty"`
 }
 
 // ArticleDetail is an article as its page reads it (camelCase, the

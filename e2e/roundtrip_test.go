@@ -200,7 +200,9 @@ func TestDatabaseRoundTrips(t *testing.T) {
 				return c.Call(http.MethodPost, "/blogapi/login", map[string]string{"account": "nobody-here", "password": apitest.MD5Hex("nope")})
 			}},
 		{name: "profile update", route: "/blogapi/user/update", mutating: true, auth: 2, code: 200,
-			own: []string{"find", "find", "findAndModify"}, // sessions, users; users: update and read back
+			// sessions, users; the author_syncs marker of a nick change
+			// (docs/blog.md, "Author copies"); users: update and read back
+			own: []string{"find", "find", "update", "findAndModify"},
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				return c.CallWith(http.MethodPut, "/blogapi/user/update", map[string]string{"nick": "RT"}, accessHdr(tokens.Token))
 			}},

@@ -68,6 +68,13 @@ type Article struct {
 	Review    int64 `bson:"review"`
 	Toped     bool  `bson:"toped"`
 	Hotted    bool  `bson:"hotted"`
+	// Weight is the admin's recommendation weight (docs/blog.md,
+	// "Reads"): higher first, after toped; 0 unless an admin set it.
+	Weight int `bson:"weight"`
+	// PurgedAt marks an article an admin is deleting for good (ms; 0:
+	// not): it is deleted, cannot be restored, and a retry of the purge
+	// finishes it (docs/admin.md, "Articles").
+	PurgedAt int64 `bson:"purgedAt,omitempty"`
 	// Version counts the writes of the article (optimistic concurrency).
 	Version int64 `bson:"version"`
 }
@@ -318,10 +325,15 @@ func (s *ArticleStore) Inc(ctx context.Context, id string, c ArticleCounters) er
 	return nil
 }
 
-// changed records a write of article id in the change counter: a
-// read-modify-write of one document under the process lock, guarded on
-// MongoDB by the seq it read (retried when another instance won).
-func (s *ArticleStore) changed(ctx context.Context, id string) error {
+// changed records writes of the articles ids in the change counter (seq
+// grows by one per id; more than RecentChanges make every catalogue
+// reload): a read-modify-write of one document under the process lock,
+// guarded on MongoDB by the seq it read (retried when another instance
+// won).
+func (s *ArticleStore) changed(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	s.metaMu.Lock()
 	defer s.metaMu.Unlock()
 	for range 20 {
@@ -329,11 +341,11 @@ func (s *ArticleStore) changed(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		recent := append(cur.Recent, id)
+		recent := append(cur.Recent, ids...)
 		if len(recent) > RecentChanges {
 			recent = recent[len(recent)-RecentChanges:]
 		}
-		next := bson.D{{Key: "seq", Value: cur.Seq + 1}, {Key: "recent", Value: recent}}
+		next := bson.D{{Key: "seq", Value: cur.Seq + int64(len(ids))}, {Key: "recent", Value: recent}}
 		if cur.Seq == 0 {
 			err := insert(ctx, s.meta, append(bson.D{{Key: "_id", Value: "articles"}}, next...))
 			if errors.Is(err, ErrDuplicate) {

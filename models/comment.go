@@ -54,11 +54,18 @@ type commentThread struct {
 // approved.
 type CommentStore struct {
 	threads, commenters *mongo.Collection
-	locks               *keyLocks
+	// userThreads indexes the threads each user wrote in or was
+	// answered in (comment_author.go).
+	userThreads *mongo.Collection
+	locks       *keyLocks
+	// userLocks guard userThreads: taken while a thread's lock is held,
+	// so they are not the same stripes.
+	userLocks *keyLocks
 }
 
 func newCommentStore(db *mongo.Database) *CommentStore {
-	return &CommentStore{threads: db.Collection(CollCommentThreads), commenters: db.Collection(CollCommenters), locks: new(keyLocks)}
+	return &CommentStore{threads: db.Collection(CollCommentThreads), commenters: db.Collection(CollCommenters),
+		userThreads: db.Collection(CollUserThreads), locks: new(keyLocks), userLocks: new(keyLocks)}
 }
 
 // NewCommentID is a fresh comment id (24 hex digits).
@@ -90,6 +97,12 @@ func (s *CommentStore) Add(ctx context.Context, article string, build func(threa
 	}
 	c, err := build(thread)
 	if err != nil {
+		return Comment{}, err
+	}
+	// The writer's and the answered user's index first: an entry without
+	// its comment is harmless, a comment missing from it would keep a stale
+	// nick (comment_author.go).
+	if err := s.noteThread(ctx, article, c.UserID, c.ParentID); err != nil {
 		return Comment{}, err
 	}
 	_, err = s.threads.UpdateOne(ctx, bson.D{{Key: "_id", Value: article}},

@@ -50,6 +50,11 @@ const (
 	CollDailyCounts      = "daily_counts"
 	CollAdminSet         = "admin_set"
 	CollBanners          = "banners"
+	// CollAuthorSyncs: pending author copies (models/author_sync.go).
+	CollAuthorSyncs = "author_syncs"
+	// CollUserThreads: the threads each user wrote in or was answered in
+	// (models/comment_author.go).
+	CollUserThreads = "user_threads"
 )
 
 // collectionNames lists every collection the stores use.
@@ -58,7 +63,8 @@ func collectionNames() []string {
 		CollLoginAttempts, CollRateLimits, CollEmailTokens, CollOutbox,
 		CollArticles, CollArticleBodies, CollSlugs, CollContentMeta, CollLikes, CollUserLikes,
 		CollCommentThreads, CollCommenters, CollTypes, CollCategories, CollTags, CollUploads, CollMediaUsage,
-		CollAliases, CollHealth, CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet, CollBanners}
+		CollAliases, CollHealth, CollLeases, CollAuditLog, CollUserDeletions, CollDailyCounts, CollAdminSet, CollBanners,
+		CollAuthorSyncs, CollUserThreads}
 }
 
 // Options say which database Open opens and how.
@@ -121,6 +127,7 @@ type DB struct {
 	DailyCounts   *DailyCountStore
 	AdminSet      *AdminSetStore
 	Banners       *BannerStore
+	AuthorSyncs   *AuthorSyncStore
 
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
@@ -233,6 +240,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		DailyCounts:   newDailyCountStore(db),
 		AdminSet:      newAdminSetStore(db),
 		Banners:       newBannerStore(db, srv.dir != ""),
+		AuthorSyncs:   newAuthorSyncStore(db),
 		db:            db,
 	}
 	d.Users.leases, d.Users.deletions = d.Leases, db.Collection(CollUserDeletions)

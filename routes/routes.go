@@ -278,6 +278,7 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.GET("/articles", adm.ListArticles)
 	admins.PUT("/articles/:id/status", adm.SetArticleStatus)
 	admins.PUT("/articles/:id/flags", adm.SetArticleFlags)
+	admins.POST("/articles/:id/purge", hashing, adm.PurgeArticle)
 	admins.GET("/banners", adm.ListBanners)
 	admins.POST("/banners", adm.CreateBanner)
 	admins.PUT("/banners/:id", adm.EditBanner)

@@ -137,6 +137,8 @@ export interface ArticleItem {
   category: string; tags: string[]; is_private: boolean; status: 'draft' | 'online' | 'delete'; seo: ArticleSEO;
   user_info: ArticleAuthor; read: number; praise: number; review: number; last_revise: number; created: number;
   published_at: number; toped: boolean; hotted: boolean;
+  /** the admin's recommendation weight, -100 to 100: in admin answers only */
+  weight?: number;
 }
 
 /** The original's page object. */
@@ -333,8 +335,10 @@ export interface AdminClient {
   articles(filters?: { status?: 'online' | 'draft' | 'delete' | 'private'; author?: string; category?: string; tag?: string; q?: string; from?: number; to?: number; page?: number; pageSize?: number }): Promise<ArticlePage>;
   /** PUT /blogapi/admin/articles/:id/status: online or draft restores a deleted article */
   setArticleStatus(id: string, status: 'online' | 'draft' | 'delete'): Promise<ArticleItem>;
-  /** PUT /blogapi/admin/articles/:id/flags: a mark left out is kept */
-  setArticleFlags(id: string, flags: { toped?: boolean; hotted?: boolean }): Promise<ArticleItem>;
+  /** PUT /blogapi/admin/articles/:id/flags: a mark left out is kept; weight -100 to 100 orders recommend after toped */
+  setArticleFlags(id: string, flags: { toped?: boolean; hotted?: boolean; weight?: number }): Promise<ArticleItem>;
+  /** POST /blogapi/admin/articles/:id/purge: deleted for good with its likes and comments; password as for setType; 404 once gone */
+  purgeArticle(id: string, input: { password: string }): Promise<{ id: string; title: string; likes: number; comments: number }>;
   /** GET /blogapi/admin/banners: every banner, disabled ones too, by index */
   banners(): Promise<AdminBanner[]>;
   /** POST /blogapi/admin/banners: cover required; enabled defaults to true */

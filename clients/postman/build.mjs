@@ -725,7 +725,37 @@ pm.test('figures', function () {
     item({
       name: 'Admin: mark an unknown article toped (404)', method: 'PUT', path: '/blogapi/admin/articles/:id/flags',
       vars: [['id', '0123456789abcdef01234567']], json: { toped: 'true', hotted: 'false' }, headers: [['access-token', '{{adminToken}}']],
-      doc: 'toped and hotted, each "true" or "false" (text); one left out is kept. Recorded in the audit log.',
+      doc: 'toped and hotted, each "true" or "false" (text), weight (-100 to 100, text); one left out is kept. Recorded in the audit log.',
+      test: tests(404),
+    }),
+    item({
+      name: 'Publish an article to purge (admin)', method: 'POST', path: '/blogapi/article/section',
+      json: { title: 'Postman purge', content: '<p>Soon gone</p>', type: 'original', category: '默认', tags: [], status: 'online' },
+      headers: [['access-token', '{{adminToken}}']], doc: 'Admins publish too; kept as {{purgeArticleId}}.',
+      test: tests(200, `pm.environment.set('purgeArticleId', pm.response.json().data.id);`),
+    }),
+    item({
+      name: 'Set the recommendation weight (admin)', method: 'PUT', path: '/blogapi/admin/articles/{{purgeArticleId}}/flags',
+      json: { weight: '10' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'weight -100 to 100 (text): the recommendation list orders toped first, then by weight, then by score.',
+      test: tests(200, `pm.test('weight 10', function () { pm.expect(pm.response.json().data.weight).to.equal(10); });`),
+    }),
+    item({
+      name: 'Purge with a wrong password (401)', method: 'POST', path: '/blogapi/admin/articles/{{purgeArticleId}}/purge',
+      json: { password: '00000000000000000000000000000000' }, headers: [['access-token', '{{adminToken}}']],
+      doc: "Deleting for good is a sensitive action: the admin's own current password (md5 hex), checked like a login.",
+      test: tests(401, fieldTest('password')),
+    }),
+    item({
+      name: 'Purge the article (admin)', method: 'POST', path: '/blogapi/admin/articles/{{purgeArticleId}}/purge',
+      json: { password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'The article goes for good with its body, slug, likes and comments; counts follow. Recorded in the audit log (article.purge).',
+      test: tests(200, `pm.test('what went', function () { pm.expect(pm.response.json().data.title).to.equal('Postman purge'); });`),
+    }),
+    item({
+      name: 'Purge it again (404)', method: 'POST', path: '/blogapi/admin/articles/{{purgeArticleId}}/purge',
+      json: { password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'Once the article is gone a purge is a 404; a purge that failed half-way is finished by the next one.',
       test: tests(404),
     }),
     item({

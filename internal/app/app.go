@@ -182,6 +182,10 @@ type App struct {
 	stopMedia func()
 }
 
+// SyncAuthors runs a pass of the author copies now (content.Service.
+// SyncAuthors): tests wait for the background work with it.
+func (a *App) SyncAuthors(ctx context.Context) error { return a.content.SyncAuthors(ctx) }
+
 // Close stops the media sweep, writes the article views still buffered
 // and delivers the queued mail, for at most server.shutdown_timeout. Call
 // it after the HTTP server has stopped, and before closing the database.
@@ -312,20 +316,21 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Config: MediaConfig(cfg), Now: now, Logger: logger})
 	mailQueue := mail.NewQueue(mailer, logger)
 	hasher := auth.NewPasswordHasher(cfg.Security.HashConcurrency)
-	accountSvc := account.New(account.Deps{
-		Counters: db.LoginAttempts,
-		Users:    db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
-		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts,
-		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc,
-	})
-
 	var commentRate content.RateLimiter
 	if r := limiterRate(cfg.RateLimit.Comment); r.Limit > 0 {
 		commentRate = limiterHits{limiter.New(rateStore(cfg.RateLimit.Store, db, now), r)}
 	}
 	contentSvc := content.New(content.Stores{
 		Articles: db.Articles, Likes: db.Likes, Comments: db.Comments, Taxonomy: db.Taxonomy, Users: db.Users, Banners: db.Banners,
+		Purge:   content.PurgeStores{Articles: db.Articles, Likes: db.Likes, Threads: db.Comments},
+		Authors: content.AuthorStores{Syncs: db.AuthorSyncs, Articles: db.Articles, Threads: db.Comments},
 	}, content.Config{Moderation: cfg.Content.CommentModeration, CommentRate: commentRate, Uploads: mediaSvc}, now, logger)
+	accountSvc := account.New(account.Deps{
+		Counters: db.LoginAttempts,
+		Users:    db.Users, Tokens: db.EmailTokens, Sessions: sessionSvc, Hasher: hasher, Captcha: captchaSvc, Guard: guard,
+		Transport: transport, Mail: mailQueue, Templates: templates, Observer: logins, Logins: db.DailyCounts,
+		Logger: logger, Now: now, AccessTTL: cfg.JWT.AccessTTL, Uploads: mediaSvc, Authors: contentSvc,
+	})
 
 	handler, err := routes.New(routes.Deps{
 		Logger:         logger,
@@ -340,7 +345,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Captcha:        captchaSvc,
 		Content:        contentSvc,
 		SiteURL:        strings.TrimSuffix(cfg.Server.PublicURL, "/"),
-		Admin:          newAdminService(cfg, db, logger, now, hasher, guard, contentSvc, contentSvc, contentSvc, contentSvc, contentSvc),
+		Admin:          newAdminService(cfg, db, logger, now, hasher, guard, contentSvc, contentSvc, contentSvc, contentSvc, contentSvc, contentSvc),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,

@@ -65,6 +65,7 @@ type Service struct {
 	now       func() time.Time
 	accessTTL time.Duration
 	uploads   Uploads
+	authors   Authors
 }
 
 // Counters are windowed counters shared by every instance
@@ -116,6 +117,9 @@ type Deps struct {
 	// Uploads marks an avatar that is one of this server's uploads used,
 	// so the staged sweep keeps it (nil: no uploads).
 	Uploads Uploads
+	// Authors keeps the nick and cover shown by the user's articles and
+	// comments current after a profile change (nil: not kept).
+	Authors Authors
 }
 
 // Uploads is what the profile needs of the media service: Use marks the
@@ -130,7 +134,7 @@ type Uploads interface {
 func New(d Deps) *Service {
 	return &Service{users: d.Users, tokens: d.Tokens, sessions: d.Sessions, hasher: d.Hasher, captcha: d.Captcha, guard: d.Guard,
 		transport: d.Transport, mail: d.Mail, templates: d.Templates, observer: orNop(d.Observer), counters: d.Counters, logins: d.Logins,
-		logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL, uploads: d.Uploads}
+		logger: d.Logger, now: d.Now, accessTTL: d.AccessTTL, uploads: d.Uploads, authors: d.Authors}
 }
 
 // newMailToken returns a token of 32 random bytes (base64url) and the hex
@@ -314,6 +318,15 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 	if up == (models.UserUpdate{}) {
 		return userOf(p.User), nil
 	}
+	// A nick or cover that articles and comments show: the durable mark
+	// first, the copies' pass after the change (docs/blog.md, "Author
+	// copies").
+	shown := s.authors != nil && (up.Nick != nil && *up.Nick != p.User.Nick || up.Avatar != nil && *up.Avatar != p.User.Avatar)
+	if shown {
+		if err := s.authors.MarkAuthor(ctx, p.User.ID.Hex()); err != nil {
+			return User{}, services.Unavailable(err)
+		}
+	}
 	u, err := s.users.Update(ctx, p.User.ID.Hex(), up)
 	if errors.Is(err, models.ErrDuplicateEmail) {
 		return User{}, ErrEmailTaken
@@ -323,6 +336,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, in Profil
 	}
 	if up.Email != nil {
 		s.afterEmailChange(ctx, p.User.Email, u)
+	}
+	if shown {
+		s.authors.AuthorChanged(p.User.ID.Hex())
 	}
 	return userOf(u), nil
 }

@@ -122,6 +122,10 @@ type Deps struct {
 	// Content counts articles and comments for the dashboard
 	// (content.Service; nil: no content figures).
 	Content ContentStats
+	// Authors keeps the author copies in articles and comments current
+	// after a level or type change or a deletion (content.Service; nil:
+	// not kept).
+	Authors AuthorCopies
 	// GuardKey is the guard's key of a user (the one login counts under).
 	GuardKey func(models.User) string
 	Logger   *slog.Logger

@@ -15,12 +15,14 @@ type Articles interface {
 	Manage(ctx context.Context, q content.ManageQuery) (content.Page[content.Article], error)
 	SetStatus(ctx context.Context, id, status string) (before, after content.Article, err error)
 	SetFlags(ctx context.Context, id string, f content.Flags) (before, after content.Article, err error)
+	Purge(ctx context.Context, id string) (content.Purged, error)
 }
 
 // Audit actions of the article routes.
 const (
 	ActionArticleStatus = "article.status"
 	ActionArticleFlags  = "article.flags"
+	ActionArticlePurge  = "article.purge"
 )
 
 // errNoArticles is an article route on a service built without the blog.
@@ -52,8 +54,8 @@ func (s *Service) SetArticleStatus(ctx context.Context, a Actor, id, status stri
 	return after, nil
 }
 
-// SetArticleFlags sets the toped and hotted marks of article id (nil:
-// kept) and records the changed ones.
+// SetArticleFlags sets the toped and hotted marks and the recommendation
+// weight of article id (nil: kept) and records the changed ones.
 func (s *Service) SetArticleFlags(ctx context.Context, a Actor, id string, f content.Flags) (content.Article, error) {
 	if s.d.Articles == nil {
 		return content.Article{}, errNoArticles
@@ -69,8 +71,35 @@ func (s *Service) SetArticleFlags(ctx context.Context, a Actor, id string, f con
 	if before.Hotted != after.Hotted {
 		b["hotted"], n["hotted"] = before.Hotted, after.Hotted
 	}
+	if before.Weight != after.Weight {
+		b["weight"], n["weight"] = before.Weight, after.Weight
+	}
 	if len(n) > 0 {
 		s.record(ctx, a, models.AuditEntry{Action: ActionArticleFlags, TargetType: "article", Target: id, Before: b, After: n})
 	}
 	return after, nil
+}
+
+// PurgeArticle deletes article id for good after re-checking the admin's
+// password (md5 hex): the article, its body, slug, likes (and each liker's
+// like list entry) and comment thread (content.Service.Purge, whose order
+// a retry completes). One audit entry `article.purge` records what the
+// article was. Errors: FieldError (password); the guard's refusal;
+// content.ErrArticleNotFound (also for an article already purged).
+func (s *Service) PurgeArticle(ctx context.Context, a Actor, id, password string) (content.Purged, error) {
+	if s.d.Articles == nil {
+		return content.Purged{}, errNoArticles
+	}
+	if err := s.CheckPassword(ctx, a, password); err != nil {
+		return content.Purged{}, err
+	}
+	p, err := s.d.Articles.Purge(ctx, id)
+	if err != nil {
+		return content.Purged{}, err
+	}
+	s.record(ctx, a, models.AuditEntry{Action: ActionArticlePurge, TargetType: "article", Target: id,
+		Before: map[string]any{"title": p.Article.Title, "status": p.Article.Status, "author": p.Article.Author.ID,
+			"category": p.Article.Category, "slug": p.Article.Slug, "likes": p.Likes, "comments": p.Comments},
+		After: map[string]any{"purged": true}})
+	return p, nil
 }

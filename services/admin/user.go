@@ -30,7 +30,7 @@ const (
 
 // DeletedNick replaces a deleted user's nick: their articles and comments
 // stay, shown under it.
-const DeletedNick = "deleted user"
+const DeletedNick = content.DeletedAuthorNick
 
 // Audit actions on users.
 const (
@@ -226,11 +226,13 @@ func (s *Service) SetLevel(ctx context.Context, a Actor, id string, level int) (
 	if err := checkLevel("level", level); err != nil {
 		return User{}, err
 	}
-	return view(s.change(ctx, a, id, ActionUserLevel, "", func(u models.User) (models.UserChange, fields) {
-		var f fields
-		f.add("level", u.Level, level)
-		return models.UserChange{Level: &level}, f
-	}))
+	return s.withAuthorCopies(ctx, id, func() (User, error) {
+		return view(s.change(ctx, a, id, ActionUserLevel, "", func(u models.User) (models.UserChange, fields) {
+			var f fields
+			f.add("level", u.Level, level)
+			return models.UserChange{Level: &level}, f
+		}))
+	})
 }
 
 // SetType sets the user id's type (client, author, admin) after
@@ -247,11 +249,13 @@ func (s *Service) SetType(ctx context.Context, a Actor, id, typ, password string
 	if err := s.CheckPassword(ctx, a, password); err != nil {
 		return User{}, err
 	}
-	return view(s.change(ctx, a, id, ActionUserType, "", func(u models.User) (models.UserChange, fields) {
-		var f fields
-		f.add("type", u.Type, typ)
-		return models.UserChange{Type: &typ}, f
-	}))
+	return s.withAuthorCopies(ctx, id, func() (User, error) {
+		return view(s.change(ctx, a, id, ActionUserType, "", func(u models.User) (models.UserChange, fields) {
+			var f fields
+			f.add("type", u.Type, typ)
+			return models.UserChange{Type: &typ}, f
+		}))
+	})
 }
 
 // EndSessions ends every session of the user id and returns how many were
@@ -280,6 +284,12 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id, password string) 
 	if err := s.CheckPassword(ctx, a, password); err != nil {
 		return User{}, err
 	}
+	return s.withAuthorCopies(ctx, id, func() (User, error) { return s.deleteUser(ctx, a, id) })
+}
+
+// deleteUser is DeleteUser once the password was checked: its articles
+// and comments then show DeletedNick (content.DeletedAuthorNick).
+func (s *Service) deleteUser(ctx context.Context, a Actor, id string) (User, error) {
 	u, err := s.user(ctx, id)
 	if err != nil {
 		return User{}, err

@@ -282,6 +282,8 @@ func (s *Service) Edit(ctx context.Context, v Viewer, id string, in ArticleInput
 // one.
 func checkManage(v Viewer, a models.Article) error {
 	switch {
+	case a.PurgedAt != 0: // being deleted for good
+		return ErrArticleNotFound
 	case a.Status == models.ArticleDeleted && !v.IsAdmin():
 		return ErrArticleNotFound
 	case v.mayManage(a):
@@ -335,7 +337,7 @@ func (s *Service) find(ctx context.Context, idOrSlug string) (models.Article, er
 
 // visible reports whether v may read a at nowMs.
 func visible(v Viewer, a models.Article, nowMs int64) bool {
-	return newEntryPublic(a, nowMs) || v.mayManage(a)
+	return newEntryPublic(a, nowMs) || v.mayManage(a) && a.PurgedAt == 0
 }
 
 // Detail returns the article idOrSlug (its id or slug) for v, counting a

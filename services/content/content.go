@@ -154,6 +154,11 @@ type Stores struct {
 	Users    UserStore
 	// Banners keeps the home page's banners (nil: none).
 	Banners BannerStore
+	// Purge deletes an article for good (purge.go; zero: Purge fails).
+	Purge PurgeStores
+	// Authors keeps the author copies current (authors.go; zero: they are
+	// not kept).
+	Authors AuthorStores
 }
 
 // Comment moderation modes (content.comment_moderation).
@@ -178,6 +183,10 @@ type Config struct {
 	// Uploads keeps the uploads an article shows (its cover, the images of
 	// its content) from the staged sweep (nil: no uploads).
 	Uploads Uploads
+	// AuthorSyncEvery is how often the pending author copies are worked
+	// (0: DefaultAuthorSyncEvery); AuthorSettle how long a marker is kept
+	// after its change (0: DefaultAuthorSettle).
+	AuthorSyncEvery, AuthorSettle time.Duration
 }
 
 // Uploads is what articles need of the media service (media.Service):
@@ -200,6 +209,8 @@ type Service struct {
 	// tax serialises the admin's taxonomy changes in this process
 	// (taxonomy_manage.go).
 	tax sync.Mutex
+	// authors is the author copies' worker (authors.go).
+	authors authorSync
 }
 
 // New returns the service over st. now is the clock every rule reads.
@@ -219,7 +230,14 @@ func New(st Stores, cfg Config, now func() time.Time, log *slog.Logger) *Service
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.AuthorSyncEvery <= 0 {
+		cfg.AuthorSyncEvery = DefaultAuthorSyncEvery
+	}
+	if cfg.AuthorSettle <= 0 {
+		cfg.AuthorSettle = DefaultAuthorSettle
+	}
 	s := &Service{st: st, cfg: cfg, now: now, log: log}
+	s.authors.kick = make(chan struct{}, 1)
 	s.reads = newReadCounter(cfg.ReadWindow)
 	s.cat = newCatalogue(st.Articles, s.reads.pendingFor)
 	s.render = newRenderer()

@@ -106,7 +106,8 @@ func hasTag(tags []string, tag string) bool {
 }
 
 // Recommend returns a page of public articles, `toped` first, then by the
-// time-decayed score (docs/blog.md).
+// admin's weight (higher first), then by the time-decayed score
+// (docs/blog.md, "Reads").
 func (s *Service) Recommend(ctx context.Context, r PageRequest) (Page[Article], error) {
 	if err := s.cat.refresh(ctx); err != nil {
 		return Page[Article]{}, err
@@ -118,6 +119,9 @@ func (s *Service) Recommend(ctx context.Context, r PageRequest) (Page[Article], 
 				return -1
 			}
 			return 1
+		}
+		if c := cmp.Compare(b.Weight, a.Weight); c != 0 {
+			return c
 		}
 		if c := cmp.Compare(score(b, now), score(a, now)); c != 0 {
 			return c

@@ -79,6 +79,11 @@ func (s *Service) SetStatus(ctx context.Context, id, status string) (before, aft
 			return false
 		}
 		now := s.nowMs()
+		if a.Status == models.ArticleDeleted {
+			// Restored: the author's copy may have missed changes while it
+			// was out of the catalogue (authors.go).
+			s.restoredAuthor(ctx, a)
+		}
 		switch status {
 		case models.ArticleDeleted:
 			a.DeletedAt = now
@@ -96,14 +101,32 @@ func (s *Service) SetStatus(ctx context.Context, id, status string) (before, aft
 }
 
 // Flags are the admin's marks of an article: nil leaves a mark as it is.
-type Flags struct{ Toped, Hotted *bool }
+// Weight is the recommendation weight, MinWeight..MaxWeight.
+type Flags struct {
+	Toped, Hotted *bool
+	Weight        *int
+}
 
-// SetFlags sets the `toped` and `hotted` marks of article id (Recommend
-// puts toped articles first). It returns the article before and after;
-// before == after when nothing changed. Errors: ErrArticleNotFound.
+// The range of an article's recommendation weight (docs/blog.md, "Reads").
+const (
+	MinWeight = -100
+	MaxWeight = 100
+)
+
+// SetFlags sets the `toped` and `hotted` marks and the `weight` of article
+// id (Recommend puts toped articles first, then by weight, then by score).
+// It returns the article before and after; before == after when nothing
+// changed. Errors: ErrArticleNotFound, a services.FieldError naming
+// `weight`.
 func (s *Service) SetFlags(ctx context.Context, id string, f Flags) (before, after Article, err error) {
+	if f.Weight != nil && (*f.Weight < MinWeight || *f.Weight > MaxWeight) {
+		return Article{}, Article{}, services.Invalid("weight", "must be an integer from -100 to 100")
+	}
 	return s.change(ctx, id, func(a *models.Article) bool {
 		changed := false
+		if f.Weight != nil && a.Weight != *f.Weight {
+			a.Weight, changed = *f.Weight, true
+		}
 		if f.Toped != nil && a.Toped != *f.Toped {
 			a.Toped, changed = *f.Toped, true
 		}
@@ -122,6 +145,9 @@ func (s *Service) change(ctx context.Context, id string, fn func(a *models.Artic
 	var old models.Article
 	a, err := s.st.Articles.Update(ctx, id, func(a *models.Article) (*models.ArticleBody, error) {
 		old = *a
+		if a.PurgedAt != 0 {
+			return nil, ErrArticleNotFound // being deleted for good
+		}
 		if !fn(a) {
 			return nil, errUnchanged
 		}

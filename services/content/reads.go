@@ -95,15 +95,22 @@ func (s *Service) FlushReads(ctx context.Context) error {
 	return first
 }
 
-// Run flushes counted views every Config.FlushEvery until ctx ends; call
-// Close after it returns.
+// Run flushes counted views every Config.FlushEvery, and works the
+// pending author copies every Config.AuthorSyncEvery and when
+// AuthorChanged asks, until ctx ends; call Close after it returns.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(s.cfg.FlushEvery)
 	defer t.Stop()
+	authors := time.NewTicker(s.cfg.AuthorSyncEvery)
+	defer authors.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.authors.kick:
+			s.syncAuthorsLogged(ctx)
+		case <-authors.C:
+			s.syncAuthorsLogged(ctx)
 		case <-t.C:
 			if err := s.FlushReads(ctx); err != nil {
 				s.log.Warn("flush article reads", "err", err)

@@ -26,7 +26,9 @@ type Article struct {
 	PublishedAt, Created, Revised int64
 	Read, Praise, Review          int64
 	Toped, Hotted                 bool
-	Version                       int64
+	// Weight is the admin's recommendation weight (MinWeight..MaxWeight).
+	Weight  int
+	Version int64
 }
 
 func articleOf(a models.Article) Article {
@@ -40,7 +42,7 @@ func articleOf(a models.Article) Article {
 		Author: Author{ID: a.Author.ID, Nick: a.Author.Nick, Cover: a.Author.Cover, Type: a.Author.Type,
 			Level: a.Author.Level, IsAdmin: a.Author.Type == models.TypeAdmin},
 		Status: a.Status, Private: a.Private, PublishedAt: a.PublishedAt, Created: a.Created, Revised: a.Revised,
-		Read: a.Read, Praise: a.Praise, Review: a.Review, Toped: a.Toped, Hotted: a.Hotted, Version: a.Version,
+		Read: a.Read, Praise: a.Praise, Review: a.Review, Toped: a.Toped, Hotted: a.Hotted, Weight: a.Weight, Version: a.Version,
 	}
 }
 

@@ -407,12 +407,15 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
       articles: async (filters = {}) => (await authed('GET', '/blogapi/admin/articles', filters)).data,
       setArticleStatus: async (id, status) =>
         (await authed('PUT', `/blogapi/admin/articles/${encodeURIComponent(id)}/status`, { status })).data,
-      async setArticleFlags(id, { toped, hotted } = {}) {
+      async setArticleFlags(id, { toped, hotted, weight } = {}) {
         const body = {};
         if (toped !== undefined) body.toped = String(Boolean(toped));
         if (hotted !== undefined) body.hotted = String(Boolean(hotted));
+        if (weight !== undefined) body.weight = String(weight);
         return (await authed('PUT', `/blogapi/admin/articles/${encodeURIComponent(id)}/flags`, body)).data;
       },
+      purgeArticle: async (id, { password }) =>
+        (await authed('POST', `/blogapi/admin/articles/${encodeURIComponent(id)}/purge`, { password: pw(password) })).data,
       banners: async () => (await authed('GET', '/blogapi/admin/banners')).data,
       createBanner: async (banner) => (await authed('POST', '/blogapi/admin/banners', bannerBody(banner))).data,
       editBanner: async (id, banner) =>

@@ -572,6 +572,17 @@ test('client.admin: an admin manages a user; others are refused', async () => {
   assert.ok(dash.days[29].logins >= 2);
   assert.ok((await boss.admin.deleteUser(id, { password: admin.password })).deletedAt > 0);
   await rejectsWith(boss.admin.moderateComment('0123456789abcdef01234567', '0123456789abcdef01234567', 'visible'), Codes.NOT_FOUND);
+
+  // An article: weighted, then deleted for good with its like.
+  const post = await boss.publish({ title: 'JS admin post', content: '<p>x</p>', type: 'original', category: '默认', tags: [], status: 'online' });
+  const weighted = await boss.admin.setArticleFlags(post.id, { weight: 7 });
+  assert.equal(weighted.weight, 7);
+  const { client: liker } = await loggedIn();
+  await liker.like(post.id);
+  await rejectsWith(boss.admin.purgeArticle(post.id, { password: 'not it' }), Codes.UNAUTHORIZED);
+  assert.deepEqual(await boss.admin.purgeArticle(post.id, { password: admin.password }), { id: post.id, title: 'JS admin post', likes: 1, comments: 0 });
+  await rejectsWith(liker.article(post.id), Codes.NOT_FOUND);
+  await rejectsWith(boss.admin.purgeArticle(post.id, { password: admin.password }), Codes.NOT_FOUND);
 });
 
 test('client.admin: taxonomy: create, rename, reorder and delete types, categories and tags', async () => {

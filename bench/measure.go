@@ -224,6 +224,7 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
 	without, with, flood := newTally(center.expect), newTally(center.expect), newTally(http.StatusUnauthorized)
 	floodSc := loginFlood(s, base, o.users)
+	var profiles [][]byte
 	for round := range o.floodRounds {
 		pr.printf("user-center at %d req/s without a login flood (round %d of %d)", fixed.rate, round+1, o.floodRounds)
 		attackInto(ctx, center, fixed, o.warmup, nil, without)
@@ -240,7 +241,13 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		}
 		// The user centre's warm-up gives the flood time to fill the
 		// hashing slots and the queue before anything is recorded.
+		var prof bytes.Buffer
+		profiling := o.floodProfile != "" && pprof.StartCPUProfile(&prof) == nil
 		attackInto(ctx, center, fixed, o.warmup, nil, with)
+		if profiling {
+			pprof.StopCPUProfile()
+			profiles = append(profiles, prof.Bytes())
+		}
 		close(stopFlood)
 		// The flood's queued requests drain before the next round.
 		<-floodDone
@@ -250,6 +257,11 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		}
 		if ctx.Err() != nil {
 			break
+		}
+	}
+	if len(profiles) > 0 {
+		if err := writeMerged(o.floodProfile, profiles); err != nil {
+			pr.printf("flood profile: %v", err)
 		}
 	}
 	return floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers, Rounds: o.floodRounds,

@@ -178,10 +178,13 @@ const labelRoute = "route"
 
 // routeLabels serves h with the request path as the goroutine's route
 // label, besides side=server (a few hundred nanoseconds a request). The
-// request's context carries no labels: both are set here.
+// request's context carries no labels: side=server is put on it, so that
+// the connection's goroutine keeps it (and loses the route) once the
+// handler returns.
 func routeLabels(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pprof.Do(r.Context(), pprof.Labels(labelSide, sideServer, labelRoute, r.URL.Path), func(context.Context) { h.ServeHTTP(w, r) })
+		ctx := pprof.WithLabels(r.Context(), pprof.Labels(labelSide, sideServer))
+		pprof.Do(ctx, pprof.Labels(labelRoute, r.URL.Path), func(context.Context) { h.ServeHTTP(w, r) })
 	})
 }
 

@@ -58,6 +58,9 @@ type report struct {
 	Flood     floodResult
 	Growth    []growthPoint
 	Chain     []chainFigures
+	// Refusal is a flood login refused by the guard, through the real
+	// router on one goroutine (in process only).
+	Refusal *chainFigures
 	Profile   *profileSummary
 }
 
@@ -105,6 +108,17 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 			}
 			rep.Chain = append(rep.Chain, f)
 		}
+		pr.printf("refused flood login, one goroutine")
+		rc, err := t.refusalCase(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f, err := measureLoop("refused login", refusalWhat, rc.serve, http.StatusBadRequest, o.chainTime)
+		rc.close()
+		if err != nil {
+			return nil, err
+		}
+		rep.Refusal = &f
 	}
 
 	s := newSigner(t.key, t.secret)

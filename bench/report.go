@@ -246,6 +246,18 @@ func (r *report) flood(p printer) {
 		p("Meanwhile real users logged in one at a time, each with a fresh captcha answered right and the right password, ")
 		p("from a client IP of its own: %d logins, %d answered 200 within %s, %d failed.\n\n", c.Tries, c.InTime, captchaLoginDeadline, c.Failures)
 	}
+	if rf := r.Refusal; rf != nil && rf.CPUKnown {
+		p("What one refused attempt costs the server, without the network and the load generator: %s, ", rf.What)
+		p("one goroutine, %d requests (each at another account from another client IP, as the flood's): ", rf.N)
+		p("**%s** of CPU and %.0f allocations per request", us(rf.CPU), rf.Allocs)
+		if bare, _, _, ok := r.chainTriple(); ok && bare.CPUKnown {
+			p(", %.1f× the bare Gin handler's %s (the middleware-chain table below)", float64(rf.CPU)/float64(max(bare.CPU, 1)), us(bare.CPU))
+		}
+		p(". In the flood above, the load generator's own work for each attempt (signing it, vegeta's client, the ")
+		p("client side of loopback TCP) runs on the same %d cores (`go run ./bench -flood-cpuprofile FILE` keeps ", r.Machine.Cores)
+		p("the profile, by side and route: `go tool pprof -tags FILE`; `go test ./bench -bench RefusedLogin` measures ")
+		p("this figure alone).\n\n")
+	}
 }
 
 func (r *report) growth(p printer) {

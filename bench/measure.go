@@ -58,10 +58,10 @@ type report struct {
 	Flood     floodResult
 	Growth    []growthPoint
 	Chain     []chainFigures
+	Profile   *profileSummary
 	// Refusal is a flood login refused by the guard, through the real
 	// router on one goroutine (in process only).
 	Refusal *chainFigures
-	Profile   *profileSummary
 }
 
 // measure runs every phase against the in-process server (or o.url).

@@ -45,12 +45,17 @@ type adminUser struct {
 	LastLoginAt   int64  `json:"lastLoginAt"`
 	DeletedAt     int64  `json:"deletedAt"`
 	ReleasedAt    int64  `json:"releasedAt"`
+	// CommentBanned and CommentBanReason: banned from commenting
+	// (docs/admin.md, "Comments").
+	CommentBanned    bool   `json:"commentBanned"`
+	CommentBanReason string `json:"commentBanReason"`
 }
 
 func newAdminUser(u admin.User) adminUser {
 	return adminUser{ID: u.ID, Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Nick: u.Nick,
 		Avatar: u.Avatar, Type: u.Type, Level: u.Level, Status: u.Status, StatusReason: u.StatusReason,
-		Created: u.Created, LastLoginAt: u.LastLoginAt, DeletedAt: u.DeletedAt, ReleasedAt: u.ReleasedAt}
+		Created: u.Created, LastLoginAt: u.LastLoginAt, DeletedAt: u.DeletedAt, ReleasedAt: u.ReleasedAt,
+		CommentBanned: u.CommentBanned, CommentBanReason: u.CommentBanReason}
 }
 
 // adminSession is one session in a user's detail (times in ms).
@@ -397,7 +402,7 @@ func (ac *AdminController) Dashboard(c *gin.Context) {
 }
 
 // ModerateComment serves PUT /blogapi/admin/articles/:id/comments/:commentId/state
-// {state: visible | held | hidden} → {state}.
+// {state: visible | held | hidden | spam | deleted} → {state}.
 func (ac *AdminController) ModerateComment(c *gin.Context) {
 	var in struct {
 		State string `json:"state"`
@@ -406,11 +411,12 @@ func (ac *AdminController) ModerateComment(c *gin.Context) {
 		response.Error(c, err)
 		return
 	}
-	if err := ac.Admin.ModerateComment(c.Request.Context(), adminActor(c), c.Param("id"), c.Param("commentId"), in.State); err != nil {
+	after, err := ac.Admin.ModerateComment(c.Request.Context(), adminActor(c), c.Param("id"), c.Param("commentId"), in.State)
+	if err != nil {
 		response.Error(c, err)
 		return
 	}
-	response.OK(c, gin.H{"state": in.State})
+	response.OK(c, gin.H{"state": after.State})
 }
 
 // ListArticles serves GET /blogapi/admin/articles: every article whatever

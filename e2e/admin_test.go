@@ -316,7 +316,7 @@ func TestAdminModeratesComments(t *testing.T) {
 			t.Fatalf("after %s: %d comments shown, want %d", step.state, n, step.shown)
 		}
 	}
-	apitest.Expect(t, e.json(http.MethodPut, path, `{"state":"spam"}`, boss), 400, "unknown state")
+	apitest.Expect(t, e.json(http.MethodPut, path, `{"state":"bogus"}`, boss), 400, "unknown state")
 	apitest.Expect(t, e.json(http.MethodPut, "/blogapi/admin/articles/"+article+"/comments/nope/state", `{"state":"visible"}`, boss), 404, "unknown comment")
 	r = e.get("/blogapi/admin/audit", map[string]string{"action": "comment.state"}, boss)
 	apitest.Expect(t, r, 200, "audit")

@@ -198,7 +198,10 @@ func TestHotPathFiltersByID(t *testing.T) {
 // the stores.
 func seedUsers(t *testing.T, db *models.DB, n int) {
 	t.Helper()
-	ctx := context.Background()
+	// A deadline of its own: a batch of inserts on a loaded machine can
+	// outlast the 5 s operation timeout that bounds the API's requests.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	const batch = 5000
 	for start := 0; start < n; start += batch {
 		users := make([]models.User, 0, batch)

@@ -15,6 +15,10 @@ const (
 	CommentVisible = "visible" // shown to everyone
 	CommentHeld    = "held"    // waits for approval; shown to its author only
 	CommentHidden  = "hidden"  // removed by a moderator
+	// CommentSpam and CommentDeleted are set by an admin (docs/admin.md,
+	// "Comments"): neither is shown to anyone but the admin.
+	CommentSpam    = "spam"
+	CommentDeleted = "deleted"
 )
 
 // Comment is one comment of an article's thread. TargetID is the root
@@ -94,30 +98,6 @@ func (s *CommentStore) Add(ctx context.Context, article string, build func(threa
 		return Comment{}, fmt.Errorf("add comment: %w", err)
 	}
 	return c, nil
-}
-
-// SetState sets the moderation state of comment id of article and returns
-// the comment as it was; ErrNotFound when the thread has no such comment.
-func (s *CommentStore) SetState(ctx context.Context, article, id, state string) (Comment, error) {
-	unlock := s.locks.lock("thread:" + article)
-	defer unlock()
-	thread, err := s.Thread(ctx, article)
-	if err != nil {
-		return Comment{}, err
-	}
-	for i, c := range thread {
-		if c.ID != id {
-			continue
-		}
-		// Comments are only appended, so the index is stable.
-		_, err := s.threads.UpdateOne(ctx, bson.D{{Key: "_id", Value: article}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: fmt.Sprintf("comments.%d.state", i), Value: state}}}})
-		if err != nil {
-			return Comment{}, fmt.Errorf("moderate comment: %w", err)
-		}
-		return c, nil
-	}
-	return Comment{}, ErrNotFound
 }
 
 // Approved reports whether user has had a comment approved.

@@ -38,16 +38,34 @@ func TestCommentThread(t *testing.T) {
 	if !errors.Is(err, dup) {
 		t.Fatalf("refused add: %v", err)
 	}
-	prev, err := s.SetState(ctx, "a1", ids[1], models.CommentHidden)
-	if err != nil || prev.State != models.CommentVisible {
+	set := func(id, state string) func([]models.Comment) (map[string]string, error) {
+		return func([]models.Comment) (map[string]string, error) { return map[string]string{id: state}, nil }
+	}
+	prev, err := s.SetStates(ctx, "a1", set(ids[1], models.CommentHidden))
+	if err != nil || len(prev) != 3 || prev[1].State != models.CommentVisible {
 		t.Fatalf("set state: %+v %v", prev, err)
 	}
 	th, _ := s.Thread(ctx, "a1")
 	if len(th) != 3 || th[1].State != models.CommentHidden || th[0].State != models.CommentVisible || th[2].TargetID != ids[0] {
 		t.Fatalf("thread: %+v", th)
 	}
-	if _, err := s.SetState(ctx, "a1", "nope", models.CommentHidden); !errors.Is(err, models.ErrNotFound) {
+	if _, err := s.SetStates(ctx, "a1", func([]models.Comment) (map[string]string, error) {
+		return map[string]string{ids[2]: models.CommentSpam, "nope": models.CommentHidden}, nil
+	}); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("missing comment: %v", err)
+	}
+	if th, _ := s.Thread(ctx, "a1"); th[2].State != models.CommentVisible {
+		t.Fatalf("a refused change wrote %+v", th[2])
+	}
+	n := 0
+	if err := s.EachThread(ctx, func(article string, th []models.Comment) error {
+		n++
+		if article != "a1" || len(th) != 3 {
+			t.Errorf("thread %s: %d comments", article, len(th))
+		}
+		return nil
+	}); err != nil || n != 1 {
+		t.Fatalf("each thread: %d threads, %v", n, err)
 	}
 	if ok, _ := s.Approved(ctx, "u1"); ok {
 		t.Fatal("approved before MarkApproved")

@@ -225,7 +225,7 @@ func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*D
 		Articles:      newArticleStore(db, srv.dir != ""),
 		Likes:         newLikeStore(db),
 		Comments:      newCommentStore(db),
-		Taxonomy:      newTaxonomyStore(db),
+		Taxonomy:      newTaxonomyStore(db, srv.dir != ""),
 		Uploads:       newUploadStore(db),
 		MediaUsage:    newMediaUsageStore(db),
 		Leases:        newLeaseStore(db, now),

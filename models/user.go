@@ -66,6 +66,11 @@ type User struct {
 	ReleasedAt int64 `bson:"releasedAt,omitempty"`
 	// Version counts the admin's changes (UserStore.Change compares it).
 	Version int64 `bson:"version,omitempty"`
+	// CommentBanned: an admin banned the user from commenting; their new
+	// comments are refused (docs/admin.md, "Comments"), CommentBanReason
+	// says why.
+	CommentBanned    bool   `bson:"commentBanned,omitempty"`
+	CommentBanReason string `bson:"commentBanReason,omitempty"`
 }
 
 // AccountKey is the form of an account name the unique index compares.

@@ -24,6 +24,9 @@ type UserChange struct {
 	EmailVerified                    *bool
 	// DeletedAt marks the account deleted (ms since the Unix epoch).
 	DeletedAt *int64
+	// CommentBanned and CommentBanReason ban the user from commenting.
+	CommentBanned    *bool
+	CommentBanReason *string
 }
 
 func (ch UserChange) set() bson.D {
@@ -34,6 +37,8 @@ func (ch UserChange) set() bson.D {
 	set = setField(set, "nick", ch.Nick)
 	set = setField(set, "level", ch.Level)
 	set = setField(set, "emailVerified", ch.EmailVerified)
+	set = setField(set, "commentBanned", ch.CommentBanned)
+	set = setField(set, "commentBanReason", ch.CommentBanReason)
 	return setField(set, "deletedAt", ch.DeletedAt)
 }
 
@@ -314,6 +319,10 @@ func (u User) With(ch UserChange) User {
 	if ch.DeletedAt != nil {
 		u.DeletedAt = *ch.DeletedAt
 	}
+	if ch.CommentBanned != nil {
+		u.CommentBanned = *ch.CommentBanned
+	}
+	set(&u.CommentBanReason, ch.CommentBanReason)
 	return u
 }
 

@@ -286,6 +286,26 @@ func New(d Deps) (*gin.Engine, error) {
 	admins.POST("/banners", adm.CreateBanner)
 	admins.PUT("/banners/:id", adm.EditBanner)
 	admins.DELETE("/banners/:id", adm.DeleteBanner)
+	// Taxonomy (docs/admin.md, "Taxonomy"): types by identify, categories
+	// and tags by name.
+	admins.GET("/types", adm.ListTypes)
+	admins.POST("/types", adm.CreateType)
+	admins.PUT("/types/:identify", adm.EditType)
+	admins.DELETE("/types/:identify", adm.DeleteType)
+	admins.GET("/categories", adm.ListCategories)
+	admins.POST("/categories", adm.CreateCategory)
+	admins.PUT("/categories/:name", adm.EditCategory)
+	admins.DELETE("/categories/:name", adm.DeleteCategory)
+	admins.GET("/tags", adm.ListTags)
+	admins.POST("/tags", adm.CreateTag)
+	admins.PUT("/tags/:name", adm.RenameTag)
+	admins.DELETE("/tags/:name", adm.DeleteTag)
+	// Comment moderation across articles (docs/admin.md, "Comments"); the
+	// bulk action re-checks the admin's password.
+	admins.GET("/comments", adm.ListComments)
+	admins.POST("/comments/bulk", hashing, adm.BulkComments)
+	admins.POST("/comments/:articleId/:commentId/:action", adm.CommentAction)
+	admins.PUT("/users/:id/comment-ban", adm.BanCommenter)
 	return e, nil
 }
 

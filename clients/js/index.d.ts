@@ -164,7 +164,7 @@ export interface ArticleInput {
 export interface Comment {
   id: string; targetId: string; userId: string; nick: string; author: boolean; cover: string; level: number;
   type: string; isRoot: boolean; parentId: string; parentNick: string; parentAuthor: boolean; content: string;
-  status: '0' | '1'; state: 'visible' | 'held' | 'hidden'; created: number;
+  status: '0' | '1'; state: 'visible' | 'held' | 'hidden' | 'spam' | 'deleted'; created: number;
 }
 export interface CommentNode extends Comment { sub: Comment[] }
 
@@ -189,6 +189,54 @@ export interface AdminUser extends User {
   deletedAt: number;
   /** ms when the deleted account's name and email were released; 0 before */
   releasedAt: number;
+  /** banned from commenting (AdminClient.banCommenter), and why */
+  commentBanned: boolean;
+  commentBanReason: string;
+}
+
+/** A stored moderation state: held is the filter's pending, visible its approved. */
+export type CommentState = 'visible' | 'held' | 'hidden' | 'spam' | 'deleted';
+
+/** A comment in the admin's list (docs/admin.md, "Comments"). */
+export interface AdminComment {
+  /** `<article>/<comment>`: the id bulkComments takes */
+  ref: string;
+  id: string;
+  /** the article it belongs to; title '' when the article is gone */
+  article: { id: string; title: string };
+  targetId: string; userId: string; nick: string; cover: string; type: string; level: number; author: boolean;
+  parentId: string; parentNick: string; content: string;
+  state: CommentState;
+  /** ms */
+  created: number;
+}
+
+export interface AdminCommentFilters {
+  state?: 'pending' | 'approved' | 'hidden' | 'spam' | 'deleted' | 'held' | 'visible';
+  /** article id */
+  article?: string;
+  /** user id */
+  user?: string;
+  /** the text or the nick contains (literal, any case), at most 64 characters */
+  q?: string;
+  /** written at or after / before, ms */
+  from?: number;
+  to?: number;
+  page?: number;
+  /** 1–100, default 15 */
+  pageSize?: number;
+}
+
+export type CommentAction = 'approve' | 'hide' | 'spam' | 'delete';
+
+/** What a bulk action did to one id: code and msg as an envelope's (200 when ok). */
+export interface BulkResult {
+  id: string;
+  ok: boolean;
+  /** false when the comment was already in the state */
+  changed: boolean;
+  code: number;
+  msg: string;
 }
 
 /** The blog's page object. */
@@ -276,11 +324,11 @@ export interface AdminClient {
   dashboard(): Promise<{
     users: { total: number; deleted: number; byStatus: Record<User['status'], number>; byType: Record<User['type'], number> };
     articles: { total: number; private: number; byStatus: Record<'online' | 'draft' | 'delete', number> };
-    comments: { total: number; pending: number; byState: Record<'visible' | 'held' | 'hidden', number> };
+    comments: { total: number; pending: number; byState: Record<CommentState, number> };
     days: { day: string; registrations: number; logins: number }[];
   }>;
-  /** PUT /blogapi/admin/articles/:id/comments/:commentId/state: visible (approve), held or hidden; 404 unknown article or comment */
-  moderateComment(articleId: string, commentId: string, state: 'visible' | 'held' | 'hidden'): Promise<{ state: string }>;
+  /** PUT /blogapi/admin/articles/:id/comments/:commentId/state: any moderation state; 404 unknown article or comment */
+  moderateComment(articleId: string, commentId: string, state: CommentState): Promise<{ state: string }>;
   /** GET /blogapi/admin/articles: every article whatever its status, newest first */
   articles(filters?: { status?: 'online' | 'draft' | 'delete' | 'private'; author?: string; category?: string; tag?: string; q?: string; from?: number; to?: number; page?: number; pageSize?: number }): Promise<ArticlePage>;
   /** PUT /blogapi/admin/articles/:id/status: online or draft restores a deleted article */
@@ -295,6 +343,71 @@ export interface AdminClient {
   editBanner(id: string, banner: BannerInput): Promise<AdminBanner>;
   /** DELETE /blogapi/admin/banners/:id */
   deleteBanner(id: string): Promise<{ id: string }>;
+  /** GET /blogapi/admin/comments: every article's comments, newest first; 400 naming a bad filter */
+  comments(filters?: AdminCommentFilters): Promise<Page<AdminComment>>;
+  /** POST /blogapi/admin/comments/:articleId/:commentId/:action; 404 unknown article or comment */
+  commentAction(articleId: string, commentId: string, action: CommentAction): Promise<{ ref: string; id: string; article: string; state: CommentState }>;
+  /** commentAction 'approve': visible, and its author approved */
+  approveComment(articleId: string, commentId: string): Promise<{ ref: string; id: string; article: string; state: CommentState }>;
+  /** commentAction 'hide' */
+  hideComment(articleId: string, commentId: string): Promise<{ ref: string; id: string; article: string; state: CommentState }>;
+  /** commentAction 'spam' */
+  spamComment(articleId: string, commentId: string): Promise<{ ref: string; id: string; article: string; state: CommentState }>;
+  /** commentAction 'delete': soft; approving brings it back */
+  deleteComment(articleId: string, commentId: string): Promise<{ ref: string; id: string; article: string; state: CommentState }>;
+  /** POST /blogapi/admin/comments/bulk: ids are AdminComment.ref (1–100); password the admin's own (plaintext; the client sends its md5), 401 wrong */
+  bulkComments(input: { action: CommentAction; ids: string[]; password: string }): Promise<{ results: BulkResult[]; changed: number }>;
+  /** PUT /blogapi/admin/users/:id/comment-ban: a banned user's new comments get 403; hideExisting hides their comments */
+  banCommenter(id: string, input: { banned: boolean; hideExisting?: boolean; reason?: string }): Promise<{ user: AdminUser; hidden: number }>;
+  /** GET /blogapi/admin/types: every type in the public order */
+  types(): Promise<AdminType[]>;
+  /** POST /blogapi/admin/types: 400 naming identify, name or index; 409 taken */
+  createType(t: { identify: string; name: string; index?: number }): Promise<AdminType>;
+  /** PUT /blogapi/admin/types/:identify: rename (the display name) or reorder; 404, 409 name taken */
+  editType(identify: string, change: TaxonomyChange): Promise<AdminType>;
+  /** DELETE /blogapi/admin/types/:identify: 409 while articles name it, unless a replacement takes them */
+  deleteType(identify: string, options?: { replacement?: string }): Promise<TaxonomyDeleted>;
+  /** GET /blogapi/admin/categories: every category in the public order */
+  categories(): Promise<AdminCategory[]>;
+  /** POST /blogapi/admin/categories: 400 naming name or index; 409 taken */
+  createCategory(c: { name: string; index?: number }): Promise<AdminCategory>;
+  /** PUT /blogapi/admin/categories/:name: a rename moves every article along (moved); 404, 409 name taken */
+  editCategory(name: string, change: TaxonomyChange): Promise<AdminCategory & { moved: number }>;
+  /** DELETE /blogapi/admin/categories/:name: 409 while articles name it, unless a replacement takes them */
+  deleteCategory(name: string, options?: { replacement?: string }): Promise<TaxonomyDeleted>;
+  /** GET /blogapi/admin/tags: every tag, oldest first */
+  tags(): Promise<AdminTag[]>;
+  /** POST /blogapi/admin/tags: 400 naming name; 409 taken */
+  createTag(name: string): Promise<AdminTag>;
+  /** PUT /blogapi/admin/tags/:name: every article with the tag gets the new name; 404, 409 taken */
+  renameTag(name: string, newName: string): Promise<AdminTag & { moved: number }>;
+  /** DELETE /blogapi/admin/tags/:name: removed from every article (moved: how many) */
+  deleteTag(name: string): Promise<TaxonomyDeleted>;
+}
+
+/** A type as the admin sees it: articles counts every article naming it, deleted ones too; created in ms. */
+export interface AdminType {
+  identify: string; name: string; index: number; created: number; articles: number;
+}
+
+/** A category as the admin sees it: count is its public articles. */
+export interface AdminCategory {
+  name: string; index: number; created: number; articles: number; count: number;
+}
+
+/** A tag as the admin sees it. */
+export interface AdminTag {
+  name: string; created: number; articles: number;
+}
+
+/** A rename (name) or reorder (index, 0–9999, smaller first) of a type or category: at least one. */
+export interface TaxonomyChange {
+  name?: string; index?: number;
+}
+
+/** What a taxonomy deletion did: key deleted, replacement its articles moved to ("" none), moved how many. */
+export interface TaxonomyDeleted {
+  key: string; replacement: string; moved: number;
 }
 
 /** A banner as the admin sees it; times in ms. */

@@ -707,7 +707,7 @@ pm.test('figures', function () {
       name: 'Admin: moderate a comment of an unknown article (404)', method: 'PUT', path: '/blogapi/admin/articles/:id/comments/:commentId/state',
       vars: [['id', '0123456789abcdef01234567'], ['commentId', '0123456789abcdef01234567']],
       json: { state: 'visible' }, headers: [['access-token', '{{adminToken}}']],
-      doc: 'state visible (approve), held or hidden; the article\'s comment count follows. Recorded in the audit log.',
+      doc: 'state visible (approve), held, hidden, spam or deleted; the article\'s comment count follows. Recorded in the audit log.',
       test: tests(404),
     }),
     item({
@@ -760,6 +760,182 @@ pm.environment.set('bannerId', b.id);`),
     item({
       name: 'Delete the banner (admin)', method: 'DELETE', path: '/blogapi/admin/banners/{{bannerId}}',
       headers: [['access-token', '{{adminToken}}']], doc: 'Removes the banner; recorded in the audit log.', test: tests(200),
+    }),
+    // Taxonomy (docs/admin.md, "Taxonomy"): types, categories and tags.
+    item({
+      name: 'Create a type (admin)', method: 'POST', path: '/blogapi/admin/types',
+      json: { identify: 'pm{{$timestamp}}', name: 'PM {{$timestamp}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'identify (1-32 letters, digits, - or _: what articles store), name (1-20 characters, unique), index (text, 0-9999; default last). Recorded as type.create.',
+      test: tests(200, `var t = pm.response.json().data;
+pm.test('last in order', function () { pm.expect(t.index).to.be.at.least(1); pm.expect(t.articles).to.equal(0); });
+pm.environment.set('typeId', t.identify);`),
+    }),
+    item({
+      name: 'Every type (admin)', method: 'GET', path: '/blogapi/admin/types', headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every type in the public order, with articles: how many articles name it (deleted ones too).',
+      test: tests(200, `pm.test('the new type', function () {
+  pm.expect(pm.response.json().data.map(function (t) { return t.identify; })).to.include(pm.environment.get('typeId'));
+});`),
+    }),
+    item({
+      name: 'Move the type first (admin)', method: 'PUT', path: '/blogapi/admin/types/{{typeId}}',
+      json: { index: '0', name: 'PM first' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'name renames (articles store the identify: they show the new name at once), index reorders GET /blogapi/select/types. Recorded as type.rename or type.reorder.',
+      test: tests(200, `pm.test('renamed', function () { pm.expect(pm.response.json().data.name).to.equal('PM first'); });`),
+    }),
+    item({
+      name: 'Delete a type into itself (400)', method: 'DELETE', path: '/blogapi/admin/types/{{typeId}}',
+      query: [['replacement', '{{typeId}}']], headers: [['access-token', '{{adminToken}}']],
+      doc: 'The replacement must be another type. A type or category that articles still name is deleted only with a replacement (409 without).',
+      test: tests(400, fieldTest('replacement')),
+    }),
+    item({
+      name: 'Delete the type (admin)', method: 'DELETE', path: '/blogapi/admin/types/{{typeId}}',
+      query: [['replacement', 'original']], headers: [['access-token', '{{adminToken}}']],
+      doc: 'replacement: the type its articles move to (each by _id, version + 1); the old identify then forwards to it. Recorded as type.delete.',
+      test: tests(200, `pm.test('moved none', function () { pm.expect(pm.response.json().data.moved).to.equal(0); });`),
+    }),
+    item({
+      name: 'Create a category (admin)', method: 'POST', path: '/blogapi/admin/categories',
+      json: { name: 'pm-{{$timestamp}}', index: '50' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'name (1-32 characters, trimmed, no / or \\), index (text, 0-9999; default last). Recorded as category.create.',
+      test: tests(200, `pm.environment.set('categoryName', pm.response.json().data.name);`),
+    }),
+    item({
+      name: 'Every category (admin)', method: 'GET', path: '/blogapi/admin/categories', headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every category in the public order, with articles (every article naming it) and count (its public ones).',
+      test: tests(200, `pm.test('the new category', function () {
+  pm.expect(pm.response.json().data.map(function (c) { return c.name; })).to.include(pm.environment.get('categoryName'));
+});`),
+    }),
+    item({
+      name: 'Rename the category (admin)', method: 'PUT', path: '/blogapi/admin/categories/{{categoryName}}',
+      json: { name: '{{categoryName}}-b' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every article naming the old name moves to the new one (moved: how many); repeating the rename completes a half-done one. index reorders. Recorded as category.rename.',
+      test: tests(200, `var c = pm.response.json().data;
+pm.test('renamed', function () { pm.expect(c.name).to.equal(pm.environment.get('categoryName') + '-b'); pm.expect(c.moved).to.equal(0); });
+pm.environment.set('categoryName', c.name);`),
+    }),
+    item({
+      name: 'Delete the category (admin)', method: 'DELETE', path: '/blogapi/admin/categories/{{categoryName}}',
+      headers: [['access-token', '{{adminToken}}']],
+      doc: 'Without a replacement only when no article names it (else 409); with replacement=NAME its articles move there. Recorded as category.delete.',
+      test: tests(200),
+    }),
+    item({
+      name: 'Delete an unknown category (404)', method: 'DELETE', path: '/blogapi/admin/categories/{{categoryName}}',
+      headers: [['access-token', '{{adminToken}}']], doc: 'The same deletion again: no such category.', test: tests(404),
+    }),
+    item({
+      name: 'Create a category with a bad name (400)', method: 'POST', path: '/blogapi/admin/categories',
+      json: { name: 'a/b' }, headers: [['access-token', '{{adminToken}}']], doc: 'Names travel in paths: no / or \\.',
+      test: tests(400, fieldTest('name')),
+    }),
+    item({
+      name: 'Create a tag (admin)', method: 'POST', path: '/blogapi/admin/tags',
+      json: { name: 'pm-{{$timestamp}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'name (1-20 characters, as at publishing). Tags are also created by publishing. Recorded as tag.create.',
+      test: tests(200, `pm.environment.set('tagName', pm.response.json().data.name);`),
+    }),
+    item({
+      name: 'Every tag (admin)', method: 'GET', path: '/blogapi/admin/tags', headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every tag, oldest first, with articles: how many articles have it.',
+      test: tests(200, `pm.test('the new tag', function () {
+  pm.expect(pm.response.json().data.map(function (t) { return t.name; })).to.include(pm.environment.get('tagName'));
+});`),
+    }),
+    item({
+      name: 'Rename the tag (admin)', method: 'PUT', path: '/blogapi/admin/tags/{{tagName}}',
+      json: { name: '{{tagName}}-b' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'Every article with the tag gets the new name instead. Recorded as tag.rename.',
+      test: tests(200, `pm.environment.set('tagName', pm.response.json().data.name);`),
+    }),
+    item({
+      name: 'Delete the tag (admin)', method: 'DELETE', path: '/blogapi/admin/tags/{{tagName}}',
+      headers: [['access-token', '{{adminToken}}']], doc: 'Removes the tag from every article that has it. Recorded as tag.delete.',
+      test: tests(200),
+    }),
+    // Comment moderation (docs/admin.md, "Comments").
+    item({
+      name: 'Publish an article to comment on (admin)', method: 'POST', path: '/blogapi/article/section',
+      json: { title: 'Moderated from Postman', content: '<p>Comment here</p>', type: 'original', category: '默认', tags: ['postman'], status: 'online' },
+      headers: [['access-token', '{{adminToken}}']], doc: 'An admin publishes like an author.',
+      test: tests(200, `pm.environment.set('adminArticleId', pm.response.json().data.id);`),
+    }),
+    item({
+      name: 'Login as the user again', method: 'POST', path: '/blogapi/login',
+      json: { account: '{{account}}', password: '{{newPassword}}' }, doc: 'A fresh session of the user (the earlier ones ended).',
+      test: tests(200, `pm.environment.set('userToken', pm.response.json().data.token);`),
+    }),
+    item({
+      name: "The user's first comment waits (held)", method: 'POST', path: '/blogapi/action/{{adminArticleId}}/comment',
+      json: { content: 'A first comment from Postman', targetId: '', replyUser: '' }, headers: [['access-token', '{{userToken}}']],
+      doc: 'Under moderation first a user\'s comments wait until one of theirs was approved.',
+      test: tests(200, `var c = pm.response.json().data;
+pm.test('held', function () { pm.expect(c.state).to.equal('held'); });
+pm.environment.set('commentId', c.id);`),
+    }),
+    item({
+      name: 'Pending comments (admin)', method: 'GET', path: '/blogapi/admin/comments',
+      query: [['state', 'pending'], ['article', '{{adminArticleId}}'], ['pageSize', '10']], headers: [['access-token', '{{adminToken}}']],
+      doc: 'The comments of every article, newest first: state pending, approved, hidden, spam or deleted; article; user; q (text or nick); from/to (ms).',
+      test: tests(200, `var p = pm.response.json().data;
+pm.test('the held comment, with its article', function () {
+  pm.expect(p.items[0].id).to.equal(pm.environment.get('commentId'));
+  pm.expect(p.items[0].article.title).to.equal('Moderated from Postman');
+  pm.expect(p.items[0].state).to.equal('held');
+});
+pm.environment.set('commentRef', p.items[0].ref);`),
+    }),
+    item({
+      name: 'Unknown comment state filter (400)', method: 'GET', path: '/blogapi/admin/comments', query: [['state', 'approve']],
+      headers: [['access-token', '{{adminToken}}']], doc: 'Filters take values from fixed sets.', test: tests(400, fieldTest('state')),
+    }),
+    item({
+      name: 'Approve the comment (admin)', method: 'POST', path: '/blogapi/admin/comments/:articleId/:commentId/:action',
+      vars: [['articleId', '{{adminArticleId}}'], ['commentId', '{{commentId}}'], ['action', 'approve']],
+      headers: [['access-token', '{{adminToken}}']], doc: 'approve, hide, spam or delete one comment; the article\'s review follows. Recorded in the audit log.',
+      test: tests(200, `pm.test('visible', function () { pm.expect(pm.response.json().data.state).to.equal('visible'); });`),
+    }),
+    item({
+      name: 'The approved comment is public', method: 'GET', path: '/blogapi/action/{{adminArticleId}}/comments',
+      doc: 'The public thread shows it now.',
+      test: tests(200, `pm.test('shown', function () {
+  pm.expect(pm.response.json().data.map(function (c) { return c.id; })).to.include(pm.environment.get('commentId'));
+});`),
+    }),
+    item({
+      name: 'Bulk action with a wrong password (401)', method: 'POST', path: '/blogapi/admin/comments/bulk',
+      json: { action: 'hide', ids: ['{{commentRef}}'], password: '00000000000000000000000000000000' }, headers: [['access-token', '{{adminToken}}']],
+      doc: "A sensitive action: the admin's own current password (md5 hex), checked like a login; nothing is applied.", test: tests(401, fieldTest('password')),
+    }),
+    item({
+      name: 'Bulk hide with a bad id (admin)', method: 'POST', path: '/blogapi/admin/comments/bulk',
+      json: { action: 'hide', ids: ['{{commentRef}}', 'not-a-ref'], password: '{{adminPassword}}' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'ids are <article>/<comment> (1 to 100); each is applied on its own and reported as {id, ok, changed, code, msg}.',
+      test: tests(200, `var d = pm.response.json().data;
+pm.test('the good id applied, the bad one refused', function () {
+  pm.expect(d.changed).to.equal(1);
+  pm.expect(d.results[0].ok).to.equal(true);
+  pm.expect(d.results[1].ok).to.equal(false);
+  pm.expect(d.results[1].code).to.equal(400);
+});`),
+    }),
+    item({
+      name: 'Ban the user from commenting (admin)', method: 'PUT', path: '/blogapi/admin/users/{{userId}}/comment-ban',
+      json: { banned: true, hideExisting: true, reason: 'Postman test' }, headers: [['access-token', '{{adminToken}}']],
+      doc: 'banned true or false; hideExisting hides their visible and held comments too; reason is kept. Recorded in the audit log.',
+      test: tests(200, `pm.test('banned', function () { pm.expect(pm.response.json().data.user.commentBanned).to.equal(true); });`),
+    }),
+    item({
+      name: 'Comment as a banned user (403)', method: 'POST', path: '/blogapi/action/{{adminArticleId}}/comment',
+      json: { content: 'Still here', targetId: '', replyUser: '' }, headers: [['access-token', '{{userToken}}']],
+      doc: 'A banned user\'s new comments are refused.', test: tests(403),
+    }),
+    item({
+      name: 'Lift the comment ban (admin)', method: 'PUT', path: '/blogapi/admin/users/{{userId}}/comment-ban',
+      form: [['banned', 'false']], headers: [['access-token', '{{adminToken}}']], doc: 'A form body works too; hidden comments stay hidden.',
+      test: tests(200, `pm.test('not banned', function () { pm.expect(pm.response.json().data.user.commentBanned).to.equal(false); });`),
     }),
     item({
       name: 'Delete the user (admin)', method: 'POST', path: '/blogapi/admin/users/{{userId}}/delete',

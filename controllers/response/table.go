@@ -116,6 +116,16 @@ var table = []row{
 	{content.ErrUserNotFound, CodeNotFound, "no such author", ""},
 	{content.ErrCommentNotFound, CodeNotFound, "comment not found", ""},
 	{content.ErrBannerNotFound, CodeNotFound, "banner not found", ""},
+	// The admin's taxonomy (docs/admin.md, "Taxonomy").
+	{content.ErrTypeNotFound, CodeNotFound, "type not found", ""},
+	{content.ErrCategoryNotFound, CodeNotFound, "category not found", ""},
+	{content.ErrTagNotFound, CodeNotFound, "tag not found", ""},
+	{content.ErrTypeExists, CodeConflict, "a type with that identify or name already exists", "name"},
+	{content.ErrCategoryExists, CodeConflict, "a category with that name already exists", "name"},
+	{content.ErrTagExists, CodeConflict, "a tag with that name already exists", "name"},
+	{content.ErrTypeInUse, CodeConflict, "articles still use this type; name a replacement to move them to", "replacement"},
+	{content.ErrCategoryInUse, CodeConflict, "articles still use this category; name a replacement to move them to", "replacement"},
+	{content.ErrTaxonomyConflict, CodeConflict, "the taxonomy changed meanwhile; retry", ""},
 	{content.ErrNotWriter, CodeForbidden, "only authors and admins may publish", ""},
 	{content.ErrNotOwner, CodeForbidden, "the article belongs to another user", ""},
 	{content.ErrVersionConflict, CodeConflict, "the article changed since it was read; reload it and edit again", "version"},
@@ -129,6 +139,9 @@ var table = []row{
 	{admin.ErrLastAdmin, CodeConflict, "the last admin cannot be demoted, frozen or deleted", ""},
 	{admin.ErrUserDeleted, CodeConflict, "user is deleted", ""},
 	{admin.ErrBusy, CodeConflict, "another admin change of this user is in progress; retry", ""},
+	// Comment moderation (docs/admin.md, "Comments").
+	{admin.ErrCommentRef, CodeBadRequest, "an id is <article id>/<comment id>", "ids"},
+	{content.ErrCommentBanned, CodeForbidden, "you are banned from commenting", ""},
 
 	// Routing, limits and availability.
 	{ErrNoRoute, CodeNotFound, "no such route", ""},

@@ -24,11 +24,12 @@ import (
 
 // newAdminService is the admin service over db's stores.
 func newAdminService(cfg config.Config, db *models.DB, logger *slog.Logger, now func() time.Time,
-	hasher admin.Hasher, guard admin.Guard, comments admin.Moderator, articles admin.Articles, banners admin.Banners, stats admin.ContentStats) *admin.Service {
+	hasher admin.Hasher, guard admin.Guard, comments admin.Moderator, articles admin.Articles, banners admin.Banners, stats admin.ContentStats, taxonomy admin.Taxonomy) *admin.Service {
 	return admin.New(admin.Deps{
 		Users: db.Users, Sessions: db.Sessions, Leases: db.Leases, AdminSet: db.AdminSet, Audit: db.Audit,
 		Hasher: hasher, Guard: guard, FailedLogins: db.LoginAttempts, DailyCounts: db.DailyCounts, GuardKey: auth.GuardKeyUser,
 		LoginWindow: cfg.Security.LoginWindow, Comments: comments, Articles: articles, Banners: banners, Content: stats, Logger: logger, Now: now,
+		Taxonomy: taxonomy,
 	})
 }
 
@@ -79,7 +80,7 @@ func Admin(ctx context.Context, cfg config.Config, args []string, stdin io.Reade
 	guard := auth.NewLoginGuard(auth.LoginGuardConfig{
 		CaptchaAfter: cfg.Security.LoginCaptchaAfter, LockAfter: cfg.Security.LoginLockAfter, Window: cfg.Security.LoginWindow,
 	}, db.LoginAttempts)
-	svc := newAdminService(cfg, db, logger, time.Now, auth.NewPasswordHasher(cfg.Security.HashConcurrency), guard, nil, nil, nil, nil)
+	svc := newAdminService(cfg, db, logger, time.Now, auth.NewPasswordHasher(cfg.Security.HashConcurrency), guard, nil, nil, nil, nil, nil)
 
 	if args[0] == "list" {
 		return listAdmins(ctx, svc, stdout)

@@ -340,7 +340,7 @@ func New(ctx context.Context, cfg config.Config, db *models.DB, logger *slog.Log
 		Captcha:        captchaSvc,
 		Content:        contentSvc,
 		SiteURL:        strings.TrimSuffix(cfg.Server.PublicURL, "/"),
-		Admin:          newAdminService(cfg, db, logger, now, hasher, guard, contentSvc, contentSvc, contentSvc, contentSvc),
+		Admin:          newAdminService(cfg, db, logger, now, hasher, guard, contentSvc, contentSvc, contentSvc, contentSvc, contentSvc),
 		HashSlots:      hasher.Concurrency(),
 		HashQueue:      cfg.Security.HashQueue,
 		HashWait:       cfg.Server.WriteTimeout / 2,

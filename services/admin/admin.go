@@ -116,6 +116,9 @@ type Deps struct {
 	// Banners manages the home page's banners (content.Service; nil: the
 	// banner routes answer 500).
 	Banners Banners
+	// Taxonomy manages the blog's types, categories and tags
+	// (content.Service; nil: the taxonomy routes answer 500).
+	Taxonomy Taxonomy
 	// Content counts articles and comments for the dashboard
 	// (content.Service; nil: no content figures).
 	Content ContentStats
@@ -189,12 +192,17 @@ type User struct {
 	// Created, LastLoginAt, DeletedAt and ReleasedAt are ms since the
 	// Unix epoch (0: never).
 	Created, LastLoginAt, DeletedAt, ReleasedAt int64
+	// CommentBanned: banned from commenting (BanCommenter), for
+	// CommentBanReason.
+	CommentBanned    bool
+	CommentBanReason string
 }
 
 func userOf(u models.User) User {
 	return User{ID: u.ID.Hex(), Account: u.Account, Email: u.Email, EmailVerified: u.EmailVerified, Nick: u.Nick,
 		Avatar: u.Avatar, Type: u.Type, Level: u.Level, Status: u.Status, StatusReason: u.StatusReason,
-		Created: u.Created, LastLoginAt: u.LastLoginAt, DeletedAt: u.DeletedAt, ReleasedAt: u.ReleasedAt}
+		Created: u.Created, LastLoginAt: u.LastLoginAt, DeletedAt: u.DeletedAt, ReleasedAt: u.ReleasedAt,
+		CommentBanned: u.CommentBanned, CommentBanReason: u.CommentBanReason}
 }
 
 // view is userOf for a store call's result.

@@ -337,6 +337,17 @@ const (
 // (ErrLastAdmin): it runs under the "admins" lease and looks for another
 // active admin (otherActiveAdmin).
 func (s *Service) change(ctx context.Context, a Actor, id, action, reason string, decide func(models.User) (models.UserChange, fields)) (models.User, error) {
+	u, f, err := s.apply(ctx, id, decide)
+	if err == nil && f.after != nil {
+		s.record(ctx, a, models.AuditEntry{Action: action, TargetType: "user", Target: id,
+			Before: f.before, After: f.after, Reason: reason})
+	}
+	return u, err
+}
+
+// apply is change without the audit entry: the user after the change and
+// the changed fields (none: nothing was applied).
+func (s *Service) apply(ctx context.Context, id string, decide func(models.User) (models.UserChange, fields)) (models.User, fields, error) {
 	var lease *models.Lease
 	defer func() {
 		if lease != nil {
@@ -346,25 +357,25 @@ func (s *Service) change(ctx context.Context, a Actor, id, action, reason string
 	for range changeRetries {
 		u, err := s.user(ctx, id)
 		if err != nil {
-			return models.User{}, err
+			return models.User{}, fields{}, err
 		}
 		if u.DeletedAt != 0 {
-			return models.User{}, ErrUserDeleted
+			return models.User{}, fields{}, ErrUserDeleted
 		}
 		ch, f := decide(u)
 		if f.after == nil {
-			return u, nil
+			return u, f, nil
 		}
 		if u.ActiveAdmin() && !u.With(ch).ActiveAdmin() {
 			if lease == nil {
 				lease, err = s.d.Leases.Acquire(ctx, adminsLease, adminsLeaseTTL, adminsLeaseWait)
 				if err != nil {
-					return models.User{}, leaseErr(err)
+					return models.User{}, fields{}, leaseErr(err)
 				}
 				continue // read again under the lease
 			}
 			if err := s.otherActiveAdmin(ctx, u); err != nil {
-				return models.User{}, err
+				return models.User{}, fields{}, err
 			}
 		}
 		changed, err := s.d.Users.Change(ctx, id, u.Version, ch)
@@ -372,16 +383,14 @@ func (s *Service) change(ctx context.Context, a Actor, id, action, reason string
 		case errors.Is(err, models.ErrStale):
 			continue
 		case errors.Is(err, models.ErrNotFound):
-			return models.User{}, ErrUserNotFound
+			return models.User{}, fields{}, ErrUserNotFound
 		case err != nil:
-			return models.User{}, leaseErr(err)
+			return models.User{}, fields{}, leaseErr(err)
 		}
 		s.noteType(ctx, id, u.Type, changed.Type)
-		s.record(ctx, a, models.AuditEntry{Action: action, TargetType: "user", Target: id,
-			Before: f.before, After: f.after, Reason: reason})
-		return changed, nil
+		return changed, f, nil
 	}
-	return models.User{}, ErrBusy
+	return models.User{}, fields{}, ErrBusy
 }
 
 // otherActiveAdmin returns ErrLastAdmin unless an active admin other than

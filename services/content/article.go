@@ -118,19 +118,14 @@ func (s *Service) validate(ctx context.Context, in ArticleInput) (validated, err
 	if in.PublishedAt < 0 {
 		return validated{}, services.Invalid("publishedAt", "must be a time in ms")
 	}
-	types, err := s.st.Taxonomy.Types(ctx)
+	// A renamed or replaced type, category or tag is taken as the one it
+	// moved to (docs/admin.md, "Taxonomy").
+	x, err := s.snapshot(ctx)
 	if err != nil {
 		return validated{}, err
 	}
-	if !slices.ContainsFunc(types, func(t models.ArticleType) bool { return t.Identify == in.Type }) {
-		return validated{}, services.Invalid("type", "must be one of the article types")
-	}
-	cats, err := s.st.Taxonomy.Categories(ctx)
-	if err != nil {
+	if err := x.resolve(&in); err != nil {
 		return validated{}, err
-	}
-	if !slices.ContainsFunc(cats, func(c models.Category) bool { return c.Name == in.Category }) {
-		return validated{}, services.Invalid("category", "must be one of the categories")
 	}
 	html, text, err := s.render.render(in.Content, in.Format)
 	if err != nil {
@@ -200,6 +195,7 @@ func (s *Service) Publish(ctx context.Context, v Viewer, in ArticleInput) (Detai
 	if err := s.st.Articles.Create(ctx, &a, body); err != nil {
 		return Detail{}, err
 	}
+	a = s.settle(ctx, a)
 	s.useImages(ctx, v, val)
 	return Detail{Article: articleOf(a), HTML: val.html}, nil
 }
@@ -276,6 +272,7 @@ func (s *Service) Edit(ctx context.Context, v Viewer, id string, in ArticleInput
 	if err := s.st.Taxonomy.EnsureTags(ctx, a.Tags, now); err != nil {
 		return Detail{}, err
 	}
+	a = s.settle(ctx, a)
 	s.useImages(ctx, v, val)
 	return Detail{Article: articleOf(a), HTML: val.html}, nil
 }

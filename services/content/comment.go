@@ -83,6 +83,9 @@ func (s *Service) comment(ctx context.Context, v Viewer, id string, in CommentIn
 	if v.ID == "" {
 		return models.Comment{}, ErrNotWriter
 	}
+	if v.CommentBanned {
+		return models.Comment{}, ErrCommentBanned
+	}
 	content := strings.TrimSpace(in.Content)
 	switch n := utf8.RuneCountInString(content); {
 	case n == 0:
@@ -124,10 +127,11 @@ func (s *Service) comment(ctx context.Context, v Viewer, id string, in CommentIn
 			return models.Comment{}, err
 		}
 	}
+	rootShown := true
 	c, err = s.st.Comments.Add(ctx, id, func(thread []models.Comment) (models.Comment, error) {
 		if in.TargetID != "" {
 			target, ok := findComment(thread, in.TargetID)
-			if !ok || target.State == models.CommentHidden {
+			if !ok || (target.State != models.CommentVisible && target.State != models.CommentHeld) {
 				return c, services.Invalid("targetId", "no such comment")
 			}
 			// A reply to a reply belongs to the same root.
@@ -135,6 +139,8 @@ func (s *Service) comment(ctx context.Context, v Viewer, id string, in CommentIn
 			if target.TargetID != "" {
 				c.TargetID = target.TargetID
 			}
+			root, _ := findComment(thread, c.TargetID)
+			rootShown = root.State == models.CommentVisible
 			if in.ReplyUser == "" {
 				c.ParentID, c.ParentNick = target.UserID, target.Nick
 			}
@@ -153,7 +159,8 @@ func (s *Service) comment(ctx context.Context, v Viewer, id string, in CommentIn
 	if err != nil {
 		return models.Comment{}, err
 	}
-	if c.State == models.CommentVisible {
+	// `review` counts what the public thread shows (shownCount).
+	if c.State == models.CommentVisible && rootShown {
 		if err := s.st.Articles.Inc(ctx, id, models.ArticleCounters{Review: 1}); err != nil && !errorsIsNotFound(err) {
 			return models.Comment{}, err
 		}
@@ -210,33 +217,16 @@ func (s *Service) ModerateAs(ctx context.Context, v Viewer, id, commentID, state
 }
 
 // Moderate sets the state of comment commentID on article id
-// (models.CommentVisible approves, models.CommentHidden hides) and keeps
-// `review` equal to the number of visible comments. Approving a comment
-// approves its author (moderation `first`).
+// (models.CommentVisible approves, models.CommentHeld holds,
+// models.CommentHidden hides; SetCommentState for the admin's other
+// states) and keeps `review` exact. Approving a comment approves its
+// author (moderation `first`).
 func (s *Service) Moderate(ctx context.Context, id, commentID, state string) error {
 	switch state {
 	case models.CommentVisible, models.CommentHeld, models.CommentHidden:
 	default:
 		return services.Invalid("state", "must be visible, held or hidden")
 	}
-	prev, err := s.st.Comments.SetState(ctx, id, commentID, state)
-	if err != nil {
-		return notFound(err, ErrCommentNotFound)
-	}
-	var delta int64
-	switch {
-	case prev.State != models.CommentVisible && state == models.CommentVisible:
-		delta = 1
-	case prev.State == models.CommentVisible && state != models.CommentVisible:
-		delta = -1
-	}
-	if delta != 0 {
-		if err := s.st.Articles.Inc(ctx, id, models.ArticleCounters{Review: delta}); err != nil && !errorsIsNotFound(err) {
-			return err
-		}
-	}
-	if state == models.CommentVisible {
-		return s.st.Comments.MarkApproved(ctx, prev.UserID, s.nowMs())
-	}
-	return nil
+	_, _, err := s.SetCommentState(ctx, id, commentID, state)
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/blogapi/blogapi/models"
@@ -57,11 +58,14 @@ type Viewer struct {
 	Nick  string
 	Cover string
 	Level int
+	// CommentBanned: an admin banned the user from commenting (their new
+	// comments are refused with ErrCommentBanned).
+	CommentBanned bool
 }
 
 // ViewerOf is the viewer a logged-in user is.
 func ViewerOf(u models.User) Viewer {
-	return Viewer{ID: u.ID.Hex(), Type: u.Type, Nick: u.Nick, Cover: u.Avatar, Level: u.Level}
+	return Viewer{ID: u.ID.Hex(), Type: u.Type, Nick: u.Nick, Cover: u.Avatar, Level: u.Level, CommentBanned: u.CommentBanned}
 }
 
 // IsAdmin reports an admin.
@@ -101,7 +105,8 @@ type (
 	CommentStore interface {
 		Thread(ctx context.Context, article string) ([]models.Comment, error)
 		Add(ctx context.Context, article string, build func([]models.Comment) (models.Comment, error)) (models.Comment, error)
-		SetState(ctx context.Context, article, id, state string) (models.Comment, error)
+		SetStates(ctx context.Context, article string, decide func([]models.Comment) (map[string]string, error)) ([]models.Comment, error)
+		EachThread(ctx context.Context, fn func(article string, comments []models.Comment) error) error
 		Approved(ctx context.Context, user string) (bool, error)
 		MarkApproved(ctx context.Context, user string, at int64) error
 		CountByState(ctx context.Context) (map[string]int64, error)
@@ -112,6 +117,19 @@ type (
 		Categories(ctx context.Context) ([]models.Category, error)
 		Tags(ctx context.Context) ([]models.Tag, error)
 		EnsureTags(ctx context.Context, names []string, at int64) error
+		// The admin's changes (taxonomy_manage.go).
+		Type(ctx context.Context, identify string) (models.ArticleType, error)
+		Category(ctx context.Context, name string) (models.Category, error)
+		Tag(ctx context.Context, name string) (models.Tag, error)
+		PutType(ctx context.Context, t models.ArticleType) error
+		PutCategory(ctx context.Context, c models.Category) error
+		PutTag(ctx context.Context, t models.Tag) error
+		ChangeType(ctx context.Context, identify string, fn func(*models.ArticleType) error) (before, after models.ArticleType, err error)
+		ChangeCategory(ctx context.Context, name string, fn func(*models.Category) error) (before, after models.Category, err error)
+		ChangeTag(ctx context.Context, name string, fn func(*models.Tag) error) (before, after models.Tag, err error)
+		RemoveType(ctx context.Context, identify string) error
+		RemoveCategory(ctx context.Context, name string) error
+		RemoveTag(ctx context.Context, name string) error
 	}
 	// UserStore finds users (reply targets, author pages).
 	UserStore interface {
@@ -176,6 +194,9 @@ type Service struct {
 	cat    *catalogue
 	reads  *readCounter
 	render *renderer
+	// tax serialises the admin's taxonomy changes in this process
+	// (taxonomy_manage.go).
+	tax sync.Mutex
 }
 
 // New returns the service over st. now is the clock every rule reads.

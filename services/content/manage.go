@@ -176,5 +176,5 @@ func (s *Service) Stats(ctx context.Context) (Stats, error) {
 // ArticleStatuses and CommentStates are the values the dashboard counts.
 var (
 	ArticleStatuses = []string{models.ArticleOnline, models.ArticleDraft, models.ArticleDeleted}
-	CommentStates   = []string{models.CommentVisible, models.CommentHeld, models.CommentHidden}
+	CommentStates   = []string{models.CommentVisible, models.CommentHeld, models.CommentHidden, models.CommentSpam, models.CommentDeleted}
 )

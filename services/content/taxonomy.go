@@ -10,22 +10,26 @@ type CategoryCount struct {
 	Count int
 }
 
-// Types returns the article types, oldest first (GET /select/types).
+// Types returns the article types in the admin's order (`index`, then
+// oldest first), without forwarding entries (GET /select/types).
 func (s *Service) Types(ctx context.Context) ([]ArticleType, error) {
 	types, err := s.st.Taxonomy.Types(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ArticleType, len(types))
-	for i, t := range types {
-		out[i] = ArticleType{Identify: t.Identify, Name: t.Name}
+	out := make([]ArticleType, 0, len(types))
+	for _, t := range types {
+		if t.MovedTo == "" {
+			out = append(out, ArticleType{Identify: t.Identify, Name: t.Name})
+		}
 	}
 	return out, nil
 }
 
-// Categories returns every category with the number of its public
-// articles, counted from the catalogue at request time, so always right
-// (GET /select/category).
+// Categories returns every category in the admin's order (`index`, then
+// oldest first) with the number of its public articles, counted from the
+// catalogue at request time, so always right (GET /select/category).
+// Forwarding entries are left out.
 func (s *Service) Categories(ctx context.Context) ([]CategoryCount, error) {
 	cats, err := s.st.Taxonomy.Categories(ctx)
 	if err != nil {
@@ -42,22 +46,27 @@ func (s *Service) Categories(ctx context.Context) ([]CategoryCount, error) {
 		}
 		return false
 	})
-	out := make([]CategoryCount, len(cats))
-	for i, c := range cats {
-		out[i] = CategoryCount{Name: c.Name, Count: counts[c.Name]}
+	out := make([]CategoryCount, 0, len(cats))
+	for _, c := range cats {
+		if c.MovedTo == "" {
+			out = append(out, CategoryCount{Name: c.Name, Count: counts[c.Name]})
+		}
 	}
 	return out, nil
 }
 
-// Tags returns the tag names, oldest first (GET /select/tag).
+// Tags returns the tag names, oldest first, without forwarding entries
+// (GET /select/tag).
 func (s *Service) Tags(ctx context.Context) ([]string, error) {
 	tags, err := s.st.Taxonomy.Tags(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(tags))
-	for i, t := range tags {
-		out[i] = t.Name
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if t.MovedTo == "" {
+			out = append(out, t.Name)
+		}
 	}
 	return out, nil
 }

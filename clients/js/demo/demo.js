@@ -1,7 +1,8 @@
 // The demo page: captcha, registration, login (with a captcha when the
 // server asks for one), user centre and logout with the blogapi JS client,
 // loaded unbundled through the page's import map; for an admin
-// (docs/admin.md), a users list with a freeze button.
+// (docs/admin.md), a users list with a freeze button and the comments
+// waiting for approval with an approve button.
 //
 // Query parameters (all optional, remembered for the next visit):
 //   api     the API's base URL (default http://127.0.0.1:8080, `go run .`);
@@ -145,7 +146,8 @@ function showUser(user) {
   time($('uc-last-login'), user.lastLoginAt);
   setLoggedIn(true);
   $('admin').hidden = user.type !== 'admin';
-  if (user.type === 'admin') return loadAdminUsers(user.id);
+  $('admin-comments').hidden = user.type !== 'admin';
+  if (user.type === 'admin') return Promise.all([loadAdminUsers(user.id), loadPendingComments()]);
   return undefined;
 }
 
@@ -184,6 +186,40 @@ async function loadAdminUsers(myID = me) {
   document.body.dataset.adminUsers = String(items.length);
 }
 
+/** Lists the 20 newest comments waiting for approval, each with an approve button. */
+async function loadPendingComments() {
+  const { items, total } = await client.admin.comments({ state: 'pending', pageSize: 20 });
+  const rows = items.map((c) => {
+    const tr = document.createElement('tr');
+    tr.dataset.comment = c.ref;
+    const written = new Date(c.created);
+    for (const text of [c.article.title || c.article.id, c.nick, c.content, written.toLocaleString()]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    const td = document.createElement('td');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Approve';
+    button.setAttribute('aria-label', `Approve the comment of ${c.nick} on ${c.article.title}`);
+    button.addEventListener('click', () =>
+      busy(button, async () => {
+        await client.admin.approveComment(c.article.id, c.id);
+        say(`Approved the comment of ${c.nick} on "${c.article.title}": it is public now.`);
+        await loadPendingComments();
+      }),
+    );
+    td.append(button);
+    tr.append(td);
+    return tr;
+  });
+  $('admin-pending').tBodies[0].replaceChildren(...rows);
+  $('admin-pending').hidden = items.length === 0;
+  $('admin-comments-empty').hidden = items.length > 0;
+  document.body.dataset.pendingComments = String(total);
+}
+
 $('admin-filter').addEventListener('submit', (ev) => {
   ev.preventDefault();
   busy(ev.currentTarget.querySelector('button[type=submit]'), () => loadAdminUsers());
@@ -191,7 +227,10 @@ $('admin-filter').addEventListener('submit', (ev) => {
 
 function setLoggedIn(yes) {
   $('user-center').hidden = !yes;
-  if (!yes) $('admin').hidden = true;
+  if (!yes) {
+    $('admin').hidden = true;
+    $('admin-comments').hidden = true;
+  }
   $('logged-out').hidden = yes;
   $('register').hidden = yes;
   $('login').hidden = yes;

@@ -268,6 +268,12 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
 
   const pw = (plaintext) => (plaintext === undefined ? undefined : passwordDigest(plaintext));
 
+  /** POST /blogapi/admin/comments/:articleId/:commentId/:action (approve, hide, spam, delete). */
+  async function commentAction(articleId, commentId, action) {
+    const path = `/blogapi/admin/comments/${encodeURIComponent(articleId)}/${encodeURIComponent(commentId)}/${encodeURIComponent(action)}`;
+    return (await authed('POST', path)).data;
+  }
+
   return {
     /** The storage the tokens live in. */
     storage: store,
@@ -412,8 +418,55 @@ export function createClient({ baseURL, authKey, authSecret, fetch: fetchImpl, s
       editBanner: async (id, banner) =>
         (await authed('PUT', `/blogapi/admin/banners/${encodeURIComponent(id)}`, bannerBody(banner))).data,
       deleteBanner: async (id) => (await authed('DELETE', `/blogapi/admin/banners/${encodeURIComponent(id)}`)).data,
+      // Taxonomy (docs/admin.md, "Taxonomy"): types by identify, categories and tags by name.
+      types: async () => (await authed('GET', '/blogapi/admin/types')).data,
+      createType: async ({ identify, name, index }) =>
+        (await authed('POST', '/blogapi/admin/types', taxonomyBody({ identify, name, index }))).data,
+      editType: async (identify, { name, index } = {}) =>
+        (await authed('PUT', taxonomyPath('types', identify), taxonomyBody({ name, index }))).data,
+      deleteType: async (identify, { replacement } = {}) =>
+        (await authed('DELETE', taxonomyPath('types', identify), taxonomyBody({ replacement }))).data,
+      categories: async () => (await authed('GET', '/blogapi/admin/categories')).data,
+      createCategory: async ({ name, index }) =>
+        (await authed('POST', '/blogapi/admin/categories', taxonomyBody({ name, index }))).data,
+      editCategory: async (name, { name: newName, index } = {}) =>
+        (await authed('PUT', taxonomyPath('categories', name), taxonomyBody({ name: newName, index }))).data,
+      deleteCategory: async (name, { replacement } = {}) =>
+        (await authed('DELETE', taxonomyPath('categories', name), taxonomyBody({ replacement }))).data,
+      tags: async () => (await authed('GET', '/blogapi/admin/tags')).data,
+      createTag: async (name) => (await authed('POST', '/blogapi/admin/tags', { name: String(name) })).data,
+      renameTag: async (name, newName) =>
+        (await authed('PUT', taxonomyPath('tags', name), { name: String(newName) })).data,
+      deleteTag: async (name) => (await authed('DELETE', taxonomyPath('tags', name))).data,
+      // Comment moderation across articles (docs/admin.md, "Comments").
+      comments: async (filters = {}) => (await authed('GET', '/blogapi/admin/comments', filters)).data,
+      commentAction,
+      approveComment: (articleId, commentId) => commentAction(articleId, commentId, 'approve'),
+      hideComment: (articleId, commentId) => commentAction(articleId, commentId, 'hide'),
+      spamComment: (articleId, commentId) => commentAction(articleId, commentId, 'spam'),
+      deleteComment: (articleId, commentId) => commentAction(articleId, commentId, 'delete'),
+      async bulkComments({ action, ids, password }) {
+        return (await authed('POST', '/blogapi/admin/comments/bulk', { action, ids, password: pw(password) })).data;
+      },
+      async banCommenter(id, { banned, hideExisting, reason }) {
+        return (await authed('PUT', adminUser(id, 'comment-ban'), { banned: Boolean(banned), hideExisting: hideExisting === undefined ? undefined : Boolean(hideExisting), reason })).data;
+      },
     },
   };
+}
+
+/** The path of an admin taxonomy entry: /blogapi/admin/{types|categories|tags}/:key. */
+function taxonomyPath(kind, key) {
+  return `/blogapi/admin/${kind}/${encodeURIComponent(key)}`;
+}
+
+/** A taxonomy body as the API takes it: every member a string; absent ones left out. */
+function taxonomyBody(fields) {
+  const out = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined && v !== null) out[k] = String(v);
+  }
+  return out;
 }
 
 /** A banner's fields as the API takes them: every member a string; absent ones left out. */

@@ -246,6 +246,62 @@ test('the admin view lists users and freezes one, in Chromium', async () => {
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
 
+test('the admin view approves a pending comment, in Chromium', async () => {
+  // An article of the admin's, and a new user's first comment on it: held
+  // (moderation first), so not public.
+  const boss = createClient({ baseURL: srv.baseURL, authKey, authSecret });
+  await boss.login({ account: admin.account, password: admin.password });
+  const post = await boss.publish({ title: 'Browser moderation', content: '<p>Comment here</p>', type: 'original', category: '默认', tags: ['browser'], status: 'online' });
+  const api = createClient({ baseURL: srv.baseURL, authKey, authSecret });
+  const account = `commenter_${process.pid}`;
+  const { id } = await api.captcha();
+  await api.register({ account, password: 'pw-commenter', email: `${account}@example.com`, nick: 'Commenter', captcha: await captchaAnswer(id), captchaId: id });
+  await api.login({ account, password: 'pw-commenter' });
+  const held = await api.comment(post.id, { content: 'Waiting for a moderator' });
+  assert.equal(held.state, 'held');
+  const anonymous = createClient({ baseURL: srv.baseURL, authKey, authSecret });
+  assert.deepEqual(await anonymous.comments(post.id), [], 'a held comment is not public');
+
+  await page.goto(`${demo.url}?api=${encodeURIComponent(srv.baseURL)}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const login = page.getByRole('region', { name: 'Log in' });
+  await login.getByLabel('Account or email').fill(admin.account);
+  await login.getByLabel('Password').fill(admin.password);
+  await login.getByRole('button', { name: 'Log in' }).click();
+  const view = page.getByRole('region', { name: 'Admin: pending comments' });
+  await view.waitFor({ state: 'visible' });
+  const row = view.locator(`tr[data-comment="${post.id}/${held.id}"]`);
+  await row.waitFor();
+  assert.equal(await row.locator('td').nth(0).textContent(), 'Browser moderation');
+  assert.equal(await row.locator('td').nth(1).textContent(), 'Commenter');
+  assert.equal(await row.locator('td').nth(2).textContent(), 'Waiting for a moderator');
+  const before = Number(await page.evaluate(() => document.body.dataset.pendingComments));
+  assert.ok(before >= 1);
+  const pendingShot = join(resultsDir, 'admin-comments-pending.png');
+  await page.screenshot({ path: pendingShot, fullPage: true });
+
+  await row.getByRole('button', { name: 'Approve the comment of Commenter on Browser moderation' }).click();
+  await page.getByRole('status').filter({ hasText: 'Approved the comment of Commenter' }).waitFor();
+  await row.waitFor({ state: 'detached' });
+  assert.equal(Number(await page.evaluate(() => document.body.dataset.pendingComments)), before - 1);
+  const shot = join(resultsDir, 'admin-comments.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 5000, 'the screenshot has content');
+  console.log(`screenshots: ${pendingShot}, ${shot}`);
+
+  // Public now, for anyone, and counted in the article's review.
+  const thread = await anonymous.comments(post.id);
+  assert.deepEqual(thread.map((c) => [c.id, c.state]), [[held.id, 'visible']]);
+  assert.equal((await anonymous.article(post.id)).review, 1);
+  const log = await boss.admin.audit({ action: 'comment.state', target: `${post.id}/${held.id}` });
+  assert.equal(log.total, 1, 'one audit entry');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForSelector('body[data-state="logged-out"]');
+  assert.equal(await view.isVisible(), false);
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
 test('the demo page tells a CORS refusal from a server that is down', async () => {
   // The same page from an origin the server does not allow.
   const other = await startDemoServer();

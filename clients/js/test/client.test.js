@@ -574,6 +574,89 @@ test('client.admin: an admin manages a user; others are refused', async () => {
   await rejectsWith(boss.admin.moderateComment('0123456789abcdef01234567', '0123456789abcdef01234567', 'visible'), Codes.NOT_FOUND);
 });
 
+test('client.admin: taxonomy: create, rename, reorder and delete types, categories and tags', async () => {
+  const boss = newClient();
+  await boss.login({ account: admin.account, password: admin.password });
+  const { client: writer, account } = await loggedIn();
+  await mongo.db('blogapi').collection('users').updateOne({ account }, { $set: { type: 'author' } });
+  await rejectsWith(writer.admin.categories(), Codes.FORBIDDEN);
+
+  const name = `js-${Date.now()}`;
+  const cat = await boss.admin.createCategory({ name, index: 0 });
+  assert.equal(cat.name, name);
+  await rejectsWith(boss.admin.createCategory({ name }), Codes.CONFLICT);
+  const bad = await rejectsWith(boss.admin.createCategory({ name: 'a/b' }), Codes.BAD_REQUEST);
+  assert.deepEqual(bad.errors.map((e) => e.field), ['name']);
+  const post = await writer.publish({ title: 'Taxonomy', content: 'text', type: 'original', category: name, tags: [`${name}-t`], status: 'online' });
+
+  const renamed = await boss.admin.editCategory(name, { name: `${name}-b`, index: 0 });
+  assert.equal(renamed.moved, 1);
+  assert.equal((await writer.article(post.id)).category, `${name}-b`);
+  assert.ok((await writer.categories()).some((c) => c.name === `${name}-b` && c.count === 1));
+  const inUse = await rejectsWith(boss.admin.deleteCategory(`${name}-b`), Codes.CONFLICT);
+  assert.deepEqual(inUse.errors.map((e) => e.field), ['replacement']);
+  assert.equal((await boss.admin.deleteCategory(`${name}-b`, { replacement: '默认' })).moved, 1);
+  assert.equal((await writer.article(post.id)).category, '默认');
+
+  const tag = await boss.admin.renameTag(`${name}-t`, `${name}-u`);
+  assert.equal(tag.moved, 1);
+  assert.ok((await boss.admin.tags()).some((t) => t.name === `${name}-u` && t.articles === 1));
+  assert.equal((await boss.admin.deleteTag(`${name}-u`)).moved, 1);
+  assert.deepEqual((await writer.article(post.id)).tags, []);
+  assert.equal((await boss.admin.createTag(`${name}-v`)).name, `${name}-v`);
+
+  const identify = `js${Date.now()}`;
+  assert.equal((await boss.admin.createType({ identify, name: identify.slice(-12) })).identify, identify);
+  assert.equal((await boss.admin.editType(identify, { index: 0 })).index, 0);
+  assert.ok((await writer.articleTypes()).some((t) => t.identify === identify));
+  assert.ok((await boss.admin.types()).some((t) => t.identify === identify));
+  assert.deepEqual(await boss.admin.deleteType(identify), { key: identify, replacement: '', moved: 0 });
+  await rejectsWith(boss.admin.deleteType(identify), Codes.NOT_FOUND);
+  const log = await boss.admin.audit({ action: 'category.rename' });
+  assert.equal(log.items[0].target, name);
+});
+
+test('client.admin: comment moderation across articles, bulk actions and a comment ban', async () => {
+  const boss = newClient();
+  await boss.login({ account: admin.account, password: admin.password });
+  const post = await boss.publish({ title: 'JS moderation', content: '<p>x</p>', type: 'original', category: '默认', tags: ['mod'], status: 'online' });
+  const { client: reader } = await loggedIn();
+  await rejectsWith(reader.admin.comments(), Codes.FORBIDDEN);
+  const c1 = await reader.comment(post.id, { content: 'first from js' });
+  const c2 = await reader.comment(post.id, { content: 'second from js' });
+  assert.equal(c1.state, 'held');
+
+  const pending = await boss.admin.comments({ state: 'pending', article: post.id });
+  assert.deepEqual(pending.items.map((c) => c.id), [c2.id, c1.id]); // newest first
+  assert.equal(pending.items[0].article.title, 'JS moderation');
+  assert.equal(pending.items[0].ref, `${post.id}/${c2.id}`);
+  const bad = await rejectsWith(boss.admin.comments({ state: 'approve' }), Codes.BAD_REQUEST);
+  assert.deepEqual(bad.errors.map((e) => e.field), ['state']);
+
+  assert.equal((await boss.admin.approveComment(post.id, c1.id)).state, 'visible');
+  assert.deepEqual((await newClient().comments(post.id)).map((c) => c.id), [c1.id]);
+  assert.equal((await newClient().article(post.id)).review, 1);
+
+  const wrong = await rejectsWith(boss.admin.bulkComments({ action: 'spam', ids: [pending.items[0].ref], password: 'not it' }), Codes.UNAUTHORIZED);
+  assert.deepEqual(wrong.errors.map((e) => e.field), ['password']);
+  const bulk = await boss.admin.bulkComments({ action: 'spam', ids: [pending.items[0].ref, 'nope', pending.items[1].ref], password: admin.password });
+  assert.deepEqual(bulk.results.map((r) => [r.ok, r.code]), [[true, 200], [false, 400], [true, 200]]);
+  assert.equal(bulk.changed, 2);
+  assert.equal((await newClient().article(post.id)).review, 0);
+
+  const userId = c1.userId;
+  const banned = await boss.admin.banCommenter(userId, { banned: true, hideExisting: true, reason: 'js test' });
+  assert.equal(banned.user.commentBanned, true);
+  assert.equal(banned.hidden, 0); // both were spam already
+  const refused = await rejectsWith(reader.comment(post.id, { content: 'again' }), Codes.FORBIDDEN);
+  assert.equal(refused.msg, 'you are banned from commenting');
+  assert.equal((await boss.admin.banCommenter(userId, { banned: false })).user.commentBanned, false);
+  assert.equal((await reader.comment(post.id, { content: 'back' })).state, 'visible'); // approved once
+  assert.equal((await boss.admin.deleteComment(post.id, c1.id)).state, 'deleted');
+  const log = await boss.admin.audit({ action: 'comment.state' });
+  assert.ok(log.items.filter((e) => e.target.startsWith(post.id)).length === 4);
+});
+
 // Last: the failures it makes also count against this client IP, after
 // which every login from it needs a captcha for security.login_window.
 test('after failed logins a login needs a captcha: captchaRequired, then login with one', async () => {

@@ -18,3 +18,10 @@ test('the Client interface lists exactly the methods and properties of a client'
   const client = lib.createClient({ baseURL: 'http://127.0.0.1:1', authKey: 'k', authSecret: 's' });
   assert.deepEqual(declared.sort(), Object.keys(client).sort());
 });
+
+test('the AdminClient interface lists exactly the methods of client.admin', () => {
+  const body = dts.match(/export interface AdminClient \{([\s\S]*?)\n\}/)[1];
+  const declared = [...body.matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]);
+  const client = lib.createClient({ baseURL: 'http://127.0.0.1:1', authKey: 'k', authSecret: 's' });
+  assert.deepEqual(declared.sort(), Object.keys(client.admin).sort());
+});

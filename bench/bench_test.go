@@ -76,7 +76,7 @@ func TestQuick(t *testing.T) {
 		"## Throughput and latency",
 		"| `GET /healthz`", "| `GET /blogapi/reg/check/username`", "| `GET /blogapi/service/captcha`",
 		"| `GET /blogapi/user/center`", "| `POST /blogapi/login`",
-		"## User centre under a login flood", "| without flood |", "| with flood |", "What one refused attempt costs the server",
+		"## User centre under a login flood", "| without flood |", "| with flood |", "What one refused attempt costs the server", "How long a runnable goroutine",
 		"## Lookup cost against the number of users", "| 100 |", "| 300 |",
 		"## Middleware chain, one goroutine", "| bare |", "| chain |", "| chain+db |",
 		"## CPU profile of the user-centre load", "| database |",

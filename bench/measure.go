@@ -31,6 +31,9 @@ type floodResult struct {
 	// Captcha are real logins with a solved captcha during the flood (in
 	// process only: the answer is read from the store).
 	Captcha *captchaLogins
+	// SchedWithout and SchedWith are how long the process's goroutines
+	// waited to run during each side (schedLatencies; in process only).
+	SchedWithout, SchedWith schedHist
 }
 
 // growthPoint is check-username, login and the user centre at one number
@@ -239,9 +242,12 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 	without, with, flood := newTally(center.expect), newTally(center.expect), newTally(http.StatusUnauthorized)
 	floodSc := loginFlood(s, base, o.users)
 	var profiles [][]byte
+	var schedWithout, schedWith schedHist
 	for round := range o.floodRounds {
 		pr.printf("user-center at %d req/s without a login flood (round %d of %d)", fixed.rate, round+1, o.floodRounds)
+		before := readSched()
 		attackInto(ctx, center, fixed, o.warmup, nil, without)
+		schedWithout.add(before, readSched())
 		pr.printf("user-center at %d req/s with a login flood of %d workers (round %d of %d)", fixed.rate, o.floodWorkers, round+1, o.floodRounds)
 		stopFlood := make(chan struct{})
 		floodDone := make(chan struct{})
@@ -257,7 +263,9 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		// hashing slots and the queue before anything is recorded.
 		var prof bytes.Buffer
 		profiling := o.floodProfile != "" && pprof.StartCPUProfile(&prof) == nil
+		before = readSched()
 		attackInto(ctx, center, fixed, o.warmup, nil, with)
+		schedWith.add(before, readSched())
 		if profiling {
 			pprof.StopCPUProfile()
 			profiles = append(profiles, prof.Bytes())
@@ -279,7 +287,8 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		}
 	}
 	return floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers, Rounds: o.floodRounds,
-		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins}
+		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins,
+		SchedWithout: schedWithout, SchedWith: schedWith}
 }
 
 // hashSlotsText is security.hash_concurrency as the server applies it.

@@ -246,6 +246,13 @@ func (r *report) flood(p printer) {
 		p("Meanwhile real users logged in one at a time, each with a fresh captcha answered right and the right password, ")
 		p("from a client IP of its own: %d logins, %d answered 200 within %s, %d failed.\n\n", c.Tries, c.InTime, captchaLoginDeadline, c.Failures)
 	}
+	if r.InProcess && len(f.SchedWith.counts) > 0 {
+		p("How long a runnable goroutine of this process (server, embedded database and load generator alike) waited for a ")
+		p("core before it ran (the Go runtime's `%s`, bucket upper bounds): p50 %s → %s, p99 %s → %s without → with the flood. ", schedLatencies,
+			us(f.SchedWithout.quantile(0.5)), us(f.SchedWith.quantile(0.5)), ms(f.SchedWithout.quantile(0.99)), ms(f.SchedWith.quantile(0.99)))
+		p("A user-centre request waits so at each step: the request read, each of its two database round trips on ")
+		p("both sides of the loopback connection, the answer.\n\n")
+	}
 	if rf := r.Refusal; rf != nil && rf.CPUKnown {
 		p("What one refused attempt costs the server, without the network and the load generator: %s, ", rf.What)
 		p("one goroutine, %d requests (each at another account from another client IP, as the flood's): ", rf.N)

@@ -49,6 +49,9 @@ func TestQuick(t *testing.T) {
 	if len(rep.Chain) != 3 {
 		t.Fatalf("chain: %+v", rep.Chain)
 	}
+	if rf := rep.Refusal; rf == nil || rf.N == 0 || (rf.CPUKnown && rf.CPU <= 0) {
+		t.Errorf("refused login: %+v", rf)
+	}
 	for _, c := range rep.Chain {
 		if c.N == 0 || c.Wall <= 0 || (c.CPUKnown && c.CPU <= 0) {
 			t.Errorf("chain %s: %+v", c.Name, c)
@@ -75,7 +78,7 @@ func TestQuick(t *testing.T) {
 		"## Throughput and latency",
 		"| `GET /healthz`", "| `GET /blogapi/reg/check/username`", "| `GET /blogapi/service/captcha`",
 		"| `GET /blogapi/user/center`", "| `POST /blogapi/login`",
-		"## User centre under a login flood", "| without flood |", "| with flood |",
+		"## User centre under a login flood", "| without flood |", "| with flood |", "What one refused attempt costs the server", "How long a runnable goroutine",
 		"## Lookup cost against the number of users", "| 100 |", "| 300 |",
 		"## Middleware chain, one goroutine", "| bare |", "| chain |", "| chain+db |",
 		"## CPU profile of the user-centre load", "| database |",
@@ -191,6 +194,41 @@ func BenchmarkMiddlewareChain(b *testing.B) {
 				b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 			}
 		})
+	}
+}
+
+// BenchmarkRefusedLogin is the harness's refused flood login as a Go
+// benchmark: POST /blogapi/login without captcha through the real router
+// once the flood guard has tripped, one goroutine, CPU per request from
+// getrusage (cpu-µs/op).
+func BenchmarkRefusedLogin(b *testing.B) {
+	o, err := parseFlags([]string{"-config", "../config.yaml"}, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	t, err := startInProcess(ctx, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(t.close)
+	if err := t.seedTo(ctx, refusalRequests); err != nil {
+		b.Fatal(err)
+	}
+	rc, err := t.refusalCase(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(rc.close)
+	b.ReportAllocs()
+	cpu0, ok := processCPU()
+	for b.Loop() {
+		if code := rc.serve(); code != http.StatusBadRequest {
+			b.Fatalf("HTTP %d", code)
+		}
+	}
+	if cpu1, ok1 := processCPU(); ok && ok1 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 	}
 }
 

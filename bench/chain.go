@@ -152,11 +152,17 @@ type chainFigures struct {
 // measureChain serves c's request again and again on this goroutine for
 // about d and returns the costs per request.
 func measureChain(c chainCase, d time.Duration) (chainFigures, error) {
+	return measureLoop(c.name, c.what, c.serve, http.StatusOK, d)
+}
+
+// measureLoop calls serve (which answers want) again and again on this
+// goroutine for about d and returns the costs per call.
+func measureLoop(name, what string, serve func() int, want int, d time.Duration) (chainFigures, error) {
 	const probe = 50
 	start := time.Now()
 	for range probe {
-		if code := c.serve(); code != http.StatusOK {
-			return chainFigures{}, fmt.Errorf("chain %s: HTTP %d", c.name, code)
+		if code := serve(); code != want {
+			return chainFigures{}, fmt.Errorf("%s: HTTP %d, want %d", name, code, want)
 		}
 	}
 	n := max(int(d/max(time.Since(start)/probe, time.Nanosecond)), probe)
@@ -166,13 +172,13 @@ func measureChain(c chainCase, d time.Duration) (chainFigures, error) {
 	cpu0, ok0 := processCPU()
 	start = time.Now()
 	for range n {
-		c.serve()
+		serve()
 	}
 	wall := time.Since(start)
 	cpu1, ok1 := processCPU()
 	runtime.ReadMemStats(&m1)
 	return chainFigures{
-		Name: c.name, What: c.what, N: n,
+		Name: name, What: what, N: n,
 		Wall:     wall / time.Duration(n),
 		CPU:      (cpu1 - cpu0) / time.Duration(n),
 		CPUKnown: ok0 && ok1,

@@ -46,6 +46,8 @@ type options struct {
 	secret     string
 	out        string // report file, or a directory (ending in /) to make a new file in; "" for stdout
 	cpuProfile string
+	// floodProfile keeps the CPU profile of the with-flood sides.
+	floodProfile string
 
 	duration     time.Duration // each closed-loop scenario
 	warmup       time.Duration // unrecorded load before each scenario
@@ -78,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", defaultOut, "report file, or a directory ending in / to write a new BENCHMARKS-<time>.md in; '' prints it on stdout only")
 	update := fs.Bool("update", false, "write the committed report, "+committedReport+", instead of -out (run from the repository root)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "keep the CPU profile of the user-centre scenario in this file (go tool pprof -top FILE)")
+	fs.StringVar(&o.floodProfile, "flood-cpuprofile", "", "keep the CPU profile of the with-flood sides of the login-flood comparison in this file (server goroutines labelled route=<path>: go tool pprof -tagfocus route=/blogapi/login FILE)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each closed-loop scenario")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unrecorded load before each scenario")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "workers (connections) of each closed-loop scenario")

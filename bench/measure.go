@@ -31,6 +31,9 @@ type floodResult struct {
 	// Captcha are real logins with a solved captcha during the flood (in
 	// process only: the answer is read from the store).
 	Captcha *captchaLogins
+	// SchedWithout and SchedWith are how long the process's goroutines
+	// waited to run during each side (schedLatencies; in process only).
+	SchedWithout, SchedWith schedHist
 }
 
 // growthPoint is check-username, login and the user centre at one number
@@ -60,6 +63,9 @@ type report struct {
 	Chain     []chainFigures
 	Profile   *profileSummary
 	Blog      *blogResult // nil: not measured (-blog-articles 0, or -url)
+	// Refusal is a flood login refused by the guard, through the real
+	// router on one goroutine (in process only).
+	Refusal *chainFigures
 }
 
 // measure runs every phase against the in-process server (or o.url).
@@ -106,6 +112,17 @@ func measure(ctx context.Context, o options, pr *progress) (*report, error) {
 			}
 			rep.Chain = append(rep.Chain, f)
 		}
+		pr.printf("refused flood login, one goroutine")
+		rc, err := t.refusalCase(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f, err := measureLoop("refused login", refusalWhat, rc.serve, http.StatusBadRequest, o.chainTime)
+		rc.close()
+		if err != nil {
+			return nil, err
+		}
+		rep.Refusal = &f
 	}
 
 	s := newSigner(t.key, t.secret)
@@ -230,9 +247,13 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
 	without, with, flood := newTally(center.expect), newTally(center.expect), newTally(http.StatusUnauthorized)
 	floodSc := loginFlood(s, base, o.users)
+	var profiles [][]byte
+	var schedWithout, schedWith schedHist
 	for round := range o.floodRounds {
 		pr.printf("user-center at %d req/s without a login flood (round %d of %d)", fixed.rate, round+1, o.floodRounds)
+		before := readSched()
 		attackInto(ctx, center, fixed, o.warmup, nil, without)
+		schedWithout.add(before, readSched())
 		pr.printf("user-center at %d req/s with a login flood of %d workers (round %d of %d)", fixed.rate, o.floodWorkers, round+1, o.floodRounds)
 		stopFlood := make(chan struct{})
 		floodDone := make(chan struct{})
@@ -246,7 +267,15 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		}
 		// The user centre's warm-up gives the flood time to fill the
 		// hashing slots and the queue before anything is recorded.
+		var prof bytes.Buffer
+		profiling := o.floodProfile != "" && pprof.StartCPUProfile(&prof) == nil
+		before = readSched()
 		attackInto(ctx, center, fixed, o.warmup, nil, with)
+		schedWith.add(before, readSched())
+		if profiling {
+			pprof.StopCPUProfile()
+			profiles = append(profiles, prof.Bytes())
+		}
 		close(stopFlood)
 		// The flood's queued requests drain before the next round.
 		<-floodDone
@@ -258,8 +287,14 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 			break
 		}
 	}
+	if len(profiles) > 0 {
+		if err := writeMerged(o.floodProfile, profiles); err != nil {
+			pr.printf("flood profile: %v", err)
+		}
+	}
 	return floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers, Rounds: o.floodRounds,
-		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins}
+		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins,
+		SchedWithout: schedWithout, SchedWith: schedWith}
 }
 
 // hashSlotsText is security.hash_concurrency as the server applies it.

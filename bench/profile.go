@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -106,4 +107,30 @@ func topRows(m map[string]int64, total int64, n int, keep func(string) bool) []p
 		rows = rows[:n]
 	}
 	return rows
+}
+
+// writeMerged writes the CPU profiles (runtime/pprof's format) merged into
+// one to path.
+func writeMerged(path string, profiles [][]byte) error {
+	var ps []*profile.Profile
+	for _, data := range profiles {
+		p, err := profile.Parse(bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		ps = append(ps, p)
+	}
+	merged, err := profile.Merge(ps)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := merged.Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -249,6 +249,25 @@ func (r *report) flood(p printer) {
 		p("Meanwhile real users logged in one at a time, each with a fresh captcha answered right and the right password, ")
 		p("from a client IP of its own: %d logins, %d answered 200 within %s, %d failed.\n\n", c.Tries, c.InTime, captchaLoginDeadline, c.Failures)
 	}
+	if r.InProcess && len(f.SchedWith.counts) > 0 {
+		p("How long a runnable goroutine of this process (server, embedded database and load generator alike) waited for a ")
+		p("core before it ran (the Go runtime's `%s`, bucket upper bounds): p50 %s → %s, p99 %s → %s without → with the flood. ", schedLatencies,
+			us(f.SchedWithout.quantile(0.5)), us(f.SchedWith.quantile(0.5)), ms(f.SchedWithout.quantile(0.99)), ms(f.SchedWith.quantile(0.99)))
+		p("A user-centre request waits so at each step: the request read, each of its two database round trips on ")
+		p("both sides of the loopback connection, the answer.\n\n")
+	}
+	if rf := r.Refusal; rf != nil && rf.CPUKnown {
+		p("What one refused attempt costs the server, without the network and the load generator: %s, ", rf.What)
+		p("one goroutine, %d requests (each at another account from another client IP, as the flood's): ", rf.N)
+		p("**%s** of CPU and %.0f allocations per request", us(rf.CPU), rf.Allocs)
+		if bare, _, _, ok := r.chainTriple(); ok && bare.CPUKnown {
+			p(", %.1f× the bare Gin handler's %s (the middleware-chain table below)", float64(rf.CPU)/float64(max(bare.CPU, 1)), us(bare.CPU))
+		}
+		p(". In the flood above, the load generator's own work for each attempt (signing it, vegeta's client, the ")
+		p("client side of loopback TCP) runs on the same %d cores (`go run ./bench -flood-cpuprofile FILE` keeps ", r.Machine.Cores)
+		p("the profile, by side and route: `go tool pprof -tags FILE`; `go test ./bench -bench RefusedLogin` measures ")
+		p("this figure alone).\n\n")
+	}
 }
 
 func (r *report) growth(p printer) {

@@ -248,7 +248,8 @@ type Security struct {
 	// means half the CPUs, at least 1 (auth.DefaultHashConcurrency).
 	HashConcurrency int `mapstructure:"hash_concurrency"`
 	// HashQueue is the most credential requests waiting for a hashing slot; past it they are
-	// answered 503 "server is busy" at once, 0–100000 (64).
+	// answered 503 "server is busy" at once, 0–100000 (64). Logins carrying a captcha answer wait in
+	// a queue of their own of the same size, admitted first (middleware.Bulkhead).
 	HashQueue int `mapstructure:"hash_queue"`
 	// LoginCaptchaAfter is the number of failed logins within LoginWindow after which login
 	// needs a captcha, at least 1 (3).

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -89,5 +90,79 @@ func TestCredentialRoutesBounded(t *testing.T) {
 			// The slot is free again.
 			login(t, c, "bulk", "pw")
 		})
+	}
+}
+
+// TestCaptchaLoginFirst: a login carrying a captcha answer waits for its
+// hashing slot ahead of those that do not (middleware.CarriesCaptcha), so
+// a user who answered the captcha during a login flood waits for the hash
+// in progress, not for the flood's queue. With one slot, a burst of
+// wrong-password logins without captcha is sent; once the first of them is
+// answered the others wait, each for an argon2id verify; a login with the
+// right captcha and password sent then is answered before the last
+// waiters of the burst (in arrival order it would come after all of them).
+func TestCaptchaLoginFirst(t *testing.T) {
+	const burst = 6
+	clk := apitest.NewClock()
+	cfg := apitest.Config(t)
+	cfg.Security.HashConcurrency = 1
+	cfg.Security.HashQueue = burst
+	cfg.Security.LoginFloodPerMinute = 100
+	cfg.Security.LoginCaptchaAfterIP = 100
+	inst := apitest.Start(t, cfg, apitest.NewDB(t, clk), clk)
+	c := apitest.NewClient(t, inst.Srv.URL, clk)
+	apitest.Expect(t, register(t, c, inst, "prio", "prio@example.com", "pw"), 200, "register")
+
+	// Each wrong guess names another (unknown) account, so no account
+	// asks for a captcha; each still costs an argon2id verify.
+	reqs := make([]*http.Request, burst)
+	for i := range reqs {
+		reqs[i] = c.SignedRawJSON(http.MethodPost, "/blogapi/login",
+			`{"account":"nobody`+strconv.Itoa(i)+`","password":"`+apitest.MD5Hex("wrong")+`"}`)
+	}
+	id, answer := c.Captcha(inst)
+	withCaptcha := c.Request(http.MethodPost, "/blogapi/login", map[string]string{
+		"account": "prio", "password": apitest.MD5Hex("pw"), "captcha": answer, "captcha_id": id}, nil)
+
+	type answered struct {
+		who    string
+		status int
+		err    error
+	}
+	answers := make(chan answered, burst+1)
+	send := func(who string, req *http.Request) {
+		r, err := c.TrySend(req)
+		answers <- answered{who: who, status: r.Status, err: err}
+	}
+	for i, req := range reqs {
+		go send("guess "+strconv.Itoa(i), req)
+	}
+	var order []answered
+	order = append(order, <-answers) // the burst's first is done: the rest wait
+	go send("captcha", withCaptcha)
+	for range burst {
+		order = append(order, <-answers)
+	}
+	pos := -1
+	for i, a := range order {
+		if a.err != nil {
+			t.Fatalf("%s: %v", a.who, a.err)
+		}
+		want := http.StatusUnauthorized
+		if a.who == "captcha" {
+			want, pos = http.StatusOK, i
+		}
+		if a.status != want {
+			t.Fatalf("%s: HTTP %d, want %d", a.who, a.status, want)
+		}
+	}
+	// Answered second or third (a guess may have taken the slot between
+	// the first answer and the captcha'd login's arrival), not last.
+	if pos > 2 {
+		var whos []string
+		for _, a := range order {
+			whos = append(whos, a.who)
+		}
+		t.Fatalf("answers in order %v: the login with a captcha came %d of %d", whos, pos+1, len(order))
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,7 +30,7 @@ func TestBulkhead(t *testing.T) {
 	release := make(chan struct{})
 	e := gin.New()
 	e.Use(r.Errors())
-	e.GET("/slow", b.Handler(r), func(c *gin.Context) {
+	e.GET("/slow", b.Handler(r, nil), func(c *gin.Context) {
 		entered <- c.Query("n")
 		<-release
 		response.OK(c, nil)
@@ -47,8 +50,8 @@ func TestBulkhead(t *testing.T) {
 	second := make(chan *httptest.ResponseRecorder)
 	go func() { second <- serve(ctx, "2") }()
 	<-waiting
-	if b.waiting.Load() != 1 {
-		t.Fatalf("waiting = %d", b.waiting.Load())
+	if b.Waiting() != 1 {
+		t.Fatalf("waiting = %d", b.Waiting())
 	}
 
 	w := serve(ctx, "3")
@@ -65,8 +68,8 @@ func TestBulkhead(t *testing.T) {
 	if got := <-entered; got != "2" {
 		t.Fatalf("entered %q, want the waiter", got)
 	}
-	if b.waiting.Load() != 0 {
-		t.Fatalf("waiting = %d after the waiter ran", b.waiting.Load())
+	if b.Waiting() != 0 {
+		t.Fatalf("waiting = %d after the waiter ran", b.Waiting())
 	}
 
 	// The slot is held by the second request: a waiter whose client gives
@@ -79,8 +82,8 @@ func TestBulkhead(t *testing.T) {
 	if w := <-third; w.Code != 503 {
 		t.Fatalf("abandoned waiter: %d %s", w.Code, w.Body)
 	}
-	if b.waiting.Load() != 0 {
-		t.Fatalf("waiting = %d after the waiter left", b.waiting.Load())
+	if b.Waiting() != 0 {
+		t.Fatalf("waiting = %d after the waiter left", b.Waiting())
 	}
 	release <- struct{}{}
 	if w := <-second; w.Code != 200 {
@@ -104,7 +107,7 @@ func heldSlot(t *testing.T, b *Bulkhead) (e *gin.Engine, ran chan struct{}, rele
 	hold := make(chan struct{})
 	in := make(chan struct{})
 	ran = make(chan struct{}, 8)
-	e.GET("/", b.Handler(r), func(c *gin.Context) {
+	e.GET("/", b.Handler(r, nil), func(c *gin.Context) {
 		if c.Query("hold") != "" {
 			in <- struct{}{}
 			<-hold
@@ -152,8 +155,8 @@ func TestBulkheadMaxWait(t *testing.T) {
 	if w.Code != 503 || w.Header().Get("Retry-After") != "1" {
 		t.Fatalf("waiter past maxWait: %d %s", w.Code, w.Body)
 	}
-	if b.waiting.Load() != 0 {
-		t.Fatalf("waiting = %d after the waiter gave up", b.waiting.Load())
+	if b.Waiting() != 0 {
+		t.Fatalf("waiting = %d after the waiter gave up", b.Waiting())
 	}
 	if code := release(); code != http.StatusNoContent {
 		t.Fatalf("holder: %d", code)
@@ -162,5 +165,130 @@ func TestBulkheadMaxWait(t *testing.T) {
 	case <-ran:
 		t.Fatal("the shed waiter's handler ran")
 	default:
+	}
+}
+
+// TestBulkheadPriority: with the one slot taken, a priority request that
+// comes after two normal ones runs before them, the normal ones then run
+// in arrival order, and a full normal class does not shed a priority
+// request (each class has its own room to wait).
+func TestBulkheadPriority(t *testing.T) {
+	b := NewBulkhead(1, 2, 0)
+	waiting := make(chan struct{}, 4)
+	b.onWait = func() { waiting <- struct{}{} }
+	r := response.Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: response.StatusMirror}
+	order := make(chan string, 4)
+	hold, held := make(chan struct{}), make(chan struct{})
+	e := gin.New()
+	e.Use(r.Errors())
+	priority := func(c *gin.Context) bool { return c.Query("captcha") != "" }
+	e.GET("/", b.Handler(r, priority), func(c *gin.Context) {
+		if c.Query("hold") != "" {
+			held <- struct{}{}
+			<-hold
+		} else {
+			order <- c.Query("n")
+		}
+		c.Status(http.StatusNoContent)
+	})
+	serve := func(query string) chan int {
+		done := make(chan int, 1)
+		go func() {
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/?"+query, nil))
+			done <- w.Code
+		}()
+		return done
+	}
+
+	holder := serve("hold=1")
+	<-held
+	var answers []chan int
+	for _, q := range []string{"n=normal1", "n=normal2", "n=priority&captcha=x"} {
+		answers = append(answers, serve(q))
+		<-waiting
+	}
+	// The normal class is full (2 waiting): another normal request is
+	// shed, a priority one still waits.
+	if code := <-serve("n=normal3"); code != 503 {
+		t.Fatalf("normal request with its class full: %d", code)
+	}
+	answers = append(answers, serve("n=priority2&captcha=y"))
+	<-waiting
+	if n := b.Waiting(); n != 4 {
+		t.Fatalf("waiting = %d", n)
+	}
+
+	close(hold)
+	if code := <-holder; code != http.StatusNoContent {
+		t.Fatalf("holder: %d", code)
+	}
+	var got []string
+	for range 4 {
+		got = append(got, <-order)
+	}
+	want := []string{"priority", "priority2", "normal1", "normal2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("admitted %v, want %v", got, want)
+	}
+	for i, a := range answers {
+		if code := <-a; code != http.StatusNoContent {
+			t.Fatalf("request %d: %d", i, code)
+		}
+	}
+	if n := b.Waiting(); n != 0 {
+		t.Fatalf("waiting = %d at the end", n)
+	}
+}
+
+// TestBulkheadConcurrent: many requests of both classes racing for two
+// slots, some giving up while they wait, never run more than two at once,
+// and every slot comes back (a last request finds one free).
+func TestBulkheadConcurrent(t *testing.T) {
+	b := NewBulkhead(2, 100, 0)
+	r := response.Renderer{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Policy: response.StatusMirror}
+	var running, most atomic.Int32
+	e := gin.New()
+	e.Use(r.Errors())
+	e.GET("/", b.Handler(r, func(c *gin.Context) bool { return c.Query("p") != "" }), func(c *gin.Context) {
+		n := running.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(time.Millisecond)
+		running.Add(-1)
+		c.Status(http.StatusNoContent)
+	})
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Go(func() {
+			ctx := context.Background()
+			if i%5 == 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, time.Duration(i%3)*time.Millisecond)
+				defer cancel()
+			}
+			q := "/"
+			if i%2 == 0 {
+				q = "/?p=1"
+			}
+			e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, q, nil).WithContext(ctx))
+		})
+	}
+	wg.Wait()
+	if m := most.Load(); m > 2 || m < 1 {
+		t.Fatalf("at most %d ran at once, want 1–2", m)
+	}
+	if n := b.Waiting(); n != 0 {
+		t.Fatalf("waiting = %d", n)
+	}
+	b.mu.Lock()
+	free := b.free
+	b.mu.Unlock()
+	if free != 2 {
+		t.Fatalf("%d slots free at the end, want 2", free)
 	}
 }

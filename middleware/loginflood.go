@@ -39,6 +39,14 @@ func LoginFlood(r response.Renderer, flood func(context.Context) bool) gin.Handl
 	}
 }
 
+// CarriesCaptcha reports whether the signed parameters of the request (Sign
+// before it) carry a captcha answer: the login's priority for a hashing
+// slot (Bulkhead.Handler), so that users who answered the captcha during
+// a flood wait only for the hash in progress. Whether the answer is right
+// is the login's to check, first thing in its slot: a wrong one leaves it
+// at once, without a hash.
+func CarriesCaptcha(c *gin.Context) bool { return hasCaptcha(c.Request.Context()) }
+
 // hasCaptcha reports whether the signed parameters of ctx carry a captcha
 // answer.
 func hasCaptcha(ctx context.Context) bool {

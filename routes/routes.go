@@ -160,7 +160,8 @@ func New(d Deps) (*gin.Engine, error) {
 	accounts := &controllers.AccountController{Accounts: d.Accounts}
 	keys := &controllers.KeyController{Transport: d.Transport}
 	captcha := &controllers.CaptchaController{Captcha: d.Captcha, SecureCookie: d.SecureCookies}
-	hashing := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait).Handler(r)
+	bulkhead := middleware.NewBulkhead(d.HashSlots, d.HashQueue, d.HashWait)
+	hashing := bulkhead.Handler(r, nil)
 	limitBy := func(rate limiter.Rate, name string, key func(*gin.Context) string) gin.HandlerFunc {
 		var l *limiter.Limiter
 		if rate.Limit > 0 {
@@ -199,8 +200,11 @@ func New(d Deps) (*gin.Engine, error) {
 	open.GET("/reg/check/username", limit(d.Rates.CheckUsername, "check_username"), users.CheckAccount)
 	open.POST("/reg", limit(d.Rates.Register, "register"), hashing, users.Register)
 	// Under a login flood a login without a captcha is refused before its
-	// replay record (it changes nothing, so recording it protects nothing).
-	signed.POST("/login", middleware.LoginFlood(r, d.LoginFlood), middleware.Replay(r, d.Signer), hashing, users.Login)
+	// replay record (it changes nothing, so recording it protects nothing);
+	// one with a captcha answer waits for its hashing slot ahead of the
+	// others (docs/security.md, "Login flood").
+	signed.POST("/login", middleware.LoginFlood(r, d.LoginFlood), middleware.Replay(r, d.Signer),
+		bulkhead.Handler(r, middleware.CarriesCaptcha), users.Login)
 	open.POST("/password/forgot", limit(d.Rates.ForgotPassword, "forgot_password"), accounts.ForgotPassword)
 	open.POST("/password/reset", hashing, accounts.ResetPassword)
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Token types, the `typ` claim (docs/security.md).
@@ -62,6 +63,14 @@ type TokenPair struct {
 
 // TokenService issues and verifies the HS256 JWTs of docs/security.md. It is safe for
 // concurrent use.
+//
+// Access tokens it verified are remembered (the last verifiedAccessTokens,
+// by their whole text, signature included), so that a client sending the
+// same token on every request costs its HMAC and JSON decoding once: a
+// remembered token is answered after its `exp` and `iat` are checked
+// against the clock again, as the parser would; any other text, or a
+// remembered one past its `exp`, is parsed in full. The secret is fixed
+// for the life of the service, so what verified once verifies again.
 type TokenService struct {
 	secret     []byte
 	issuer     string
@@ -69,7 +78,12 @@ type TokenService struct {
 	refreshTTL time.Duration
 	now        func() time.Time
 	parser     *jwt.Parser
+	verified   *lru.Cache[string, Claims]
 }
+
+// verifiedAccessTokens is how many verified access tokens a TokenService
+// remembers: one per active session of the instance, about 2 MB at most.
+const verifiedAccessTokens = 4096
 
 // NewTokenService returns a TokenService for cfg.
 func NewTokenService(cfg TokenConfig) *TokenService {
@@ -84,6 +98,7 @@ func NewTokenService(cfg TokenConfig) *TokenService {
 		refreshTTL: cfg.RefreshTTL,
 		now:        now,
 	}
+	t.verified, _ = lru.New[string, Claims](verifiedAccessTokens) // errs only for a size ≤ 0
 	t.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
@@ -159,6 +174,14 @@ func (t *TokenService) Parse(token, wantType string) (*Claims, error) {
 	if token == "" {
 		return nil, ErrTokenMissing
 	}
+	if wantType == TokenAccess {
+		if c, ok := t.verified.Get(token); ok {
+			if t.stillValid(c) {
+				return &c, nil
+			}
+			t.verified.Remove(token) // the full parse says why
+		}
+	}
 	var c Claims
 	_, err := t.parser.ParseWithClaims(token, &c, t.key)
 	switch {
@@ -176,7 +199,19 @@ func (t *TokenService) Parse(token, wantType string) (*Claims, error) {
 	if c.Type != wantType || c.Subject == "" || c.SessionID == "" || c.ID == "" {
 		return nil, ErrTokenInvalid
 	}
+	if wantType == TokenAccess {
+		t.verified.Add(token, c)
+	}
 	return &c, nil
+}
+
+// stillValid reports whether claims that verified before are still within
+// their time bounds: the parser's `exp` and `iat` checks with the same
+// leeway.
+func (t *TokenService) stillValid(c Claims) bool {
+	now := t.now()
+	return c.ExpiresAt != nil && now.Before(c.ExpiresAt.Add(tokenLeeway)) &&
+		c.IssuedAt != nil && !now.Add(tokenLeeway).Before(c.IssuedAt.Time)
 }
 
 func (t *TokenService) key(*jwt.Token) (any, error) {

@@ -127,29 +127,77 @@ func TestTokenExpiry(t *testing.T) {
 		{"expired refresh used as access", 16 * 24 * time.Hour, TokenRefresh, TokenAccess, ErrTokenInvalid},
 		{"issued in the future", -time.Minute, TokenAccess, TokenAccess, ErrTokenInvalid},
 	}
+	// Each case twice: a token parsed for the first time, and one parsed
+	// (and remembered as verified) when it was issued.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clock := newTestClock()
-			ts := newTestTokens(clock)
-			pair, err := ts.Issue(testUserID, "sid-1")
-			if err != nil {
-				t.Fatal(err)
+		for _, seen := range []bool{false, true} {
+			name := tt.name
+			if seen {
+				name += ", verified before"
 			}
-			token := pair.Access
-			if tt.typ == TokenRefresh {
-				token = pair.Refresh
-			}
-			clock.Advance(tt.advance)
-			_, err = ts.Parse(token, tt.parseAs)
-			if tt.want == nil {
+			t.Run(name, func(t *testing.T) {
+				clock := newTestClock()
+				ts := newTestTokens(clock)
+				pair, err := ts.Issue(testUserID, "sid-1")
 				if err != nil {
-					t.Fatalf("err = %v, want valid", err)
+					t.Fatal(err)
 				}
-				return
-			}
-			wantErr(t, err, tt.want)
-		})
+				token := pair.Access
+				if tt.typ == TokenRefresh {
+					token = pair.Refresh
+				}
+				if seen {
+					if _, err := ts.Parse(token, tt.typ); err != nil {
+						t.Fatalf("at issue: %v", err)
+					}
+				}
+				clock.Advance(tt.advance)
+				_, err = ts.Parse(token, tt.parseAs)
+				if tt.want == nil {
+					if err != nil {
+						t.Fatalf("err = %v, want valid", err)
+					}
+					return
+				}
+				wantErr(t, err, tt.want)
+			})
+		}
 	}
+}
+
+// TestTokenVerifiedAgain: a remembered access token answers the same
+// claims as its first parse; a copy with one character of its signature
+// changed is still refused, and the remembered one is not accepted as a
+// refresh token.
+func TestTokenVerifiedAgain(t *testing.T) {
+	clock := newTestClock()
+	ts := newTestTokens(clock)
+	pair, err := ts.Issue(testUserID, "sid-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := ts.Parse(pair.Access, TokenAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ts.Parse(pair.Access, TokenAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Subject != first.Subject || again.SessionID != first.SessionID || again.ID != first.ID ||
+		!again.ExpiresAt.Equal(first.ExpiresAt.Time) || again.Type != TokenAccess {
+		t.Fatalf("again %+v, first %+v", again, first)
+	}
+	last := pair.Access[len(pair.Access)-2:]
+	flipped := "A"
+	if last[0] == 'A' {
+		flipped = "B"
+	}
+	tampered := pair.Access[:len(pair.Access)-2] + flipped + last[1:]
+	_, err = ts.Parse(tampered, TokenAccess)
+	wantErr(t, err, ErrTokenInvalid)
+	_, err = ts.Parse(pair.Access, TokenRefresh)
+	wantErr(t, err, ErrTokenInvalid)
 }
 
 func TestTokenInvalid(t *testing.T) {

@@ -154,3 +154,6 @@ func TestAuthorCopiesScale(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -12,6 +12,12 @@
 //
 //	go run ./clients/sign -do -access TOKEN -file file=me.jpg POST /blogapi/upload dir=avatar
 //
+// -get PATH (with -do) prints only one member of the answer instead of the
+// whole body, for scripts: a dotted path into the JSON, array members by
+// index; a string is printed as it is, anything else as JSON:
+//
+//	token=$(go run ./clients/sign -do -get data.token POST /blogapi/login account=test password=…)
+//
 // auth_key, timestamp (now, in ms) and token go to the query
 // string. The default app is the example app of config.yaml.
 package main
@@ -95,6 +101,7 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) error {
 	rawJSON := fs.String("json", "", "literal JSON object body (instead of name=value members)")
 	access := fs.String("access", "", "access token to send in the access-token header")
 	do := fs.Bool("do", false, "send the request and print the response body instead of a curl line")
+	get := fs.String("get", "", "with -do: print only this member of the JSON answer (a dotted path such as data.token or data.items.0.id)")
 	var files fileFlags
 	fs.Var(&files, "file", "name=path: send a multipart/form-data body with this file part (repeatable); the pairs become its text fields")
 	fs.Usage = func() {
@@ -108,6 +115,9 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) error {
 		fs.Usage()
 		return errors.New("METHOD and PATH are required")
 	}
+	if *get != "" && !*do {
+		return errors.New("-get needs -do")
+	}
 	req, err := build(strings.ToUpper(fs.Arg(0)), *base, fs.Arg(1), fs.Args()[2:], *rawJSON, files, *key, *secret, now())
 	if err != nil {
 		return err
@@ -116,7 +126,7 @@ func run(args []string, stdout, stderr io.Writer, now func() time.Time) error {
 		req.headers = append(req.headers, [2]string{"access-token", *access})
 	}
 	if *do {
-		return send(req, stdout, stderr)
+		return send(req, *get, stdout, stderr)
 	}
 	fmt.Fprintln(stdout, curl(req))
 	return nil
@@ -203,7 +213,10 @@ func (r *request) multipart(members map[string]string, files []string) error {
 	return nil
 }
 
-func send(r request, stdout, stderr io.Writer) error {
+// send sends r. It prints the HTTP status to stderr and the answer to
+// stdout: the X-Captcha-Id and Retry-After headers and the body, or with a
+// non-empty get only that member of the body (see pick).
+func send(r request, get string, stdout, stderr io.Writer) error {
 	req, err := http.NewRequest(r.method, r.url, bytes.NewReader(r.body))
 	if err != nil {
 		return err
@@ -221,14 +234,29 @@ func send(r request, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "HTTP %s\n", resp.Status)
-	for _, h := range []string{"X-Captcha-Id", "Retry-After"} {
-		if v := resp.Header.Get(h); v != "" {
-			fmt.Fprintf(stdout, "%s: %s\n", h, v)
+	if err := refusal(resp.StatusCode, body); err != nil || get == "" {
+		for _, h := range []string{"X-Captcha-Id", "Retry-After"} {
+			if v := resp.Header.Get(h); v != "" {
+				fmt.Fprintf(stdout, "%s: %s\n", h, v)
+			}
 		}
-	}
-	if _, err := fmt.Fprintf(stdout, "%s\n", body); err != nil {
+		if _, werr := fmt.Fprintf(stdout, "%s\n", body); werr != nil {
+			return werr
+		}
 		return err
 	}
+	v, err := pick(body, get)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, v)
+	return err
+}
+
+// refusal is the *refusedError of an answer other than success: an
+// envelope whose code is not 200, or a body that is no envelope with an
+// HTTP status outside 2xx; nil for a success.
+func refusal(status int, body []byte) error {
 	var env struct {
 		Code *int   `json:"code"`
 		Msg  string `json:"msg"`
@@ -236,12 +264,45 @@ func send(r request, stdout, stderr io.Writer) error {
 	switch {
 	case json.Unmarshal(body, &env) == nil && env.Code != nil:
 		if *env.Code != http.StatusOK {
-			return &refusedError{status: resp.StatusCode, code: *env.Code, msg: env.Msg}
+			return &refusedError{status: status, code: *env.Code, msg: env.Msg}
 		}
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return &refusedError{status: resp.StatusCode}
+	case status < 200 || status > 299:
+		return &refusedError{status: status}
 	}
 	return nil
+}
+
+// pick is the member of the JSON body at path (dot-separated object
+// member names; a number indexes an array): a string as it is, any other
+// value as compact JSON. A path the body does not have is an error.
+func pick(body []byte, path string) (string, error) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", fmt.Errorf("-get %s: the answer is not JSON", path)
+	}
+	for _, name := range strings.Split(path, ".") {
+		switch node := v.(type) {
+		case map[string]any:
+			next, ok := node[name]
+			if !ok {
+				return "", fmt.Errorf("-get %s: the answer has no %q", path, name)
+			}
+			v = next
+		case []any:
+			i, err := strconv.Atoi(name)
+			if err != nil || i < 0 || i >= len(node) {
+				return "", fmt.Errorf("-get %s: %q is not an index of an array of %d", path, name, len(node))
+			}
+			v = node[i]
+		default:
+			return "", fmt.Errorf("-get %s: %q is inside a value that is neither an object nor an array", path, name)
+		}
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	out, err := json.Marshal(v)
+	return string(out), err
 }
 
 // curl renders r as a POSIX shell command line.

@@ -259,3 +259,50 @@ func TestJSONRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestGet: -get prints only the member a dotted path names (strings as
+// they are, other values as JSON, array members by index); a missing
+// member is an error, a refusal still prints the whole answer, and -get
+// without -do is a usage error.
+func TestGet(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/refused" {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"code":403,"msg":"admin access required"}`)
+			return
+		}
+		w.Header().Set("X-Captcha-Id", "cid")
+		fmt.Fprint(w, `{"code":200,"msg":"success","data":{"token":"t.k.n","n":3,"items":[{"id":"a1"},{"id":"a2","tags":["go"]}]}}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ get, out, err string }{
+		{"data.token", "t.k.n\n", ""},
+		{"data.n", "3\n", ""},
+		{"data.items.1.id", "a2\n", ""},
+		{"data.items.1.tags", "[\"go\"]\n", ""},
+		{"data.missing", "", `-get data.missing: the answer has no "missing"`},
+		{"data.items.2.id", "", `-get data.items.2.id: "2" is not an index of an array of 2`},
+		{"data.token.x", "", `-get data.token.x: "x" is inside a value that is neither an object nor an array`},
+	} {
+		var out bytes.Buffer
+		err := run([]string{"-do", "-get", tc.get, "-url", srv.URL, "GET", "/ok"}, &out, io.Discard, time.Now)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("-get %s: error %v, want %q", tc.get, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || out.String() != tc.out {
+			t.Errorf("-get %s: %q %v, want %q", tc.get, out.String(), err, tc.out)
+		}
+	}
+	var out bytes.Buffer
+	err := run([]string{"-do", "-get", "data.token", "-url", srv.URL, "GET", "/refused"}, &out, io.Discard, time.Now)
+	var refused *refusedError
+	if !errors.As(err, &refused) || !strings.Contains(out.String(), "admin access required") {
+		t.Errorf("a refusal with -get: %q %v, want the whole answer and a refusal", out.String(), err)
+	}
+	if err := run([]string{"-get", "data.token", "GET", "/ok"}, io.Discard, io.Discard, time.Now); err == nil || err.Error() != "-get needs -do" {
+		t.Errorf("-get without -do: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/blogapi/blogapi/internal/app"
+	"github.com/blogapi/blogapi/models"
 )
 
 // refusalCase is a login the flood guard refuses, served through the real
@@ -32,19 +33,27 @@ const refusalWhat = "`POST /blogapi/login` without captcha, refused by the flood
 // turn (the gate records nothing, so they may be sent again).
 const refusalRequests = 1024
 
-// refusalCase starts another app over t's database with
-// security.login_flood_per_minute 1 and trips its flood guard with one
-// failing login (an argon2id verify).
+// refusalCase starts another app with security.login_flood_per_minute 1
+// and trips its flood guard with one failing login (an argon2id verify).
+// It runs over a database of its own: the guard's site-wide counter is
+// shared through the database, and the refused attempts it counts must not
+// put the scenarios after it (the login's) under a flood.
 func (t *target) refusalCase(ctx context.Context) (*refusalCase, error) {
 	cfg := t.cfg
 	cfg.Security.LoginFloodPerMinute = 1
-	a, err := app.New(ctx, cfg, t.db, t.logger, time.Now, t.metrics)
+	dbo := models.Options{Database: t.cfg.Mongo.Database + "_refusal", Logger: t.logger}
+	db, err := t.db.OpenDatabase(ctx, dbo)
 	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(ctx, cfg, db, t.logger, time.Now, t.metrics)
+	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	s := newSigner(t.key, t.secret)
 	flood := loginFlood(s, "", t.seeded)
-	rc := &refusalCase{handler: a.Handler, close: a.Close}
+	rc := &refusalCase{handler: a.Handler, close: func() { a.Close(); db.Close() }}
 	for i := range refusalRequests {
 		rc.requests = append(rc.requests, flood.next(uint64(i)))
 	}

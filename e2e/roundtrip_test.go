@@ -130,7 +130,7 @@ func TestDatabaseRoundTrips(t *testing.T) {
 	)
 	steps := []step{
 		{name: "captcha issue", route: "/blogapi/service/captcha", limited: true, code: 200,
-			own: []string{"update"}, // captchas: upsert the answer
+			own: []string{"insert"}, // captchas: insert the answer
 			do: func(t *testing.T, c *apitest.Client, inst *apitest.Instance) apitest.Reply {
 				r := c.Call(http.MethodGet, "/blogapi/service/captcha", map[string]string{"format": "json"})
 				captchaID = r.Header.Get("X-Captcha-Id")

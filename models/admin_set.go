@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -26,9 +25,9 @@ type adminSetDoc struct {
 // rewrites the list) when the hint finds no other active admin. So a
 // stale list, or an update lost to FerretDB's unisolated `$addToSet`,
 // costs one scan, never a wrong answer (docs/admin.md, "Writes").
-type AdminSetStore struct{ coll *mongo.Collection }
+type AdminSetStore struct{ coll *collection }
 
-func newAdminSetStore(db *mongo.Database) *AdminSetStore {
+func newAdminSetStore(db *database) *AdminSetStore {
 	return &AdminSetStore{coll: db.Collection(CollAdminSet)}
 }
 

@@ -40,7 +40,7 @@ const orphanAge = 30 * time.Second
 
 // aliases keeps the `aliases` collection for a UserStore.
 type aliases struct {
-	coll *mongo.Collection
+	coll *collection
 	now  func() time.Time
 }
 
@@ -51,7 +51,7 @@ var errAliasTaken = errors.New("alias taken")
 // user; an alias already naming user succeeds (a retry, or an email whose
 // case changed). users resolves orphans: an alias older than orphanAge
 // whose user is gone is deleted and the insert retried once.
-func (a aliases) take(ctx context.Context, users *mongo.Collection, id string, user bson.ObjectID) error {
+func (a aliases) take(ctx context.Context, users *collection, id string, user bson.ObjectID) error {
 	for attempt := 0; ; attempt++ {
 		_, err := a.coll.InsertOne(ctx, aliasDoc{ID: id, User: user, CreatedAt: a.now()})
 		if err == nil {
@@ -141,7 +141,7 @@ func onlyDuplicates(err error) bool {
 // backfill gives every user of users its aliases, once per database: users
 // written before aliases existed become findable by account and email. It
 // reads the whole users collection, at start-up only.
-func (a aliases) backfill(ctx context.Context, users *mongo.Collection) error {
+func (a aliases) backfill(ctx context.Context, users *collection) error {
 	switch _, err := a.user(ctx, aliasBackfilled); {
 	case err == nil:
 		return nil

@@ -105,7 +105,7 @@ type ArticleCounters struct{ Read, Praise, Review int64 }
 
 // ArticleStore keeps articles, their bodies and slug aliases.
 type ArticleStore struct {
-	coll, bodies, slugs, meta *mongo.Collection
+	coll, bodies, slugs, meta *collection
 	locks                     *keyLocks
 	// meta serialises writes of the change counter; a mutex of its own, as
 	// they happen while an article's stripe of locks is held.
@@ -115,7 +115,7 @@ type ArticleStore struct {
 	embedded bool
 }
 
-func newArticleStore(db *mongo.Database, embedded bool) *ArticleStore {
+func newArticleStore(db *database, embedded bool) *ArticleStore {
 	return &ArticleStore{
 		coll: db.Collection(CollArticles), bodies: db.Collection(CollArticleBodies),
 		slugs: db.Collection(CollSlugs), meta: db.Collection(CollContentMeta),
@@ -441,7 +441,7 @@ func (s *ArticleStore) CreateMany(ctx context.Context, arts []Article, bodies []
 		bs[i] = &bodies[i]
 	}
 	for _, step := range []struct {
-		coll *mongo.Collection
+		coll *collection
 		docs []any
 	}{{s.slugs, aliases}, {s.bodies, bs}, {s.coll, docs}} {
 		if len(step.docs) == 0 {

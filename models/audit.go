@@ -32,9 +32,9 @@ type AuditEntry struct {
 
 // AuditStore appends to and lists the audit log. There is no update or
 // delete: entries cannot be changed through the API.
-type AuditStore struct{ coll *mongo.Collection }
+type AuditStore struct{ coll *collection }
 
-func newAuditStore(db *mongo.Database) *AuditStore {
+func newAuditStore(db *database) *AuditStore {
 	return &AuditStore{coll: db.Collection(CollAuditLog)}
 }
 

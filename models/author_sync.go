@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -25,11 +24,11 @@ type AuthorSync struct {
 // marker is written before the user changes and removed once the copies
 // are current, so a failure in between is completed later.
 type AuthorSyncStore struct {
-	coll  *mongo.Collection
+	coll  *collection
 	locks *keyLocks
 }
 
-func newAuthorSyncStore(db *mongo.Database) *AuthorSyncStore {
+func newAuthorSyncStore(db *database) *AuthorSyncStore {
 	return &AuthorSyncStore{coll: db.Collection(CollAuthorSyncs), locks: new(keyLocks)}
 }
 

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // Banner is one banner of the blog's home page (docs/admin.md, "Banners").
@@ -34,14 +33,14 @@ type bannerList struct {
 
 // BannerStore keeps the banners.
 type BannerStore struct {
-	coll *mongo.Collection
+	coll *collection
 	mu   sync.Mutex
 	// embedded: FerretDB, whose filters beyond {_id} scan; the process
 	// lock alone serialises writes there.
 	embedded bool
 }
 
-func newBannerStore(db *mongo.Database, embedded bool) *BannerStore {
+func newBannerStore(db *database, embedded bool) *BannerStore {
 	return &BannerStore{coll: db.Collection(CollBanners), embedded: embedded}
 }
 

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Captcha is a document of the `captchas` collection (docs/security.md): `_id` is
@@ -20,16 +18,17 @@ type Captcha struct {
 
 // CaptchaStore keeps issued captchas in MongoDB so that any instance can
 // verify a captcha another one issued.
-type CaptchaStore struct{ coll *mongo.Collection }
+type CaptchaStore struct{ coll *collection }
 
 // newCaptchaStore uses the `captchas` collection of db.
-func newCaptchaStore(db *mongo.Database) *CaptchaStore {
+func newCaptchaStore(db *database) *CaptchaStore {
 	return &CaptchaStore{coll: db.Collection(CollCaptchas)}
 }
 
-// Put stores a captcha; an existing id is overwritten.
+// Put stores a new captcha: one insert (ids are random, 20 bytes; an id
+// that exists already is an error).
 func (s *CaptchaStore) Put(ctx context.Context, c Captcha) error {
-	_, err := s.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c, options.Replace().SetUpsert(true))
+	_, err := s.coll.InsertOne(ctx, c)
 	if err != nil {
 		return fmt.Errorf("store captcha: %w", err)
 	}
@@ -55,7 +54,7 @@ func (s *CaptchaStore) Take(ctx context.Context, id string) (Captcha, error) {
 
 // deleteExactlyOne deletes the document filter matches and returns
 // ErrNotFound when none was deleted (someone else got there first).
-func deleteExactlyOne(ctx context.Context, coll *mongo.Collection, filter bson.D) error {
+func deleteExactlyOne(ctx context.Context, coll *collection, filter bson.D) error {
 	res, err := coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("delete from %s: %w", coll.Name(), err)

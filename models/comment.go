@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -53,17 +52,17 @@ type commentThread struct {
 // CommentStore keeps the comment threads and who has had a comment
 // approved.
 type CommentStore struct {
-	threads, commenters *mongo.Collection
+	threads, commenters *collection
 	// userThreads indexes the threads each user wrote in or was
 	// answered in (comment_author.go).
-	userThreads *mongo.Collection
+	userThreads *collection
 	locks       *keyLocks
 	// userLocks guard userThreads: taken while a thread's lock is held,
 	// so they are not the same stripes.
 	userLocks *keyLocks
 }
 
-func newCommentStore(db *mongo.Database) *CommentStore {
+func newCommentStore(db *database) *CommentStore {
 	return &CommentStore{threads: db.Collection(CollCommentThreads), commenters: db.Collection(CollCommenters),
 		userThreads: db.Collection(CollUserThreads), locks: new(keyLocks), userLocks: new(keyLocks)}
 }

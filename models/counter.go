@@ -56,11 +56,11 @@ func (w window) id(key string) string { return key + ":" + strconv.FormatInt(w.n
 // FerretDB can still lose counts under contention, which the single-node
 // embedded database accepts (docs/operations.md, "The embedded database").
 type counter struct {
-	coll  *mongo.Collection
+	coll  *collection
 	locks *keyLocks
 }
 
-func newCounter(coll *mongo.Collection) counter {
+func newCounter(coll *collection) counter {
 	return counter{coll: coll, locks: new(keyLocks)}
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -40,13 +39,13 @@ type dailyCountDoc struct {
 // loses at most one interval of counts: the dashboard's figures are for
 // reading, not for billing.
 type DailyCountStore struct {
-	coll    *mongo.Collection
+	coll    *collection
 	mu      sync.Mutex
 	pending map[string]int64 // by _id
 	flushMu sync.Mutex       // one Flush at a time
 }
 
-func newDailyCountStore(db *mongo.Database) *DailyCountStore {
+func newDailyCountStore(db *database) *DailyCountStore {
 	return &DailyCountStore{coll: db.Collection(CollDailyCounts), pending: map[string]int64{}}
 }
 

@@ -132,7 +132,7 @@ type DB struct {
 	srv      server
 	embedded *embedded // started by Open: stopped by Close; nil otherwise
 	client   *mongo.Client
-	db       *mongo.Database
+	db       *database
 	expiring *expiring
 	stop     context.CancelFunc
 	swept    chan struct{}
@@ -198,7 +198,10 @@ func open(ctx context.Context, srv server, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := client.Database(o.Database)
+	db := &database{Database: client.Database(o.Database)}
+	if srv.dir != "" {
+		db.gate = make(writeGate, 1)
+	}
 	d, err := prepare(ctx, db, srv, o)
 	if err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -209,7 +212,7 @@ func open(ctx context.Context, srv server, o Options) (*DB, error) {
 }
 
 // prepare builds the stores over db and creates what they need.
-func prepare(ctx context.Context, db *mongo.Database, srv server, o Options) (*DB, error) {
+func prepare(ctx context.Context, db *database, srv server, o Options) (*DB, error) {
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -445,7 +448,7 @@ var (
 
 // findOne decodes the document filter matches in coll; ErrNotFound when
 // there is none.
-func findOne[T any](ctx context.Context, coll *mongo.Collection, filter bson.D) (T, error) {
+func findOne[T any](ctx context.Context, coll *collection, filter bson.D) (T, error) {
 	var v T
 	err := coll.FindOne(ctx, filter).Decode(&v)
 	if errors.Is(err, mongo.ErrNoDocuments) {

@@ -29,10 +29,10 @@ type EmailToken struct {
 }
 
 // EmailTokenStore keeps mailed tokens in MongoDB.
-type EmailTokenStore struct{ coll *mongo.Collection }
+type EmailTokenStore struct{ coll *collection }
 
 // newEmailTokenStore uses the `email_tokens` collection of db.
-func newEmailTokenStore(db *mongo.Database) *EmailTokenStore {
+func newEmailTokenStore(db *database) *EmailTokenStore {
 	return &EmailTokenStore{coll: db.Collection(CollEmailTokens)}
 }
 

@@ -17,7 +17,7 @@ import (
 // else a periodic sweep (FerretDB v1 answers NotImplemented). Reads filter
 // on expiresAt either way, so expiry is exact; this only reclaims space.
 type expiring struct {
-	sweep  []*mongo.Collection
+	sweep  []*collection
 	logger *slog.Logger
 	// also are further periodic clean-ups run with the sweep (releasing
 	// deleted accounts): each returns how many documents it changed.
@@ -27,7 +27,7 @@ type expiring struct {
 // ensureExpiry creates an `expiresAt` TTL index (expireAfterSeconds 0) on
 // each collection; those where the server refuses TTL indexes are swept by
 // run instead. An `expiresAt` index is created in any case. Idempotent.
-func ensureExpiry(ctx context.Context, logger *slog.Logger, colls ...*mongo.Collection) (*expiring, error) {
+func ensureExpiry(ctx context.Context, logger *slog.Logger, colls ...*collection) (*expiring, error) {
 	e := &expiring{logger: logger}
 	for _, c := range colls {
 		_, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{

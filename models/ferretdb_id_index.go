@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	_ "modernc.org/sqlite" // the SQLite driver FerretDB itself uses ("sqlite")
 )
 
@@ -43,7 +42,7 @@ const (
 // listIndexes reads its own metadata) and they are dropped with their
 // table. Finds on any other field still read the whole collection:
 // FerretDB v1 pushes no other filter down to SQL.
-func indexEmbeddedIDs(ctx context.Context, db *mongo.Database, dir string, colls []string) error {
+func indexEmbeddedIDs(ctx context.Context, db *database, dir string, colls []string) error {
 	have, err := db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("index _id: list collections: %w", err)

@@ -52,7 +52,7 @@ func TestIndexEmbeddedIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Disconnect(context.Background())
-	db := client.Database("blogapi_idx")
+	db := &database{Database: client.Database("blogapi_idx"), gate: make(writeGate, 1)}
 	users := newUserStore(db, time.Now)
 	u := User{Account: "indexed", Email: "indexed@example.com", PasswordHash: "x"}
 	if err := users.Create(ctx, &u); err != nil {

@@ -23,7 +23,7 @@ const importBatch = 1000
 
 // insertBatches inserts docs into coll, importBatch at a time; a duplicate
 // `_id` is ErrDuplicate.
-func insertBatches(ctx context.Context, coll *mongo.Collection, docs []any) error {
+func insertBatches(ctx context.Context, coll *collection, docs []any) error {
 	for from := 0; from < len(docs); from += importBatch {
 		if _, err := coll.InsertMany(ctx, docs[from:min(from+importBatch, len(docs))]); err != nil {
 			if mongo.IsDuplicateKeyError(err) {

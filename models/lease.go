@@ -38,13 +38,13 @@ type leaseDoc struct {
 // finds it lapsed takes it over, and the expiry sweep of Open deletes it.
 // Holders bound their work well below the lease's TTL.
 type LeaseStore struct {
-	coll *mongo.Collection
+	coll *collection
 	now  func() time.Time
 	// poll is how often Acquire retries a held lease.
 	poll time.Duration
 }
 
-func newLeaseStore(db *mongo.Database, now func() time.Time) *LeaseStore {
+func newLeaseStore(db *database, now func() time.Time) *LeaseStore {
 	return &LeaseStore{coll: db.Collection(CollLeases), now: now, poll: 5 * time.Millisecond}
 }
 

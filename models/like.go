@@ -35,11 +35,11 @@ type userLikes struct {
 
 // LikeStore keeps likes and each user's like list.
 type LikeStore struct {
-	coll, users *mongo.Collection
+	coll, users *collection
 	locks       *keyLocks
 }
 
-func newLikeStore(db *mongo.Database) *LikeStore {
+func newLikeStore(db *database) *LikeStore {
 	return &LikeStore{coll: db.Collection(CollLikes), users: db.Collection(CollUserLikes), locks: new(keyLocks)}
 }
 

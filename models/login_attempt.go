@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // LoginAttemptStore counts failed logins in the `login_attempts` collection
@@ -22,7 +20,7 @@ import (
 type LoginAttemptStore struct{ counter counter }
 
 // newLoginAttemptStore uses the `login_attempts` collection of db.
-func newLoginAttemptStore(db *mongo.Database) *LoginAttemptStore {
+func newLoginAttemptStore(db *database) *LoginAttemptStore {
 	return &LoginAttemptStore{counter: newCounter(db.Collection(CollLoginAttempts))}
 }
 

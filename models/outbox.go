@@ -31,10 +31,10 @@ type outboxDoc struct {
 
 // OutboxStore keeps development mail in the `outbox` collection. It is
 // never used by the SMTP mailer; nothing expires it.
-type OutboxStore struct{ coll *mongo.Collection }
+type OutboxStore struct{ coll *collection }
 
 // newOutboxStore uses the `outbox` collection of db.
-func newOutboxStore(db *mongo.Database) *OutboxStore {
+func newOutboxStore(db *database) *OutboxStore {
 	return &OutboxStore{coll: db.Collection(CollOutbox)}
 }
 

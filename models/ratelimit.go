@@ -7,7 +7,6 @@ import (
 
 	"github.com/ulule/limiter/v3"
 	"github.com/ulule/limiter/v3/drivers/store/common"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // RateLimitStore is a limiter.Store (github.com/ulule/limiter/v3) over the
@@ -28,7 +27,7 @@ type RateLimitStore struct {
 
 // newRateLimitStore uses the `ratelimits` collection of db. now is the
 // clock (nil: time.Now).
-func newRateLimitStore(db *mongo.Database, now func() time.Time) *RateLimitStore {
+func newRateLimitStore(db *database, now func() time.Time) *RateLimitStore {
 	if now == nil {
 		now = time.Now
 	}

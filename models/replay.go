@@ -15,14 +15,14 @@ import (
 // method, session and route: docs/signing.md, "Replays"), so that every
 // server instance refuses a request another one already accepted.
 type ReplayStore struct {
-	coll *mongo.Collection
+	coll *collection
 	// Now is the clock that decides whether a record has expired; the
 	// default is time.Now.
 	Now func() time.Time
 }
 
 // newReplayStore uses the `replays` collection of db.
-func newReplayStore(db *mongo.Database) *ReplayStore {
+func newReplayStore(db *database) *ReplayStore {
 	return &ReplayStore{coll: db.Collection(CollReplays), Now: time.Now}
 }
 

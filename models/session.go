@@ -53,8 +53,8 @@ func (s Session) Alive(now time.Time) bool { return s.EndedAt == nil && now.Befo
 // update is not an atomic compare-and-set (FerretDB v1 reads, then writes
 // back, a matched document).
 type SessionStore struct {
-	coll      *mongo.Collection
-	rotations *mongo.Collection
+	coll      *collection
+	rotations *collection
 	// locks serialise this process's writes of one session: the embedded
 	// FerretDB applies an update by reading the document and writing it
 	// back whole, so a rotation racing an End could write endedAt away and
@@ -64,7 +64,7 @@ type SessionStore struct {
 
 // newSessionStore uses the `sessions` and `session_rotations` collections
 // of db.
-func newSessionStore(db *mongo.Database) *SessionStore {
+func newSessionStore(db *database) *SessionStore {
 	return &SessionStore{coll: db.Collection(CollSessions), rotations: db.Collection(CollSessionRotations), locks: new(keyLocks)}
 }
 

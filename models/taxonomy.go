@@ -60,14 +60,14 @@ var (
 // collections read whole. Changes of one document are read-modify-writes
 // by `_id` under the per-key locks, guarded on MongoDB by the version read.
 type TaxonomyStore struct {
-	types, categories, tags *mongo.Collection
+	types, categories, tags *collection
 	locks                   *keyLocks
 	// embedded: FerretDB, whose filters beyond {_id} scan; the process
 	// lock alone serialises writes there.
 	embedded bool
 }
 
-func newTaxonomyStore(db *mongo.Database, embedded bool) *TaxonomyStore {
+func newTaxonomyStore(db *database, embedded bool) *TaxonomyStore {
 	return &TaxonomyStore{types: db.Collection(CollTypes), categories: db.Collection(CollCategories), tags: db.Collection(CollTags),
 		locks: new(keyLocks), embedded: embedded}
 }
@@ -99,7 +99,7 @@ func (s *TaxonomyStore) ensureDefaults(ctx context.Context) error {
 }
 
 // insert adds doc to coll; ErrDuplicate when its `_id` exists.
-func insert(ctx context.Context, coll *mongo.Collection, doc any) error {
+func insert(ctx context.Context, coll *collection, doc any) error {
 	_, err := coll.InsertOne(ctx, doc)
 	if mongo.IsDuplicateKeyError(err) {
 		return ErrDuplicate
@@ -111,7 +111,7 @@ func insert(ctx context.Context, coll *mongo.Collection, doc any) error {
 }
 
 // all decodes every document of coll, sorted by less.
-func all[T any](ctx context.Context, coll *mongo.Collection, less func(a, b T) bool) ([]T, error) {
+func all[T any](ctx context.Context, coll *collection, less func(a, b T) bool) ([]T, error) {
 	cur, err := coll.Find(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", coll.Name(), err)
@@ -253,7 +253,7 @@ func (s *TaxonomyStore) guard(key string, version int64) bson.D {
 
 // replace writes doc over key as read at version; ErrConflict when the
 // guard matched nothing.
-func (s *TaxonomyStore) replace(ctx context.Context, coll *mongo.Collection, key string, version int64, doc any) error {
+func (s *TaxonomyStore) replace(ctx context.Context, coll *collection, key string, version int64, doc any) error {
 	res, err := coll.ReplaceOne(ctx, s.guard(key, version), doc)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", coll.Name(), err)
@@ -264,7 +264,7 @@ func (s *TaxonomyStore) replace(ctx context.Context, coll *mongo.Collection, key
 	return nil
 }
 
-func put[T any](ctx context.Context, s *TaxonomyStore, coll *mongo.Collection, key string, doc T, forwarding func(T) bool, version func(*T) *int64) error {
+func put[T any](ctx context.Context, s *TaxonomyStore, coll *collection, key string, doc T, forwarding func(T) bool, version func(*T) *int64) error {
 	defer s.locks.lock(coll.Name() + ":" + key)()
 	*version(&doc) = 1
 	err := insert(ctx, coll, doc)
@@ -285,7 +285,7 @@ func put[T any](ctx context.Context, s *TaxonomyStore, coll *mongo.Collection, k
 	return s.replace(ctx, coll, key, *version(&old), doc)
 }
 
-func change[T any](ctx context.Context, s *TaxonomyStore, coll *mongo.Collection, key string, version func(*T) *int64, fn func(*T) error) (before, after T, err error) {
+func change[T any](ctx context.Context, s *TaxonomyStore, coll *collection, key string, version func(*T) *int64, fn func(*T) error) (before, after T, err error) {
 	defer s.locks.lock(coll.Name() + ":" + key)()
 	old, err := findOne[T](ctx, coll, bson.D{{Key: "_id", Value: key}})
 	if err != nil {
@@ -302,7 +302,7 @@ func change[T any](ctx context.Context, s *TaxonomyStore, coll *mongo.Collection
 	return old, doc, nil
 }
 
-func remove(ctx context.Context, s *TaxonomyStore, coll *mongo.Collection, key string) error {
+func remove(ctx context.Context, s *TaxonomyStore, coll *collection, key string) error {
 	defer s.locks.lock(coll.Name() + ":" + key)()
 	res, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}})
 	if err != nil {

@@ -55,9 +55,9 @@ type Upload struct {
 func (u Upload) StoredBytes() int64 { return u.Bytes + u.ThumbBytes }
 
 // UploadStore keeps upload records in MongoDB.
-type UploadStore struct{ coll *mongo.Collection }
+type UploadStore struct{ coll *collection }
 
-func newUploadStore(db *mongo.Database) *UploadStore {
+func newUploadStore(db *database) *UploadStore {
 	return &UploadStore{coll: db.Collection(CollUploads)}
 }
 
@@ -137,9 +137,9 @@ type MediaUsage struct {
 }
 
 // MediaUsageStore keeps per-user media usage in MongoDB.
-type MediaUsageStore struct{ coll *mongo.Collection }
+type MediaUsageStore struct{ coll *collection }
 
-func newMediaUsageStore(db *mongo.Database) *MediaUsageStore {
+func newMediaUsageStore(db *database) *MediaUsageStore {
 	return &MediaUsageStore{coll: db.Collection(CollMediaUsage)}
 }
 

@@ -85,16 +85,16 @@ func EmailKey(email string) string { return strings.ToLower(email) }
 // read or a unique insert on exactly {_id}. The unique indexes on the
 // users' accountKey and emailKey stay as a second guard.
 type UserStore struct {
-	coll    *mongo.Collection
+	coll    *collection
 	aliases aliases
 	// leases serialise Change; deletions is `user_deletions` (ReleaseDue).
 	leases    *LeaseStore
-	deletions *mongo.Collection
+	deletions *collection
 }
 
 // newUserStore uses the `users` and `aliases` collections of db; now is
 // the clock of the aliases' creation times.
-func newUserStore(db *mongo.Database, now func() time.Time) *UserStore {
+func newUserStore(db *database, now func() time.Time) *UserStore {
 	return &UserStore{coll: db.Collection(CollUsers), aliases: aliases{coll: db.Collection(CollAliases), now: now}}
 }
 
@@ -114,7 +114,7 @@ func (s *UserStore) ensureIndexes(ctx context.Context) error {
 // createIndexes creates each index with its own command: FerretDB v1.24
 // panics on a createIndexes command with several indexes of which some
 // already exist (a start-up after the first).
-func createIndexes(ctx context.Context, coll *mongo.Collection, idx ...mongo.IndexModel) error {
+func createIndexes(ctx context.Context, coll *collection, idx ...mongo.IndexModel) error {
 	for _, m := range idx {
 		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("%s indexes: %w", coll.Name(), err)

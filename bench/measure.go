@@ -29,8 +29,14 @@ type floodResult struct {
 	Flood      figures
 	Workers    int
 	// Captcha are real logins with a solved captcha during the flood (in
-	// process only: the answer is read from the store).
-	Captcha *captchaLogins
+	// process only: the answer is read from the store), sent for LoginTime
+	// after each with-flood side.
+	Captcha   *captchaLogins
+	LoginTime time.Duration
+	// WithCheap and CheapFlood are the calibration: the user centre while
+	// as many workers send GET /healthz (unsigned, no database: the
+	// cheapest request the server answers) as fast as they are answered.
+	WithCheap, CheapFlood figures
 	// SchedWithout and SchedWith are how long the process's goroutines
 	// waited to run during each side (schedLatencies; in process only).
 	SchedWithout, SchedWith schedHist
@@ -246,7 +252,8 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 	}
 	fixed := load{workers: 4 * o.concurrency, rate: max(1, int(centerRPS*o.centerLoad)), duration: o.floodTime}
 	without, with, flood := newTally(center.expect), newTally(center.expect), newTally(http.StatusUnauthorized)
-	floodSc := loginFlood(s, base, o.users)
+	withCheap, cheapFlood := newTally(center.expect), newTally(http.StatusOK)
+	floodSc, cheapSc := loginFlood(s, base, o.users), healthz(base)
 	var profiles [][]byte
 	var schedWithout, schedWith schedHist
 	for round := range o.floodRounds {
@@ -261,10 +268,6 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 			defer close(floodDone)
 			attackInto(ctx, floodSc, load{workers: o.floodWorkers}, 0, stopFlood, flood)
 		}()
-		loginsDone := make(chan captchaLogins, 1)
-		if logins != nil {
-			go func() { loginsDone <- runCaptchaLogins(ctx, s, base, o.users, peek, stopFlood) }()
-		}
 		// The user centre's warm-up gives the flood time to fill the
 		// hashing slots and the queue before anything is recorded.
 		var prof bytes.Buffer
@@ -276,13 +279,33 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 			pprof.StopCPUProfile()
 			profiles = append(profiles, prof.Bytes())
 		}
+		// Then, the flood still running, real users log in for as long
+		// again: apart from the user centre's side, whose only difference
+		// from the side without is then the flood.
+		if logins != nil {
+			pr.printf("captcha'd logins under the login flood (round %d of %d)", round+1, o.floodRounds)
+			stopLogins := make(chan struct{})
+			timer := time.AfterFunc(o.floodTime, func() { close(stopLogins) })
+			l := runCaptchaLogins(ctx, s, base, o.users, peek, stopLogins)
+			timer.Stop()
+			logins.Tries, logins.InTime, logins.Failures = logins.Tries+l.Tries, logins.InTime+l.InTime, logins.Failures+l.Failures
+		}
 		close(stopFlood)
 		// The flood's queued requests drain before the next round.
 		<-floodDone
-		if logins != nil {
-			l := <-loginsDone
-			logins.Tries, logins.InTime, logins.Failures = logins.Tries+l.Tries, logins.InTime+l.InTime, logins.Failures+l.Failures
+		if ctx.Err() != nil {
+			break
 		}
+		pr.printf("user-center at %d req/s with a flood of /healthz from %d workers, the calibration (round %d of %d)", fixed.rate, o.floodWorkers, round+1, o.floodRounds)
+		stopCheap := make(chan struct{})
+		cheapDone := make(chan struct{})
+		go func() {
+			defer close(cheapDone)
+			attackInto(ctx, cheapSc, load{workers: o.floodWorkers}, 0, stopCheap, cheapFlood)
+		}()
+		attackInto(ctx, center, fixed, o.warmup, nil, withCheap)
+		close(stopCheap)
+		<-cheapDone
 		if ctx.Err() != nil {
 			break
 		}
@@ -293,7 +316,8 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		}
 	}
 	return floodResult{CenterRate: fixed.rate, Workers: o.floodWorkers, Rounds: o.floodRounds,
-		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins,
+		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins, LoginTime: o.floodTime,
+		WithCheap: withCheap.figures(), CheapFlood: cheapFlood.figures(),
 		SchedWithout: schedWithout, SchedWith: schedWith}
 }
 

@@ -262,12 +262,7 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		attackInto(ctx, center, fixed, o.warmup, nil, without)
 		schedWithout.add(before, readSched())
 		pr.printf("user-center at %d req/s with a login flood of %d workers (round %d of %d)", fixed.rate, o.floodWorkers, round+1, o.floodRounds)
-		stopFlood := make(chan struct{})
-		floodDone := make(chan struct{})
-		go func() {
-			defer close(floodDone)
-			attackInto(ctx, floodSc, load{workers: o.floodWorkers}, 0, stopFlood, flood)
-		}()
+		stopFlood := startFlood(ctx, floodSc, o.floodWorkers, flood)
 		// The user centre's warm-up gives the flood time to fill the
 		// hashing slots and the queue before anything is recorded.
 		var prof bytes.Buffer
@@ -290,22 +285,14 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 			timer.Stop()
 			logins.Tries, logins.InTime, logins.Failures = logins.Tries+l.Tries, logins.InTime+l.InTime, logins.Failures+l.Failures
 		}
-		close(stopFlood)
-		// The flood's queued requests drain before the next round.
-		<-floodDone
+		stopFlood() // its queued requests drain before the next side
 		if ctx.Err() != nil {
 			break
 		}
 		pr.printf("user-center at %d req/s with a flood of /healthz from %d workers, the calibration (round %d of %d)", fixed.rate, o.floodWorkers, round+1, o.floodRounds)
-		stopCheap := make(chan struct{})
-		cheapDone := make(chan struct{})
-		go func() {
-			defer close(cheapDone)
-			attackInto(ctx, cheapSc, load{workers: o.floodWorkers}, 0, stopCheap, cheapFlood)
-		}()
+		stopCheap := startFlood(ctx, cheapSc, o.floodWorkers, cheapFlood)
 		attackInto(ctx, center, fixed, o.warmup, nil, withCheap)
-		close(stopCheap)
-		<-cheapDone
+		stopCheap()
 		if ctx.Err() != nil {
 			break
 		}
@@ -319,6 +306,20 @@ func floodComparison(ctx context.Context, o options, s *signer, base string, cen
 		Without: without.figures(), With: with.figures(), Flood: flood.figures(), Captcha: logins, LoginTime: o.floodTime,
 		WithCheap: withCheap.figures(), CheapFlood: cheapFlood.figures(),
 		SchedWithout: schedWithout, SchedWith: schedWith}
+}
+
+// startFlood sends sc from workers closed-loop workers into t until the
+// returned stop is called; stop returns once every worker has ended.
+func startFlood(ctx context.Context, sc scenario, workers int, t *tally) (stop func()) {
+	stopC, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		attackInto(ctx, sc, load{workers: workers}, 0, stopC, t)
+	}()
+	return func() {
+		close(stopC)
+		<-done
+	}
 }
 
 // hashSlotsText is security.hash_concurrency as the server applies it.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -42,17 +40,7 @@ func TestIndexEmbeddedIDs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	e, err := startEmbedded(ctx, dir, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.close()
-	client, err := connect(ctx, e.uri, 0, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
-	db := &database{Database: client.Database("blogapi_idx"), gate: make(writeGate, 1)}
+	db := embeddedDatabase(t, ctx, dir, "blogapi_idx")
 	users := newUserStore(db, time.Now)
 	u := User{Account: "indexed", Email: "indexed@example.com", PasswordHash: "x"}
 	if err := users.Create(ctx, &u); err != nil {

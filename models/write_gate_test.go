@@ -61,17 +61,7 @@ func TestWriteGateOneAtATime(t *testing.T) {
 func TestWriteGateDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e, err := startEmbedded(ctx, t.TempDir(), "", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.close()
-	client, err := connect(ctx, e.uri, 0, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
-	db := &database{Database: client.Database("blogapi_gate"), gate: make(writeGate, 1)}
+	db := embeddedDatabase(t, ctx, t.TempDir(), "blogapi_gate")
 	coll := db.Collection("gate")
 
 	if err := db.gate.enter(ctx); err != nil { // another write holds the gate
@@ -100,4 +90,22 @@ func TestWriteGateDeadline(t *testing.T) {
 	if err := coll.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: "a"}}).Decode(&doc); err != nil || doc.ID != "a" {
 		t.Fatalf("FindOneAndDelete with the gate free: %+v %v", doc, err)
 	}
+}
+
+// embeddedDatabase starts an embedded FerretDB in dir for the test and
+// answers database name on it, behind a write gate as Open makes it; both
+// end with the test.
+func embeddedDatabase(t *testing.T, ctx context.Context, dir, name string) *database {
+	t.Helper()
+	e, err := startEmbedded(ctx, dir, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.close)
+	client, err := connect(ctx, e.uri, 0, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return &database{Database: client.Database(name), gate: make(writeGate, 1)}
 }
